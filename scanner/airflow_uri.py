@@ -1,0 +1,149 @@
+"""Airflow connection URIs and JSON values, parsed exactly as Airflow's workers parse them.
+
+Mirrors ``airflow.sdk.Connection.from_uri`` / ``from_json`` (apache-airflow 3.x), which is the code a
+task's hook goes through when it reads ``AIRFLOW_CONN_<ID>``. Notably, query parameters become extras
+*as strings* (``?iam=false`` gives the string ``"false"``, which hooks treat as true); the scheduler-side
+``airflow.models.Connection`` JSON-decodes them instead. ``tests/test_airflow_uri_differential.py``
+proves agreement on a corpus of tricky URIs wherever apache-airflow is installed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+EXTRA_KEY = "__extra__"
+
+
+class ConnectionValueError(ValueError):
+    """The value is not a connection Airflow can read. The message never contains the value."""
+
+
+@dataclass
+class ParsedConnection:
+    conn_type: str | None = None
+    host: str | None = None
+    schema: str | None = None
+    login: str | None = None
+    password: str | None = None
+    port: int | None = None
+    extra: str | None = None          # the raw extra string, as Airflow stores it
+    description: str | None = None
+    raw_fields: dict[str, Any] = field(default_factory=dict)
+
+    def extra_dejson(self) -> tuple[dict[str, Any], str | None]:
+        """The extra as hooks see it (``Connection.extra_dejson``) and an error, if it is not JSON."""
+        if not self.extra:
+            return {}, None
+        try:
+            value = json.loads(self.extra)
+        except (TypeError, ValueError):
+            return {}, "the extra is not valid JSON; hooks will see no extras"
+        if not isinstance(value, dict):
+            return {}, "the extra is JSON but not an object; hooks will see no extras"
+        return value, None
+
+
+def normalize_conn_type(conn_type: str) -> str:
+    if conn_type == "postgresql":
+        return "postgres"
+    if "-" in conn_type:
+        return conn_type.replace("-", "_")
+    return conn_type
+
+
+def _netloc_hostname(parts: Any) -> str:
+    hostname = unquote(parts.hostname or "")
+    if "/" in hostname:
+        hostname = parts.netloc
+        if "@" in hostname:
+            hostname = hostname.rsplit("@", 1)[1]
+        if ":" in hostname:
+            hostname = hostname.split(":", 1)[0]
+        hostname = unquote(hostname)
+    return hostname
+
+
+def parse_uri(uri: str) -> ParsedConnection:
+    """Parse a connection URI the way ``airflow.sdk.Connection.from_uri`` does."""
+    schemes = uri.count("://")
+    if schemes > 2:
+        raise ConnectionValueError("invalid connection URI: more than two scheme separators")
+    host_with_protocol = schemes == 2
+    try:
+        parts = urlsplit(uri)
+        conn_type = parts.scheme
+        rest = uri.replace(f"{conn_type}://", "" if host_with_protocol else "//")
+        if host_with_protocol:
+            first = rest.split("://", 1)[0]
+            if "@" in first or ":" in first:
+                raise ConnectionValueError("invalid connection URI: credentials before the host protocol")
+        parts = urlsplit(rest)
+        protocol = parts.scheme if host_with_protocol else None
+        host = _netloc_hostname(parts)
+        if host and protocol:
+            host = f"{protocol}://{host}"
+        quoted_schema = parts.path[1:]
+        schema = unquote(quoted_schema) if quoted_schema else quoted_schema
+        login = unquote(parts.username) if parts.username else parts.username
+        password = unquote(parts.password) if parts.password else parts.password
+        port = parts.port
+    except ConnectionValueError:
+        raise
+    except ValueError as exc:
+        reason = "port is not a number between 0 and 65535" if "port" in str(exc).lower() else "malformed URI"
+        raise ConnectionValueError(f"invalid connection URI: {reason}") from None
+    extra = None
+    if parts.query:
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        extra = query[EXTRA_KEY] if EXTRA_KEY in query else json.dumps(query)
+    return ParsedConnection(
+        conn_type=normalize_conn_type(conn_type), host=host, schema=schema, login=login,
+        password=password, port=port, extra=extra,
+    )
+
+
+def parse_json_value(data: dict[str, Any]) -> ParsedConnection:
+    """A connection from its JSON form (already decoded), as ``Connection.from_json`` reads it."""
+    kwargs = dict(data)
+    extra = kwargs.pop("extra", None)
+    extra_text = None
+    if extra:
+        extra_text = extra if isinstance(extra, str) else json.dumps(extra)
+    conn_type = kwargs.pop("conn_type", None)
+    port = kwargs.pop("port", None)
+    port_value = None
+    if port:
+        try:
+            port_value = int(port)
+        except (TypeError, ValueError):
+            raise ConnectionValueError("invalid connection JSON: port is not an integer") from None
+    return ParsedConnection(
+        conn_type=normalize_conn_type(conn_type) if conn_type else conn_type,
+        host=_text(kwargs.get("host")), schema=_text(kwargs.get("schema")),
+        login=_text(kwargs.get("login")), password=_text(kwargs.get("password")),
+        port=port_value, extra=extra_text, description=_text(kwargs.get("description")),
+        raw_fields=kwargs,
+    )
+
+
+def parse_value(value: str) -> ParsedConnection:
+    """An ``AIRFLOW_CONN_*`` value: JSON when it starts with ``{`` (after stripping), else a URI."""
+    text = value.strip()
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise ConnectionValueError("invalid connection JSON") from None
+        if not isinstance(data, dict):
+            raise ConnectionValueError("invalid connection JSON: not an object")
+        return parse_json_value(data)
+    return parse_uri(text)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)

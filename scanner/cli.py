@@ -1,0 +1,195 @@
+"""The `airguard` command line. Heavy modules (boto3, airflow, jsonschema) load only when needed."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from scanner import __version__
+
+EXIT_DOC = """exit codes:
+  0  nothing at or above the fail level (and the scan read everything)
+  1  findings at or above the fail level
+  2  usage or configuration error (bad flag, bad config file, rule file that fails its schema)
+  3  the scan could not read or evaluate everything, and nothing failed
+"""
+
+SEVERITY_CHOICES = ["critical", "high", "medium", "low", "info", "none"]
+
+
+def _find_root(start: Path) -> Path:
+    """The git work tree holding `start` (SARIF paths are relative to it), else the current folder."""
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return start
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="airguard",
+        description="Policy-as-code scanner for Apache Airflow on AWS Aurora: connections, configs, DAG code.",
+        epilog=EXIT_DOC,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"airguard {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    scan = commands.add_parser(
+        "scan", help="scan files and folders", epilog=EXIT_DOC, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Scan Airflow connection configs, airflow.cfg, compose/Helm/Kubernetes files and DAG code. "
+                    "Static analysis only: scanned code is never imported or executed.")
+    scan.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: .)")
+    scan.add_argument("--format", "-f", choices=["text", "json", "sarif", "markdown"], default="text")
+    scan.add_argument("--output", "-o", type=Path, help="write the report to FILE instead of stdout")
+    scan.add_argument("--fail-on", choices=SEVERITY_CHOICES, help="lowest severity that fails (default: low)")
+    scan.add_argument("--config", type=Path, help="configuration file (default: .airguard.toml or "
+                                                  "[tool.airguard] in pyproject.toml, found upward)")
+    scan.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR",
+                      help="a folder of extra rule files (repeatable)")
+    scan.add_argument("--profile", choices=["default", "strict"], help="parameter profile")
+    scan.add_argument("--select", action="append", default=[], metavar="RULE",
+                      help="only these rules (id, name or id prefix; repeatable)")
+    scan.add_argument("--ignore", action="append", default=[], metavar="RULE", help="skip these rules")
+    scan.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching paths")
+    scan.add_argument("--show-suppressed", action="store_true", help="list suppressed findings in text output")
+    scan.add_argument("--sarif-category", help="SARIF runAutomationDetails id (GitHub category)")
+    scan.add_argument("--root", type=Path, help="folder that report paths are relative to (default: git root)")
+    scan.add_argument("--no-cache", action="store_true", help="do not read or write the rule cache")
+
+    rules = commands.add_parser("rules", help="list rules, show one, or run their tests")
+    rules_commands = rules.add_subparsers(dest="rules_command", metavar="ACTION")
+    rules.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR",
+                       help="also load rules from this folder (repeatable)")
+    rules.add_argument("--format", choices=["text", "json"], default="text")
+    show = rules_commands.add_parser("show", help="print a rule's documentation")
+    show.add_argument("rule", help="rule id or name")
+    show.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR", dest="rules_more")
+    test = rules_commands.add_parser("test", help="run every rule's own fail/pass examples")
+    test.add_argument("ids", nargs="*", help="only these rules")
+    test.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR", dest="rules_more")
+    test.add_argument("--profile", choices=["default", "strict"])
+    rules_commands.add_parser("list", help="list rules (the default)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "scan":
+            return _scan(args)
+        if args.command == "rules":
+            return _rules(args)
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        print("airguard: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # never a traceback for users; AIRGUARD_DEBUG=1 shows it
+        if os.environ.get("AIRGUARD_DEBUG"):
+            raise
+        return _error(f"internal error ({type(exc).__name__}); run with AIRGUARD_DEBUG=1 for details "
+                      "and report it")
+    parser.print_help()
+    return 2
+
+
+def _error(message: str) -> int:
+    print(f"airguard: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from scanner.config import Config, ConfigError, find_config, load_config
+    from scanner.engine.loader import RuleLoadError
+    from scanner.report import ReportOptions, renderer
+    from scanner.scan import run_scan
+
+    cwd = Path.cwd()
+    paths = args.paths or [Path(".")]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        return _error(f"no such file or folder: {', '.join(missing)}")
+    root = (args.root or _find_root(cwd)).resolve()
+    try:
+        config_path = args.config or find_config(paths[0])
+        if args.config is not None and not args.config.is_file():
+            return _error(f"configuration file not found: {args.config}")
+        config = load_config(config_path) if config_path else Config()
+    except ConfigError as exc:
+        return _error(str(exc))
+    if args.profile:
+        config.profile = args.profile
+    if args.fail_on:
+        config.fail_on = args.fail_on
+    config.select = args.select or config.select
+    config.ignore = [*config.ignore, *args.ignore]
+    config.exclude = [*config.exclude, *args.exclude]
+    if args.no_cache:
+        os.environ["AIRGUARD_CACHE_DIR"] = ""
+    try:
+        result = run_scan([p.resolve() for p in paths], config, root, [p.resolve() for p in args.rules])
+    except RuleLoadError as exc:
+        return _error("invalid rules:\n  " + "\n  ".join(exc.problems))
+    color = args.format == "text" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    options = ReportOptions(fail_on=config.fail_on, color=color, sarif_category=args.sarif_category,
+                            show_suppressed=args.show_suppressed)
+    report = renderer(args.format)(result, options)
+    if args.output:
+        try:
+            args.output.parent.mkdir(parents=True, exist_ok=True)
+            args.output.write_text(report, "utf-8")
+        except OSError as exc:
+            return _error(f"cannot write {args.output}: {exc.strerror}")
+    else:
+        sys.stdout.write(report)
+    return result.exit_code(config.fail_on)
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from scanner.engine.loader import RuleLoadError, load_rules
+
+    extra = [p.resolve() for p in [*args.rules, *getattr(args, "rules_more", [])]]
+    try:
+        rules = load_rules(extra, label_root=Path.cwd())
+    except RuleLoadError as exc:
+        return _error("invalid rules:\n  " + "\n  ".join(exc.problems))
+    if args.rules_command == "show":
+        from scanner.rule_docs import render_rule
+
+        wanted = args.rule
+        for rule in rules:
+            if wanted in (rule.id, rule.name) or wanted.upper() == rule.id:
+                sys.stdout.write(render_rule(rule))
+                return 0
+        return _error(f"no rule '{wanted}' (see `airguard rules`)")
+    if args.rules_command == "test":
+        from scanner.engine.ruletest import run_rule_tests
+
+        chosen = [r for r in rules if not args.ids or r.id in args.ids or r.name in args.ids]
+        if args.ids and not chosen:
+            return _error(f"no rule among: {', '.join(args.ids)}")
+        results = run_rule_tests(chosen, getattr(args, "profile", None))
+        failed = 0
+        for outcome in results:
+            status = "ok  " if outcome.ok else "FAIL"
+            print(f"{status} {outcome.rule.id} {outcome.rule.name} ({outcome.cases} cases)  [{outcome.rule.source_path}]")
+            for failure in outcome.failures:
+                print(f"       {failure}")
+            failed += 0 if outcome.ok else 1
+        print(f"\n{len(results) - failed} of {len(results)} rules passed their tests")
+        return 1 if failed else 0
+    if args.format == "json":
+        import json
+
+        print(json.dumps([{"id": r.id, "name": r.name, "title": r.title, "severity": r.severity.value,
+                           "confidence": r.confidence.value, "resource": r.resource, "tags": r.tags,
+                           "origin": r.origin} for r in rules], indent=2))
+        return 0
+    width = max((len(r.name) for r in rules), default=10)
+    for rule in rules:
+        print(f"{rule.id}  {rule.severity.value:<8} {rule.name:<{width}}  {rule.title}")
+    return 0

@@ -1,0 +1,1 @@
+"""Collectors: turn inputs (files, AWS) into resources. They know nothing of rules."""

@@ -1,0 +1,154 @@
+"""Find the files to scan, read them safely, and hand each to the collector for its kind."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from scanner.collect import cfgfile, envfile, structured
+from scanner.collect.source import SourceFile
+from scanner.collect.tree import DocumentError
+from scanner.context import ScanContext
+from scanner.model import Resource
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
+             ".mypy_cache", ".pytest_cache", ".ruff_cache", ".idea", ".vscode", ".eggs", "site-packages",
+             ".airguard_cache", ".cache", ".direnv"}
+ENV_NAMES = {".env", ".envrc", "env"}
+ENV_SUFFIXES = (".env", ".sh", ".bash", ".zsh", ".envrc")
+YAML_SUFFIXES = (".yml", ".yaml")
+
+FileCollector = Callable[[ScanContext, SourceFile], list[Resource]]
+
+# Kinds of files and who reads them. Other collectors (DAG code) register themselves here.
+COLLECTORS: dict[str, FileCollector] = {
+    "env": envfile.collect,
+    "yaml": structured.collect_yaml,
+    "json": structured.collect_json,
+    "cfg": cfgfile.collect,
+}
+
+
+def kind_of(path: Path) -> str | None:
+    """Which collector reads a file, judged by its name."""
+    name = path.name.lower()
+    if name in ENV_NAMES or name.startswith(".env.") or name.endswith(ENV_SUFFIXES):
+        return "env"
+    if name.endswith(YAML_SUFFIXES):
+        return "yaml"
+    if name.endswith(".json"):
+        return "json"
+    if name == "airflow.cfg" or name.endswith((".cfg", ".ini")):
+        return "cfg"
+    if name.endswith(".py"):
+        return "python"
+    return None
+
+
+def _sniff(text: str) -> str:
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped.startswith(("{", "[")):
+        return "json"
+    if stripped.startswith("[") or "\n[core]" in text:
+        return "cfg"
+    first = stripped.split("\n", 1)[0]
+    if "=" in first and ":" not in first.split("=", 1)[0]:
+        return "env"
+    return "yaml"
+
+
+def excluded(relative: str, patterns: list[str]) -> bool:
+    parts = relative.split("/")
+    for pattern in patterns:
+        pattern = pattern.rstrip("/")
+        if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(relative, pattern + "/*"):
+            return True
+        if "/" not in pattern and any(fnmatch.fnmatch(part, pattern) for part in parts):
+            return True
+    return False
+
+
+def discover(ctx: ScanContext, paths: Iterable[Path], excludes: list[str]) -> list[tuple[Path, str]]:
+    """(file, kind) for every file to scan, sorted and without duplicates."""
+    found: dict[Path, str] = {}
+    for path in paths:
+        if not path.exists():
+            ctx.notice("read-error", f"path does not exist: {ctx.relpath(path)}", ctx.relpath(path))
+            continue
+        if path.is_file():
+            kind = kind_of(path)
+            if kind is None:
+                kind = "sniff"
+            found[path] = kind
+            continue
+        for directory, subdirs, files in os.walk(path):
+            here = Path(directory)
+            subdirs[:] = sorted(
+                d for d in subdirs
+                if d not in SKIP_DIRS and not excluded(ctx.relpath(here / d), excludes)
+            )
+            for name in files:
+                file_path = here / name
+                kind = kind_of(file_path)
+                if kind is None or excluded(ctx.relpath(file_path), excludes):
+                    continue
+                found[file_path] = kind
+    return sorted(found.items(), key=lambda item: ctx.relpath(item[0]))
+
+
+def read_source(ctx: ScanContext, path: Path) -> SourceFile | None:
+    """The file's text, or None with a notice when it cannot be read as text."""
+    relative = ctx.relpath(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            ctx.notice("read-error", f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; not scanned",
+                       relative, level="warning")
+            return None
+        data = path.read_bytes()
+    except OSError as exc:
+        ctx.notice("read-error", f"cannot read file: {exc.strerror or type(exc).__name__}", relative)
+        return None
+    if b"\x00" in data[:8192]:
+        ctx.notice("read-error", "binary file (NUL bytes); not scanned", relative)
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        ctx.notice("read-error", "file is not valid UTF-8; undecodable bytes were replaced", relative, line,
+                   level="warning")
+        text = data.decode("utf-8", errors="replace")
+    source = SourceFile(path=relative, absolute=path, text=text)
+    ctx.sources[relative] = source
+    return source
+
+
+def collect_files(ctx: ScanContext, paths: Iterable[Path], excludes: list[str] | None = None) -> list[Resource]:
+    resources: list[Resource] = []
+    for path, kind in discover(ctx, paths, excludes or []):
+        if kind not in COLLECTORS and kind != "sniff":
+            continue
+        source = read_source(ctx, path)
+        if source is None:
+            continue
+        if kind == "sniff":
+            kind = _sniff(source.text)
+        elif kind == "cfg" and not cfgfile.looks_like_airflow_cfg(source):
+            continue
+        ctx.files_scanned += 1
+        try:
+            resources.extend(COLLECTORS[kind](ctx, source))
+        except DocumentError as exc:
+            ctx.notice("parse-error", exc.message, source.path, exc.line, exc.column)
+            from scanner.collect import fallback
+
+            resources.extend(fallback.collect(ctx, source))
+        except RecursionError:
+            ctx.notice("parse-error", "document nested too deeply", source.path)
+    return resources

@@ -1,0 +1,94 @@
+"""User configuration: ``[tool.airguard]`` in pyproject.toml or ``.airguard.toml``, found upward."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CONFIG_FILE = ".airguard.toml"
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+
+
+class ConfigError(Exception):
+    pass
+
+
+class Config(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    profile: str = "default"
+    fail_on: str = Field(default="low", alias="fail-on")
+    select: list[str] = Field(default_factory=list)
+    ignore: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    rule_dirs: list[str] = Field(default_factory=list, alias="rule-dirs")
+    baseline: str | None = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    rule_parameters: dict[str, dict[str, Any]] = Field(default_factory=dict, alias="rule-parameters")
+    # Where the file was found; relative paths in it are relative to its folder.
+    path: Path | None = Field(default=None, exclude=True)
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def resolved_rule_dirs(self) -> list[Path]:
+        return [(self.base_dir / d).resolve() for d in self.rule_dirs]
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest .airguard.toml, or pyproject.toml with a [tool.airguard] table, upward from start."""
+    directory = start.resolve()
+    if directory.is_file():
+        directory = directory.parent
+    for folder in (directory, *directory.parents):
+        candidate = folder / CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                if "airguard" in tomllib.loads(pyproject.read_text("utf-8")).get("tool", {}):
+                    return pyproject
+            except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+                pass
+        if (folder / ".git").exists():
+            break
+    return None
+
+
+def load_config(path: Path) -> Config:
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path.name}: cannot read configuration ({exc.strerror})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path.name}: invalid TOML: {exc}") from None
+    table = data.get("tool", {}).get("airguard", {}) if path.name == "pyproject.toml" else data.get("tool", {}).get(
+        "airguard", data)
+    prefix = "[tool.airguard]" if path.name == "pyproject.toml" else ""
+    try:
+        config = Config.model_validate(table)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"])
+            if error["type"] == "extra_forbidden":
+                problems.append(f"{path.name}: {prefix} unknown key '{where}'")
+            else:
+                problems.append(f"{path.name}: {prefix} '{where}': {error['msg']}")
+        raise ConfigError("\n".join(problems)) from None
+    if config.fail_on not in SEVERITIES + ("none",):
+        raise ConfigError(f"{path.name}: {prefix} 'fail-on' must be one of {', '.join(SEVERITIES)} or none")
+    if config.profile not in ("default", "strict"):
+        raise ConfigError(f"{path.name}: {prefix} 'profile' must be 'default' or 'strict'")
+    config.path = path.resolve()
+    return config

@@ -1,0 +1,199 @@
+"""Build `airflow.connection` resources from parsed connection values, with secrets redacted."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+from scanner import secrets
+from scanner.airflow_uri import ConnectionValueError, ParsedConnection, parse_value
+from scanner.context import ScanContext
+from scanner.model import FileLocation, Resource, Source
+
+CONNECTION = "airflow.connection"
+ENV_PREFIX = "AIRFLOW_CONN_"
+
+_RDS_HOST = re.compile(
+    r"^(?:[a-z][a-z0-9+.-]*://)?(?P<name>[a-z0-9][a-z0-9-]*)"
+    r"(?P<proxy_endpoint>\.endpoint)?"
+    r"\.(?P<kind>cluster-ro-|cluster-custom-|cluster-|proxy-|)(?P<suffix>[a-z0-9]+)"
+    r"\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)\.rds\.amazonaws\.com(?:\.cn)?\.?$"
+)
+_ENDPOINT_KINDS = {"cluster-": "cluster", "cluster-ro-": "reader", "cluster-custom-": "custom",
+                   "proxy-": "proxy", "": "instance"}
+
+# The fields a connection value can have, and what locates each in its source.
+FIELD_NAMES = ("conn_type", "host", "port", "schema", "login", "password", "extra", "description")
+
+Locator = Callable[[list[str]], FileLocation | None]
+
+
+def host_info(host: str | None) -> dict[str, Any] | None:
+    """What an RDS/Aurora host name says about the endpoint behind it."""
+    if not host or not isinstance(host, str):
+        return None
+    match = _RDS_HOST.match(host.strip().lower())
+    if not match:
+        if host.strip().lower().rstrip(".").endswith((".rds.amazonaws.com", ".rds.amazonaws.com.cn")):
+            return {"provider": "aws", "service": "rds", "endpoint_type": "unknown"}
+        return None
+    kind = _ENDPOINT_KINDS[match.group("kind")]
+    if match.group("proxy_endpoint") and kind == "proxy":
+        kind = "proxy-endpoint"
+    return {
+        "provider": "aws",
+        "service": "rds",
+        "endpoint_type": kind,
+        "identifier": match.group("name"),
+        "region": match.group("region"),
+        "hostname": host.strip().lower().split("://")[-1].rstrip("."),
+    }
+
+
+def _redact_tree(value: Any, ctx: ScanContext, where: tuple[str | None, int | None], key: str = "") -> Any:
+    """Replace secret-keyed values inside extras with markers (registering the values)."""
+    if isinstance(value, dict):
+        return {k: _redact_tree(v, ctx, where, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact_tree(v, ctx, where, key) for v in value]
+    if key and secrets.is_secret_key(key) and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        ctx.secret(value, *where)
+        return secrets.marker(value)
+    return value
+
+
+def hook_truthy(value: Any) -> bool:
+    """How `if conn.extra_dejson.get(key, False):` in a hook reads a value."""
+    return bool(value)
+
+
+def build_connection(
+    ctx: ScanContext,
+    conn_id: str,
+    parsed: ParsedConnection,
+    *,
+    origin: str,
+    definition: str,
+    location: FileLocation,
+    locator: Locator | None = None,
+    env_var: str | None = None,
+    extra_attributes: dict[str, Any] | None = None,
+) -> Resource:
+    """One `airflow.connection` resource; secret values are registered and replaced by markers."""
+    where = (location.path, location.start_line)
+    extra, extra_error = parsed.extra_dejson()
+    attributes: dict[str, Any] = {
+        "conn_id": conn_id,
+        "conn_type": parsed.conn_type,
+        "host": parsed.host,
+        "port": parsed.port,
+        "schema": parsed.schema,
+        "origin": origin,
+        "definition": definition,
+    }
+    if env_var:
+        attributes["env_var"] = env_var
+    is_aws = parsed.conn_type in {"aws", "amazon_web_services"}
+    if is_aws and parsed.login:
+        ctx.secret(parsed.login, *where)
+        attributes["login"] = secrets.marker(parsed.login)
+    else:
+        attributes["login"] = parsed.login
+    if parsed.password is not None and parsed.password != "":
+        ctx.secret(parsed.password, *where)
+        attributes["password"] = secrets.marker(parsed.password)
+    else:
+        attributes["password"] = None
+    attributes["extra"] = _redact_tree(extra, ctx, where)
+    if extra_error:
+        attributes["extra_error"] = extra_error
+    if "iam" in extra:
+        attributes["iam_enabled"] = hook_truthy(extra["iam"])
+        attributes["iam_value_type"] = type(extra["iam"]).__name__
+    else:
+        attributes["iam_enabled"] = False
+    info = host_info(parsed.host)
+    if info:
+        attributes["host_info"] = info
+    if parsed.description:
+        attributes["description"] = parsed.description
+    unknown = sorted(k for k in parsed.raw_fields if k not in FIELD_NAMES and k != "conn_id")
+    if unknown:
+        attributes["unknown_fields"] = unknown
+    if extra_attributes:
+        attributes.update(extra_attributes)
+
+    locations: dict[str, FileLocation] = {"definition": location}
+    if locator is not None:
+        if parsed.password:
+            found = locator(_needles(parsed.password))
+            if found:
+                locations["password"] = found
+        if is_aws and parsed.login:
+            found = locator(_needles(parsed.login))
+            if found:
+                locations["login"] = found
+        for key in extra:
+            found = locator([f'"{key}"', f'\\"{key}\\"', f"'{key}'", f"{key}=", f"{key}:", f"{quote_plus(key)}="])
+            if found:
+                locations[f"extra.{key}"] = found
+        if parsed.host:
+            found = locator(_needles(parsed.host))
+            if found:
+                locations["host"] = found
+    resource_id = f"{CONNECTION}:{location.path}:{conn_id}"
+    return Resource(
+        id=resource_id,
+        type=CONNECTION,
+        name=conn_id,
+        attributes=attributes,
+        source=Source(file=location),
+        locations=locations,
+    )
+
+
+def _needles(value: str) -> list[str]:
+    return [value, quote(value, safe=""), quote_plus(value), quote(value)]
+
+
+def connection_from_value(
+    ctx: ScanContext,
+    conn_id: str,
+    value: str,
+    *,
+    origin: str,
+    location: FileLocation,
+    locator: Locator | None = None,
+    env_var: str | None = None,
+) -> Resource | None:
+    """A connection from an ``AIRFLOW_CONN_*``-style value (URI or JSON); a notice if unreadable."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = parse_value(value)
+    except ConnectionValueError as exc:
+        # A value Airflow cannot read may still hold a password: remember it for redaction.
+        _register_unparsed(ctx, value, location)
+        ctx.notice("parse-error", f"connection '{conn_id}': {exc}", location.path, location.start_line,
+                   level="warning")
+        return None
+    definition = "json" if value.strip().startswith("{") else "uri"
+    return build_connection(ctx, conn_id, parsed, origin=origin, definition=definition, location=location,
+                            locator=locator, env_var=env_var)
+
+
+_USERINFO = re.compile(r"://[^:/@\s]*:([^@\s]+)@")
+
+
+def _register_unparsed(ctx: ScanContext, value: str, location: FileLocation) -> None:
+    for match in _USERINFO.finditer(value):
+        ctx.secret(match.group(1), location.path, location.start_line)
+
+
+def conn_id_from_env(name: str) -> str | None:
+    """``AIRFLOW_CONN_MY_DB`` -> ``my_db`` (Airflow looks up ``AIRFLOW_CONN_`` + conn_id.upper())."""
+    if not name.startswith(ENV_PREFIX) or len(name) == len(ENV_PREFIX):
+        return None
+    return name[len(ENV_PREFIX):].lower()

@@ -1,0 +1,35 @@
+"""State shared by one scan: where it runs from, the redactor, the notices, the files read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scanner.collect.source import SourceFile
+from scanner.findings import Notice
+from scanner.secrets import Redactor
+
+
+@dataclass
+class ScanContext:
+    root: Path
+    redactor: Redactor = field(default_factory=Redactor)
+    notices: list[Notice] = field(default_factory=list)
+    sources: dict[str, SourceFile] = field(default_factory=dict)
+    files_scanned: int = 0
+
+    def notice(self, kind: str, message: str, path: str | None = None, line: int | None = None,
+               column: int | None = None, level: str = "error", rule_id: str | None = None) -> None:
+        self.notices.append(Notice(kind=kind, message=message, path=path, line=line, column=column,
+                                   level=level, rule_id=rule_id))
+
+    def relpath(self, path: Path) -> str:
+        """Repo-relative path with forward slashes (absolute paths never reach an output)."""
+        resolved = path.resolve()
+        try:
+            return resolved.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.name if path.is_absolute() else path.as_posix()
+
+    def secret(self, value: object, path: str | None = None, line: int | None = None) -> None:
+        self.redactor.register(value, path, line)

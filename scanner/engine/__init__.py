@@ -1,0 +1,1 @@
+"""The engine: declarative rules, evaluated over the resource graph."""

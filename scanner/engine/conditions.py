@@ -1,0 +1,216 @@
+"""Compile a rule's condition tree into a predicate over resources.
+
+Conditions: ``{all: [...]}``, ``{any: [...]}``, ``{not: ...}``; a predicate ``{key, op, value}``
+on an attribute path (``extra.iam``; ``*`` walks every item of a list or map: true when any item
+matches); ``{relation: NAME, any|all|none: ...}`` or ``{relation: NAME, count: {gte: N}}`` follows
+a named relation in the graph. A value ``{param: NAME}`` reads a rule parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from scanner.model import Resource, ResourceGraph
+
+_MISSING = object()
+
+
+@dataclass
+class EvalEnv:
+    graph: ResourceGraph
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+Predicate = Callable[[Resource, EvalEnv], bool]
+
+
+class ConditionError(ValueError):
+    pass
+
+
+def resolve_path(resource: Resource, path: str) -> list[Any]:
+    """All values at `path` (several when it walks a list with ``*``); empty when absent."""
+    if path in ("$name", "$type", "$id"):
+        return [getattr(resource, path[1:])]
+    values: list[Any] = [resource.attributes]
+    for part in _split(path):
+        next_values: list[Any] = []
+        for value in values:
+            if part == "*":
+                if isinstance(value, list):
+                    next_values.extend(value)
+                elif isinstance(value, dict):
+                    next_values.extend(value.values())
+            elif isinstance(value, dict):
+                if part in value:
+                    next_values.append(value[part])
+            elif isinstance(value, list) and part.isdigit():
+                index = int(part)
+                if index < len(value):
+                    next_values.append(value[index])
+        values = next_values
+        if not values:
+            return []
+    return values
+
+
+@lru_cache(maxsize=1024)
+def _split(path: str) -> tuple[str, ...]:
+    return tuple(path.split("."))
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+_JSON_TYPES: dict[str, Callable[[Any], bool]] = {
+    "string": lambda v: isinstance(v, str),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+}
+
+
+def _fold(value: Any, ignore_case: bool) -> Any:
+    return value.lower() if ignore_case and isinstance(value, str) else value
+
+
+def _value_test(op: str, ignore_case: bool) -> Callable[[Any, Any], bool]:
+    """A test of one found value against the expected value."""
+    if op == "equals":
+        return lambda v, e: _fold(v, ignore_case) == _fold(e, ignore_case)
+    if op == "in":
+        return lambda v, e: _fold(v, ignore_case) in [_fold(x, ignore_case) for x in (e or [])]
+    if op == "matches":
+        flags = re.IGNORECASE if ignore_case else 0
+        return lambda v, e: v is not None and not isinstance(v, (dict, list)) and \
+            re.search(e, str(v), flags) is not None
+    if op in ("gt", "gte", "lt", "lte"):
+        compare = {"gt": float.__gt__, "gte": float.__ge__, "lt": float.__lt__, "lte": float.__le__}[op]
+
+        def numeric(v: Any, e: Any) -> bool:
+            left, right = _number(v), _number(e)
+            return left is not None and right is not None and compare(left, right)
+        return numeric
+    if op == "contains":
+        def contains(v: Any, e: Any) -> bool:
+            if isinstance(v, list):
+                return _fold(e, ignore_case) in [_fold(x, ignore_case) for x in v]
+            if isinstance(v, dict):
+                return e in v
+            if isinstance(v, str):
+                return str(_fold(e, ignore_case)) in _fold(v, ignore_case)
+            return False
+        return contains
+    if op == "starts_with":
+        return lambda v, e: isinstance(v, str) and _fold(v, ignore_case).startswith(_fold(e, ignore_case))
+    if op == "ends_with":
+        return lambda v, e: isinstance(v, str) and _fold(v, ignore_case).endswith(_fold(e, ignore_case))
+    if op == "is_type":
+        return lambda v, e: _JSON_TYPES[e](v)
+    if op == "truthy":
+        return lambda v, e: bool(v)
+    if op == "exists":
+        return lambda v, e: v is not None
+    if op == "not_empty":
+        return lambda v, e: v not in (None, "", [], {})
+    raise ConditionError(f"unknown operator '{op}'")
+
+
+_NEGATIONS = {"not_equals": "equals", "not_in": "in", "not_matches": "matches", "not_contains": "contains",
+              "absent": "exists", "falsy": "truthy", "empty": "not_empty"}
+
+
+def compile_condition(condition: dict[str, Any]) -> Predicate:
+    if "all" in condition and "relation" not in condition:
+        parts = [compile_condition(c) for c in condition["all"]]
+        return lambda r, env: all(p(r, env) for p in parts)
+    if "any" in condition and "relation" not in condition:
+        parts = [compile_condition(c) for c in condition["any"]]
+        return lambda r, env: any(p(r, env) for p in parts)
+    if "not" in condition:
+        inner = compile_condition(condition["not"])
+        return lambda r, env: not inner(r, env)
+    if "relation" in condition:
+        return _compile_relation(condition)
+    if "key" in condition:
+        return _compile_predicate(condition)
+    raise ConditionError(f"not a condition: keys {sorted(condition)}")
+
+
+def _compile_relation(condition: dict[str, Any]) -> Predicate:
+    relation = condition["relation"]
+    if "count" in condition:
+        bounds = condition["count"]
+
+        def counted(r: Resource, env: EvalEnv) -> bool:
+            n = len(env.graph.follow(r, relation))
+            return (n >= bounds.get("gte", n)) and (n <= bounds.get("lte", n)) and (n == bounds.get("eq", n))
+        return counted
+    for quantifier in ("any", "all", "none"):
+        if quantifier in condition:
+            inner = compile_condition(condition[quantifier])
+            if quantifier == "any":
+                return lambda r, env: any(inner(t, env) for t in env.graph.follow(r, relation))
+            if quantifier == "all":
+                return lambda r, env: all(inner(t, env) for t in env.graph.follow(r, relation))
+            return lambda r, env: not any(inner(t, env) for t in env.graph.follow(r, relation))
+    raise ConditionError("a relation condition needs any, all, none or count")
+
+
+def _compile_predicate(condition: dict[str, Any]) -> Predicate:
+    key: str = condition["key"]
+    op: str = condition["op"]
+    expected = condition.get("value")
+    ignore_case = bool(condition.get("ignore_case", False))
+    negate = op in _NEGATIONS
+    test = _value_test(_NEGATIONS.get(op, op), ignore_case)
+    param = expected.get("param") if isinstance(expected, dict) and set(expected) == {"param"} else None
+
+    def predicate(resource: Resource, env: EvalEnv) -> bool:
+        value = env.params.get(param) if param is not None else expected
+        found = any(test(v, value) for v in resolve_path(resource, key))
+        return not found if negate else found
+
+    return predicate
+
+
+_TEMPLATE = re.compile(r"\{([A-Za-z0-9_.$*-]+)\}")
+
+
+def render(template: str, resource: Resource, params: dict[str, Any]) -> str:
+    """Fill a message template: {name}, {type}, {params.X} or an attribute path."""
+
+    def lookup(match: re.Match[str]) -> str:
+        path = match.group(1)
+        if path in ("name", "type", "id"):
+            return str(getattr(resource, path))
+        if path.startswith("params."):
+            return str(params.get(path[len("params."):], "?"))
+        values = resolve_path(resource, path)
+        if not values:
+            return "(none)"
+        value = values[0] if len(values) == 1 else values
+        if isinstance(value, dict) and value.get("redacted"):
+            return "(redacted)"
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        return str(value)
+
+    return _TEMPLATE.sub(lookup, template)

@@ -1,0 +1,112 @@
+"""Evaluate rules over the graph and turn matches into findings."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from typing import Any
+
+from scanner.context import ScanContext
+from scanner.engine.conditions import EvalEnv, compile_condition, render, resolve_path
+from scanner.engine.rule import Rule
+from scanner.engine.suppressions import SuppressionIndex
+from scanner.findings import Finding, Suppression
+from scanner.model import FileLocation, Resource, ResourceGraph
+
+SNIPPET_MAX = 240
+
+
+def fingerprint(rule: Rule, resource: Resource, location: FileLocation | None, occurrence: int,
+                item: str = "") -> str:
+    """Stable across lines inserted above: rule, file (or ARN), resource name, which attribute."""
+    anchor = location.path if location else (resource.source.aws.arn if resource.source.aws else resource.id)
+    material = "|".join([rule.id, anchor, resource.type, resource.name, rule.location or "", item,
+                         str(occurrence)])
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
+
+
+def snippet(ctx: ScanContext, location: FileLocation | None) -> str | None:
+    if location is None:
+        return None
+    source = ctx.sources.get(location.path)
+    if source is None or not (1 <= location.start_line <= len(source.lines)):
+        return None
+    if ctx.redactor.hides_line(location.path, location.start_line):
+        return None
+    line = ctx.redactor.scrub(source.lines[location.start_line - 1].rstrip())
+    return line if len(line) <= SNIPPET_MAX else line[: SNIPPET_MAX - 1] + "…"
+
+
+def evaluate(
+    graph: ResourceGraph,
+    rules: list[Rule],
+    ctx: ScanContext,
+    parameters: dict[str, dict[str, Any]] | None = None,
+    suppressions: SuppressionIndex | None = None,
+) -> list[Finding]:
+    """Every finding of every rule, redacted, fingerprinted, with inline suppressions applied."""
+    findings: list[Finding] = []
+    for rule in rules:
+        predicate = compile_condition(rule.condition)
+        env = EvalEnv(graph=graph, params=(parameters or {}).get(rule.id, rule.resolve_parameters()))
+        occurrences: Counter[tuple[str, str, str, str]] = Counter()
+        for resource in graph.of_type(rule.resource):
+            try:
+                matched = predicate(resource, env)
+            except Exception as exc:  # a rule must never take the scan down
+                ctx.notice("rule-error", f"rule {rule.id} failed on {resource.type} '{resource.name}': "
+                           f"{type(exc).__name__}", rule_id=rule.id)
+                continue
+            if not matched:
+                continue
+            items: list[Any] = [None]
+            if rule.for_each:
+                items = [v for values in resolve_path(resource, rule.for_each)
+                         for v in (values if isinstance(values, list) else [values])] or [None]
+            for item in items:
+                finding = _finding(ctx, graph, rule, resource, env.params, item, occurrences)
+                if suppressions is not None:
+                    match = suppressions.match(rule.id, rule.name, finding.location)
+                    if match is not None:
+                        finding.suppression = Suppression(
+                            kind="inline", justification=ctx.redactor.scrub(match.reason),
+                            location=FileLocation(path=match.path, start_line=match.line, start_column=match.column),
+                        )
+                findings.append(finding)
+    return sorted(findings, key=Finding.sort_key)
+
+
+def _finding(ctx: ScanContext, graph: ResourceGraph, rule: Rule, resource: Resource, params: dict[str, Any],
+             item: Any, occurrences: Counter[tuple[str, str, str, str]]) -> Finding:
+    item_text = "" if item is None else str(item)
+    location_path = (rule.location or "").replace("{item}", item_text)
+    location = resource.location_for(location_path)
+    key = (location.path if location else resource.id, resource.name, rule.id, item_text)
+    occurrences[key] += 1
+    related: list[FileLocation] = []
+    labels: list[str] = []
+    for relation in rule.related:
+        for target in graph.follow(resource, relation):
+            if target.source.file is not None:
+                related.append(target.source.file)
+                labels.append(f"{relation}: {target.type} '{target.name}'")
+    message = render(rule.message.replace("{item}", item_text), resource, params)
+    return Finding(
+        rule_id=rule.id,
+        rule_name=rule.name,
+        title=rule.title,
+        severity=rule.severity,
+        confidence=rule.confidence,
+        message=ctx.redactor.scrub(message),
+        resource_id=resource.id,
+        resource_type=resource.type,
+        resource_name=ctx.redactor.scrub(resource.name),
+        location=location,
+        snippet=snippet(ctx, location),
+        aws=resource.source.aws,
+        related=related,
+        related_labels=labels,
+        fingerprint=fingerprint(rule, resource, location, occurrences[key], item_text),
+        tags=list(rule.tags),
+        help_uri=rule.help_uri,
+    )

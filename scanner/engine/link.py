@@ -1,0 +1,31 @@
+"""Relations between resources that no single collector can see (they span files)."""
+
+from __future__ import annotations
+
+from scanner.model import ResourceGraph
+
+SQL_CONN_TYPES = {"postgres", "mysql", "redshift", "aurora", "aurora_postgresql", "aurora_mysql"}
+
+
+def link(graph: ResourceGraph) -> None:
+    """Add relations: connection -> its AWS connection; Airflow configs -> each other (peers)."""
+    connections = graph.of_type("airflow.connection")
+    by_conn_id: dict[str, list[str]] = {}
+    for connection in connections:
+        by_conn_id.setdefault(str(connection.attributes.get("conn_id")), []).append(connection.id)
+    for connection in connections:
+        attributes = connection.attributes
+        extra = attributes.get("extra") or {}
+        aws_conn_id = extra.get("aws_conn_id") if isinstance(extra, dict) else None
+        if aws_conn_id is None and attributes.get("iam_enabled") and attributes.get("conn_type") in SQL_CONN_TYPES:
+            aws_conn_id = "aws_default"
+        if isinstance(aws_conn_id, str):
+            for target in by_conn_id.get(aws_conn_id, []):
+                if target != connection.id:
+                    graph.relate(connection.id, "aws_conn", target)
+                    graph.relate(target, "used_by_connection", connection.id)
+    configs = graph.of_type("airflow.config")
+    for config in configs:
+        for other in configs:
+            if other.id != config.id:
+                graph.relate(config.id, "peers", other.id)

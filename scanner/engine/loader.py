@@ -1,0 +1,237 @@
+"""Load rule files: YAML, validated by `schemas/rule.schema.json`, then pydantic `Rule` models.
+
+Problems are collected for every file and raised together as `RuleLoadError`, each naming the file
+and the place in it (line and the path inside the document). Validated rules are cached by content
+hash, so a warm start neither parses YAML nor imports jsonschema.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scanner import __version__
+from scanner.collect.tree import DocumentError, Node, parse_yaml
+from scanner.engine.conditions import ConditionError, compile_condition
+from scanner.engine.rule import Rule
+from scanner.resource_types import RESOURCE_TYPES
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "rule.schema.json"
+
+
+class RuleLoadError(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def builtin_rules_dir() -> Path:
+    """Inside an installed wheel the rules live in the package; in a checkout, beside it."""
+    package = Path(__file__).resolve().parent.parent
+    shipped = package / "builtin_rules"
+    if shipped.is_dir():
+        return shipped
+    return package.parent / "rules"
+
+
+def rule_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
+
+
+@dataclass
+class _RuleFile:
+    path: Path
+    label: str          # what messages call the file
+    origin: str
+    text: str
+
+
+def _cache_dir() -> Path | None:
+    configured = os.environ.get("AIRGUARD_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME")
+    return Path(base) / "airguard" if base else Path.home() / ".cache" / "airguard"
+
+
+def load_rules(extra_dirs: list[Path] | None = None, use_cache: bool = True, label_root: Path | None = None) -> list[Rule]:
+    files: list[_RuleFile] = []
+    builtin = builtin_rules_dir()
+    for path in rule_files(builtin):
+        files.append(_RuleFile(path, f"rules/{path.relative_to(builtin).as_posix()}", "builtin", path.read_text("utf-8")))
+    problems: list[str] = []
+    for directory in extra_dirs or []:
+        if not directory.is_dir():
+            problems.append(f"{directory}: rule folder does not exist")
+            continue
+        for path in rule_files(directory):
+            label = _label(path, label_root)
+            try:
+                text = path.read_text("utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                problems.append(f"{label}: cannot read rule file ({type(exc).__name__})")
+                continue
+            files.append(_RuleFile(path, label, "user", text))
+    if problems:
+        raise RuleLoadError(problems)
+
+    digest = hashlib.sha256(__version__.encode())
+    digest.update(SCHEMA_PATH.read_bytes())
+    for rule_file in files:
+        digest.update(rule_file.label.encode() + b"\0" + rule_file.text.encode() + b"\0")
+    cache_file = None
+    cache = _cache_dir() if use_cache else None
+    if cache is not None:
+        cache_file = cache / f"rules-{digest.hexdigest()[:24]}.json"
+        try:
+            cached = json.loads(cache_file.read_text("utf-8"))
+            return [Rule.model_validate(item) for item in cached]
+        except (OSError, ValueError):
+            pass
+
+    rules = _validate_all(files)
+    if cache_file is not None:
+        try:
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps([r.model_dump(mode="json", by_alias=True) for r in rules]), "utf-8")
+            os.replace(tmp, cache_file)
+        except OSError:
+            pass
+    return rules
+
+
+def _label(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.name
+
+
+def _validate_all(files: list[_RuleFile]) -> list[Rule]:
+    import jsonschema  # imported only when rules change: it is slow to import
+
+    schema = json.loads(SCHEMA_PATH.read_text("utf-8"))
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    problems: list[str] = []
+    rules: list[Rule] = []
+    seen_ids: dict[str, str] = {}
+    seen_names: dict[str, str] = {}
+    for rule_file in files:
+        label = rule_file.label
+        try:
+            documents = parse_yaml(rule_file.text)
+        except DocumentError as exc:
+            problems.append(f"{label}:{exc.line or 1}:{exc.column or 1}: {exc.message}")
+            continue
+        if len(documents) != 1:
+            problems.append(f"{label}:1: a rule file holds exactly one rule (found {len(documents)} documents)")
+            continue
+        tree = documents[0]
+        data = tree.plain()
+        errors = sorted(validator.iter_errors(data), key=lambda e: (list(e.absolute_path), e.message))
+        if errors:
+            for error in errors[:10]:
+                problems.append(f"{label}:{_line_of(tree, list(error.absolute_path))}: "
+                                f"{_pointer(error.absolute_path)}: {_schema_message(error)}")
+            continue
+        rule_id = data["id"]
+        if rule_id in seen_ids:
+            problems.append(f"{label}:{_line_of(tree, ['id'])}: duplicate rule id {rule_id} "
+                            f"(already defined in {seen_ids[rule_id]})")
+            continue
+        if data["name"] in seen_names:
+            problems.append(f"{label}:{_line_of(tree, ['name'])}: duplicate rule name {data['name']} "
+                            f"(already defined in {seen_names[data['name']]})")
+            continue
+        if data["resource"] not in RESOURCE_TYPES:
+            problems.append(f"{label}:{_line_of(tree, ['resource'])}: /resource: unknown resource type "
+                            f"'{data['resource']}' (known: {', '.join(sorted(RESOURCE_TYPES))})")
+            continue
+        failed = False
+        for path, message in _check_condition(data["condition"], ["condition"], data.get("parameters", {})):
+            problems.append(f"{label}:{_line_of(tree, path)}: {_pointer(path)}: {message}")
+            failed = True
+        for kind in ("fail", "pass"):
+            for index, example in enumerate(data["tests"][kind]):
+                example_type = example.get("type")
+                if example_type is not None and example_type not in RESOURCE_TYPES:
+                    path = ["tests", kind, index, "type"]
+                    problems.append(f"{label}:{_line_of(tree, path)}: {_pointer(path)}: unknown resource type "
+                                    f"'{example_type}'")
+                    failed = True
+        if failed:
+            continue
+        seen_ids[rule_id] = label
+        seen_names[data["name"]] = label
+        rules.append(Rule.model_validate({**data, "origin": rule_file.origin, "source_path": label}))
+    if problems:
+        raise RuleLoadError(problems)
+    return sorted(rules, key=lambda r: r.id)
+
+
+def _check_condition(condition: Any, path: list[Any], parameters: dict[str, Any]) -> list[tuple[list[Any], str]]:
+    """Checks the schema cannot express: regexes compile, parameters exist."""
+    problems: list[tuple[list[Any], str]] = []
+    if not isinstance(condition, dict):
+        return problems
+    for key in ("all", "any"):
+        value = condition.get(key)
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                problems += _check_condition(item, path + [key, index], parameters)
+        elif isinstance(value, dict):
+            problems += _check_condition(value, path + [key], parameters)
+    for key in ("not", "none"):
+        if isinstance(condition.get(key), dict):
+            problems += _check_condition(condition[key], path + [key], parameters)
+    if "op" in condition:
+        value = condition.get("value")
+        if isinstance(value, dict) and set(value) == {"param"} and value["param"] not in parameters:
+            problems.append((path + ["value"], f"unknown parameter '{value['param']}'"))
+        if condition["op"] in ("matches", "not_matches") and isinstance(value, str):
+            try:
+                re.compile(value)
+            except re.error as exc:
+                problems.append((path + ["value"], f"invalid regular expression: {exc}"))
+    if not path[1:]:
+        try:
+            compile_condition(condition)
+        except ConditionError as exc:
+            problems.append((path, str(exc)))
+    return problems
+
+
+def _pointer(path: Any) -> str:
+    parts = [str(p) for p in path]
+    return "/" + "/".join(parts) if parts else "/"
+
+
+def _line_of(tree: Node, path: list[Any]) -> int:
+    node = tree
+    for part in path:
+        if node.is_map and str(part) in node.value:
+            node = node.value[str(part)]
+        elif node.is_list and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            break
+    return node.line
+
+
+def _schema_message(error: Any) -> str:
+    if error.validator == "oneOf" and error.context:
+        # Say what the closest alternative wanted rather than "is not valid under any of the schemas".
+        best = min(error.context, key=lambda e: (len(list(e.absolute_path)), e.message))
+        return f"not a valid condition ({best.message})" if "condition" in str(list(error.absolute_path)) \
+            else best.message
+    if error.validator == "additionalProperties":
+        return error.message.replace("Additional properties are not allowed", "unknown key(s)")
+    return error.message

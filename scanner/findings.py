@@ -1,0 +1,106 @@
+"""What a scan produces: findings, notices about what could not be read, and the report."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from scanner.model import AwsIdentity, FileLocation
+
+
+class Severity(str, Enum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+    @property
+    def security_severity(self) -> str:
+        """GitHub code scanning's CVSS-like score, as a string."""
+        return _SECURITY_SEVERITY[self]
+
+    @property
+    def sarif_level(self) -> str:
+        return {"critical": "error", "high": "error", "medium": "warning"}.get(self.value, "note")
+
+
+_SEVERITY_RANK = {Severity.INFO: 0, Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
+_SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5",
+                      Severity.LOW: "3.0", Severity.INFO: "0.0"}
+
+
+class Confidence(str, Enum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def sarif_precision(self) -> str:
+        return {"high": "very-high", "medium": "high", "low": "medium"}[self.value]
+
+
+class Suppression(BaseModel):
+    kind: str = "inline"          # inline (a comment in the source) | baseline | config
+    justification: str = ""
+    location: FileLocation | None = None
+
+
+class Finding(BaseModel):
+    rule_id: str
+    rule_name: str
+    title: str
+    severity: Severity
+    confidence: Confidence
+    message: str
+    resource_id: str
+    resource_type: str
+    resource_name: str
+    location: FileLocation | None = None
+    snippet: str | None = None
+    aws: AwsIdentity | None = None
+    related: list[FileLocation] = Field(default_factory=list)
+    related_labels: list[str] = Field(default_factory=list)
+    fingerprint: str = ""
+    suppression: Suppression | None = None
+    tags: list[str] = Field(default_factory=list)
+    help_uri: str | None = None
+
+    def sort_key(self) -> tuple[Any, ...]:
+        loc = self.location
+        return (
+            loc.path if loc else "~",
+            loc.start_line if loc else 0,
+            loc.start_column if loc else 0,
+            self.rule_id,
+            self.aws.arn if self.aws else "",
+            self.fingerprint,
+        )
+
+
+class Notice(BaseModel):
+    """Something the scan could not do: a file it could not read, a rule it could not evaluate."""
+
+    kind: str                     # parse-error | read-error | rule-error | not-evaluated | config
+    message: str
+    path: str | None = None
+    line: int | None = None
+    column: int | None = None
+    rule_id: str | None = None
+    level: str = "error"          # error | warning | note
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.path or "~", self.line or 0, self.kind, self.rule_id or "", self.message)
+
+
+class ScanStats(BaseModel):
+    files_scanned: int = 0
+    resources: int = 0
+    rules_evaluated: int = 0
+    duration_seconds: float = 0.0

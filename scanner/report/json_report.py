@@ -1,0 +1,77 @@
+"""JSON output, described by `scanner/schemas/report.schema.json` (stable field names)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from scanner import __version__
+from scanner.findings import Finding
+from scanner.model import FileLocation
+from scanner.report.summary import summary
+
+if TYPE_CHECKING:
+    from scanner.report import ReportOptions
+    from scanner.scan import ScanResult
+
+SCHEMA_VERSION = "1.0"
+
+
+def _location(location: FileLocation | None, snippet: str | None = None) -> dict[str, Any] | None:
+    if location is None:
+        return None
+    data: dict[str, Any] = {"path": location.path, "start_line": location.start_line,
+                            "start_column": location.start_column,
+                            "end_line": location.end_line or location.start_line}
+    if location.end_column is not None:
+        data["end_column"] = location.end_column
+    if snippet is not None:
+        data["snippet"] = snippet
+    return data
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    resource: dict[str, Any] = {"id": finding.resource_id, "type": finding.resource_type,
+                                "name": finding.resource_name}
+    if finding.aws is not None:
+        resource.update({"arn": finding.aws.arn, "account": finding.aws.account, "region": finding.aws.region})
+    return {
+        "rule_id": finding.rule_id,
+        "rule_name": finding.rule_name,
+        "title": finding.title,
+        "severity": finding.severity.value,
+        "confidence": finding.confidence.value,
+        "message": finding.message,
+        "location": _location(finding.location, finding.snippet),
+        "resource": resource,
+        "related_locations": [
+            {**(_location(loc) or {}), "label": label}
+            for loc, label in zip(finding.related, finding.related_labels)
+        ],
+        "fingerprint": finding.fingerprint,
+        "suppression": None if finding.suppression is None else {
+            "kind": finding.suppression.kind, "justification": finding.suppression.justification},
+        "tags": finding.tags,
+        "help_uri": finding.help_uri,
+    }
+
+
+def report_json(result: ScanResult, fail_on: str) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "airguard", "version": __version__},
+        "summary": summary(result, fail_on),
+        "findings": [finding_json(f) for f in result.findings],
+        "errors": [
+            {"kind": n.kind, "level": n.level, "message": n.message, "path": n.path, "line": n.line,
+             "rule_id": n.rule_id}
+            for n in result.notices
+        ],
+        "rules": [{"id": r.id, "name": r.name, "title": r.title, "severity": r.severity.value,
+                   "parameters": result.parameters.get(r.id, {})} for r in result.rules],
+    }
+
+
+def render(result: ScanResult, options: ReportOptions) -> str:
+    data = result.ctx.redactor.scrub_obj(report_json(result, options.fail_on))
+    return json.dumps(data, indent=2, sort_keys=False) + "\n"

@@ -1,0 +1,160 @@
+"""SARIF 2.1.0 through the sarif-om object model, shaped for GitHub code scanning."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import sarif_om as om
+
+from scanner import __version__
+from scanner.engine.rule import Rule
+from scanner.findings import Finding, Severity
+from scanner.model import FileLocation
+
+if TYPE_CHECKING:
+    from scanner.report import ReportOptions
+    from scanner.scan import ScanResult
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://pypi.org/project/airguard/"
+SRCROOT = "%SRCROOT%"
+
+
+def rule_help_markdown(rule: Rule) -> str:
+    parts = [f"## {rule.title}", "", "### What it does", rule.docs.what.strip(), "",
+             "### Why is this bad?", rule.docs.why.strip(), "", "### How to fix", rule.docs.fix.strip()]
+    language = rule.docs.example_language or ""
+    if rule.docs.bad:
+        parts += ["", "### Example", f"```{language}", rule.docs.bad.rstrip(), "```"]
+    if rule.docs.good:
+        parts += ["", "Use instead:", f"```{language}", rule.docs.good.rstrip(), "```"]
+    if rule.references:
+        parts += ["", "### References", *[f"- {ref}" for ref in rule.references]]
+    return "\n".join(parts) + "\n"
+
+
+def rule_help_text(rule: Rule) -> str:
+    return f"{rule.docs.what.strip()}\n\nWhy: {rule.docs.why.strip()}\n\nFix: {rule.docs.fix.strip()}\n"
+
+
+def _descriptor(rule: Rule) -> om.ReportingDescriptor:
+    return om.ReportingDescriptor(
+        id=rule.id,
+        name=rule.name,
+        short_description=om.MultiformatMessageString(text=rule.title),
+        full_description=om.MultiformatMessageString(text=rule.docs.what.strip()),
+        help=om.MultiformatMessageString(text=rule_help_text(rule), markdown=rule_help_markdown(rule)),
+        help_uri=rule.help_uri,
+        default_configuration=om.ReportingConfiguration(level=rule.severity.sarif_level),
+        properties={
+            "tags": ["security", *rule.tags],
+            "precision": rule.confidence.sarif_precision,
+            "security-severity": rule.severity.security_severity,
+            "problem.severity": "recommendation" if rule.severity == Severity.INFO else
+            ("error" if rule.severity.sarif_level == "error" else "warning"),
+        },
+    )
+
+
+def _physical(location: FileLocation, snippet: str | None = None) -> om.PhysicalLocation:
+    region = om.Region(start_line=location.start_line, start_column=location.start_column,
+                       end_line=location.end_line or location.start_line)
+    if location.end_column is not None and (location.end_line or location.start_line) >= location.start_line:
+        region.end_column = location.end_column + 1  # SARIF end columns are exclusive
+    if snippet:
+        region.snippet = om.ArtifactContent(text=snippet)
+    return om.PhysicalLocation(artifact_location=om.ArtifactLocation(uri=location.path, uri_base_id=SRCROOT),
+                               region=region)
+
+
+def _result(finding: Finding, rule_index: int) -> om.Result:
+    result = om.Result(
+        rule_id=finding.rule_id,
+        rule_index=rule_index,
+        level=finding.severity.sarif_level,
+        kind="fail",
+        message=om.Message(text=finding.message),
+        partial_fingerprints={"airguard/v1": finding.fingerprint},
+        properties={"severity": finding.severity.value, "confidence": finding.confidence.value,
+                    "resourceType": finding.resource_type, "resourceName": finding.resource_name},
+    )
+    location = om.Location()
+    if finding.location is not None:
+        location.physical_location = _physical(finding.location, finding.snippet)
+    if finding.aws is not None:
+        location.logical_locations = [om.LogicalLocation(fully_qualified_name=finding.aws.arn, kind="resource",
+                                                         name=finding.resource_name)]
+    elif finding.location is None:
+        location.logical_locations = [om.LogicalLocation(fully_qualified_name=finding.resource_id,
+                                                         kind="resource", name=finding.resource_name)]
+    result.locations = [location]
+    if finding.related:
+        result.related_locations = [
+            om.Location(id=index, physical_location=_physical(loc), message=om.Message(text=label))
+            for index, (loc, label) in enumerate(zip(finding.related, finding.related_labels))
+        ]
+    if finding.suppression is not None:
+        result.suppressions = [om.Suppression(
+            kind="inSource" if finding.suppression.kind == "inline" else "external",
+            justification=finding.suppression.justification or None,
+        )]
+    return result
+
+
+def _notification(notice: Any) -> om.Notification:
+    notification = om.Notification(
+        message=om.Message(text=notice.message),
+        level=notice.level if notice.level in ("error", "warning", "note") else "note",
+        descriptor=om.ReportingDescriptorReference(id=notice.kind),
+    )
+    if notice.path:
+        region = om.Region(start_line=notice.line) if notice.line else None
+        notification.locations = [om.Location(physical_location=om.PhysicalLocation(
+            artifact_location=om.ArtifactLocation(uri=notice.path, uri_base_id=SRCROOT), region=region))]
+    if notice.rule_id:
+        notification.associated_rule = om.ReportingDescriptorReference(id=notice.rule_id)
+    return notification
+
+
+def build_log(result: ScanResult, options: ReportOptions) -> om.SarifLog:
+    rules = sorted(result.rules, key=lambda r: r.id)
+    index = {rule.id: i for i, rule in enumerate(rules)}
+    run = om.Run(
+        tool=om.Tool(driver=om.ToolComponent(
+            name="airguard", version=__version__, semantic_version=__version__,
+            information_uri=INFORMATION_URI, rules=[_descriptor(r) for r in rules])),
+        results=[_result(f, index[f.rule_id]) for f in result.findings if f.rule_id in index],
+        invocations=[om.Invocation(
+            execution_successful=not result.partial,
+            tool_execution_notifications=[_notification(n) for n in result.notices] or None,
+        )],
+        column_kind="unicodeCodePoints",
+    )
+    if options.sarif_category:
+        run.automation_details = om.RunAutomationDetails(id=f"{options.sarif_category.rstrip('/')}/")
+    return om.SarifLog(version="2.1.0", schema_uri=SARIF_SCHEMA, runs=[run])
+
+
+def to_dict(obj: Any) -> Any:
+    """Serialise sarif-om objects with their schema property names, leaving out unset values."""
+    if attrs.has(type(obj)):
+        data: dict[str, Any] = {}
+        for field in attrs.fields(type(obj)):
+            value = getattr(obj, field.name)
+            if value is None or (field.default is not attrs.NOTHING and value == field.default
+                                 and field.name not in ("level", "kind")):
+                continue
+            data[field.metadata.get("schema_property_name", field.name)] = to_dict(value)
+        return data
+    if isinstance(obj, dict):
+        return {k: to_dict(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_dict(v) for v in obj]
+    return obj
+
+
+def render(result: ScanResult, options: ReportOptions) -> str:
+    data = result.ctx.redactor.scrub_obj(to_dict(build_log(result, options)))
+    return json.dumps(data, indent=2) + "\n"

@@ -1,0 +1,108 @@
+"""Exit codes, usage errors, and the start-up path staying light (no boto3/airflow at import)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, run_process
+
+CLEAN = "AIRFLOW_CONN_ORDERS='{\"conn_type\": \"postgres\", \"host\": \"orders.cluster-abc.us-east-1.rds.amazonaws.com\", " \
+        "\"extra\": {\"iam\": true}}'\n"
+BAD = "AIRFLOW_CONN_ORDERS=postgres://u:Exit-Code-Pw@orders.cluster-abc.us-east-1.rds.amazonaws.com/db\n"
+
+
+def test_exit_0_when_clean(run_cli, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(CLEAN)
+    result = run_cli("scan", ".", cwd=tmp_path)
+    assert result.exit_code == 0, result.stdout
+    assert result.stdout.startswith("No findings.")
+
+
+def test_exit_1_on_findings_and_fail_on_threshold(run_cli, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(BAD)
+    assert run_cli("scan", ".", cwd=tmp_path).exit_code == 1
+    assert run_cli("scan", ".", "--fail-on", "high", cwd=tmp_path).exit_code == 1
+    assert run_cli("scan", ".", "--fail-on", "critical", cwd=tmp_path).exit_code == 0
+    assert run_cli("scan", ".", "--fail-on", "none", cwd=tmp_path).exit_code == 0
+
+
+def test_exit_3_when_partial_and_nothing_failed(run_cli, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(CLEAN)
+    (tmp_path / "broken.yaml").write_text("a: [1\n")
+    result = run_cli("scan", ".", "-f", "json", cwd=tmp_path)
+    assert result.exit_code == 3
+    assert result.json()["errors"][0]["path"] == "broken.yaml"
+    (tmp_path / "bad.env").write_text(BAD)
+    assert run_cli("scan", ".", cwd=tmp_path).exit_code == 1   # a failing finding wins over partial
+
+
+@pytest.mark.parametrize("args,message", [
+    (["scan", "does-not-exist"], "no such file or folder: does-not-exist"),
+    (["scan", ".", "--config", "missing.toml"], "configuration file not found"),
+    (["scan", ".", "--fail-on", "severe"], "invalid choice"),
+    (["scan", ".", "--format", "xml"], "invalid choice"),
+])
+def test_exit_2_on_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
+    result = run_process(*args, cwd=tmp_path)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_exit_2_on_unknown_config_key(run_cli, tmp_path: Path) -> None:
+    (tmp_path / ".airguard.toml").write_text('fail-on = "high"\ncolour = "red"\n')
+    (tmp_path / ".env").write_text(CLEAN)
+    result = run_cli("scan", ".", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "unknown key 'colour'" in result.stderr
+
+
+def test_config_found_upward_in_pyproject(run_cli, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.airguard]\nfail-on = "critical"\nignore = ["AG102"]\n')
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / ".env").write_text(BAD)
+    report = run_cli("scan", "dags", "-f", "json", cwd=tmp_path).json()
+    assert report["summary"]["fail_on"] == "critical"
+    assert {f["rule_id"] for f in report["findings"]} == {"AG101"}
+
+
+def test_python_dash_m_and_version() -> None:
+    result = run_process("--version")
+    assert result.exit_code == 0 and result.stdout.startswith("airguard ")
+
+
+def test_start_up_path_imports_no_heavy_packages(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(BAD)
+    probe = (
+        "import sys, io, contextlib\n"
+        "from scanner.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['scan', '.env'])\n"
+        "    main(['scan', '.env'])\n"
+        "heavy = {'boto3', 'botocore', 'airflow', 'sarif_om', 'jsonschema', 'sqlalchemy'}\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))\n"
+    )
+    env = {"AIRGUARD_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(REPO)}
+    completed = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True,
+                               env={**__import__("os").environ, **env}, timeout=60)
+    assert completed.returncode == 0, completed.stderr
+    # jsonschema is imported once to validate the rules, then the cache answers; the second run
+    # in the same process proves nothing else heavy came in.
+    assert json.loads(completed.stdout.replace("'", '"')) in ([], ["jsonschema"])
+
+
+def test_warm_start_does_not_import_jsonschema(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(BAD)
+    env = {"AIRGUARD_CACHE_DIR": str(tmp_path / "cache")}
+    run_process("scan", ".env", cwd=tmp_path, env=env)   # fills the rule cache
+    probe = ("import sys, io, contextlib\nfrom scanner.cli import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()):\n    main(['scan', '.env'])\n"
+             "print('jsonschema' in sys.modules, 'boto3' in sys.modules, 'airflow' in sys.modules)\n")
+    completed = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True,
+                               env={**__import__("os").environ, **env, "PYTHONPATH": str(REPO)}, timeout=60)
+    assert completed.stdout.strip() == "False False False", completed.stderr

@@ -1,0 +1,136 @@
+"""Rule files: built-in rules pass their own tests; bad user rules fail loudly with file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scanner.engine.loader import builtin_rules_dir, load_rules
+
+GOOD_RULE = """\
+id: XY101
+name: no-sqlite
+title: Connection uses SQLite
+severity: low
+confidence: high
+resource: airflow.connection
+condition: {key: conn_type, op: equals, value: sqlite}
+message: "Connection '{name}' uses sqlite"
+docs: {what: "Finds sqlite connections.", why: "SQLite is not for production.", fix: "Use Aurora instead."}
+tests:
+  fail: [{attributes: {conn_type: sqlite}}]
+  pass: [{attributes: {conn_type: postgres}}]
+"""
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+def test_every_builtin_rule_passes_its_own_tests(run_cli) -> None:
+    result = run_cli("rules", "test")
+    assert result.exit_code == 0, result.stdout
+    count = len(list(builtin_rules_dir().rglob("*.yaml")))
+    assert f"{count} of {count} rules passed their tests" in result.stdout
+
+
+def test_builtin_rules_document_themselves() -> None:
+    for rule in load_rules(use_cache=False):
+        assert rule.docs.bad and rule.docs.good, rule.id
+        assert rule.references and all(r.startswith("https://") for r in rule.references), rule.id
+        assert rule.tests.fail and rule.tests.pass_, rule.id
+
+
+def test_rules_show_prints_documentation(run_cli) -> None:
+    result = run_cli("rules", "show", "AG105")
+    assert result.exit_code == 0
+    for heading in ("What it does", "Why is this bad?", "How to fix", "Example", "Use instead", "Parameters",
+                    "max_session_seconds (default: 3600, strict: 900)", "References"):
+        assert heading in result.stdout
+    assert run_cli("rules", "show", "rds-connection-without-iam").exit_code == 0
+    missing = run_cli("rules", "show", "AG999")
+    assert missing.exit_code == 2 and "no rule 'AG999'" in missing.stderr
+
+
+def test_user_rules_are_loaded_and_tested(run_cli, tmp_path: Path) -> None:
+    _write(tmp_path / "myrules", "sqlite.yaml", GOOD_RULE)
+    result = run_cli("rules", "test", "--rules", tmp_path / "myrules")
+    assert result.exit_code == 0 and "ok   XY101 no-sqlite" in result.stdout
+    env = _write(tmp_path / "proj", ".env", "AIRFLOW_CONN_LOCAL=sqlite:////tmp/x.db\n")
+    report = run_cli("scan", env, "--rules", tmp_path / "myrules", "-f", "json", cwd=tmp_path).json()
+    assert [(f["rule_id"], f["location"]["path"], f["location"]["start_line"]) for f in report["findings"]] == [
+        ("XY101", "proj/.env", 1)]
+
+
+def test_a_failing_rule_test_fails_the_command(run_cli, tmp_path: Path) -> None:
+    broken = GOOD_RULE.replace("pass: [{attributes: {conn_type: postgres}}]", "pass: [{attributes: {conn_type: sqlite}}]")
+    _write(tmp_path / "r", "sqlite.yaml", broken)
+    result = run_cli("rules", "test", "XY101", "--rules", tmp_path / "r")
+    assert result.exit_code == 1
+    assert "FAIL XY101" in result.stdout and "tests.pass[0]: expected no finding, got one" in result.stdout
+
+
+@pytest.mark.parametrize("change,expected", [
+    (("severity: low", "severity: severe"), "r/bad.yaml:4: /severity: 'severe' is not one of"),
+    (("resource: airflow.connection", "resource: airflow.pipeline"),
+     "r/bad.yaml:6: /resource: unknown resource type 'airflow.pipeline'"),
+    (("op: equals", "op: equalz"), "r/bad.yaml:7: /condition: not a valid condition"),
+    (("name: no-sqlite\n", "name: no-sqlite\ncolour: red\n"), "r/bad.yaml:1: /: unknown key(s) ('colour' was unexpected)"),
+    (("value: sqlite}", "value: '(unclosed'}\n"), "r/bad.yaml:7: /condition/value: invalid regular expression"),
+    (("message:", "message: [\nbroken"), "r/bad.yaml:"),
+])
+def test_schema_errors_name_the_file_and_line(run_cli, tmp_path: Path, change, expected) -> None:
+    text = GOOD_RULE.replace(*change)
+    if "unclosed" in expected or "regular expression" in expected:
+        text = text.replace("op: equals", "op: matches")
+    _write(tmp_path / "r", "bad.yaml", text)
+    result = run_cli("rules", "--rules", tmp_path / "r", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "invalid rules" in result.stderr
+    assert expected in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_duplicate_rule_id_is_an_error(run_cli, tmp_path: Path) -> None:
+    _write(tmp_path / "r", "a.yaml", GOOD_RULE)
+    _write(tmp_path / "r", "b.yaml", GOOD_RULE.replace("no-sqlite", "no-sqlite-again"))
+    result = run_cli("rules", "--rules", tmp_path / "r", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "r/b.yaml:1: duplicate rule id XY101 (already defined in r/a.yaml)" in result.stderr
+    clash = _write(tmp_path / "s", "c.yaml", GOOD_RULE.replace("XY101", "AG101"))
+    result = run_cli("rules", "--rules", clash.parent, cwd=tmp_path)
+    assert "duplicate rule id AG101" in result.stderr
+
+
+def test_scan_with_an_invalid_rule_folder_exits_2(run_cli, tmp_path: Path) -> None:
+    _write(tmp_path / "r", "bad.yaml", "id: nope\n")
+    result = run_cli("scan", "fixtures/demo", "--rules", tmp_path / "r")
+    assert result.exit_code == 2
+    assert "/id: 'nope' does not match" in result.stderr
+
+
+def test_parameters_follow_profile_and_config(run_cli, tmp_path: Path) -> None:
+    env = _write(tmp_path, ".env", 'AIRFLOW_CONN_AWS_X=\'{"conn_type": "aws", "extra": {"assume_role_kwargs": '
+                                   '{"DurationSeconds": 1800}}}\'\n')
+    default = run_cli("scan", env, "-f", "json", cwd=tmp_path).json()
+    assert [f["rule_id"] for f in default["findings"]] == []
+    strict = run_cli("scan", env, "-f", "json", "--profile", "strict", cwd=tmp_path).json()
+    assert [f["rule_id"] for f in strict["findings"]] == ["AG105"]
+    assert "(limit 900 s)" in strict["findings"][0]["message"]
+    config = _write(tmp_path, "airguard.toml", '[rule-parameters.AG105]\nmax_session_seconds = 1200\n')
+    custom = run_cli("scan", env, "-f", "json", "--config", config, cwd=tmp_path).json()
+    assert "(limit 1200 s)" in custom["findings"][0]["message"]
+
+
+def test_rule_cache_is_used_and_invalidated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    _write(tmp_path / "r", "sqlite.yaml", GOOD_RULE)
+    first = load_rules([tmp_path / "r"])
+    assert list((tmp_path / "cache").glob("rules-*.json"))
+    assert [r.id for r in load_rules([tmp_path / "r"])] == [r.id for r in first]
+    _write(tmp_path / "r", "sqlite.yaml", GOOD_RULE.replace("severity: low", "severity: high"))
+    assert next(r for r in load_rules([tmp_path / "r"]) if r.id == "XY101").severity.value == "high"
