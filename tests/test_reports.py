@@ -116,4 +116,4 @@ def test_text_output_groups_by_file_and_summarises(run_cli) -> None:
     assert lines[0] == "fixtures/demo/.env"
     assert "     5:46  high     AG101 Connection 'orders_db' (postgres) has a literal password written in env config" in lines
     assert "           │ AIRFLOW_CONN_ORDERS_DB=postgresql://etl_user:****@orders.cluster-c9akciq32xyz.eu-west-1.rds.amazonaws.com:5432/orders" in lines
-    assert any(l.startswith("23 findings (1 critical, 19 high, 2 medium, 1 low), 1 suppressed") for l in lines)
+    assert any(l.startswith("25 findings (1 critical, 20 high, 3 medium, 1 low), 1 suppressed") for l in lines)

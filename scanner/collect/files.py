@@ -71,9 +71,35 @@ def excluded(relative: str, patterns: list[str]) -> bool:
     return False
 
 
+class AirflowIgnore:
+    """`.airflowignore` files (Airflow 3's default glob syntax, gitignore rules) for DAG code."""
+
+    def __init__(self) -> None:
+        self.specs: list[tuple[Path, object]] = []
+
+    def load(self, directory: Path) -> None:
+        ignore_file = directory / ".airflowignore"
+        if ignore_file.is_file():
+            import pathspec
+
+            lines = ignore_file.read_text("utf-8", errors="replace").splitlines()
+            self.specs.append((directory, pathspec.PathSpec.from_lines("gitwildmatch", lines)))
+
+    def ignored(self, path: Path, is_dir: bool = False) -> bool:
+        for base, spec in self.specs:
+            try:
+                relative = path.relative_to(base).as_posix()
+            except ValueError:
+                continue
+            if spec.match_file(relative + ("/" if is_dir else "")):  # type: ignore[attr-defined]
+                return True
+        return False
+
+
 def discover(ctx: ScanContext, paths: Iterable[Path], excludes: list[str]) -> list[tuple[Path, str]]:
     """(file, kind) for every file to scan, sorted and without duplicates."""
     found: dict[Path, str] = {}
+    airflowignore = AirflowIgnore()
     for path in paths:
         if not path.exists():
             ctx.notice("read-error", f"path does not exist: {ctx.relpath(path)}", ctx.relpath(path))
@@ -86,6 +112,8 @@ def discover(ctx: ScanContext, paths: Iterable[Path], excludes: list[str]) -> li
             continue
         for directory, subdirs, files in os.walk(path):
             here = Path(directory)
+            if ".airflowignore" in files:
+                airflowignore.load(here)
             subdirs[:] = sorted(
                 d for d in subdirs
                 if d not in SKIP_DIRS and not excluded(ctx.relpath(here / d), excludes)
@@ -94,6 +122,8 @@ def discover(ctx: ScanContext, paths: Iterable[Path], excludes: list[str]) -> li
                 file_path = here / name
                 kind = kind_of(file_path)
                 if kind is None or excluded(ctx.relpath(file_path), excludes):
+                    continue
+                if kind == "python" and airflowignore.specs and airflowignore.ignored(file_path):
                     continue
                 found[file_path] = kind
     return sorted(found.items(), key=lambda item: ctx.relpath(item[0]))
@@ -130,8 +160,11 @@ def read_source(ctx: ScanContext, path: Path) -> SourceFile | None:
 
 
 def collect_files(ctx: ScanContext, paths: Iterable[Path], excludes: list[str] | None = None) -> list[Resource]:
+    """Config files first, then Python: the pre-check of DAG files needs the conn ids defined in config."""
     resources: list[Resource] = []
-    for path, kind in discover(ctx, paths, excludes or []):
+    discovered = discover(ctx, paths, excludes or [])
+    python_files = [path for path, kind in discovered if kind == "python"]
+    for path, kind in discovered:
         if kind not in COLLECTORS and kind != "sniff":
             continue
         source = read_source(ctx, path)
@@ -151,4 +184,11 @@ def collect_files(ctx: ScanContext, paths: Iterable[Path], excludes: list[str] |
             resources.extend(fallback.collect(ctx, source))
         except RecursionError:
             ctx.notice("parse-error", "document nested too deeply", source.path)
+    if python_files:
+        from scanner.collect import pycode
+
+        conn_ids = {str(r.attributes.get("conn_id")) for r in resources if r.type == "airflow.connection"}
+        known = pycode.conn_id_pattern(conn_ids)
+        for path in python_files:
+            resources.extend(pycode.collect_path(ctx, path, known))
     return resources

@@ -41,11 +41,15 @@ class SourceFile:
     def span_location(self, span: Span | object) -> FileLocation:
         return self.location(span.line, span.column, span.end_line, span.end_column)  # type: ignore[attr-defined]
 
-    def find(self, span: Span | object, needles: list[str]) -> FileLocation | None:
+    def find(self, span: Span | FileLocation | object, needles: list[str]) -> FileLocation | None:
         """Where the first of `needles` is written inside `span` (exact line and column)."""
-        start_line = span.line  # type: ignore[attr-defined]
-        start_column = span.column  # type: ignore[attr-defined]
-        end_line = span.end_line  # type: ignore[attr-defined]
+        if isinstance(span, FileLocation):
+            start_line, start_column = span.start_line, span.start_column
+            end_line = span.end_line or span.start_line
+        else:
+            start_line = span.line  # type: ignore[attr-defined]
+            start_column = span.column  # type: ignore[attr-defined]
+            end_line = span.end_line  # type: ignore[attr-defined]
         lines = self.lines
         for needle in needles:
             if not needle:

@@ -8,7 +8,8 @@ SQL_CONN_TYPES = {"postgres", "mysql", "redshift", "aurora", "aurora_postgresql"
 
 
 def link(graph: ResourceGraph) -> None:
-    """Add relations: connection -> its AWS connection; Airflow configs -> each other (peers)."""
+    """Add relations: connection -> its AWS connection (aws_conn); connection <-> the tasks that use it
+    (used_by / uses); Airflow configs -> each other (peers)."""
     connections = graph.of_type("airflow.connection")
     by_conn_id: dict[str, list[str]] = {}
     for connection in connections:
@@ -24,6 +25,11 @@ def link(graph: ResourceGraph) -> None:
                 if target != connection.id:
                     graph.relate(connection.id, "aws_conn", target)
                     graph.relate(target, "used_by_connection", connection.id)
+    for task in graph.of_type("airflow.task"):
+        for conn_id in task.attributes.get("conn_ids") or []:
+            for target in by_conn_id.get(conn_id, []):
+                graph.relate(target, "used_by", task.id)
+                graph.relate(task.id, "uses", target)
     configs = graph.of_type("airflow.config")
     for config in configs:
         for other in configs:

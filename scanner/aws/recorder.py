@@ -1,0 +1,181 @@
+"""What one unit's run observed besides resources: API calls per operation, and gaps.
+
+A *gap* is one AWS operation that could not be completed (denied, throttled past its retries,
+unreachable, timed out, a server error): the resource types it feeds could not be (fully) read in
+that account and region, so rules over them there cannot be evaluated. Gap messages never hold
+credentials: they are scrubbed of the session's own key/secret/token and of credential shapes.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scanner import secrets
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from scanner.aws.units import CollectionUnit
+
+Clock = Callable[[], datetime]
+
+# Gap kinds.
+DENIED = "denied"
+THROTTLED = "throttled"
+UNREACHABLE = "unreachable"
+TIMEOUT = "timeout"
+SERVER_ERROR = "server-error"
+BAD_RESPONSE = "bad-response"
+CREDENTIALS = "credentials"
+ERROR = "error"
+GAP_KINDS = (DENIED, THROTTLED, UNREACHABLE, TIMEOUT, SERVER_ERROR, BAD_RESPONSE, CREDENTIALS, ERROR)
+
+_DENIED_CODES = {
+    "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess", "AuthFailure",
+    "NotAuthorized", "InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch",
+    "ExpiredToken", "ExpiredTokenException", "OptInRequired", "AWSOrganizationsNotInUseException",
+    "AccessDeniedForDependencyException", "InvalidAccessKeyId", "MissingAuthenticationToken",
+}
+_THROTTLED_CODES = {
+    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+    "TooManyRequestsException", "ProvisionedThroughputExceededException", "TransactionInProgressException",
+    "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled",
+    "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException",
+}
+_SERVER_CODES = {"InternalError", "InternalFailure", "InternalServerError", "InternalServiceError",
+                 "ServiceUnavailable", "ServiceUnavailableException", "ServiceFailure", "ServiceException"}
+_UNREACHABLE_ERRORS = {"EndpointConnectionError", "ConnectionClosedError", "ProxyConnectionError",
+                       "SSLError", "HTTPClientError", "ConnectionError", "InvalidProxiesConfigError"}
+_TIMEOUT_ERRORS = {"ReadTimeoutError", "ConnectTimeoutError"}
+_CREDENTIAL_ERRORS = {"NoCredentialsError", "PartialCredentialsError", "CredentialRetrievalError",
+                      "TokenRetrievalError", "NoAuthTokenError", "ProfileNotFound", "SSOTokenLoadError",
+                      "UnauthorizedSSOTokenError"}
+_MAX_MESSAGE = 300
+
+
+class Gap(BaseModel):
+    """One operation whose data is missing from a unit's result."""
+
+    model_config = ConfigDict(frozen=True)
+
+    service: str                  # the unit's service (rds, ec2, iam, ...)
+    region: str                   # the unit's region, or "global"
+    account: str | None
+    operation: str                # "<aws service>:<Operation>", e.g. "rds:DescribeDBClusters"
+    error_code: str               # AWS error code, or the botocore exception name
+    kind: str                     # one of GAP_KINDS
+    message: str                  # scrubbed, one line, at most 300 characters
+    resource_types: list[str] = Field(default_factory=list)  # what could not be (fully) read
+
+    def sort_key(self) -> tuple[str, ...]:
+        return (self.account or "", self.region, self.service, self.operation, self.error_code, self.message)
+
+
+def classify_error(error: BaseException) -> tuple[str, str, str]:
+    """(error_code, kind, raw message) of an exception raised by a botocore call."""
+    name = type(error).__name__
+    response = getattr(error, "response", None)
+    if isinstance(response, dict) and isinstance(response.get("Error"), dict):
+        code = str(response["Error"].get("Code") or name)
+        message = str(response["Error"].get("Message") or error)
+        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        if code in _DENIED_CODES:
+            return code, DENIED, message
+        if code in _THROTTLED_CODES:
+            return code, THROTTLED, message
+        if code in _SERVER_CODES or (isinstance(status, int) and status >= 500):
+            return code, SERVER_ERROR, message
+        return code, ERROR, message
+    if name in _TIMEOUT_ERRORS:
+        return name, TIMEOUT, str(error)
+    if name in _UNREACHABLE_ERRORS:
+        return name, UNREACHABLE, str(error)
+    if name in _CREDENTIAL_ERRORS:
+        return name, CREDENTIALS, str(error)
+    if name == "ResponseParserError":
+        return name, BAD_RESPONSE, str(error)
+    return name, ERROR, str(error)
+
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def clean_message(text: str, known_secrets: Iterable[str] = ()) -> str:
+    """One line, without credentials (the session's own values, then credential shapes)."""
+    for value in sorted({v for v in known_secrets if v and len(v) >= 4}, key=len, reverse=True):
+        text = text.replace(value, secrets.MASK)
+    text = secrets.scrub_patterns(text)
+    text = _WHITESPACE.sub(" ", text).strip()
+    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UnitRecorder:
+    """Counts a unit's API calls (via botocore events) and collects its gaps; thread-safe."""
+
+    def __init__(self, unit: CollectionUnit, clock: Clock | None = None) -> None:
+        self.unit = unit
+        self.account: str | None = unit.account
+        self.api_calls: Counter[str] = Counter()       # logical calls: one per call or page
+        self.http_requests: Counter[str] = Counter()   # HTTP attempts, retries included
+        self.gaps: list[Gap] = []
+        self._clock = clock or utc_now
+        self._known_secrets: list[str] = []
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        """The collection's notion of "now" (injectable, for ages such as access-key age)."""
+        value = self._clock()
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+    def hide(self, values: Iterable[str]) -> None:
+        """Values that must never appear in a gap message (the session's credentials)."""
+        self._known_secrets.extend(v for v in values if v)
+
+    def attach(self, client: Any) -> Any:
+        """Count this client's calls: ``before-call`` once per call/page, ``before-send`` per attempt."""
+        service = client.meta.service_model.service_name
+
+        def on_call(model: Any = None, **_: Any) -> None:
+            with self._lock:
+                self.api_calls[f"{service}:{model.name}"] += 1
+
+        def on_send(event_name: str = "", **_: Any) -> None:
+            operation = event_name.rsplit(".", 1)[-1]
+            with self._lock:
+                self.http_requests[f"{service}:{operation}"] += 1
+
+        client.meta.events.register("before-call", on_call)
+        client.meta.events.register("before-send", on_send)
+        return client
+
+    def record_gap(self, operation: str, error: BaseException, resource_types: Iterable[str]) -> Gap:
+        code, kind, message = classify_error(error)
+        gap = Gap(
+            service=self.unit.service, region=self.unit.region, account=self.account, operation=operation,
+            error_code=code, kind=kind, message=clean_message(message, self._known_secrets),
+            resource_types=sorted(set(resource_types)),
+        )
+        with self._lock:
+            self.gaps.append(gap)
+        return gap
+
+    def record_failure(self, operation: str, error_code: str, kind: str, message: str,
+                       resource_types: Iterable[str]) -> Gap:
+        """A gap that did not come from an exception (e.g. a report that never became ready)."""
+        gap = Gap(
+            service=self.unit.service, region=self.unit.region, account=self.account, operation=operation,
+            error_code=error_code, kind=kind, message=clean_message(message, self._known_secrets),
+            resource_types=sorted(set(resource_types)),
+        )
+        with self._lock:
+            self.gaps.append(gap)
+        return gap

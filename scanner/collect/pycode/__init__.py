@@ -1,0 +1,77 @@
+"""DAG code: static analysis of Python files. Never imports or executes the scanned code."""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+import warnings
+from pathlib import Path
+
+from scanner.collect import fallback
+from scanner.collect.pycode import patterns
+from scanner.collect.pycode.analyzer import analyze
+from scanner.collect.source import SourceFile
+from scanner.context import ScanContext
+from scanner.model import Resource
+
+
+def needs_parse(data: bytes, known_conn_ids: re.Pattern[bytes] | None) -> bool:
+    """The byte-level pre-check: could this file yield a finding or a usage link we need?"""
+    if patterns.PRECHECK.search(data):
+        return True
+    return bool(known_conn_ids is not None and known_conn_ids.search(data))
+
+
+def conn_id_pattern(conn_ids: set[str]) -> re.Pattern[bytes] | None:
+    if not conn_ids:
+        return None
+    return re.compile(b"|".join(re.escape(c.encode()) for c in sorted(conn_ids, key=len, reverse=True)))
+
+
+def decode(ctx: ScanContext, relative: str, data: bytes) -> str:
+    """Decode like Python does (PEP 263 coding cookie, BOM), replacing what does not decode."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:
+        encoding = "utf-8"
+    try:
+        return data.decode(encoding).lstrip("\ufeff")
+    except (UnicodeDecodeError, LookupError):
+        ctx.notice("read-error", f"file does not decode as {encoding}; undecodable bytes were replaced",
+                   relative, level="warning")
+        return data.decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
+def collect_path(ctx: ScanContext, path: Path, known_conn_ids: re.Pattern[bytes] | None = None) -> list[Resource]:
+    relative = ctx.relpath(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        ctx.notice("read-error", f"cannot read file: {exc.strerror or type(exc).__name__}", relative)
+        return []
+    ctx.files_scanned += 1
+    if not needs_parse(data, known_conn_ids):
+        return []
+    source = SourceFile(path=relative, absolute=path, text=decode(ctx, relative, data))
+    ctx.sources[relative] = source
+    return collect_source(ctx, source)
+
+
+def collect_source(ctx: ScanContext, source: SourceFile) -> list[Resource]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes in scanned code
+            tree = ast.parse(source.text, filename=source.path)
+    except SyntaxError as exc:
+        detail = exc.msg or "invalid syntax"
+        ctx.notice("parse-error", f"Python syntax error ({detail}); scanned line by line instead",
+                   source.path, exc.lineno, exc.offset)
+        return fallback.collect(ctx, source, origin="dag-code-unparsed")
+    except (ValueError, RecursionError, MemoryError) as exc:
+        reason = "NUL bytes" if "null" in str(exc).lower() else type(exc).__name__
+        ctx.notice("parse-error", f"Python source cannot be parsed ({reason}); scanned line by line instead",
+                   source.path)
+        return fallback.collect(ctx, source, origin="dag-code-unparsed")
+    return analyze(ctx, source, tree)

@@ -1,0 +1,111 @@
+"""Static DAG analysis. Fixture lines carry `# expect: AG101, AG102`; the findings must match exactly."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, REPO, findings_of, run_process
+
+DAGS = FIXTURES / "dags"
+EXPECT = re.compile(rb"#\s*expect:\s*(?P<ids>[A-Z0-9, ]+)")
+
+
+def expected_findings(root: Path) -> set[tuple[str, str, int]]:
+    expected = set()
+    for path in sorted(root.rglob("*.py")):
+        for number, line in enumerate(path.read_bytes().split(b"\n"), start=1):
+            match = EXPECT.search(line)
+            if match:
+                for rule in match.group("ids").decode().split(","):
+                    expected.add((rule.strip(), path.relative_to(REPO).as_posix(), number))
+    return expected
+
+
+@pytest.fixture(scope="module")
+def dags_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    result = run_process("scan", "fixtures/dags", "-f", "json", "--fail-on", "none",
+                         env={"AIRGUARD_CACHE_DIR": str(tmp_path_factory.mktemp("c"))})
+    assert result.exit_code == 3, result.stderr   # broken/ files are partial
+    return result.json()
+
+
+def test_findings_match_the_annotations_exactly(dags_report: dict) -> None:
+    found = {f for f in findings_of(dags_report) if f[1].endswith(".py")}
+    expected = expected_findings(DAGS)
+    assert len(expected) >= 36
+    assert sorted(found - expected) == [], "unexpected findings"
+    assert sorted(expected - found) == [], "missed findings"
+
+
+def test_airflowignore_is_honoured(dags_report: dict) -> None:
+    assert not any("ignored/" in p for _, p, _ in findings_of(dags_report))
+
+
+def test_unparseable_files_get_a_notice_and_a_line_scan(dags_report: dict) -> None:
+    notices = {(e["path"], e["kind"]) for e in dags_report["errors"]}
+    for name in ("syntax_error.py", "nul_bytes.py", "newer_syntax.py"):
+        assert (f"fixtures/dags/broken/{name}", "parse-error") in notices
+    assert ("fixtures/dags/broken/latin1_cookie.py", "parse-error") not in notices  # PEP 263 cookie honoured
+
+
+def test_clean_code_has_no_findings(dags_report: dict) -> None:
+    assert not [f for f in findings_of(dags_report) if f[1] == "fixtures/dags/clean_dag.py"]
+
+
+def test_usage_links_tasks_to_connections(run_cli) -> None:
+    report = run_cli("scan", "fixtures/demo", "-f", "json").json()
+    related = {(f["rule_id"], f["resource"]["name"]): [r["label"] for r in f["related_locations"]]
+               for f in report["findings"]}
+    assert related[("AG101", "orders_db")] == ["used_by: airflow.task 'orders_daily.extract_orders'"]
+    assert related[("AG103", "warehouse")] == ["used_by: airflow.task 'orders_daily.load_warehouse'"]
+
+
+def test_tasks_mapped_and_taskflow_usage() -> None:
+    from scanner.collect.pycode import collect_source
+    from scanner.collect.source import SourceFile
+    from scanner.context import ScanContext
+
+    path = DAGS / "clean_dag.py"
+    ctx = ScanContext(root=REPO)
+    resources = collect_source(ctx, SourceFile("fixtures/dags/clean_dag.py", path, path.read_text()))
+    tasks = {r.name: (r.attributes["operator"], r.attributes["conn_ids"], r.attributes["mapped"])
+             for r in resources if r.type == "airflow.task"}
+    assert tasks == {
+        "reports.build_report": ("SQLExecuteQueryOperator", ["orders_db"], False),
+        "reports.per_db": ("SQLExecuteQueryOperator", ["orders_db", "reporting"], True),
+        "taskflow_reports.extract": ("@task", ["orders_db"], False),
+    }
+    assert {r.name for r in resources if r.type == "airflow.dag"} == {"reports", "taskflow_reports"}
+
+
+def test_precheck_never_costs_a_finding(tmp_path: Path) -> None:
+    """Every fixture file that yields a finding or a usage link passes the byte-level pre-check."""
+    from scanner.collect.pycode import collect_source, needs_parse
+    from scanner.collect.source import SourceFile
+    from scanner.context import ScanContext
+
+    checked = 0
+    for path in sorted(FIXTURES.rglob("*.py")):
+        data = path.read_bytes()
+        ctx = ScanContext(root=REPO)
+        text = data.decode("utf-8", errors="replace")
+        resources = collect_source(ctx, SourceFile(path.relative_to(REPO).as_posix(), path, text))
+        yields = [r for r in resources if r.type in ("airflow.connection", "code.credential", "code.assume_role",
+                                                     "airflow.config")]
+        if yields:
+            checked += 1
+            assert needs_parse(data, None), path
+    assert checked >= 10
+
+
+def test_dag_code_is_never_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "executed"
+    (tmp_path / "evil_dag.py").write_text(
+        f"import pathlib\npathlib.Path({str(marker)!r}).write_text('ran')\n"
+        "PASSWORD = 'Never-Run-Pw-1'\n")
+    result = run_process("scan", ".", "-f", "json", cwd=tmp_path, env={"AIRGUARD_CACHE_DIR": str(tmp_path / "c")})
+    assert not marker.exists()
+    assert [f["rule_id"] for f in result.json()["findings"]] == ["AG302"]
