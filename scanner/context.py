@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,10 @@ class ScanContext:
 
     def relpath(self, path: Path) -> str:
         """Repo-relative path with forward slashes (absolute paths never reach an output)."""
+        text = str(path)
+        root = str(self.root)
+        if text.startswith(root + os.sep) and ".." not in path.parts:
+            return text[len(root) + 1:].replace(os.sep, "/")
         resolved = path.resolve()
         try:
             return resolved.relative_to(self.root).as_posix()

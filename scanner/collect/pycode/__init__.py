@@ -19,7 +19,7 @@ from scanner.model import Resource
 
 def needs_parse(data: bytes, known_conn_ids: re.Pattern[bytes] | None) -> bool:
     """The byte-level pre-check: could this file yield a finding or a usage link we need?"""
-    if patterns.PRECHECK.search(data):
+    if patterns.precheck(data):
         return True
     return bool(known_conn_ids is not None and known_conn_ids.search(data))
 

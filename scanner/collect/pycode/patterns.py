@@ -26,15 +26,23 @@ URI_IN_TEXT = re.compile(
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 HEX_DIGEST = re.compile(r"^[0-9a-fA-F]{32,}$")
 # Names of arguments and variables whose literal value is a credential.
-SECRET_NAME = re.compile(r"(?i)(passw|passwd|secret|token|api_?key|access_?key|private_?key|credential)")
+SECRET_NAME = re.compile(r"(?i)(passw|secret|token|api_?key|access_?key|private_?key|credential)")
 NOT_SECRET_NAME = re.compile(r"(?i)(_conn_id$|_id$|_arn$|_name$|_path$|_file$|_url$|_uri$|_prefix$|_env$|_var$|"
                              r"_field$|_header$|_type$|^token_?url$|_len(gth)?$|_ttl$|_seconds$|_key_?id$|_secret_?id$)")
 
-# The byte-level pre-check: a file without any of these cannot yield a finding.
-PRECHECK = re.compile(
-    rb"(?i)connect|create_engine|url|://|akia|asia|abia|acca|secret|passw|token|api_?key|access_?key|"
-    rb"private_?key|credential|assume_?role|durationseconds|environ|putenv|identified|mysql|pgpass"
+# The byte-level pre-check: a file holding none of these (case-insensitive) tokens and no AWS key id
+# cannot yield a finding. Every finding of the analyzer needs one of them in the file's bytes.
+PRECHECK_TOKENS = (
+    b"connect", b"create_engine", b"url.create", b"://", b"secret", b"passw", b"token", b"apikey", b"api_key",
+    b"accesskey", b"access_key", b"privatekey", b"private_key", b"credential", b"assume_role", b"assumerole",
+    b"durationseconds", b"environ", b"putenv", b"identified", b"mysql", b"pgpass",
 )
+PRECHECK_KEY_ID = re.compile(rb"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}")
+
+
+def precheck(data: bytes) -> bool:
+    lowered = data.lower()
+    return any(token in lowered for token in PRECHECK_TOKENS) or PRECHECK_KEY_ID.search(data) is not None
 
 
 def looks_like_aws_secret(value: str) -> bool:
