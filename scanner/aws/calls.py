@@ -21,8 +21,9 @@ def operation_name(client: Any, method: str) -> str:
     return f"{service}:{api_name}"
 
 
-def call(recorder: UnitRecorder, client: Any, method: str, resource_types: Iterable[str],
-         **params: Any) -> dict[str, Any] | None:
+def call(
+    recorder: UnitRecorder, client: Any, method: str, resource_types: Iterable[str], **params: Any
+) -> dict[str, Any] | None:
     """One API call; its response without ResponseMetadata, or None after recording a gap."""
     try:
         response = getattr(client, method)(**params)
@@ -33,8 +34,14 @@ def call(recorder: UnitRecorder, client: Any, method: str, resource_types: Itera
     return response
 
 
-def pages(recorder: UnitRecorder, client: Any, method: str, resource_types: Iterable[str],
-          page_size: int | None = None, **params: Any) -> tuple[list[dict[str, Any]], bool]:
+def pages(
+    recorder: UnitRecorder,
+    client: Any,
+    method: str,
+    resource_types: Iterable[str],
+    page_size: int | None = None,
+    **params: Any,
+) -> tuple[list[dict[str, Any]], bool]:
     """Every page of a paginated operation, and whether all of them were read."""
     read: list[dict[str, Any]] = []
     try:
@@ -49,9 +56,15 @@ def pages(recorder: UnitRecorder, client: Any, method: str, resource_types: Iter
     return read, True
 
 
-def paginate(recorder: UnitRecorder, client: Any, method: str, result_key: str,
-             resource_types: Iterable[str], page_size: int | None = None,
-             **params: Any) -> list[dict[str, Any]]:
+def paginate(
+    recorder: UnitRecorder,
+    client: Any,
+    method: str,
+    result_key: str,
+    resource_types: Iterable[str],
+    page_size: int | None = None,
+    **params: Any,
+) -> list[dict[str, Any]]:
     """The items under `result_key` of every page read (partial after a failure, with a gap)."""
     read, _ = pages(recorder, client, method, resource_types, page_size=page_size, **params)
     return [item for page in read for item in (page.get(result_key) or [])]

@@ -36,25 +36,69 @@ ERROR = "error"
 GAP_KINDS = (DENIED, THROTTLED, UNREACHABLE, TIMEOUT, SERVER_ERROR, BAD_RESPONSE, CREDENTIALS, ERROR)
 
 _DENIED_CODES = {
-    "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess", "AuthFailure",
-    "NotAuthorized", "InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch",
-    "ExpiredToken", "ExpiredTokenException", "OptInRequired", "AWSOrganizationsNotInUseException",
-    "AccessDeniedForDependencyException", "InvalidAccessKeyId", "MissingAuthenticationToken",
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "UnauthorizedAccess",
+    "AuthFailure",
+    "NotAuthorized",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "OptInRequired",
+    "AWSOrganizationsNotInUseException",
+    "AccessDeniedForDependencyException",
+    "InvalidAccessKeyId",
+    "MissingAuthenticationToken",
 }
 _THROTTLED_CODES = {
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-    "TooManyRequestsException", "ProvisionedThroughputExceededException", "TransactionInProgressException",
-    "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled",
-    "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException",
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
 }
-_SERVER_CODES = {"InternalError", "InternalFailure", "InternalServerError", "InternalServiceError",
-                 "ServiceUnavailable", "ServiceUnavailableException", "ServiceFailure", "ServiceException"}
-_UNREACHABLE_ERRORS = {"EndpointConnectionError", "ConnectionClosedError", "ProxyConnectionError",
-                       "SSLError", "HTTPClientError", "ConnectionError", "InvalidProxiesConfigError"}
+_SERVER_CODES = {
+    "InternalError",
+    "InternalFailure",
+    "InternalServerError",
+    "InternalServiceError",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "ServiceFailure",
+    "ServiceException",
+}
+_UNREACHABLE_ERRORS = {
+    "EndpointConnectionError",
+    "ConnectionClosedError",
+    "ProxyConnectionError",
+    "SSLError",
+    "HTTPClientError",
+    "ConnectionError",
+    "InvalidProxiesConfigError",
+}
 _TIMEOUT_ERRORS = {"ReadTimeoutError", "ConnectTimeoutError"}
-_CREDENTIAL_ERRORS = {"NoCredentialsError", "PartialCredentialsError", "CredentialRetrievalError",
-                      "TokenRetrievalError", "NoAuthTokenError", "ProfileNotFound", "SSOTokenLoadError",
-                      "UnauthorizedSSOTokenError"}
+_CREDENTIAL_ERRORS = {
+    "NoCredentialsError",
+    "PartialCredentialsError",
+    "CredentialRetrievalError",
+    "TokenRetrievalError",
+    "NoAuthTokenError",
+    "ProfileNotFound",
+    "SSOTokenLoadError",
+    "UnauthorizedSSOTokenError",
+}
 _MAX_MESSAGE = 300
 
 
@@ -63,17 +107,28 @@ class Gap(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    service: str                  # the unit's service (rds, ec2, iam, ...)
-    region: str                   # the unit's region, or "global"
+    service: str  # the unit's service (rds, ec2, iam, ...)
+    region: str  # the unit's region, or "global"
     account: str | None
-    operation: str                # "<aws service>:<Operation>", e.g. "rds:DescribeDBClusters"
-    error_code: str               # AWS error code, or the botocore exception name
-    kind: str                     # one of GAP_KINDS
-    message: str                  # scrubbed, one line, at most 300 characters
+    operation: str  # "<aws service>:<Operation>", e.g. "rds:DescribeDBClusters"
+    error_code: str  # AWS error code, or the botocore exception name
+    kind: str  # one of GAP_KINDS
+    message: str  # scrubbed, one line, at most 300 characters
     resource_types: list[str] = Field(default_factory=list)  # what could not be (fully) read
 
     def sort_key(self) -> tuple[str, ...]:
         return (self.account or "", self.region, self.service, self.operation, self.error_code, self.message)
+
+
+def kind_for_code(code: str, default: str = ERROR) -> str:
+    """The gap kind of an AWS error code."""
+    if code in _DENIED_CODES:
+        return DENIED
+    if code in _THROTTLED_CODES:
+        return THROTTLED
+    if code in _SERVER_CODES:
+        return SERVER_ERROR
+    return default
 
 
 def classify_error(error: BaseException) -> tuple[str, str, str]:
@@ -84,13 +139,8 @@ def classify_error(error: BaseException) -> tuple[str, str, str]:
         code = str(response["Error"].get("Code") or name)
         message = str(response["Error"].get("Message") or error)
         status = response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
-        if code in _DENIED_CODES:
-            return code, DENIED, message
-        if code in _THROTTLED_CODES:
-            return code, THROTTLED, message
-        if code in _SERVER_CODES or (isinstance(status, int) and status >= 500):
-            return code, SERVER_ERROR, message
-        return code, ERROR, message
+        fallback = SERVER_ERROR if isinstance(status, int) and status >= 500 else ERROR
+        return code, kind_for_code(code, fallback), message
     if name in _TIMEOUT_ERRORS:
         return name, TIMEOUT, str(error)
     if name in _UNREACHABLE_ERRORS:
@@ -103,6 +153,7 @@ def classify_error(error: BaseException) -> tuple[str, str, str]:
 
 
 _WHITESPACE = re.compile(r"\s+")
+_HTML_TAG = re.compile(r"<[^>]{0,200}>")
 
 
 def clean_message(text: str, known_secrets: Iterable[str] = ()) -> str:
@@ -110,6 +161,8 @@ def clean_message(text: str, known_secrets: Iterable[str] = ()) -> str:
     for value in sorted({v for v in known_secrets if v and len(v) >= 4}, key=len, reverse=True):
         text = text.replace(value, secrets.MASK)
     text = secrets.scrub_patterns(text)
+    if "<html" in text.lower() or "<!doctype" in text.lower():
+        text = _HTML_TAG.sub(" ", text)
     text = _WHITESPACE.sub(" ", text).strip()
     return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
 
@@ -124,8 +177,8 @@ class UnitRecorder:
     def __init__(self, unit: CollectionUnit, clock: Clock | None = None) -> None:
         self.unit = unit
         self.account: str | None = unit.account
-        self.api_calls: Counter[str] = Counter()       # logical calls: one per call or page
-        self.http_requests: Counter[str] = Counter()   # HTTP attempts, retries included
+        self.api_calls: Counter[str] = Counter()  # logical calls: one per call or page
+        self.http_requests: Counter[str] = Counter()  # HTTP attempts, retries included
         self.gaps: list[Gap] = []
         self._clock = clock or utc_now
         self._known_secrets: list[str] = []
@@ -160,20 +213,31 @@ class UnitRecorder:
     def record_gap(self, operation: str, error: BaseException, resource_types: Iterable[str]) -> Gap:
         code, kind, message = classify_error(error)
         gap = Gap(
-            service=self.unit.service, region=self.unit.region, account=self.account, operation=operation,
-            error_code=code, kind=kind, message=clean_message(message, self._known_secrets),
+            service=self.unit.service,
+            region=self.unit.region,
+            account=self.account,
+            operation=operation,
+            error_code=code,
+            kind=kind,
+            message=clean_message(message, self._known_secrets),
             resource_types=sorted(set(resource_types)),
         )
         with self._lock:
             self.gaps.append(gap)
         return gap
 
-    def record_failure(self, operation: str, error_code: str, kind: str, message: str,
-                       resource_types: Iterable[str]) -> Gap:
+    def record_failure(
+        self, operation: str, error_code: str, kind: str, message: str, resource_types: Iterable[str]
+    ) -> Gap:
         """A gap that did not come from an exception (e.g. a report that never became ready)."""
         gap = Gap(
-            service=self.unit.service, region=self.unit.region, account=self.account, operation=operation,
-            error_code=error_code, kind=kind, message=clean_message(message, self._known_secrets),
+            service=self.unit.service,
+            region=self.unit.region,
+            account=self.account,
+            operation=operation,
+            error_code=error_code,
+            kind=kind,
+            message=clean_message(message, self._known_secrets),
             resource_types=sorted(set(resource_types)),
         )
         with self._lock:

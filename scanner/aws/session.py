@@ -46,14 +46,14 @@ class SessionOptions:
     """How to reach AWS. Every field is optional; the defaults use the normal credential chain."""
 
     profile: str | None = None
-    assume_role_arn: str | None = None          # may contain "{account}"
+    assume_role_arn: str | None = None  # may contain "{account}"
     role_session_name: str = "airguard"
     external_id: str | None = None
     role_duration_seconds: int = 3600
-    endpoint_url: str | None = None             # every service; else AWS_ENDPOINT_URL as botocore reads it
+    endpoint_url: str | None = None  # every service; else AWS_ENDPOINT_URL as botocore reads it
     service_endpoint_urls: Mapping[str, str] = field(default_factory=dict)  # e.g. {"mwaa": "http://..."}
-    global_region: str | None = None            # region for IAM/STS/Organizations calls
-    max_attempts: int = 5                       # botocore `retries.max_attempts`: retries after the first try
+    global_region: str | None = None  # region for IAM/STS/Organizations calls
+    max_attempts: int = 5  # botocore `retries.max_attempts`: retries after the first try
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     max_pool_connections: int = 10
@@ -93,6 +93,10 @@ class AwsSession:
         """A botocore client for `service_name` with the run's config and endpoint."""
         return self._factory.make_client(self.boto_session, service_name, region or self.region)
 
+    def resolve_account(self, on_client: Callable[[Any], None] | None = None) -> str:
+        """The account id of this session's credentials (one STS call per account, cached)."""
+        return self._factory.caller_account(self.account, on_client=on_client)
+
     def credential_values(self) -> list[str]:
         """The secret parts of the credentials in use, so error messages can be scrubbed of them."""
         try:
@@ -116,10 +120,11 @@ class SessionFactory:
 
     def __init__(self, options: SessionOptions | None = None) -> None:
         self.options = options or SessionOptions()
-        self.api_calls: Counter[str] = Counter()      # calls made by the factory itself (AssumeRole)
+        self.api_calls: Counter[str] = Counter()  # calls of the factory itself (AssumeRole, identity)
         self._lock = threading.RLock()
         self._base: Any = None
         self._accounts: dict[str | None, _AccountSession] = {}
+        self._refused: dict[str | None, SessionError] = {}  # AssumeRole failures: not retried per unit
         self._caller_accounts: dict[str | None, str] = {}
 
     # -- sessions --------------------------------------------------------------------------
@@ -134,10 +139,16 @@ class SessionFactory:
             cached = self._accounts.get(account)
             if cached is not None and not _expiring(cached.expires_at):
                 return cached.boto_session
+            if account in self._refused:
+                raise self._refused[account]
             if not self.options.assume_role_arn:
                 session = _AccountSession(self._base_session(), None)
             else:
-                session = self._assume_role(account)
+                try:
+                    session = self._assume_role(account)
+                except SessionError as error:
+                    self._refused[account] = error
+                    raise
             self._accounts[account] = session
             return session.boto_session
 
@@ -163,8 +174,9 @@ class SessionFactory:
             return boto_session.client(service_name, **kwargs)
 
     # -- account identity --------------------------------------------------------------------
-    def caller_account(self, account: str | None = None,
-                       on_client: Callable[[Any], None] | None = None) -> str:
+    def caller_account(
+        self, account: str | None = None, on_client: Callable[[Any], None] | None = None
+    ) -> str:
         """The account id the credentials for `account` belong to (one STS call, then cached).
 
         `on_client` sees the STS client before the call (a unit's recorder attaches to it there).
@@ -176,6 +188,9 @@ class SessionFactory:
         client = self.make_client(self.boto_session(account), "sts", self.global_region())
         if on_client is not None:
             on_client(client)
+        else:
+            with self._lock:
+                self.api_calls["sts:GetCallerIdentity"] += 1
         resolved = str(client.get_caller_identity()["Account"])
         with self._lock:
             self._caller_accounts[account] = resolved
@@ -189,10 +204,13 @@ class SessionFactory:
                 from botocore.exceptions import BotoCoreError
 
                 try:
-                    self._base = boto3.Session(profile_name=self.options.profile) if self.options.profile \
+                    self._base = (
+                        boto3.Session(profile_name=self.options.profile)
+                        if self.options.profile
                         else boto3.Session()
+                    )
                 except BotoCoreError as error:
-                    raise SessionError("session", type(error).__name__, str(error)) from None
+                    raise SessionError("airguard:Session", type(error).__name__, str(error)) from None
             return self._base
 
     def _assume_role(self, account: str | None) -> _AccountSession:
@@ -201,12 +219,16 @@ class SessionFactory:
 
         template = self.options.assume_role_arn or ""
         if "{account}" in template and not account:
-            raise SessionError("sts:AssumeRole", "NoAccount",
-                               "the role ARN names {account} but the unit has no account")
+            raise SessionError(
+                "sts:AssumeRole", "NoAccount", "the role ARN names {account} but the unit has no account"
+            )
         role_arn = template.replace("{account}", account or "")
         base = self._base_session()
-        params: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": self.options.role_session_name,
-                                  "DurationSeconds": self.options.role_duration_seconds}
+        params: dict[str, Any] = {
+            "RoleArn": role_arn,
+            "RoleSessionName": self.options.role_session_name,
+            "DurationSeconds": self.options.role_duration_seconds,
+        }
         if self.options.external_id:
             params["ExternalId"] = self.options.external_id
         try:
@@ -217,7 +239,9 @@ class SessionFactory:
             code = error.response.get("Error", {}).get("Code", "ClientError")
             raise SessionError("sts:AssumeRole", code, f"could not assume {role_arn}") from None
         except BotoCoreError as error:
-            raise SessionError("sts:AssumeRole", type(error).__name__, f"could not assume {role_arn}") from None
+            raise SessionError(
+                "sts:AssumeRole", type(error).__name__, f"could not assume {role_arn}"
+            ) from None
         session = boto3.Session(
             profile_name=self.options.profile,
             aws_access_key_id=credentials["AccessKeyId"],

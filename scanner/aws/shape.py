@@ -92,18 +92,33 @@ def plain(value: Any) -> Any:
 
 def link(relation: str, target_type: str, target_arn: str, target_name: str) -> dict[str, str]:
     """A relation as plain data; `target_id` is the target's `Resource.id` when it was collected."""
-    return {"relation": relation, "target_type": target_type,
-            "target_id": resource_id(target_type, target_arn), "target_name": target_name}
+    return {
+        "relation": relation,
+        "target_type": target_type,
+        "target_id": resource_id(target_type, target_arn),
+        "target_name": target_name,
+    }
 
 
-def make_resource(resource_type: str, arn: str, name: str, *, account: str | None, region: str | None,
-                  attributes: dict[str, Any], links: Iterable[dict[str, str]] = ()) -> Resource:
+def make_resource(
+    resource_type: str,
+    arn: str,
+    name: str,
+    *,
+    account: str | None,
+    region: str | None,
+    attributes: dict[str, Any],
+    links: Iterable[dict[str, str]] = (),
+) -> Resource:
     """A resource with an AWS source, id ``<type>:<arn>`` and ``_links`` (sorted, deduplicated)."""
     unique = {(item["relation"], item["target_id"]): item for item in links}
     body = plain(attributes)
     body["_links"] = [unique[key] for key in sorted(unique)]
     return Resource(
-        id=resource_id(resource_type, arn), type=resource_type, name=name, attributes=body,
+        id=resource_id(resource_type, arn),
+        type=resource_type,
+        name=name,
+        attributes=body,
         source=Source(aws=AwsIdentity(arn=arn, account=account or arn_account(arn), region=region)),
     )
 

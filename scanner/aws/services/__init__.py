@@ -22,26 +22,41 @@ ACCOUNT = "account"
 @dataclass(frozen=True)
 class ServiceSpec:
     name: str
-    scope: str                          # REGIONAL | ACCOUNT
+    scope: str  # REGIONAL | ACCOUNT
     resource_types: tuple[str, ...]
-    default: bool = True                # part of a scan when no services are named
+    default: bool = True  # part of a scan when no services are named
 
     @property
     def module(self) -> str:
         return f"scanner.aws.services.{self.name}"
 
 
-SERVICES: dict[str, ServiceSpec] = {spec.name: spec for spec in (
-    ServiceSpec("rds", REGIONAL, ("aws.rds.cluster", "aws.rds.instance", "aws.rds.subnet_group",
-                                  "aws.rds.proxy", "aws.rds.cluster_endpoint")),
-    ServiceSpec("ec2", REGIONAL, ("aws.ec2.vpc", "aws.ec2.subnet", "aws.ec2.route_table",
-                                  "aws.ec2.security_group")),
-    ServiceSpec("secretsmanager", REGIONAL, ("aws.secretsmanager.secret",)),
-    ServiceSpec("cloudtrail", REGIONAL, ("aws.cloudtrail.trail",)),
-    ServiceSpec("mwaa", REGIONAL, ("aws.mwaa.environment",)),
-    ServiceSpec("iam", ACCOUNT, ("aws.iam.role", "aws.iam.user", "aws.iam.policy")),
-    ServiceSpec("sts", ACCOUNT, (), default=False),
-)}
+SERVICES: dict[str, ServiceSpec] = {
+    spec.name: spec
+    for spec in (
+        ServiceSpec(
+            "rds",
+            REGIONAL,
+            (
+                "aws.rds.cluster",
+                "aws.rds.instance",
+                "aws.rds.subnet_group",
+                "aws.rds.proxy",
+                "aws.rds.cluster_endpoint",
+            ),
+        ),
+        ServiceSpec(
+            "ec2",
+            REGIONAL,
+            ("aws.ec2.vpc", "aws.ec2.subnet", "aws.ec2.route_table", "aws.ec2.security_group"),
+        ),
+        ServiceSpec("secretsmanager", REGIONAL, ("aws.secretsmanager.secret",)),
+        ServiceSpec("cloudtrail", REGIONAL, ("aws.cloudtrail.trail",)),
+        ServiceSpec("mwaa", REGIONAL, ("aws.mwaa.environment",)),
+        ServiceSpec("iam", ACCOUNT, ("aws.iam.role", "aws.iam.user", "aws.iam.policy")),
+        ServiceSpec("sts", ACCOUNT, (), default=False),
+    )
+}
 
 DEFAULT_SERVICES: tuple[str, ...] = tuple(name for name, spec in SERVICES.items() if spec.default)
 

@@ -36,8 +36,9 @@ def collect(session: AwsSession, unit: Any, recorder: UnitRecorder) -> list[Reso
     return resources
 
 
-def trail_resource(trail: dict[str, Any], status: dict[str, Any] | None, account: str | None,
-                   region: str) -> Resource:
+def trail_resource(
+    trail: dict[str, Any], status: dict[str, Any] | None, account: str | None, region: str
+) -> Resource:
     arn, name = trail["TrailARN"], trail["Name"]
     attributes = {
         "name": name,
@@ -86,7 +87,11 @@ def account_summaries(results: Iterable[UnitResult]) -> list[Resource]:
             "trail_arns": [t["arn"] for t in listed],
             "logging_multi_region_trail_arns": logging_multi,
             "has_logging_multi_region_trail": bool(logging_multi),
-            "regions_with_logging_trail": sorted({str(t.get("home_region")) for t in listed if t.get("is_logging")}),
+            "regions_with_logging_trail": sorted(
+                {str(t.get("home_region")) for t in listed if t.get("is_logging")}
+            ),
         }
-        summaries.append(make_resource(ACCOUNT, arn, account, account=account, region=None, attributes=attributes))
+        summaries.append(
+            make_resource(ACCOUNT, arn, account, account=account, region=None, attributes=attributes)
+        )
     return summaries

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from scanner.aws.calls import paginate
+from scanner.aws.calls import call, paginate
 from scanner.aws.recorder import UnitRecorder
 from scanner.aws.session import AwsSession
 from scanner.aws.shape import build_arn, link, make_resource, tags
@@ -28,10 +28,15 @@ ROUTE_TABLE_PAGE = 100
 WORLD_CIDRS = {"0.0.0.0/0", "::/0"}
 # Route fields naming a target, in the order AWS documents them.
 _TARGET_FIELDS = (
-    ("GatewayId", "gateway"), ("NatGatewayId", "nat-gateway"), ("TransitGatewayId", "transit-gateway"),
-    ("VpcPeeringConnectionId", "vpc-peering-connection"), ("NetworkInterfaceId", "network-interface"),
-    ("InstanceId", "instance"), ("EgressOnlyInternetGatewayId", "egress-only-internet-gateway"),
-    ("CarrierGatewayId", "carrier-gateway"), ("LocalGatewayId", "local-gateway"),
+    ("GatewayId", "gateway"),
+    ("NatGatewayId", "nat-gateway"),
+    ("TransitGatewayId", "transit-gateway"),
+    ("VpcPeeringConnectionId", "vpc-peering-connection"),
+    ("NetworkInterfaceId", "network-interface"),
+    ("InstanceId", "instance"),
+    ("EgressOnlyInternetGatewayId", "egress-only-internet-gateway"),
+    ("CarrierGatewayId", "carrier-gateway"),
+    ("LocalGatewayId", "local-gateway"),
     ("CoreNetworkArn", "core-network"),
 )
 _GATEWAY_KINDS = {"igw": "internet-gateway", "vgw": "vpn-gateway", "vpce": "vpc-endpoint"}
@@ -42,21 +47,32 @@ def collect(session: AwsSession, unit: Any, recorder: UnitRecorder) -> list[Reso
     account, region = recorder.account, unit.region
     vpcs = paginate(recorder, client, "describe_vpcs", "Vpcs", [VPC], page_size=PAGE)
     subnets = paginate(recorder, client, "describe_subnets", "Subnets", [SUBNET], page_size=PAGE)
-    route_tables = paginate(recorder, client, "describe_route_tables", "RouteTables", [ROUTE_TABLE, SUBNET],
-                            page_size=ROUTE_TABLE_PAGE)
-    gateways = paginate(recorder, client, "describe_internet_gateways", "InternetGateways", [VPC], page_size=PAGE)
+    route_tables = paginate(
+        recorder,
+        client,
+        "describe_route_tables",
+        "RouteTables",
+        [ROUTE_TABLE, SUBNET],
+        page_size=ROUTE_TABLE_PAGE,
+    )
+    gateways = paginate(
+        recorder, client, "describe_internet_gateways", "InternetGateways", [VPC], page_size=PAGE
+    )
     nat_gateways = paginate(recorder, client, "describe_nat_gateways", "NatGateways", [VPC], page_size=PAGE)
-    security_groups = paginate(recorder, client, "describe_security_groups", "SecurityGroups", [SECURITY_GROUP],
-                               page_size=PAGE)
+    security_groups = paginate(
+        recorder, client, "describe_security_groups", "SecurityGroups", [SECURITY_GROUP], page_size=PAGE
+    )
     route_tables_read = not any(g.operation == "ec2:DescribeRouteTables" for g in recorder.gaps)
 
     def arn(kind: str, ident: str, owner: str | None = None) -> str:
         return build_arn("ec2", region, owner or account, f"{kind}/{ident}")
 
-    main_tables = {rt["VpcId"]: rt for rt in route_tables
-                   if any(a.get("Main") for a in rt.get("Associations") or [])}
-    explicit_tables = {a["SubnetId"]: rt for rt in route_tables for a in rt.get("Associations") or []
-                       if a.get("SubnetId")}
+    main_tables = {
+        rt["VpcId"]: rt for rt in route_tables if any(a.get("Main") for a in rt.get("Associations") or [])
+    }
+    explicit_tables = {
+        a["SubnetId"]: rt for rt in route_tables for a in rt.get("Associations") or [] if a.get("SubnetId")
+    }
     gateways_by_vpc: dict[str, list[str]] = defaultdict(list)
     for gateway in gateways:
         for attachment in gateway.get("Attachments") or []:
@@ -65,8 +81,13 @@ def collect(session: AwsSession, unit: Any, recorder: UnitRecorder) -> list[Reso
     nats_by_vpc: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for nat in nat_gateways:
         nats_by_vpc[str(nat.get("VpcId"))].append(
-            {"id": nat.get("NatGatewayId"), "subnet_id": nat.get("SubnetId"), "state": nat.get("State"),
-             "connectivity_type": nat.get("ConnectivityType")})
+            {
+                "id": nat.get("NatGatewayId"),
+                "subnet_id": nat.get("SubnetId"),
+                "state": nat.get("State"),
+                "connectivity_type": nat.get("ConnectivityType"),
+            }
+        )
 
     resources: list[Resource] = []
     for vpc in vpcs:
@@ -77,9 +98,14 @@ def collect(session: AwsSession, unit: Any, recorder: UnitRecorder) -> list[Reso
             "vpc_id": vpc_id,
             "owner_id": owner,
             "cidr_block": vpc.get("CidrBlock"),
-            "cidr_blocks": sorted(a["CidrBlock"] for a in vpc.get("CidrBlockAssociationSet") or [] if a.get("CidrBlock")),
-            "ipv6_cidr_blocks": sorted(a["Ipv6CidrBlock"] for a in vpc.get("Ipv6CidrBlockAssociationSet") or []
-                                       if a.get("Ipv6CidrBlock")),
+            "cidr_blocks": sorted(
+                a["CidrBlock"] for a in vpc.get("CidrBlockAssociationSet") or [] if a.get("CidrBlock")
+            ),
+            "ipv6_cidr_blocks": sorted(
+                a["Ipv6CidrBlock"]
+                for a in vpc.get("Ipv6CidrBlockAssociationSet") or []
+                if a.get("Ipv6CidrBlock")
+            ),
             "is_default": bool(vpc.get("IsDefault")),
             "state": vpc.get("State"),
             "internet_gateway_ids": sorted(gateways_by_vpc.get(vpc_id, [])),
@@ -87,10 +113,29 @@ def collect(session: AwsSession, unit: Any, recorder: UnitRecorder) -> list[Reso
             "main_route_table_id": main["RouteTableId"] if main else None,
             "tags": tags(vpc.get("Tags")),
         }
-        links = [link("main_route_table", ROUTE_TABLE, arn("route-table", main["RouteTableId"], owner),
-                      main["RouteTableId"])] if main else []
-        resources.append(make_resource(VPC, arn("vpc", vpc_id, owner), vpc_id, account=account, region=region,
-                                       attributes=attributes, links=links))
+        links = (
+            [
+                link(
+                    "main_route_table",
+                    ROUTE_TABLE,
+                    arn("route-table", main["RouteTableId"], owner),
+                    main["RouteTableId"],
+                )
+            ]
+            if main
+            else []
+        )
+        resources.append(
+            make_resource(
+                VPC,
+                arn("vpc", vpc_id, owner),
+                vpc_id,
+                account=account,
+                region=region,
+                attributes=attributes,
+                links=links,
+            )
+        )
 
     for subnet in subnets:
         subnet_id, vpc_id = subnet["SubnetId"], subnet.get("VpcId")
@@ -106,8 +151,11 @@ def collect(session: AwsSession, unit: Any, recorder: UnitRecorder) -> list[Reso
             "vpc_id": vpc_id,
             "owner_id": owner,
             "cidr_block": subnet.get("CidrBlock"),
-            "ipv6_cidr_blocks": sorted(a["Ipv6CidrBlock"] for a in subnet.get("Ipv6CidrBlockAssociationSet") or []
-                                       if a.get("Ipv6CidrBlock")),
+            "ipv6_cidr_blocks": sorted(
+                a["Ipv6CidrBlock"]
+                for a in subnet.get("Ipv6CidrBlockAssociationSet") or []
+                if a.get("Ipv6CidrBlock")
+            ),
             "availability_zone": subnet.get("AvailabilityZone"),
             "map_public_ip_on_launch": bool(subnet.get("MapPublicIpOnLaunch")),
             "default_for_az": bool(subnet.get("DefaultForAz")),
@@ -120,10 +168,25 @@ def collect(session: AwsSession, unit: Any, recorder: UnitRecorder) -> list[Reso
         }
         links = [link("vpc", VPC, arn("vpc", vpc_id, owner), vpc_id)] if vpc_id else []
         if table:
-            links.append(link("route_table", ROUTE_TABLE, arn("route-table", table["RouteTableId"], owner),
-                              table["RouteTableId"]))
-        resources.append(make_resource(SUBNET, arn("subnet", subnet_id, owner), subnet_id, account=account, region=region,
-                                       attributes=attributes, links=links))
+            links.append(
+                link(
+                    "route_table",
+                    ROUTE_TABLE,
+                    arn("route-table", table["RouteTableId"], owner),
+                    table["RouteTableId"],
+                )
+            )
+        resources.append(
+            make_resource(
+                SUBNET,
+                arn("subnet", subnet_id, owner),
+                subnet_id,
+                account=account,
+                region=region,
+                attributes=attributes,
+                links=links,
+            )
+        )
 
     for table in route_tables:
         resources.append(route_table_resource(table, account, region))
@@ -169,8 +232,16 @@ def route_table_resource(table: dict[str, Any], account: str | None, region: str
             destination, destination_type = route["DestinationIpv6CidrBlock"], "ipv6"
         else:
             destination, destination_type = route.get("DestinationPrefixListId"), "prefix_list"
-        routes.append({"destination": destination, "destination_type": destination_type, "target": target,
-                       "target_type": target_type, "state": route.get("State"), "origin": route.get("Origin")})
+        routes.append(
+            {
+                "destination": destination,
+                "destination_type": destination_type,
+                "target": target,
+                "target_type": target_type,
+                "state": route.get("State"),
+                "origin": route.get("Origin"),
+            }
+        )
     routes.sort(key=lambda r: (str(r["destination_type"]), str(r["destination"]), str(r["target"])))
     associations = table.get("Associations") or []
     subnet_ids = sorted(a["SubnetId"] for a in associations if a.get("SubnetId"))
@@ -189,8 +260,15 @@ def route_table_resource(table: dict[str, Any], account: str | None, region: str
     }
     links = [link("vpc", VPC, build_arn("ec2", region, owner, f"vpc/{vpc_id}"), vpc_id)] if vpc_id else []
     links += [link("subnets", SUBNET, build_arn("ec2", region, owner, f"subnet/{s}"), s) for s in subnet_ids]
-    return make_resource(ROUTE_TABLE, build_arn("ec2", region, owner, f"route-table/{table_id}"), table_id,
-                         account=account, region=region, attributes=attributes, links=links)
+    return make_resource(
+        ROUTE_TABLE,
+        build_arn("ec2", region, owner, f"route-table/{table_id}"),
+        table_id,
+        account=account,
+        region=region,
+        attributes=attributes,
+        links=links,
+    )
 
 
 def flatten_permissions(permissions: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -198,29 +276,56 @@ def flatten_permissions(permissions: list[dict[str, Any]]) -> list[dict[str, Any
     rules: list[dict[str, Any]] = []
     for permission in permissions or []:
         protocol = str(permission.get("IpProtocol", "-1"))
-        base = {"protocol": protocol, "from_port": permission.get("FromPort"), "to_port": permission.get("ToPort")}
+        base = {
+            "protocol": protocol,
+            "from_port": permission.get("FromPort"),
+            "to_port": permission.get("ToPort"),
+        }
         if protocol == "-1":
             base["from_port"], base["to_port"] = None, None
         sources: list[tuple[str, Any, Any]] = []
-        sources += [("cidr_ipv4", r.get("CidrIp"), r.get("Description")) for r in permission.get("IpRanges") or []]
-        sources += [("cidr_ipv6", r.get("CidrIpv6"), r.get("Description")) for r in permission.get("Ipv6Ranges") or []]
-        sources += [("source_security_group_id", p.get("GroupId"), p.get("Description"))
-                    for p in permission.get("UserIdGroupPairs") or []]
-        sources += [("prefix_list_id", p.get("PrefixListId"), p.get("Description"))
-                    for p in permission.get("PrefixListIds") or []]
+        sources += [
+            ("cidr_ipv4", r.get("CidrIp"), r.get("Description")) for r in permission.get("IpRanges") or []
+        ]
+        sources += [
+            ("cidr_ipv6", r.get("CidrIpv6"), r.get("Description")) for r in permission.get("Ipv6Ranges") or []
+        ]
+        sources += [
+            ("source_security_group_id", p.get("GroupId"), p.get("Description"))
+            for p in permission.get("UserIdGroupPairs") or []
+        ]
+        sources += [
+            ("prefix_list_id", p.get("PrefixListId"), p.get("Description"))
+            for p in permission.get("PrefixListIds") or []
+        ]
         owners = {p.get("GroupId"): p.get("UserId") for p in permission.get("UserIdGroupPairs") or []}
         for field, value, description in sources:
-            rule = {**base, "cidr_ipv4": None, "cidr_ipv6": None, "source_security_group_id": None,
-                    "source_security_group_owner": None, "prefix_list_id": None, "description": description}
+            rule = {
+                **base,
+                "cidr_ipv4": None,
+                "cidr_ipv6": None,
+                "source_security_group_id": None,
+                "source_security_group_owner": None,
+                "prefix_list_id": None,
+                "description": description,
+            }
             rule[field] = value
             if field == "source_security_group_id":
                 rule["source_security_group_owner"] = owners.get(value)
             rule["open_to_world"] = rule["cidr_ipv4"] in WORLD_CIDRS or rule["cidr_ipv6"] in WORLD_CIDRS
             rules.append(rule)
-    rules.sort(key=lambda r: (r["protocol"], r["from_port"] if r["from_port"] is not None else -2,
-                              r["to_port"] if r["to_port"] is not None else -2, str(r["cidr_ipv4"]),
-                              str(r["cidr_ipv6"]), str(r["source_security_group_id"]), str(r["prefix_list_id"]),
-                              str(r["description"])))
+    rules.sort(
+        key=lambda r: (
+            r["protocol"],
+            r["from_port"] if r["from_port"] is not None else -2,
+            r["to_port"] if r["to_port"] is not None else -2,
+            str(r["cidr_ipv4"]),
+            str(r["cidr_ipv6"]),
+            str(r["source_security_group_id"]),
+            str(r["prefix_list_id"]),
+            str(r["description"]),
+        )
+    )
     return rules
 
 
@@ -245,16 +350,27 @@ def security_group_resource(group: dict[str, Any], account: str | None, region: 
         source = rule["source_security_group_id"]
         if source:
             source_owner = rule["source_security_group_owner"] or owner
-            links.append(link("ingress_from", SECURITY_GROUP,
-                              build_arn("ec2", region, source_owner, f"security-group/{source}"), source))
-    return make_resource(SECURITY_GROUP, build_arn("ec2", region, owner, f"security-group/{group_id}"), group_id,
-                         account=account, region=region, attributes=attributes, links=links)
+            links.append(
+                link(
+                    "ingress_from",
+                    SECURITY_GROUP,
+                    build_arn("ec2", region, source_owner, f"security-group/{source}"),
+                    source,
+                )
+            )
+    return make_resource(
+        SECURITY_GROUP,
+        build_arn("ec2", region, owner, f"security-group/{group_id}"),
+        group_id,
+        account=account,
+        region=region,
+        attributes=attributes,
+        links=links,
+    )
 
 
 def enabled_regions(session: AwsSession, recorder: UnitRecorder) -> list[str]:
     """The regions enabled for the account (``ec2:DescribeRegions``); empty after a gap."""
-    from scanner.aws.calls import call
-
     client = recorder.attach(session.client("ec2"))
     response = call(recorder, client, "describe_regions", [], AllRegions=False)
     return sorted(r["RegionName"] for r in (response or {}).get("Regions", []) if r.get("RegionName"))

@@ -2,8 +2,9 @@
 
 Calls: ``GetAccountAuthorizationDetails`` (paginated, 1000 items a page) gives every role, user,
 group and managed policy with all policy documents, so permissions cost a handful of calls whatever
-the account's size. Access keys come from the credential report (``GenerateCredentialReport``, polled
-until ready, then ``GetCredentialReport``): constant calls, but the report has no key ids. Only if the
+the account's size. Its role records lack ``MaxSessionDuration``, so ``ListRoles`` (1000 a page)
+adds it. Access keys come from the credential report (``GenerateCredentialReport``, polled until
+ready, then ``GetCredentialReport``): constant calls, but the report has no key ids. Only if the
 report cannot be had does the collector fall back to ``ListAccessKeys`` once per user (which has ids).
 """
 
@@ -19,7 +20,16 @@ from typing import Any
 from scanner.aws.calls import call, pages, paginate
 from scanner.aws.recorder import TIMEOUT, UnitRecorder
 from scanner.aws.session import AwsSession
-from scanner.aws.shape import age_days, iso, link, make_resource, parse_time, policy_document, statements, tags
+from scanner.aws.shape import (
+    age_days,
+    iso,
+    link,
+    make_resource,
+    parse_time,
+    policy_document,
+    statements,
+    tags,
+)
 from scanner.model import Resource
 
 ROLE = "aws.iam.role"
@@ -34,26 +44,37 @@ _NOT_A_VALUE = {"", "N/A", "not_supported", "no_information"}
 
 def collect(session: AwsSession, unit: Any, recorder: UnitRecorder) -> list[Resource]:
     client = recorder.attach(session.client("iam"))
-    read, _ = pages(recorder, client, "get_account_authorization_details", [ROLE, USER, POLICY], page_size=PAGE)
+    read, _ = pages(
+        recorder, client, "get_account_authorization_details", [ROLE, USER, POLICY], page_size=PAGE
+    )
     users = [u for page in read for u in page.get("UserDetailList") or []]
     groups = {g["GroupName"]: g for page in read for g in page.get("GroupDetailList") or []}
     roles = [r for page in read for r in page.get("RoleDetailList") or []]
     managed = {p["Arn"]: p for page in read for p in page.get("Policies") or []}
+    # RoleDetail lacks MaxSessionDuration and Description: ListRoles (1000 a page) has them.
+    listed_roles = {
+        r["Arn"]: r for r in paginate(recorder, client, "list_roles", "Roles", [ROLE], page_size=PAGE)
+    }
     now = recorder.now()
 
     report = credential_report(client, recorder)
     keys_by_user: dict[str, list[dict[str, Any]]] = {}
     if report is None:
         for user in users:
-            listed = paginate(recorder, client, "list_access_keys", "AccessKeyMetadata", [USER],
-                              UserName=user["UserName"])
+            listed = paginate(
+                recorder, client, "list_access_keys", "AccessKeyMetadata", [USER], UserName=user["UserName"]
+            )
             keys_by_user[user["Arn"]] = [listed_key(k, now) for k in listed]
     else:
         keys_by_user = {arn: report_keys(row, now) for arn, row in report.items()}
 
-    resources = [role_resource(role, managed) for role in roles]
-    resources += [user_resource(user, groups, managed, keys_by_user.get(user["Arn"], []), (report or {}).get(user["Arn"]))
-                  for user in users]
+    resources = [role_resource(role, managed, listed_roles.get(role["Arn"])) for role in roles]
+    resources += [
+        user_resource(
+            user, groups, managed, keys_by_user.get(user["Arn"], []), (report or {}).get(user["Arn"])
+        )
+        for user in users
+    ]
     root = next((row for row in (report or {}).values() if row.get("user") == ROOT_USER), None)
     if root is not None:
         resources.append(root_resource(root, keys_by_user.get(root["arn"], [])))
@@ -78,19 +99,36 @@ def default_document(policy: dict[str, Any]) -> Any:
 
 
 def _inline(entries: list[dict[str, Any]], via_group: str | None = None) -> list[dict[str, Any]]:
-    return [{"name": p.get("PolicyName"), "kind": "inline", "arn": None, "aws_managed": False,
-             "via_group": via_group, "document": policy_document(p.get("PolicyDocument"))} for p in entries or []]
+    return [
+        {
+            "name": p.get("PolicyName"),
+            "kind": "inline",
+            "arn": None,
+            "aws_managed": False,
+            "via_group": via_group,
+            "document": policy_document(p.get("PolicyDocument")),
+        }
+        for p in entries or []
+    ]
 
 
-def _attached(entries: list[dict[str, Any]], managed: dict[str, dict[str, Any]],
-              via_group: str | None = None) -> list[dict[str, Any]]:
+def _attached(
+    entries: list[dict[str, Any]], managed: dict[str, dict[str, Any]], via_group: str | None = None
+) -> list[dict[str, Any]]:
     result = []
     for entry in entries or []:
         arn = entry.get("PolicyArn")
         policy = managed.get(arn or "")
-        result.append({"name": entry.get("PolicyName"), "kind": "managed", "arn": arn,
-                       "aws_managed": is_aws_managed(arn or ""), "via_group": via_group,
-                       "document": default_document(policy) if policy else None})
+        result.append(
+            {
+                "name": entry.get("PolicyName"),
+                "kind": "managed",
+                "arn": arn,
+                "aws_managed": is_aws_managed(arn or ""),
+                "via_group": via_group,
+                "document": default_document(policy) if policy else None,
+            }
+        )
     return result
 
 
@@ -103,15 +141,23 @@ def _statements(policies: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _policy_links(policies: list[dict[str, Any]]) -> list[dict[str, str]]:
-    return [link("policies", POLICY, p["arn"], str(p["name"])) for p in policies
-            if p["kind"] == "managed" and p["arn"] and not p["aws_managed"]]
+    return [
+        link("policies", POLICY, p["arn"], str(p["name"]))
+        for p in policies
+        if p["kind"] == "managed" and p["arn"] and not p["aws_managed"]
+    ]
 
 
 def _sorted_policies(policies: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(policies, key=lambda p: (str(p["via_group"] or ""), p["kind"], str(p["name"]), str(p["arn"])))
+    return sorted(
+        policies, key=lambda p: (str(p["via_group"] or ""), p["kind"], str(p["name"]), str(p["arn"]))
+    )
 
 
-def role_resource(role: dict[str, Any], managed: dict[str, dict[str, Any]]) -> Resource:
+def role_resource(
+    role: dict[str, Any], managed: dict[str, dict[str, Any]], listed: dict[str, Any] | None = None
+) -> Resource:
+    """A role from its RoleDetail, with MaxSessionDuration and Description from ListRoles (`listed`)."""
     arn, name = role["Arn"], role["RoleName"]
     trust = policy_document(role.get("AssumeRolePolicyDocument"))
     trust_statements = statements(trust, "trust")
@@ -120,8 +166,10 @@ def role_resource(role: dict[str, Any], managed: dict[str, dict[str, Any]]) -> R
         if statement["effect"] == "Allow":
             for kind, values in statement.get("principals", {}).items():
                 trusted.setdefault(kind, set()).update(values)
-    policies = _sorted_policies(_inline(role.get("RolePolicyList") or [])
-                                + _attached(role.get("AttachedManagedPolicies") or [], managed))
+    policies = _sorted_policies(
+        _inline(role.get("RolePolicyList") or [])
+        + _attached(role.get("AttachedManagedPolicies") or [], managed)
+    )
     last_used = role.get("RoleLastUsed") or {}
     attributes = {
         "name": name,
@@ -129,7 +177,8 @@ def role_resource(role: dict[str, Any], managed: dict[str, dict[str, Any]]) -> R
         "role_id": role.get("RoleId"),
         "path": role.get("Path"),
         "created": iso(role.get("CreateDate")),
-        "max_session_duration": role.get("MaxSessionDuration"),
+        "description": (listed or {}).get("Description"),
+        "max_session_duration": (listed or {}).get("MaxSessionDuration", role.get("MaxSessionDuration")),
         "trust_policy": trust,
         "trust_statements": trust_statements,
         "trusted_principals": {kind: sorted(values) for kind, values in sorted(trusted.items())},
@@ -138,13 +187,16 @@ def role_resource(role: dict[str, Any], managed: dict[str, dict[str, Any]]) -> R
         "attached_policy_arns": sorted(p["arn"] for p in policies if p["arn"]),
         "permissions_boundary_arn": (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn"),
         "service_linked": str(role.get("Path", "")).startswith("/aws-service-role/"),
-        "instance_profiles": sorted(p.get("InstanceProfileName") for p in role.get("InstanceProfileList") or []),
+        "instance_profiles": sorted(
+            p.get("InstanceProfileName") for p in role.get("InstanceProfileList") or []
+        ),
         "last_used_date": iso(last_used.get("LastUsedDate")),
         "last_used_region": last_used.get("Region"),
         "tags": tags(role.get("Tags")),
     }
-    return make_resource(ROLE, arn, name, account=None, region=None, attributes=attributes,
-                         links=_policy_links(policies))
+    return make_resource(
+        ROLE, arn, name, account=None, region=None, attributes=attributes, links=_policy_links(policies)
+    )
 
 
 def _report_value(row: dict[str, str] | None, key: str) -> str | None:
@@ -160,15 +212,25 @@ def _report_bool(row: dict[str, str] | None, key: str) -> bool | None:
 def _key_summary(keys: list[dict[str, Any]]) -> dict[str, Any]:
     active = [k for k in keys if k["status"] == "Active"]
     ages = [k["age_days"] for k in active if k["age_days"] is not None]
-    return {"access_keys": keys, "active_access_key_count": len(active),
-            "oldest_active_access_key_age_days": max(ages) if ages else None}
+    return {
+        "access_keys": keys,
+        "active_access_key_count": len(active),
+        "oldest_active_access_key_age_days": max(ages) if ages else None,
+    }
 
 
-def user_resource(user: dict[str, Any], groups: dict[str, dict[str, Any]], managed: dict[str, dict[str, Any]],
-                  keys: list[dict[str, Any]], report_row: dict[str, str] | None) -> Resource:
+def user_resource(
+    user: dict[str, Any],
+    groups: dict[str, dict[str, Any]],
+    managed: dict[str, dict[str, Any]],
+    keys: list[dict[str, Any]],
+    report_row: dict[str, str] | None,
+) -> Resource:
     arn, name = user["Arn"], user["UserName"]
     group_names = sorted(user.get("GroupList") or [])
-    policies = _inline(user.get("UserPolicyList") or []) + _attached(user.get("AttachedManagedPolicies") or [], managed)
+    policies = _inline(user.get("UserPolicyList") or []) + _attached(
+        user.get("AttachedManagedPolicies") or [], managed
+    )
     for group_name in group_names:
         group = groups.get(group_name) or {}
         policies += _inline(group.get("GroupPolicyList") or [], group_name)
@@ -192,16 +254,24 @@ def user_resource(user: dict[str, Any], groups: dict[str, dict[str, Any]], manag
         **_key_summary(keys),
         "tags": tags(user.get("Tags")),
     }
-    return make_resource(USER, arn, name, account=None, region=None, attributes=attributes,
-                         links=_policy_links(policies))
+    return make_resource(
+        USER, arn, name, account=None, region=None, attributes=attributes, links=_policy_links(policies)
+    )
 
 
 def root_resource(row: dict[str, str], keys: list[dict[str, Any]]) -> Resource:
     arn = row["arn"]
     attributes = {
-        "name": ROOT_USER, "arn": arn, "user_id": None, "path": None,
+        "name": ROOT_USER,
+        "arn": arn,
+        "user_id": None,
+        "path": None,
         "created": iso(parse_time(_report_value(row, "user_creation_time"))),
-        "is_root": True, "groups": [], "policies": [], "statements": [], "attached_policy_arns": [],
+        "is_root": True,
+        "groups": [],
+        "policies": [],
+        "statements": [],
+        "attached_policy_arns": [],
         "permissions_boundary_arn": None,
         "password_enabled": _report_bool(row, "password_enabled"),
         "password_last_used": iso(parse_time(_report_value(row, "password_last_used"))),
@@ -246,8 +316,13 @@ def credential_report(client: Any, recorder: UnitRecorder) -> dict[str, dict[str
         if state.get("State") == "COMPLETE":
             break
     else:
-        recorder.record_failure("iam:GenerateCredentialReport", "ReportNotReady", TIMEOUT,
-                                "the credential report was still being generated", [USER])
+        recorder.record_failure(
+            "iam:GenerateCredentialReport",
+            "ReportNotReady",
+            TIMEOUT,
+            "the credential report was still being generated",
+            [USER],
+        )
         return None
     response = call(recorder, client, "get_credential_report", [USER])
     if response is None:
@@ -265,15 +340,17 @@ def report_keys(row: dict[str, str], now: datetime) -> list[dict[str, Any]]:
         created = parse_time(_report_value(row, f"access_key_{slot}_last_rotated"))
         if created is None and not active:
             continue
-        keys.append({
-            "id": None,
-            "status": "Active" if active else "Inactive",
-            "create_date": iso(created),
-            "age_days": age_days(created, now),
-            "last_used_date": iso(parse_time(_report_value(row, f"access_key_{slot}_last_used_date"))),
-            "last_used_service": _report_value(row, f"access_key_{slot}_last_used_service"),
-            "source": "credential-report",
-        })
+        keys.append(
+            {
+                "id": None,
+                "status": "Active" if active else "Inactive",
+                "create_date": iso(created),
+                "age_days": age_days(created, now),
+                "last_used_date": iso(parse_time(_report_value(row, f"access_key_{slot}_last_used_date"))),
+                "last_used_service": _report_value(row, f"access_key_{slot}_last_used_service"),
+                "source": "credential-report",
+            }
+        )
     return keys
 
 

@@ -70,15 +70,28 @@ def collect(session: AwsSession, unit: Any, recorder: UnitRecorder) -> list[Reso
     place = _Place(recorder.account, unit.region)
     clusters = paginate(recorder, client, "describe_db_clusters", "DBClusters", [CLUSTER], page_size=PAGE)
     instances = paginate(recorder, client, "describe_db_instances", "DBInstances", [INSTANCE], page_size=PAGE)
-    subnet_groups = paginate(recorder, client, "describe_db_subnet_groups", "DBSubnetGroups", [SUBNET_GROUP],
-                             page_size=PAGE)
+    subnet_groups = paginate(
+        recorder, client, "describe_db_subnet_groups", "DBSubnetGroups", [SUBNET_GROUP], page_size=PAGE
+    )
     proxies = paginate(recorder, client, "describe_db_proxies", "DBProxies", [PROXY], page_size=PAGE)
-    proxy_endpoints = paginate(recorder, client, "describe_db_proxy_endpoints", "DBProxyEndpoints", [PROXY],
-                               page_size=PAGE) if proxies else []
-    cluster_endpoints = paginate(
-        recorder, client, "describe_db_cluster_endpoints", "DBClusterEndpoints", [CLUSTER_ENDPOINT],
-        page_size=PAGE, Filters=[{"Name": "db-cluster-endpoint-type", "Values": ["custom"]}],
-    ) if clusters else []
+    proxy_endpoints = (
+        paginate(recorder, client, "describe_db_proxy_endpoints", "DBProxyEndpoints", [PROXY], page_size=PAGE)
+        if proxies
+        else []
+    )
+    cluster_endpoints = (
+        paginate(
+            recorder,
+            client,
+            "describe_db_cluster_endpoints",
+            "DBClusterEndpoints",
+            [CLUSTER_ENDPOINT],
+            page_size=PAGE,
+            Filters=[{"Name": "db-cluster-endpoint-type", "Values": ["custom"]}],
+        )
+        if clusters
+        else []
+    )
 
     resources = [cluster_resource(c, place) for c in clusters if c.get("Engine") not in NOT_RDS_ENGINES]
     resources += [instance_resource(i, place) for i in instances if i.get("Engine") not in NOT_RDS_ENGINES]
@@ -88,15 +101,22 @@ def collect(session: AwsSession, unit: Any, recorder: UnitRecorder) -> list[Reso
         endpoints_by_proxy[str(endpoint.get("DBProxyName"))].append(endpoint)
     for proxy in proxies:
         name = proxy["DBProxyName"]
-        targets = paginate(recorder, client, "describe_db_proxy_targets", "Targets", [PROXY], DBProxyName=name)
+        targets = paginate(
+            recorder, client, "describe_db_proxy_targets", "Targets", [PROXY], DBProxyName=name
+        )
         resources.append(proxy_resource(proxy, endpoints_by_proxy.get(name, []), targets, place))
-    resources += [cluster_endpoint_resource(e, place) for e in cluster_endpoints
-                  if str(e.get("EndpointType", "")).upper() == "CUSTOM"]
+    resources += [
+        cluster_endpoint_resource(e, place)
+        for e in cluster_endpoints
+        if str(e.get("EndpointType", "")).upper() == "CUSTOM"
+    ]
     return resources
 
 
 def _sg_ids(item: dict[str, Any]) -> list[str]:
-    return sorted(g["VpcSecurityGroupId"] for g in item.get("VpcSecurityGroups") or [] if g.get("VpcSecurityGroupId"))
+    return sorted(
+        g["VpcSecurityGroupId"] for g in item.get("VpcSecurityGroups") or [] if g.get("VpcSecurityGroupId")
+    )
 
 
 def cluster_resource(cluster: dict[str, Any], place: _Place) -> Resource:
@@ -104,8 +124,13 @@ def cluster_resource(cluster: dict[str, Any], place: _Place) -> Resource:
     arn = cluster.get("DBClusterArn") or place.rds(f"cluster:{identifier}")
     security_groups = _sg_ids(cluster)
     members = sorted(
-        ({"instance_identifier": m.get("DBInstanceIdentifier"), "is_writer": bool(m.get("IsClusterWriter"))}
-         for m in cluster.get("DBClusterMembers") or []),
+        (
+            {
+                "instance_identifier": m.get("DBInstanceIdentifier"),
+                "is_writer": bool(m.get("IsClusterWriter")),
+            }
+            for m in cluster.get("DBClusterMembers") or []
+        ),
         key=lambda m: str(m["instance_identifier"]),
     )
     secret = (cluster.get("MasterUserSecret") or {}).get("SecretArn")
@@ -149,8 +174,15 @@ def cluster_resource(cluster: dict[str, Any], place: _Place) -> Resource:
     if secret:
         links.append(link("master_user_secret", SECRET, secret, secret.rsplit(":", 1)[-1]))
     links += [link("associated_roles", ROLE, role, role.rsplit("/", 1)[-1]) for role in roles]
-    return make_resource(CLUSTER, arn, identifier, account=place.account, region=place.region,
-                         attributes=attributes, links=links)
+    return make_resource(
+        CLUSTER,
+        arn,
+        identifier,
+        account=place.account,
+        region=place.region,
+        attributes=attributes,
+        links=links,
+    )
 
 
 def instance_resource(instance: dict[str, Any], place: _Place) -> Resource:
@@ -159,7 +191,9 @@ def instance_resource(instance: dict[str, Any], place: _Place) -> Resource:
     endpoint = instance.get("Endpoint") or {}
     subnet_group = instance.get("DBSubnetGroup") or {}
     security_groups = _sg_ids(instance)
-    subnet_ids = sorted(s["SubnetIdentifier"] for s in subnet_group.get("Subnets") or [] if s.get("SubnetIdentifier"))
+    subnet_ids = sorted(
+        s["SubnetIdentifier"] for s in subnet_group.get("Subnets") or [] if s.get("SubnetIdentifier")
+    )
     secret = (instance.get("MasterUserSecret") or {}).get("SecretArn")
     attributes = {
         "identifier": identifier,
@@ -189,12 +223,23 @@ def instance_resource(instance: dict[str, Any], place: _Place) -> Resource:
         "created": iso(instance.get("InstanceCreateTime")),
         "tags": tags(instance.get("TagList")),
     }
-    links = (place.cluster(instance.get("DBClusterIdentifier")) + place.security_groups(security_groups)
-             + place.subnet_group(subnet_group.get("DBSubnetGroupName")) + place.vpc(subnet_group.get("VpcId")))
+    links = (
+        place.cluster(instance.get("DBClusterIdentifier"))
+        + place.security_groups(security_groups)
+        + place.subnet_group(subnet_group.get("DBSubnetGroupName"))
+        + place.vpc(subnet_group.get("VpcId"))
+    )
     if secret:
         links.append(link("master_user_secret", SECRET, secret, secret.rsplit(":", 1)[-1]))
-    return make_resource(INSTANCE, arn, identifier, account=place.account, region=place.region,
-                         attributes=attributes, links=links)
+    return make_resource(
+        INSTANCE,
+        arn,
+        identifier,
+        account=place.account,
+        region=place.region,
+        attributes=attributes,
+        links=links,
+    )
 
 
 def subnet_group_resource(group: dict[str, Any], place: _Place) -> Resource:
@@ -213,8 +258,15 @@ def subnet_group_resource(group: dict[str, Any], place: _Place) -> Resource:
         "availability_zones": zones,
     }
     links = place.vpc(group.get("VpcId")) + place.subnets(subnet_ids)
-    return make_resource(SUBNET_GROUP, arn, name, account=place.account, region=place.region,
-                         attributes=attributes, links=links)
+    return make_resource(
+        SUBNET_GROUP,
+        arn,
+        name,
+        account=place.account,
+        region=place.region,
+        attributes=attributes,
+        links=links,
+    )
 
 
 def _iam_auth_summary(auth: list[dict[str, Any]], default_scheme: str | None) -> str | None:
@@ -227,29 +279,56 @@ def _iam_auth_summary(auth: list[dict[str, Any]], default_scheme: str | None) ->
     return values.pop() if len(values) == 1 else "MIXED"
 
 
-def proxy_resource(proxy: dict[str, Any], endpoints: list[dict[str, Any]], targets: list[dict[str, Any]],
-                   place: _Place) -> Resource:
+def proxy_resource(
+    proxy: dict[str, Any], endpoints: list[dict[str, Any]], targets: list[dict[str, Any]], place: _Place
+) -> Resource:
     name = proxy["DBProxyName"]
     arn = proxy.get("DBProxyArn") or place.rds(f"db-proxy:{name}")
     auth = [
-        {"auth_scheme": a.get("AuthScheme"), "iam_auth": a.get("IAMAuth"), "secret_arn": a.get("SecretArn"),
-         "client_password_auth_type": a.get("ClientPasswordAuthType"), "description": a.get("Description")}
+        {
+            "auth_scheme": a.get("AuthScheme"),
+            "iam_auth": a.get("IAMAuth"),
+            "secret_arn": a.get("SecretArn"),
+            "client_password_auth_type": a.get("ClientPasswordAuthType"),
+            "description": a.get("Description"),
+        }
         for a in proxy.get("Auth") or []
     ]
     auth.sort(key=lambda a: (str(a["secret_arn"]), str(a["auth_scheme"])))
     subnet_ids = sorted(proxy.get("VpcSubnetIds") or [])
     security_groups = sorted(proxy.get("VpcSecurityGroupIds") or [])
-    endpoint_list = sorted((
-        {"name": e.get("DBProxyEndpointName"), "arn": e.get("DBProxyEndpointArn"), "endpoint": e.get("Endpoint"),
-         "target_role": e.get("TargetRole"), "is_default": bool(e.get("IsDefault")), "status": e.get("Status"),
-         "vpc_id": e.get("VpcId"), "vpc_subnet_ids": sorted(e.get("VpcSubnetIds") or []),
-         "vpc_security_group_ids": sorted(e.get("VpcSecurityGroupIds") or [])}
-        for e in endpoints), key=lambda e: str(e["name"]))
-    target_list = sorted((
-        {"type": t.get("Type"), "rds_resource_id": t.get("RdsResourceId"), "tracked_cluster_id": t.get("TrackedClusterId"),
-         "endpoint": t.get("Endpoint"), "port": t.get("Port"), "role": t.get("Role"),
-         "target_arn": t.get("TargetArn")}
-        for t in targets), key=lambda t: (str(t["type"]), str(t["rds_resource_id"])))
+    endpoint_list = sorted(
+        (
+            {
+                "name": e.get("DBProxyEndpointName"),
+                "arn": e.get("DBProxyEndpointArn"),
+                "endpoint": e.get("Endpoint"),
+                "target_role": e.get("TargetRole"),
+                "is_default": bool(e.get("IsDefault")),
+                "status": e.get("Status"),
+                "vpc_id": e.get("VpcId"),
+                "vpc_subnet_ids": sorted(e.get("VpcSubnetIds") or []),
+                "vpc_security_group_ids": sorted(e.get("VpcSecurityGroupIds") or []),
+            }
+            for e in endpoints
+        ),
+        key=lambda e: str(e["name"]),
+    )
+    target_list = sorted(
+        (
+            {
+                "type": t.get("Type"),
+                "rds_resource_id": t.get("RdsResourceId"),
+                "tracked_cluster_id": t.get("TrackedClusterId"),
+                "endpoint": t.get("Endpoint"),
+                "port": t.get("Port"),
+                "role": t.get("Role"),
+                "target_arn": t.get("TargetArn"),
+            }
+            for t in targets
+        ),
+        key=lambda t: (str(t["type"]), str(t["rds_resource_id"])),
+    )
     attributes = {
         "name": name,
         "arn": arn,
@@ -272,7 +351,9 @@ def proxy_resource(proxy: dict[str, Any], endpoints: list[dict[str, Any]], targe
     }
     links = place.vpc(proxy.get("VpcId")) + place.subnets(subnet_ids) + place.security_groups(security_groups)
     for endpoint in endpoint_list:
-        links += place.subnets(endpoint["vpc_subnet_ids"]) + place.security_groups(endpoint["vpc_security_group_ids"])
+        links += place.subnets(endpoint["vpc_subnet_ids"]) + place.security_groups(
+            endpoint["vpc_security_group_ids"]
+        )
     if proxy.get("RoleArn"):
         links.append(link("role", ROLE, proxy["RoleArn"], proxy["RoleArn"].rsplit("/", 1)[-1]))
     for entry in auth:
@@ -284,8 +365,9 @@ def proxy_resource(proxy: dict[str, Any], endpoints: list[dict[str, Any]], targe
         elif target["type"] == "RDS_INSTANCE":
             links += place.instance(target["rds_resource_id"], "targets")
             links += place.cluster(target["tracked_cluster_id"], "targets")
-    return make_resource(PROXY, arn, name, account=place.account, region=place.region,
-                         attributes=attributes, links=links)
+    return make_resource(
+        PROXY, arn, name, account=place.account, region=place.region, attributes=attributes, links=links
+    )
 
 
 def cluster_endpoint_resource(endpoint: dict[str, Any], place: _Place) -> Resource:
@@ -307,5 +389,12 @@ def cluster_endpoint_resource(endpoint: dict[str, Any], place: _Place) -> Resour
     links = place.cluster(endpoint.get("DBClusterIdentifier"))
     for member in static_members:
         links += place.instance(member, "static_members")
-    return make_resource(CLUSTER_ENDPOINT, arn, identifier, account=place.account, region=place.region,
-                         attributes=attributes, links=links)
+    return make_resource(
+        CLUSTER_ENDPOINT,
+        arn,
+        identifier,
+        account=place.account,
+        region=place.region,
+        attributes=attributes,
+        links=links,
+    )

@@ -1,0 +1,99 @@
+"""One call for the CLI: resolve the account and regions, plan the units, run them, merge."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from scanner.aws.recorder import CREDENTIALS, Clock, Gap, UnitRecorder, utc_now
+from scanner.aws.session import GLOBAL_REGION, SessionError, SessionFactory, SessionOptions
+from scanner.aws.shape import iso
+from scanner.aws.units import CollectionUnit, Snapshot, merge, plan_units, run_units
+
+ALL_REGIONS = "all"
+
+
+class CollectError(Exception):
+    """Collection could not even be planned (no region known, unknown service)."""
+
+
+def resolve_regions(factory: SessionFactory, regions: Iterable[str] | None, account: str | None) -> list[str]:
+    """The regions to scan: as given; ``["all"]`` = every enabled region; none = the session's region."""
+    wanted = [r for r in (regions or []) if r]
+    if wanted and ALL_REGIONS not in wanted:
+        return sorted(set(wanted))
+    if not wanted:
+        region = factory.default_region()
+        if not region:
+            raise CollectError(
+                "no AWS region: pass --region (or 'all'), or set AWS_REGION / AWS_DEFAULT_REGION"
+            )
+        return [region]
+    from scanner.aws.services.ec2 import enabled_regions
+
+    unit = CollectionUnit(account=account, region=factory.global_region(), service="ec2")
+    recorder = UnitRecorder(unit)
+    try:
+        found = enabled_regions(factory(unit), recorder)
+    except SessionError as error:
+        raise CollectError(
+            f"cannot list the enabled regions: {error.operation}: {error.error_code}"
+        ) from None
+    if not found:
+        detail = recorder.gaps[0].message if recorder.gaps else "no region returned"
+        raise CollectError(f"cannot list the enabled regions (ec2:DescribeRegions): {detail}")
+    return found
+
+
+def collect_snapshot(
+    options: SessionOptions | None = None,
+    *,
+    services: Iterable[str] | None = None,
+    regions: Iterable[str] | None = None,
+    account: str | None = None,
+    max_workers: int = 8,
+    clock: Clock | None = None,
+    factory: SessionFactory | None = None,
+) -> Snapshot:
+    """Collect one account: the snapshot (with gaps for whatever could not be read). Raises
+    `CollectError` only when nothing can be planned; AWS failures become gaps."""
+    factory = factory or SessionFactory(options)
+    if account is None:
+        try:
+            account = factory.caller_account(None)
+        except Exception:  # noqa: BLE001 - each unit records the failure as a gap instead
+            account = None
+    try:
+        region_list = resolve_regions(factory, regions, account)
+        units = plan_units(services, region_list, account)
+    except ValueError as error:
+        raise CollectError(str(error)) from None
+    results = run_units(units, factory, max_workers=max_workers, clock=clock)
+    return merge(results, created_at=iso((clock or utc_now)()))
+
+
+def organization_accounts(factory: SessionFactory) -> tuple[list[dict[str, str]], list[Gap]]:
+    """Active accounts of the organisation (``organizations:ListAccounts``), for an org-wide fan-out.
+
+    Outside the management (or delegated administrator) account the call is denied: the list is then
+    empty and the gap says why. Never raises.
+    """
+    from scanner.aws.services.sts import organization_accounts as list_accounts
+
+    unit = CollectionUnit(account=None, region=GLOBAL_REGION, service="sts")
+    recorder = UnitRecorder(unit)
+    try:
+        accounts = list_accounts(factory(unit), recorder)
+    except SessionError as error:
+        recorder.record_failure(error.operation, error.error_code, CREDENTIALS, error.message, [])
+        accounts = []
+    return accounts, recorder.gaps
+
+
+__all__ = [
+    "ALL_REGIONS",
+    "CollectError",
+    "GLOBAL_REGION",
+    "collect_snapshot",
+    "organization_accounts",
+    "resolve_regions",
+]

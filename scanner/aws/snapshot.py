@@ -1,0 +1,155 @@
+"""The AWS snapshot file: merged unit results as versioned, deterministic JSON.
+
+Format (``scanner/aws/snapshot.schema.json``; documented in ``scanner/aws/README.md``)::
+
+    {"format": "airguard-aws-snapshot", "version": 1, "created_by": "airguard 0.1.0",
+     "created_at": "2026-01-01T02:00:00Z", "accounts": [...], "regions": [...], "services": [...],
+     "units": [{"unit": {...}, "resources": [...], "gaps": [...], "api_calls": {...}}, ...]}
+
+Keys are sorted, units sorted by (account, region, service), resources by id, gaps by operation, so two
+nightly snapshots differ only where the account did. ``created_at`` is the only timestamp; per-unit
+timings are left out unless asked for (``include_timings=True``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from scanner.aws.shape import iso
+from scanner.aws.units import Snapshot, UnitResult, merge
+from scanner.model import Resource
+
+FORMAT = "airguard-aws-snapshot"
+VERSION = 1
+SCHEMA_PATH = Path(__file__).with_name("snapshot.schema.json")
+
+
+class SnapshotError(Exception):
+    """A snapshot file that cannot be used; the message says why (no traceback needed)."""
+
+
+def snapshot_document(snapshot: Snapshot, *, include_timings: bool = False) -> dict[str, Any]:
+    units = []
+    for result in snapshot.units:
+        entry: dict[str, Any] = {
+            "unit": result.unit.model_dump(mode="json"),
+            "resources": sorted(result.resources, key=lambda r: str(r.get("id"))),
+            "gaps": [gap.model_dump(mode="json") for gap in sorted(result.gaps, key=lambda g: g.sort_key())],
+            "api_calls": dict(sorted(result.api_calls.items())),
+        }
+        if include_timings:
+            entry["http_requests"] = dict(sorted(result.http_requests.items()))
+            entry["duration_seconds"] = result.duration_seconds
+        units.append(entry)
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "created_by": snapshot.created_by,
+        "created_at": snapshot.created_at,
+        "accounts": snapshot.accounts,
+        "regions": snapshot.regions,
+        "services": snapshot.services,
+        "units": units,
+    }
+
+
+def dumps_snapshot(snapshot: Snapshot, *, include_timings: bool = False) -> str:
+    document = snapshot_document(snapshot, include_timings=include_timings)
+    return json.dumps(document, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+
+
+def write_snapshot(
+    path: str | os.PathLike[str],
+    results: Snapshot | Iterable[UnitResult | dict[str, Any]],
+    *,
+    created_at: datetime | str | None = None,
+    include_timings: bool = False,
+) -> Snapshot:
+    """Write unit results (or a merged snapshot) to `path` atomically; returns the snapshot written."""
+    snapshot = results if isinstance(results, Snapshot) else merge(results)
+    if created_at is not None:
+        stamp = created_at if isinstance(created_at, str) else iso(created_at)
+        snapshot = snapshot.model_copy(update={"created_at": stamp})
+    elif snapshot.created_at is None:
+        snapshot = snapshot.model_copy(update={"created_at": iso(datetime.now(timezone.utc))})
+    text = dumps_snapshot(snapshot, include_timings=include_timings)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return snapshot
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return Draft202012Validator(schema)
+
+
+def validate_document(document: Any, where: str = "snapshot") -> None:
+    """Raise SnapshotError unless `document` is a snapshot this version of airguard reads."""
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        found = document.get("format") if isinstance(document, dict) else type(document).__name__
+        raise SnapshotError(
+            f"{where}: not an airguard AWS snapshot (format is {found!r}, expected {FORMAT!r})"
+        )
+    version = document.get("version")
+    if version != VERSION:
+        raise SnapshotError(
+            f"{where}: snapshot version {version!r} is not supported (this airguard reads "
+            f"version {VERSION}); re-create it with `airguard aws snapshot`"
+        )
+    errors = sorted(_validator().iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        location = "/".join(str(part) for part in first.absolute_path) or "(top level)"
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        raise SnapshotError(f"{where}: invalid snapshot at {location}: {first.message}{more}")
+
+
+def load_snapshot(path: str | os.PathLike[str]) -> Snapshot:
+    """Read and check a snapshot file."""
+    where = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SnapshotError(
+            f"cannot read snapshot {where}: {getattr(error, 'strerror', None) or error}"
+        ) from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SnapshotError(
+            f"{where}: not JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+        ) from None
+    validate_document(document, where)
+    try:
+        units = [UnitResult.model_validate(entry) for entry in document["units"]]
+    except ValidationError as error:
+        first = error.errors()[0]
+        location = ".".join(str(part) for part in first.get("loc", ()))
+        raise SnapshotError(f"{where}: invalid unit result at {location}: {first.get('msg')}") from None
+    return Snapshot(created_by=document["created_by"], created_at=document.get("created_at"), units=units)
+
+
+def read_snapshot(path: str | os.PathLike[str]) -> tuple[list[Resource], list[dict[str, Any]]]:
+    """The resources (sorted by id) and gaps (as dicts) of a snapshot file."""
+    snapshot = load_snapshot(path)
+    return snapshot.resources(), [gap.model_dump(mode="json") for gap in snapshot.gaps()]
