@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                   "[tool.airguard] in pyproject.toml, found upward)")
     scan.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR",
                       help="a folder of extra rule files (repeatable)")
-    scan.add_argument("--profile", choices=["default", "strict"], help="parameter profile")
+    scan.add_argument("--strict", action="store_true", help="use the strict parameter profile (e.g. 900 s sessions)")
     scan.add_argument("--select", action="append", default=[], metavar="RULE",
                       help="only these rules (id, name or id prefix; repeatable)")
     scan.add_argument("--ignore", action="append", default=[], metavar="RULE", help="skip these rules")
@@ -58,6 +58,16 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--sarif-category", help="SARIF runAutomationDetails id (GitHub category)")
     scan.add_argument("--root", type=Path, help="folder that report paths are relative to (default: git root)")
     scan.add_argument("--no-cache", action="store_true", help="do not read or write the rule cache")
+    aws = scan.add_argument_group("AWS", "evaluate the rules against the account too")
+    aws.add_argument("--aws", action="store_true", help="collect the live account with boto3")
+    aws.add_argument("--aws-snapshot", type=Path, metavar="FILE", help="use a snapshot from `airguard aws snapshot`")
+    _aws_flags(aws)
+
+    aws_command = commands.add_parser("aws", help="AWS collection")
+    aws_commands = aws_command.add_subparsers(dest="aws_command", metavar="ACTION")
+    snapshot = aws_commands.add_parser("snapshot", help="collect the account and write a snapshot (JSON)")
+    snapshot.add_argument("--output", "-o", type=Path, required=True, metavar="FILE")
+    _aws_flags(snapshot)
 
     rules = commands.add_parser("rules", help="list rules, show one, or run their tests")
     rules_commands = rules.add_subparsers(dest="rules_command", metavar="ACTION")
@@ -70,9 +80,27 @@ def build_parser() -> argparse.ArgumentParser:
     test = rules_commands.add_parser("test", help="run every rule's own fail/pass examples")
     test.add_argument("ids", nargs="*", help="only these rules")
     test.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR", dest="rules_more")
-    test.add_argument("--profile", choices=["default", "strict"])
+    test.add_argument("--strict", action="store_true", help="use the strict parameter profile")
     rules_commands.add_parser("list", help="list rules (the default)")
     return parser
+
+
+def _aws_flags(group: argparse._ActionsContainer) -> None:
+    group.add_argument("--profile", metavar="NAME", help="AWS profile (default: the credential chain)")
+    group.add_argument("--region", action="append", default=[], metavar="REGION", help="AWS region (repeatable)")
+    group.add_argument("--all-regions", action="store_true", help="every region enabled in the account")
+    group.add_argument("--assume-role", metavar="ARN", help="role to assume first ({account} is filled in)")
+    group.add_argument("--services", metavar="LIST", help="comma-separated services (default: all)")
+
+
+def _collect_aws(args: argparse.Namespace):  # -> Snapshot
+    from scanner.aws.collect import collect_snapshot
+    from scanner.aws.session import SessionOptions
+
+    options = SessionOptions(profile=args.profile, assume_role_arn=args.assume_role)
+    regions = ["all"] if args.all_regions else (args.region or None)
+    services = args.services.split(",") if args.services else None
+    return collect_snapshot(options, services=services, regions=regions)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
             return _scan(args)
         if args.command == "rules":
             return _rules(args)
+        if args.command == "aws" and args.aws_command == "snapshot":
+            return _aws_snapshot(args)
     except BrokenPipeError:
         return 0
     except KeyboardInterrupt:
@@ -121,8 +151,8 @@ def _scan(args: argparse.Namespace) -> int:
         config = load_config(config_path) if config_path else Config()
     except ConfigError as exc:
         return _error(str(exc))
-    if args.profile:
-        config.profile = args.profile
+    if args.strict:
+        config.profile = "strict"
     if args.fail_on:
         config.fail_on = args.fail_on
     config.select = args.select or config.select
@@ -130,8 +160,30 @@ def _scan(args: argparse.Namespace) -> int:
     config.exclude = [*config.exclude, *args.exclude]
     if args.no_cache:
         os.environ["AIRGUARD_CACHE_DIR"] = ""
+    aws_resources, aws_notices = None, None
+    if args.aws_snapshot or args.aws:
+        from scanner.aws.notices import gap_notices
+
+        if args.aws_snapshot:
+            from scanner.aws.snapshot import SnapshotError, read_snapshot
+
+            try:
+                aws_resources, gaps = read_snapshot(args.aws_snapshot)
+            except SnapshotError as exc:
+                return _error(str(exc))
+        else:
+            from scanner.aws.collect import CollectError
+
+            try:
+                snapshot = _collect_aws(args)
+            except CollectError as exc:
+                return _error(str(exc))
+            aws_resources, gaps = snapshot.resources(), snapshot.gaps()
+        aws_notices = gap_notices(gaps)
+    scan_paths = [p.resolve() for p in paths] if (args.paths or not aws_resources) else []
     try:
-        result = run_scan([p.resolve() for p in paths], config, root, [p.resolve() for p in args.rules])
+        result = run_scan(scan_paths, config, root, [p.resolve() for p in args.rules],
+                          aws_resources=aws_resources, aws_notices=aws_notices)
     except RuleLoadError as exc:
         return _error("invalid rules:\n  " + "\n  ".join(exc.problems))
     color = args.format == "text" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -147,6 +199,22 @@ def _scan(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(report)
     return result.exit_code(config.fail_on)
+
+
+def _aws_snapshot(args: argparse.Namespace) -> int:
+    from scanner.aws.collect import CollectError
+    from scanner.aws.snapshot import write_snapshot
+
+    try:
+        snapshot = _collect_aws(args)
+    except CollectError as exc:
+        return _error(str(exc))
+    write_snapshot(args.output, snapshot)
+    gaps = snapshot.gaps()
+    print(f"airguard: wrote {len(snapshot.resources())} resources from {len(snapshot.regions)} region(s) to "
+          f"{args.output}" + (f"; {len(gaps)} call(s) failed (see the snapshot's gaps)" if gaps else ""),
+          file=sys.stderr)
+    return 3 if gaps else 0
 
 
 def _rules(args: argparse.Namespace) -> int:
@@ -172,7 +240,7 @@ def _rules(args: argparse.Namespace) -> int:
         chosen = [r for r in rules if not args.ids or r.id in args.ids or r.name in args.ids]
         if args.ids and not chosen:
             return _error(f"no rule among: {', '.join(args.ids)}")
-        results = run_rule_tests(chosen, getattr(args, "profile", None))
+        results = run_rule_tests(chosen, "strict" if getattr(args, "strict", False) else None)
         failed = 0
         for outcome in results:
             status = "ok  " if outcome.ok else "FAIL"

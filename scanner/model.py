@@ -106,6 +106,9 @@ class ResourceGraph:
         if target_id not in targets:
             targets.append(target_id)
 
+    def has(self, resource_id: str) -> bool:
+        return resource_id in self._resources
+
     def get(self, resource_id: str) -> Resource:
         return self._resources[resource_id]
 

@@ -16,7 +16,7 @@ from scanner.engine.loader import load_rules
 from scanner.engine.rule import Rule
 from scanner.engine.suppressions import SuppressionIndex, as_resource, find_suppressions
 from scanner.findings import Finding, Notice, ScanStats, Severity
-from scanner.model import ResourceGraph
+from scanner.model import Resource, ResourceGraph
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -65,13 +65,17 @@ def rule_parameters(rules: list[Rule], config: Config) -> dict[str, dict[str, An
     }
 
 
-def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: list[Path] | None = None) -> ScanResult:
+def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: list[Path] | None = None,
+             aws_resources: list[Resource] | None = None, aws_notices: list[Notice] | None = None) -> ScanResult:
+    """Scan `paths`; `aws_resources`/`aws_notices` come from a live collection or a snapshot."""
     started = time.perf_counter()
     rules = load_rules([*config.resolved_rule_dirs(), *(extra_rule_dirs or [])], label_root=root)
     rules = select_rules(rules, config.select, config.ignore)
     ctx = ScanContext(root=root.resolve())
+    ctx.notices.extend(aws_notices or [])
     graph = ResourceGraph()
-    graph.add_all(collect_files(ctx, paths, config.exclude))
+    graph.add_all(collect_files(ctx, paths, config.exclude) if paths else [])
+    graph.add_all(aws_resources or [])
     suppressions = [s for source in ctx.sources.values() for s in find_suppressions(source)]
     graph.add_all(as_resource(s) for s in suppressions)
     link(graph)

@@ -106,3 +106,20 @@ def test_warm_start_does_not_import_jsonschema(tmp_path: Path) -> None:
     completed = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True,
                                env={**__import__("os").environ, **env, "PYTHONPATH": str(REPO)}, timeout=60)
     assert completed.stdout.strip() == "False False False", completed.stderr
+
+
+def test_scan_with_an_aws_snapshot_reports_gaps_as_partial(run_cli) -> None:
+    result = run_cli("scan", "--aws-snapshot", "fixtures/aws/snapshot-v1.json", "-f", "json", "--fail-on", "none")
+    report = result.json()
+    assert result.exit_code == 3
+    assert report["summary"]["resources"] > 20
+    assert [(e["kind"], e["level"]) for e in report["errors"]] == [("not-evaluated", "error")]
+    assert "cloudtrail:DescribeTrails" in report["errors"][0]["message"]
+
+
+def test_bad_aws_snapshot_is_a_clear_error(run_cli, tmp_path: Path) -> None:
+    bad = tmp_path / "snap.json"
+    bad.write_text("{not json")
+    result = run_cli("scan", "--aws-snapshot", bad)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("airguard: error:") and "Traceback" not in result.stderr

@@ -118,7 +118,7 @@ def test_parameters_follow_profile_and_config(run_cli, tmp_path: Path) -> None:
                                    '{"DurationSeconds": 1800}}}\'\n')
     default = run_cli("scan", env, "-f", "json", cwd=tmp_path).json()
     assert [f["rule_id"] for f in default["findings"]] == []
-    strict = run_cli("scan", env, "-f", "json", "--profile", "strict", cwd=tmp_path).json()
+    strict = run_cli("scan", env, "-f", "json", "--strict", cwd=tmp_path).json()
     assert [f["rule_id"] for f in strict["findings"]] == ["AG105"]
     assert "(limit 900 s)" in strict["findings"][0]["message"]
     config = _write(tmp_path, "airguard.toml", '[rule-parameters.AG105]\nmax_session_seconds = 1200\n')

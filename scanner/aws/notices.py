@@ -16,7 +16,7 @@ def gap_notice(gap: Gap | dict[str, Any]) -> Notice:
     affected = ", ".join(item.resource_types) or "no resource type"
     return Notice(
         kind="not-evaluated",
-        level="warning",
+        level="error",  # a gap makes the scan partial (exit code 3 when nothing failed)
         message=(
             f"AWS {item.operation} failed in {where} ({item.kind}: {item.error_code}: {item.message}); "
             f"rules over {affected} could not be fully evaluated there"

@@ -30,6 +30,11 @@ def link(graph: ResourceGraph) -> None:
             for target in by_conn_id.get(conn_id, []):
                 graph.relate(target, "used_by", task.id)
                 graph.relate(task.id, "uses", target)
+    for resource in list(graph):
+        for link_data in resource.attributes.get("_links") or []:
+            target = link_data.get("target_id") if isinstance(link_data, dict) else None
+            if target and graph.has(target):
+                graph.relate(resource.id, str(link_data.get("relation")), target)
     configs = graph.of_type("airflow.config")
     for config in configs:
         for other in configs:

@@ -124,7 +124,7 @@ def test_run_units_bounds_concurrency(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_gaps_become_not_evaluated_notices() -> None:
     notices = gap_notices([_result("eu-west-1", "secretsmanager").gaps[0].model_dump(mode="json")])
 
-    assert [(n.kind, n.level) for n in notices] == [("not-evaluated", "warning")]
+    assert [(n.kind, n.level) for n in notices] == [("not-evaluated", "error")]
     assert notices[0].message == (
         "AWS secretsmanager:ListSecrets failed in account 123456789012, region eu-west-1 "
         "(throttled: Throttling: Rate exceeded); rules over aws.secretsmanager.secret could not be fully "
