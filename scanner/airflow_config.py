@@ -27,7 +27,7 @@ SECRET_SETTINGS = {
 }
 # Settings whose value is JSON that may hold secret fields.
 JSON_SECRET_SETTINGS = {("secrets", "backend_kwargs"), ("workers", "secrets_backend_kwargs"),
-                        ("elasticsearch_configs", "http_auth"), ("celery_broker_transport_options", "")}
+                        ("elasticsearch_configs", "http_auth")}
 
 
 def env_setting(name: str) -> tuple[str, str] | None:
@@ -66,12 +66,10 @@ class ConfigBlock:
 
 def _url_has_literal_password(value: str) -> tuple[bool, str | None]:
     try:
-        parsed = parse_uri(value.strip())
+        password = parse_uri(value.strip()).password
     except ConnectionValueError:
-        match = re.search(r"://[^:/@\s]*:([^@\s]+)@", value)
-        password = match.group(1) if match else None
-        return (password is not None and secrets.classify(password) == secrets.LITERAL), password
-    password = parsed.password
+        found = secrets.uri_passwords(value)
+        password = found[0] if found else None
     return (password is not None and secrets.classify(password) == secrets.LITERAL), password
 
 
@@ -129,19 +127,4 @@ def _json_secrets(ctx: ScanContext, value: str, where: tuple[str, int]) -> tuple
         data = json.loads(value)
     except ValueError:
         return value, False
-    found = False
-
-    def walk(node: Any, key: str = "") -> Any:
-        nonlocal found
-        if isinstance(node, dict):
-            return {k: walk(v, str(k)) for k, v in node.items()}
-        if isinstance(node, list):
-            return [walk(v, key) for v in node]
-        if key and secrets.is_secret_key(key) and isinstance(node, str):
-            ctx.secret(node, *where)
-            if secrets.classify(node) == secrets.LITERAL:
-                found = True
-            return secrets.marker(node)
-        return node
-
-    return walk(data), found
+    return secrets.redact_tree(data, lambda secret: ctx.secret(secret, *where))

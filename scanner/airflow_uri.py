@@ -105,8 +105,10 @@ def parse_uri(uri: str) -> ParsedConnection:
     )
 
 
-def parse_json_value(data: dict[str, Any]) -> ParsedConnection:
-    """A connection from its JSON form (already decoded), as ``Connection.from_json`` reads it."""
+def parse_fields(data: dict[str, Any], *, strict_port: bool = True) -> ParsedConnection:
+    """A connection from its fields, as ``Connection.from_json`` reads them: `extra` as a JSON string or
+    an object, `conn_type` normalised, `port` an integer (a bad port raises, or is dropped when
+    `strict_port` is false: a scanner still wants the rest of the connection)."""
     kwargs = dict(data)
     extra = kwargs.pop("extra", None)
     extra_text = None
@@ -119,14 +121,20 @@ def parse_json_value(data: dict[str, Any]) -> ParsedConnection:
         try:
             port_value = int(port)
         except (TypeError, ValueError):
-            raise ConnectionValueError("invalid connection JSON: port is not an integer") from None
+            if strict_port:
+                raise ConnectionValueError("invalid connection JSON: port is not an integer") from None
     return ParsedConnection(
-        conn_type=normalize_conn_type(conn_type) if conn_type else conn_type,
+        conn_type=normalize_conn_type(str(conn_type)) if conn_type else None,
         host=_text(kwargs.get("host")), schema=_text(kwargs.get("schema")),
         login=_text(kwargs.get("login")), password=_text(kwargs.get("password")),
         port=port_value, extra=extra_text, description=_text(kwargs.get("description")),
         raw_fields=kwargs,
     )
+
+
+def parse_json_value(data: dict[str, Any]) -> ParsedConnection:
+    """A connection from its JSON form (already decoded), as ``Connection.from_json`` reads it."""
+    return parse_fields(data)
 
 
 def parse_value(value: str) -> ParsedConnection:

@@ -52,18 +52,6 @@ def host_info(host: str | None) -> dict[str, Any] | None:
     }
 
 
-def _redact_tree(value: Any, ctx: ScanContext, where: tuple[str | None, int | None], key: str = "") -> Any:
-    """Replace secret-keyed values inside extras with markers (registering the values)."""
-    if isinstance(value, dict):
-        return {k: _redact_tree(v, ctx, where, str(k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redact_tree(v, ctx, where, key) for v in value]
-    if key and secrets.is_secret_key(key) and isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        ctx.secret(value, *where)
-        return secrets.marker(value)
-    return value
-
-
 def hook_truthy(value: Any) -> bool:
     """How `if conn.extra_dejson.get(key, False):` in a hook reads a value."""
     return bool(value)
@@ -80,8 +68,13 @@ def build_connection(
     locator: Locator | None = None,
     env_var: str | None = None,
     extra_attributes: dict[str, Any] | None = None,
+    field_locations: dict[str, FileLocation] | None = None,
 ) -> Resource:
-    """One `airflow.connection` resource; secret values are registered and replaced by markers."""
+    """One `airflow.connection` resource; secret values are registered and replaced by markers.
+
+    `locator` finds a field's text inside the definition; `field_locations` are exact places a
+    collector already knows (a YAML node, a Python argument) and win over what the locator finds.
+    """
     where = (location.path, location.start_line)
     extra, extra_error = parsed.extra_dejson()
     attributes: dict[str, Any] = {
@@ -106,7 +99,7 @@ def build_connection(
         attributes["password"] = secrets.marker(parsed.password)
     else:
         attributes["password"] = None
-    attributes["extra"] = _redact_tree(extra, ctx, where)
+    attributes["extra"], _ = secrets.redact_tree(extra, lambda value: ctx.secret(value, *where))
     if extra_error:
         attributes["extra_error"] = extra_error
     if "iam" in extra:
@@ -143,6 +136,7 @@ def build_connection(
             found = locator(_needles(parsed.host))
             if found:
                 locations["host"] = found
+    locations.update(field_locations or {})
     resource_id = f"{CONNECTION}:{location.path}:{conn_id}"
     return Resource(
         id=resource_id,
@@ -175,7 +169,8 @@ def connection_from_value(
         parsed = parse_value(value)
     except ConnectionValueError as exc:
         # A value Airflow cannot read may still hold a password: remember it for redaction.
-        _register_unparsed(ctx, value, location)
+        for password in secrets.uri_passwords(value):
+            ctx.secret(password, location.path, location.start_line)
         ctx.notice("parse-error", f"connection '{conn_id}': {exc}", location.path, location.start_line,
                    level="warning")
         return None
@@ -184,12 +179,29 @@ def connection_from_value(
                             locator=locator, env_var=env_var)
 
 
-_USERINFO = re.compile(r"://[^:/@\s]*:([^@\s]+)@")
+# Database connection URIs inside free text (code strings, lines of files that do not parse).
+_URI_IN_TEXT = re.compile(
+    r"""(?P<uri>(?:jdbc:)?(?:postgres(?:ql)?|mysql|mariadb|redshift|aurora[a-z_]*|mssql|oracle)"""
+    r"""(?:\+[a-z0-9_]+)?://[^\s'"`<>]+)""",
+    re.IGNORECASE,
+)
+_HAS_PASSWORD = re.compile(r"://[^/@\s]*:[^@\s]+@")
 
 
-def _register_unparsed(ctx: ScanContext, value: str, location: FileLocation) -> None:
-    for match in _USERINFO.finditer(value):
-        ctx.secret(match.group(1), location.path, location.start_line)
+def uris_in_text(text: str, *, with_password_only: bool = False) -> list[tuple[int, str]]:
+    """(offset, URI) of database URIs written in `text`, ``jdbc:`` removed, that carry credentials or
+    point at RDS (only those with a password when `with_password_only`)."""
+    found = []
+    for match in _URI_IN_TEXT.finditer(text):
+        uri = match.group("uri").rstrip(").,;]}")
+        keep = _HAS_PASSWORD.search(uri) if with_password_only else (
+            "@" in uri or ".rds.amazonaws.com" in uri.lower())
+        if keep:
+            offset = match.start()
+            if uri.lower().startswith("jdbc:"):
+                uri, offset = uri[len("jdbc:"):], offset + len("jdbc:")
+            found.append((offset, uri))
+    return found
 
 
 def conn_id_from_env(name: str) -> str | None:

@@ -23,7 +23,7 @@ def render_rule(rule: Rule) -> str:
             lines.append(f"  {name} (default: {parameter.default}{profiles}) - {parameter.description}")
     if rule.references:
         lines += ["", "References", *[f"  {ref}" for ref in rule.references]]
-    lines += ["", f"Suppress one occurrence with a comment on the line or the line above:",
+    lines += ["", "Suppress one occurrence with a comment on the line or the line above:",
               f"  # airguard: ignore[{rule.id}] <why this is acceptable>", ""]
     return "\n".join(lines)
 

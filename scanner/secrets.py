@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -117,10 +118,6 @@ class Redactor:
         """True where a secret too short to search for stands on that line: show no snippet."""
         return (path, line) in self._short_secret_lines
 
-    @property
-    def values(self) -> frozenset[str]:
-        return frozenset(self._values)
-
     def _compiled(self) -> re.Pattern[str] | None:
         if not self._values:
             return None
@@ -147,6 +144,35 @@ class Redactor:
         if isinstance(obj, list):
             return [self.scrub_obj(v) for v in obj]
         return obj
+
+
+_USERINFO_PASSWORD_RE = re.compile(r"://[^:/@\s]*:(?P<pw>[^@\s]+)@")
+
+
+def uri_passwords(text: str) -> list[str]:
+    """Passwords in ``scheme://user:password@`` userinfo, found without parsing (for unparseable values)."""
+    return [m.group("pw") for m in _USERINFO_PASSWORD_RE.finditer(text)]
+
+
+def redact_tree(value: Any, register: Callable[[Any], None], key: str = "") -> tuple[Any, bool]:
+    """Replace the values of secret-named keys inside JSON-like data by markers.
+
+    Every replaced value is passed to `register`; the flag says whether any of them was a literal.
+    """
+    if isinstance(value, dict):
+        found = False
+        result = {}
+        for name, item in value.items():
+            result[name], item_found = redact_tree(item, register, str(name))
+            found = found or item_found
+        return result, found
+    if isinstance(value, list):
+        pairs = [redact_tree(item, register, key) for item in value]
+        return [item for item, _ in pairs], any(found for _, found in pairs)
+    if key and is_secret_key(key) and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        register(value)
+        return marker(value), classify(value) == LITERAL
+    return value, False
 
 
 def _keep_reference(match: re.Match[str], group: str) -> bool:

@@ -93,3 +93,11 @@ def test_demo_compose_environment_reference_is_not_a_password(run_cli) -> None:
     assert literal == {"warehouse", "metrics"}   # analytics uses ${ANALYTICS_PASSWORD}
     no_iam = {f["resource"]["name"] for f in report["findings"] if f["rule_id"] == "AG102"}
     assert no_iam == {"warehouse", "analytics"}  # metrics has ?iam=true
+
+
+def test_a_named_file_is_sniffed_by_content(run_cli, tmp_path) -> None:
+    settings = tmp_path / "airflow-settings.txt"
+    settings.write_text("[core]\nfernet_key = Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyMTI=\n")
+    report = run_cli("scan", settings, "-f", "json", cwd=tmp_path).json()
+    assert [(f["rule_id"], f["location"]["start_line"]) for f in report["findings"]] == [("AG201", 1), ("AG202", 2)]
+    assert report["errors"] == []

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 
 from scanner.airflow_config import ConfigBlock, build_config, env_setting
 from scanner.collect.source import SourceFile, Span
 from scanner.connections import connection_from_value, conn_id_from_env
 from scanner.context import ScanContext
-from scanner.model import FileLocation, Resource
+from scanner.model import Resource
 
 
 def is_airflow_env(name: str) -> bool:
@@ -25,8 +24,7 @@ class EnvBlock:
         self.config = ConfigBlock(origin=origin, location=source.span_location(span), name=name)
         self.resources: list[Resource] = []
 
-    def add(self, name: str, value: object, span: Span, value_text_span: Span | None = None,
-            locator: Callable[[list[str]], FileLocation | None] | None = None) -> None:
+    def add(self, name: str, value: object, span: Span, value_text_span: Span | None = None) -> None:
         """One variable; `span` is where the variable is written, `value_text_span` its value."""
         location = self.source.span_location(span)
         if value is None:
@@ -34,11 +32,10 @@ class EnvBlock:
         text = value if isinstance(value, str) else str(value)
         conn_id = conn_id_from_env(name)
         if conn_id is not None:
-            if locator is None:
-                search = value_text_span or span
-                locator = lambda needles: self.source.find(search, needles)  # noqa: E731
+            search = value_text_span or span
             resource = connection_from_value(
-                self.ctx, conn_id, text, origin=self.origin, location=location, locator=locator, env_var=name
+                self.ctx, conn_id, text, origin=self.origin, location=location,
+                locator=lambda needles: self.source.find(search, needles), env_var=name
             )
             if resource is not None:
                 self.resources.append(resource)

@@ -5,16 +5,12 @@ from __future__ import annotations
 import re
 
 from scanner.collect.source import SourceFile, Span
-from scanner.connections import conn_id_from_env, connection_from_value
+from scanner.connections import conn_id_from_env, connection_from_value, uris_in_text
 from scanner.context import ScanContext
 from scanner.model import Resource
 
 _ENV_ASSIGNMENT = re.compile(
     r"""(?P<name>AIRFLOW_CONN_[A-Z0-9_]+)["']?\s*[:=]\s*["']?(?P<value>[A-Za-z][A-Za-z0-9+.\-]*://[^\s"'`]+)"""
-)
-_CREDENTIAL_URI = re.compile(
-    r"""(?P<value>\b(?:postgres(?:ql)?(?:\+\w+)?|mysql(?:\+\w+)?|redshift(?:\+\w+)?|aurora\w*|mssql(?:\+\w+)?|"""
-    r"""oracle(?:\+\w+)?|jdbc:[a-z]+)://[^\s:@/"'`]+:[^\s@"'`]+@[^\s"'`]+)"""
 )
 
 
@@ -29,14 +25,10 @@ def collect(ctx: ScanContext, source: SourceFile, origin: str = "unparsed") -> l
             taken.append(match.span("value"))
             resources.extend(_one(ctx, source, conn_id, match.group("value"), number, match.start(), origin,
                                   match.group("name")))
-        for match in _CREDENTIAL_URI.finditer(line):
-            if any(start <= match.start() < end for start, end in taken):
+        for offset, value in uris_in_text(line, with_password_only=True):
+            if any(start <= offset < end for start, end in taken):
                 continue
-            value = match.group("value")
-            if value.startswith("jdbc:"):
-                value = value[len("jdbc:"):]
-            resources.extend(_one(ctx, source, f"uri@{source.path}:{number}", value, number, match.start(),
-                                  origin, None))
+            resources.extend(_one(ctx, source, f"uri@{source.path}:{number}", value, number, offset, origin, None))
     return resources
 
 

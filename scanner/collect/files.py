@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -50,10 +51,10 @@ def kind_of(path: Path) -> str | None:
 
 def _sniff(text: str) -> str:
     stripped = text.lstrip("\ufeff \t\r\n")
+    if re.match(r"\[[A-Za-z_][\w.-]*\]\s*$", stripped.split("\n", 1)[0]) or "\n[core]" in text:
+        return "cfg"
     if stripped.startswith(("{", "[")):
         return "json"
-    if stripped.startswith("[") or "\n[core]" in text:
-        return "cfg"
     first = stripped.split("\n", 1)[0]
     if "=" in first and ":" not in first.split("=", 1)[0]:
         return "env"

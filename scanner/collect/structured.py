@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Any
 
 from scanner.airflow_config import ConfigBlock, build_config
-from scanner.airflow_uri import ParsedConnection, normalize_conn_type
+from scanner.airflow_uri import parse_fields
 from scanner.collect.envvars import EnvBlock, is_airflow_env
 from scanner.collect.source import SourceFile, Span
 from scanner.collect.tree import DocumentError, Node, parse_json, parse_yaml
@@ -82,59 +81,29 @@ def is_connections_export(document: Node) -> bool:
 
 
 def _export(ctx: ScanContext, source: SourceFile, document: Node, origin: str) -> list[Resource]:
-    resources = []
-    for conn_id, entry in document.value.items():
-        fields = entry.value
-        parsed = _parsed_from_fields(fields, {name: name for name in FIELD_NAMES})
-        resources.append(_field_connection(ctx, source, conn_id, parsed, entry, fields,
-                                           {name: name for name in FIELD_NAMES}, origin))
-    return resources
+    names = {name: name for name in FIELD_NAMES}
+    return [_field_connection(ctx, source, str(conn_id), entry, names, origin)
+            for conn_id, entry in document.value.items()]
 
 
 def _plain(node: Node | None) -> Any:
     return None if node is None else node.plain()
 
 
-def _parsed_from_fields(fields: dict[str, Node], names: dict[str, str]) -> ParsedConnection:
-    def text(field: str) -> str | None:
-        value = _plain(fields.get(names[field]))
-        return None if value is None else str(value)
-
-    extra_value = _plain(fields.get(names["extra"]))
-    extra = None
-    if extra_value not in (None, "", {}):
-        extra = extra_value if isinstance(extra_value, str) else json.dumps(extra_value)
-    port_value = _plain(fields.get(names["port"]))
-    try:
-        port = int(port_value) if port_value not in (None, "") else None
-    except (TypeError, ValueError):
-        port = None
-    conn_type = text("conn_type")
-    return ParsedConnection(
-        conn_type=normalize_conn_type(conn_type) if conn_type else None,
-        host=text("host"), schema=text("schema"), login=text("login"), password=text("password"),
-        port=port, extra=extra, description=text("description"),
-    )
-
-
-def _field_connection(ctx: ScanContext, source: SourceFile, conn_id: str, parsed: ParsedConnection,
-                      entry: Node, fields: dict[str, Node], names: dict[str, str], origin: str) -> Resource:
-    def locator(needles: list[str]):
-        return source.find(entry, needles)
-
-    resource = build_connection(ctx, str(conn_id), parsed, origin=origin, definition="fields",
-                                location=source.span_location(entry), locator=locator)
+def _field_connection(ctx: ScanContext, source: SourceFile, conn_id: str, entry: Node, names: dict[str, str],
+                      origin: str) -> Resource:
+    """A connection written field by field; `names` maps connection fields to the keys used here."""
+    fields = {field: entry.value[key] for field, key in names.items() if key in entry.value}
+    parsed = parse_fields({field: node.plain() for field, node in fields.items()}, strict_port=False)
     # Field-by-field definitions know exactly where each field is.
-    for field, key in names.items():
-        node = fields.get(key)
-        if node is not None and field in ("password", "login", "host"):
-            if field in resource.locations or field == "password" or (field == "login" and parsed.conn_type == "aws"):
-                resource.locations[field] = source.span_location(node)
-    extra_node = fields.get(names["extra"])
+    exact = {field: source.span_location(fields[field]) for field in ("password", "login", "host")
+             if field in fields}
+    extra_node = fields.get("extra")
     if extra_node is not None and extra_node.is_map:
-        for key, value in extra_node.value.items():
-            resource.locations[f"extra.{key}"] = source.span_location(value)
-    return resource
+        exact.update({f"extra.{key}": source.span_location(value) for key, value in extra_node.value.items()})
+    return build_connection(ctx, conn_id, parsed, origin=origin, definition="fields",
+                            location=source.span_location(entry), locator=lambda needles: source.find(entry, needles),
+                            field_locations=exact)
 
 
 # ------------------------------------------------------------------ Astronomer airflow_settings.yaml
@@ -160,8 +129,7 @@ def _astro(ctx: ScanContext, source: SourceFile, connections: Node) -> list[Reso
         conn_id = _plain(entry.value["conn_id"])
         if conn_id in (None, ""):
             continue
-        parsed = _parsed_from_fields(entry.value, names)
-        resources.append(_field_connection(ctx, source, str(conn_id), parsed, entry, entry.value, names, "astro"))
+        resources.append(_field_connection(ctx, source, str(conn_id), entry, names, "astro"))
     return resources
 
 

@@ -296,16 +296,3 @@ class _JsonParser:
 def parse_json(text: str) -> Node:
     """A JSON document as a position-aware tree."""
     return _JsonParser(text).parse()
-
-
-def locate(text_lines: list[str], node: Node, needle: str) -> tuple[int, int] | None:
-    """Line and column (1-based) of `needle` inside the source span of `node`, if written there verbatim."""
-    if not needle:
-        return None
-    for line_number in range(node.line, min(node.end_line, len(text_lines)) + 1):
-        line = text_lines[line_number - 1]
-        start = node.column - 1 if line_number == node.line else 0
-        index = line.find(needle, start)
-        if index >= 0:
-            return line_number, index + 1
-    return None

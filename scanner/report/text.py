@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 from typing import TYPE_CHECKING
 
-from scanner.findings import Finding, Severity
+from scanner.findings import Finding
 from scanner.report.summary import summary
 
 if TYPE_CHECKING:
@@ -68,7 +68,3 @@ def render(result: ScanResult, options: ReportOptions) -> str:
     if not shown and not result.notices:
         lines.insert(0, "No findings.")
     return result.ctx.redactor.scrub("\n".join(lines)) + "\n"
-
-
-def severity_order() -> list[str]:
-    return [s.value for s in sorted(Severity, key=lambda s: -s.rank)]

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner import secrets
-from scanner.airflow_uri import ConnectionValueError, ParsedConnection, normalize_conn_type, parse_uri
+from scanner.airflow_uri import ConnectionValueError, normalize_conn_type, parse_fields, parse_uri
 from scanner.collect.pycode import patterns
 from scanner.collect.pycode.values import Evaluated, Evaluator, Scope, Unknown, bind_targets, dotted_name, plain, to_text
 from scanner.collect.source import SourceFile
-from scanner.connections import build_connection, conn_id_from_env
+from scanner.connections import build_connection, conn_id_from_env, connection_from_value, uris_in_text
 from scanner.airflow_config import ConfigBlock, build_config, env_setting
 from scanner.context import ScanContext
 from scanner.model import FileLocation, Resource, Source
@@ -39,9 +39,6 @@ DRIVERS: dict[str, tuple[str, dict[str, str]]] = {
     "URL.create": ("", {"drivername": "conn_type", "username": "login", "password": "password", "host": "host",
                         "port": "port", "database": "schema"}),
 }
-AWS_CLIENT_CALLS = ("boto3.client", "boto3.resource", "boto3.Session", "boto3.session.Session", "Session",
-                    "client", "resource")
-
 
 def _char_col(line: str, byte_offset: int) -> int:
     """ast columns are UTF-8 byte offsets; locations use characters."""
@@ -362,38 +359,14 @@ class Analyzer(ast.NodeVisitor):
         """A connection from call arguments. A password points where its literal is written; other
         fields point where the call uses them."""
         uses = uses or {}
-        def text(name: str) -> str | None:
-            if name not in fields or fields[name].value is None:
-                return None
-            return to_text(fields[name].value)
-
-        extra_value = fields["extra"].value if "extra" in fields else None
-        extra_text = None
-        if isinstance(extra_value, dict):
-            extra_text = __import__("json").dumps(plain(extra_value))
-        elif isinstance(extra_value, str):
-            extra_text = extra_value
-        port_value = fields["port"].value if "port" in fields else None
-        try:
-            port = int(port_value) if port_value not in (None, "") and not isinstance(port_value, Unknown) else None
-        except (TypeError, ValueError):
-            port = None
-        conn_type = text("conn_type")
-        parsed = ParsedConnection(
-            conn_type=normalize_conn_type(conn_type) if conn_type else None, host=text("host"),
-            schema=text("schema"), login=text("login"), password=text("password"), port=port, extra=extra_text,
-            description=text("description"),
-        )
-        resource = build_connection(self.ctx, conn_id, parsed, origin="dag-code", definition=definition,
-                                    location=self.loc(node))
+        parsed = parse_fields({name: plain(evaluated.value) for name, evaluated in fields.items()
+                               if evaluated.value is not None}, strict_port=False)
+        exact: dict[str, FileLocation] = {}
         if "password" in fields and fields["password"].value is not None:
-            resource.locations["password"] = self.loc(fields["password"].origin)
-        for name in ("login", "host"):
-            if name in uses:
-                resource.locations[name] = self.loc(uses[name])
-        for key in ("sslmode", "ssl_mode", "ssl_disabled"):
-            if key in uses:
-                resource.locations[f"extra.{key}"] = self.loc(uses[key])
+            exact["password"] = self.loc(fields["password"].origin)
+        exact.update({name: self.loc(uses[name]) for name in ("login", "host") if name in uses})
+        exact.update({f"extra.{key}": self.loc(uses[key]) for key in ("sslmode", "ssl_mode", "ssl_disabled")
+                      if key in uses})
         extra_dict = fields["extra"].origin if "extra" in fields else None
         if isinstance(extra_dict, ast.Call) and extra_dict.args:  # json.dumps({...})
             extra_dict = self.eval(extra_dict.args[0]).origin
@@ -401,8 +374,9 @@ class Analyzer(ast.NodeVisitor):
             for key, value in zip(extra_dict.keys, extra_dict.values):
                 key_value = self.eval(key).value if key is not None else None
                 if isinstance(key_value, str):
-                    resource.locations[f"extra.{key_value}"] = self.loc(value)
-        self.resources.append(resource)
+                    exact[f"extra.{key_value}"] = self.loc(value)
+        self.resources.append(build_connection(self.ctx, conn_id, parsed, origin="dag-code", definition=definition,
+                                               location=self.loc(node), field_locations=exact))
 
     def _connection_from_text(self, conn_id: str, text: str, origin: ast.AST, anchor: ast.AST,
                               env_var: str | None = None, origin_kind: str = "dag-code",
@@ -410,16 +384,14 @@ class Analyzer(ast.NodeVisitor):
         stripped = text.strip()
         location = self.loc(origin)
         if stripped.startswith("{"):
-            from scanner.connections import connection_from_value
             resource = connection_from_value(self.ctx, conn_id, stripped, origin="dag-code", location=location,
                                              locator=lambda needles: self.source.find(location, needles),
                                              env_var=env_var)
             if resource is not None:
                 self.resources.append(resource)
             return
-        uri = stripped[len("jdbc:"):] if stripped.lower().startswith("jdbc:") else stripped
         try:
-            parsed = parse_uri(uri)
+            parsed = parse_uri(stripped)
         except ConnectionValueError as exc:
             self.ctx.notice("parse-error", f"connection '{conn_id}': {exc}", self.source.path, location.start_line,
                             level="warning")
@@ -554,10 +526,8 @@ class Analyzer(ast.NodeVisitor):
 
     def _scan_text(self, text: str, node: ast.AST) -> None:
         evaluated = Evaluated(text, node)
-        for match in patterns.URI_IN_TEXT.finditer(text):
-            uri = match.group("uri").rstrip(").,;]}")
-            if "@" in uri or ".rds.amazonaws.com" in uri.lower():
-                self._connection_from_text(f"uri@{self.source.path}:{self.loc(node).start_line}", uri, node, node)
+        for _, uri in uris_in_text(text):
+            self._connection_from_text(f"uri@{self.source.path}:{self.loc(node).start_line}", uri, node, node)
         for match in patterns.AWS_ACCESS_KEY_ID.finditer(text):
             self._credential("aws-access-key-id", evaluated, "string literal", value=match.group(0),
                              location=self.source.find(self.loc(node), [match.group(0)]))

@@ -17,12 +17,6 @@ SQL_PASSWORDS = [
     re.compile(r"""(?is)\bIDENTIFIED\s+(?:WITH\s+\S+\s+)?BY\s+'(?P<v>[^']+)'"""),
     re.compile(r"""(?is)\bSET\s+PASSWORD\b[^;]*?=\s*(?:PASSWORD\s*\(\s*)?'(?P<v>[^']+)'"""),
 ]
-# A URI with a scheme; whether it has credentials or an RDS host is decided after parsing.
-URI_IN_TEXT = re.compile(
-    r"""(?P<uri>(?:jdbc:)?(?:postgres(?:ql)?|mysql|mariadb|redshift|aurora[a-z_]*|mssql|oracle)"""
-    r"""(?:\+[a-z0-9_]+)?://[^\s'"`<>]+)""",
-    re.IGNORECASE,
-)
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 HEX_DIGEST = re.compile(r"^[0-9a-fA-F]{32,}$")
 # Names of arguments and variables whose literal value is a credential.
