@@ -212,19 +212,7 @@ class UnitRecorder:
 
     def record_gap(self, operation: str, error: BaseException, resource_types: Iterable[str]) -> Gap:
         code, kind, message = classify_error(error)
-        gap = Gap(
-            service=self.unit.service,
-            region=self.unit.region,
-            account=self.account,
-            operation=operation,
-            error_code=code,
-            kind=kind,
-            message=clean_message(message, self._known_secrets),
-            resource_types=sorted(set(resource_types)),
-        )
-        with self._lock:
-            self.gaps.append(gap)
-        return gap
+        return self.record_failure(operation, code, kind, message, resource_types)
 
     def record_failure(
         self, operation: str, error_code: str, kind: str, message: str, resource_types: Iterable[str]

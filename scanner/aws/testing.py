@@ -17,6 +17,7 @@ import threading
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -141,6 +142,32 @@ def query_response(
     )
 
 
+def serve_on_loopback(handle: Callable[[BaseHTTPRequestHandler], None],
+                      name: str = "loopback") -> tuple[ThreadingHTTPServer, str]:
+    """A threaded HTTP server on 127.0.0.1 (a free port) passing every request to `handle`; and its URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+            return
+
+        def do_GET(self) -> None:  # noqa: N802
+            handle(self)
+
+        do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_GET  # noqa: N815
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name=name, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def stop_server(server: ThreadingHTTPServer) -> None:
+    server.shutdown()
+    server.server_close()
+
+
 class FaultProxy:
     """An HTTP proxy on 127.0.0.1 in front of `upstream` that injects faults per operation."""
 
@@ -152,7 +179,6 @@ class FaultProxy:
         self._faults: dict[str, list[Fault]] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.url = ""
 
     # -- faults ----------------------------------------------------------------------------
@@ -204,30 +230,12 @@ class FaultProxy:
 
     # -- server ----------------------------------------------------------------------------
     def start(self) -> str:
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
-                return
-
-            def do_GET(self) -> None:  # noqa: N802
-                proxy._handle(self)
-
-            do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_GET  # noqa: N815
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fault-proxy", daemon=True)
-        self._thread.start()
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._server, self.url = serve_on_loopback(self._handle, "fault-proxy")
         return self.url
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            stop_server(self._server)
             self._server = None
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:

@@ -99,6 +99,19 @@ def add_rds_stand_ins(proxy: FaultProxy) -> None:
     )
 
 
+def seed_sample_account(env: AwsEnv, proxy: FaultProxy) -> None:
+    """The account behind fixtures/aws/snapshot-v1.json: every service seeded, MWAA empty, CloudTrail denied."""
+    from tests.aws import seed
+
+    add_rds_stand_ins(proxy)
+    proxy.respond("airflow:GET /environments", '{"Environments": []}', content_type="application/json")
+    proxy.deny("cloudtrail:DescribeTrails")
+    net = seed.network(env.client("ec2"))
+    seed.databases(env.client("rds"), net)
+    seed.identities(env.client("iam", "us-east-1"))
+    seed.secrets_and_trails(env.client("secretsmanager"), env.client("s3"), env.client("cloudtrail"))
+
+
 @pytest.fixture
 def proxy(aws: AwsEnv) -> Iterator[FaultProxy]:
     """A fault proxy in front of moto; the code under test talks to it (the seeding clients do not)."""

@@ -14,8 +14,7 @@ from pathlib import Path
 from scanner.aws.collect import collect_snapshot
 from scanner.aws.snapshot import write_snapshot
 from scanner.aws.testing import FaultProxy, LocalMoto
-from tests.aws import seed
-from tests.aws.conftest import AwsEnv, add_rds_stand_ins
+from tests.aws.conftest import AwsEnv, seed_sample_account
 
 TARGET = Path(__file__).resolve().parents[2] / "fixtures" / "aws" / "snapshot-v1.json"
 CLOCK = datetime(2026, 1, 1, 2, 0, tzinfo=timezone.utc)
@@ -33,13 +32,7 @@ def main() -> None:
     proxy = FaultProxy(moto.url)
     try:
         env = AwsEnv(url=moto.url, proxy_url=proxy.start())
-        add_rds_stand_ins(proxy)
-        proxy.respond("airflow:GET /environments", '{"Environments": []}', content_type="application/json")
-        proxy.deny("cloudtrail:DescribeTrails")
-        net = seed.network(env.client("ec2"))
-        seed.databases(env.client("rds"), net)
-        seed.identities(env.client("iam", "us-east-1"))
-        seed.secrets_and_trails(env.client("secretsmanager"), env.client("s3"), env.client("cloudtrail"))
+        seed_sample_account(env, proxy)
         snapshot = collect_snapshot(env.options(), regions=["eu-west-1"], clock=lambda: CLOCK)
         write_snapshot(TARGET, snapshot)
         print(f"wrote {TARGET} ({TARGET.stat().st_size} bytes, {len(snapshot.resources())} resources)")

@@ -7,11 +7,12 @@ name is a 404 ``ResourceNotFoundException``, names in `denied` a 403 ``AccessDen
 from __future__ import annotations
 
 import json
-import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from scanner.aws.testing import serve_on_loopback, stop_server
 
 PAGE_SIZE = 2
 
@@ -65,27 +66,13 @@ class MwaaServer:
         self._server: ThreadingHTTPServer | None = None
 
     def start(self) -> str:
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                return
-
-            def do_GET(self) -> None:  # noqa: N802
-                api._handle(self)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._server, self.url = serve_on_loopback(self._handle, "mwaa-api")
         return self.url
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            stop_server(self._server)
+            self._server = None
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(handler.path)

@@ -13,8 +13,7 @@ from scanner.aws.collect import collect_snapshot
 from scanner.aws.snapshot import SCHEMA_PATH, SnapshotError, load_snapshot, read_snapshot, write_snapshot
 from scanner.aws.testing import FaultProxy
 from scanner.aws.units import Snapshot
-from tests.aws import seed
-from tests.aws.conftest import ACCOUNT, AwsEnv, add_rds_stand_ins
+from tests.aws.conftest import ACCOUNT, AwsEnv, seed_sample_account
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "aws" / "snapshot-v1.json"
 STAMP = "2026-01-01T02:00:00Z"
@@ -27,13 +26,7 @@ def _schema_errors(document: object) -> list[str]:
 
 @pytest.fixture
 def collected(aws: AwsEnv, proxy: FaultProxy) -> Snapshot:
-    add_rds_stand_ins(proxy)
-    proxy.respond("airflow:GET /environments", '{"Environments": []}', content_type="application/json")
-    proxy.deny("cloudtrail:DescribeTrails")
-    net = seed.network(aws.client("ec2"))
-    seed.databases(aws.client("rds"), net)
-    seed.identities(aws.client("iam", "us-east-1"))
-    seed.secrets_and_trails(aws.client("secretsmanager"), aws.client("s3"), aws.client("cloudtrail"))
+    seed_sample_account(aws, proxy)
     return collect_snapshot(aws.options(), regions=["eu-west-1"], max_workers=4)
 
 

@@ -64,6 +64,14 @@ class _Place:
     def instance(self, identifier: str | None, relation: str) -> list[dict[str, str]]:
         return [link(relation, INSTANCE, self.rds(f"db:{identifier}"), identifier)] if identifier else []
 
+    def master_secret(self, secret_arn: str | None) -> list[dict[str, str]]:
+        return [link("master_user_secret", SECRET, secret_arn, secret_arn.rsplit(":", 1)[-1])] if secret_arn else []
+
+    def resource(self, resource_type: str, arn: str, name: str, attributes: dict[str, Any],
+                 links: list[dict[str, str]] | None = None) -> Resource:
+        return make_resource(resource_type, arn, name, account=self.account, region=self.region,
+                             attributes=attributes, links=links or [])
+
 
 def collect(session: AwsSession, unit: Any, recorder: UnitRecorder) -> list[Resource]:
     client = recorder.attach(session.client("rds"))
@@ -171,18 +179,9 @@ def cluster_resource(cluster: dict[str, Any], place: _Place) -> Resource:
     links = place.security_groups(security_groups) + place.subnet_group(cluster.get("DBSubnetGroup"))
     for member in members:
         links += place.instance(member["instance_identifier"], "members")
-    if secret:
-        links.append(link("master_user_secret", SECRET, secret, secret.rsplit(":", 1)[-1]))
+    links += place.master_secret(secret)
     links += [link("associated_roles", ROLE, role, role.rsplit("/", 1)[-1]) for role in roles]
-    return make_resource(
-        CLUSTER,
-        arn,
-        identifier,
-        account=place.account,
-        region=place.region,
-        attributes=attributes,
-        links=links,
-    )
+    return place.resource(CLUSTER, arn, identifier, attributes, links)
 
 
 def instance_resource(instance: dict[str, Any], place: _Place) -> Resource:
@@ -229,17 +228,8 @@ def instance_resource(instance: dict[str, Any], place: _Place) -> Resource:
         + place.subnet_group(subnet_group.get("DBSubnetGroupName"))
         + place.vpc(subnet_group.get("VpcId"))
     )
-    if secret:
-        links.append(link("master_user_secret", SECRET, secret, secret.rsplit(":", 1)[-1]))
-    return make_resource(
-        INSTANCE,
-        arn,
-        identifier,
-        account=place.account,
-        region=place.region,
-        attributes=attributes,
-        links=links,
-    )
+    links += place.master_secret(secret)
+    return place.resource(INSTANCE, arn, identifier, attributes, links)
 
 
 def subnet_group_resource(group: dict[str, Any], place: _Place) -> Resource:
@@ -258,15 +248,7 @@ def subnet_group_resource(group: dict[str, Any], place: _Place) -> Resource:
         "availability_zones": zones,
     }
     links = place.vpc(group.get("VpcId")) + place.subnets(subnet_ids)
-    return make_resource(
-        SUBNET_GROUP,
-        arn,
-        name,
-        account=place.account,
-        region=place.region,
-        attributes=attributes,
-        links=links,
-    )
+    return place.resource(SUBNET_GROUP, arn, name, attributes, links)
 
 
 def _iam_auth_summary(auth: list[dict[str, Any]], default_scheme: str | None) -> str | None:
@@ -365,9 +347,7 @@ def proxy_resource(
         elif target["type"] == "RDS_INSTANCE":
             links += place.instance(target["rds_resource_id"], "targets")
             links += place.cluster(target["tracked_cluster_id"], "targets")
-    return make_resource(
-        PROXY, arn, name, account=place.account, region=place.region, attributes=attributes, links=links
-    )
+    return place.resource(PROXY, arn, name, attributes, links)
 
 
 def cluster_endpoint_resource(endpoint: dict[str, Any], place: _Place) -> Resource:
@@ -389,12 +369,4 @@ def cluster_endpoint_resource(endpoint: dict[str, Any], place: _Place) -> Resour
     links = place.cluster(endpoint.get("DBClusterIdentifier"))
     for member in static_members:
         links += place.instance(member, "static_members")
-    return make_resource(
-        CLUSTER_ENDPOINT,
-        arn,
-        identifier,
-        account=place.account,
-        region=place.region,
-        attributes=attributes,
-        links=links,
-    )
+    return place.resource(CLUSTER_ENDPOINT, arn, identifier, attributes, links)
