@@ -160,7 +160,7 @@ def _scan(args: argparse.Namespace) -> int:
     config.exclude = [*config.exclude, *args.exclude]
     if args.no_cache:
         os.environ["AIRGUARD_CACHE_DIR"] = ""
-    aws_resources, aws_notices = None, None
+    aws_resources, aws_notices, gaps = None, None, []
     if args.aws_snapshot or args.aws:
         from scanner.aws.notices import gap_notices
 
@@ -183,7 +183,8 @@ def _scan(args: argparse.Namespace) -> int:
     scan_paths = [p.resolve() for p in paths] if (args.paths or not aws_resources) else []
     try:
         result = run_scan(scan_paths, config, root, [p.resolve() for p in args.rules],
-                          aws_resources=aws_resources, aws_notices=aws_notices)
+                          aws_resources=aws_resources, aws_notices=aws_notices,
+                          aws_gaps=gaps, aws_snapshot=args.aws_snapshot)
     except RuleLoadError as exc:
         return _error("invalid rules:\n  " + "\n  ".join(exc.problems))
     color = args.format == "text" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from scanner.collect.source import SourceFile
 from scanner.findings import Notice
+from scanner.model import FileLocation
 from scanner.secrets import Redactor
 
 
@@ -18,6 +19,8 @@ class ScanContext:
     notices: list[Notice] = field(default_factory=list)
     sources: dict[str, SourceFile] = field(default_factory=dict)
     files_scanned: int = 0
+    # AWS resource id -> its line in an AWS snapshot inside the repository (a place for file-less findings)
+    aws_locations: dict[str, FileLocation] = field(default_factory=dict)
 
     def notice(self, kind: str, message: str, path: str | None = None, line: int | None = None,
                column: int | None = None, level: str = "error", rule_id: str | None = None) -> None:

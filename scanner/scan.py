@@ -66,13 +66,21 @@ def rule_parameters(rules: list[Rule], config: Config) -> dict[str, dict[str, An
 
 
 def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: list[Path] | None = None,
-             aws_resources: list[Resource] | None = None, aws_notices: list[Notice] | None = None) -> ScanResult:
-    """Scan `paths`; `aws_resources`/`aws_notices` come from a live collection or a snapshot."""
+             aws_resources: list[Resource] | None = None, aws_notices: list[Notice] | None = None,
+             aws_gaps: list[Any] | None = None, aws_snapshot: Path | None = None) -> ScanResult:
+    """Scan `paths`; `aws_resources`/`aws_notices`/`aws_gaps` come from a live collection or a snapshot
+    (`aws_snapshot`: its file, so findings on AWS resources can point at their lines in it)."""
     started = time.perf_counter()
     rules = load_rules([*config.resolved_rule_dirs(), *(extra_rule_dirs or [])], label_root=root)
     rules = select_rules(rules, config.select, config.ignore)
     ctx = ScanContext(root=root.resolve())
     ctx.notices.extend(aws_notices or [])
+    if aws_gaps:
+        from scanner.aws.notices import rule_gap_notices
+
+        ctx.notices.extend(rule_gap_notices(aws_gaps, rules))
+    if aws_snapshot is not None:
+        _locate_snapshot(ctx, aws_snapshot)
     graph = ResourceGraph()
     graph.add_all(collect_files(ctx, paths, config.exclude) if paths else [])
     graph.add_all(aws_resources or [])
@@ -88,3 +96,17 @@ def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: lis
         notice.message = ctx.redactor.scrub(notice.message)
     return ScanResult(findings=findings, notices=notices, rules=rules, stats=stats, graph=graph, ctx=ctx,
                       parameters=parameters)
+
+
+def _locate_snapshot(ctx: ScanContext, snapshot: Path) -> None:
+    """Lines of the snapshot's resources, when the snapshot is a file of the repository."""
+    from scanner.aws.locate import snapshot_locations
+
+    resolved = snapshot.resolve()
+    if not resolved.is_relative_to(ctx.root):
+        return
+    try:
+        text = resolved.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return
+    ctx.aws_locations.update(snapshot_locations(text, ctx.relpath(resolved)))

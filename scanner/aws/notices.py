@@ -4,10 +4,13 @@ fully evaluated there."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.aws.recorder import Gap
 from scanner.findings import Notice
+
+if TYPE_CHECKING:
+    from scanner.engine.rule import Rule
 
 
 def gap_notice(gap: Gap | dict[str, Any]) -> Notice:
@@ -27,3 +30,25 @@ def gap_notice(gap: Gap | dict[str, Any]) -> Notice:
 def gap_notices(gaps: Iterable[Gap | dict[str, Any]]) -> list[Notice]:
     """One notice per gap, in a stable order."""
     return sorted((gap_notice(gap) for gap in gaps), key=Notice.sort_key)
+
+
+def rule_gap_notices(gaps: Iterable[Gap | dict[str, Any]], rules: Iterable[Rule]) -> list[Notice]:
+    """One notice per rule x account x region x service that a gap kept from being evaluated: the rule
+    reads (`resource` or `requires`) a resource type the failed calls feed."""
+    affected: dict[tuple[str, str, str, str], list[str]] = {}
+    rule_list = list(rules)
+    for gap in gaps:
+        item = gap if isinstance(gap, Gap) else Gap.model_validate(gap)
+        types = set(item.resource_types)
+        for rule in rule_list:
+            if types & {rule.resource, *rule.requires}:
+                key = (rule.id, item.account or "?", item.region, item.service)
+                affected.setdefault(key, []).append(f"{item.operation} ({item.kind})")
+    by_id = {rule.id: rule for rule in rule_list}
+    notices = [
+        Notice(kind="not-evaluated", level="error", rule_id=rule_id,
+               message=f"{rule_id} ({by_id[rule_id].name}) not evaluated for {service} in account {account}, "
+                       f"region {region}: {', '.join(sorted(set(operations)))} failed")
+        for (rule_id, account, region, service), operations in sorted(affected.items())
+    ]
+    return notices

@@ -18,8 +18,12 @@ SNIPPET_MAX = 240
 
 def fingerprint(rule: Rule, resource: Resource, location: FileLocation | None, occurrence: int,
                 item: str = "") -> str:
-    """Stable across lines inserted above: rule, file (or ARN), resource name, which attribute."""
-    anchor = location.path if location else (resource.source.aws.arn if resource.source.aws else resource.id)
+    """Stable across lines inserted above: rule, file (or ARN), resource name, which attribute.
+    An AWS resource is anchored to its ARN even when the finding points at a connection's file."""
+    if resource.source.aws is not None:
+        anchor = resource.source.aws.arn
+    else:
+        anchor = location.path if location else resource.id
     material = "|".join([rule.id, anchor, resource.type, resource.name, rule.location or "", item,
                          str(occurrence)])
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
@@ -76,6 +80,21 @@ def evaluate(
     return sorted(findings, key=Finding.sort_key)
 
 
+def _connection_locations(graph: ResourceGraph, resource: Resource) \
+        -> tuple[FileLocation | None, list[FileLocation], list[str]]:
+    """Where the connections that depend on an AWS resource are written: the first is the finding's
+    location (so it shows in code review), the others are related locations."""
+    places: list[tuple[FileLocation, str]] = []
+    for connection in graph.follow(resource, "referenced_by_connection"):
+        place = connection.location_for("host|extra.role_arn")
+        if place is not None:
+            places.append((place, f"connection '{connection.name}' depends on {resource.type} '{resource.name}'"))
+    places.sort(key=lambda p: (p[0].path, p[0].start_line, p[0].start_column or 0))
+    if not places:
+        return None, [], []
+    return places[0][0], [p for p, _ in places[1:]], [label for _, label in places[1:]]
+
+
 def _finding(ctx: ScanContext, graph: ResourceGraph, rule: Rule, resource: Resource, params: dict[str, Any],
              item: Any, occurrences: Counter[tuple[str, str, str, str]]) -> Finding:
     item_text = "" if item is None else str(item)
@@ -85,6 +104,10 @@ def _finding(ctx: ScanContext, graph: ResourceGraph, rule: Rule, resource: Resou
     occurrences[key] += 1
     related: list[FileLocation] = []
     labels: list[str] = []
+    if location is None and resource.source.aws is not None:
+        location, related, labels = _connection_locations(graph, resource)
+        if location is None:
+            location = ctx.aws_locations.get(resource.id)
     for relation in rule.related:
         for target in graph.follow(resource, relation):
             if target.source.file is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scanner.engine.link_aws import link_connections_to_aws
 from scanner.model import ResourceGraph
 
 SQL_CONN_TYPES = {"postgres", "mysql", "redshift", "aurora", "aurora_postgresql", "aurora_mysql"}
@@ -9,7 +10,8 @@ SQL_CONN_TYPES = {"postgres", "mysql", "redshift", "aurora", "aurora_postgresql"
 
 def link(graph: ResourceGraph) -> None:
     """Add relations: connection -> its AWS connection (aws_conn); connection <-> the tasks that use it
-    (used_by / uses); Airflow configs -> each other (peers)."""
+    (used_by / uses); AWS `_links`; connections -> the AWS resources behind their hosts (see
+    `link_aws`); Airflow configs -> each other (peers)."""
     connections = graph.of_type("airflow.connection")
     by_conn_id: dict[str, list[str]] = {}
     for connection in connections:
@@ -35,6 +37,7 @@ def link(graph: ResourceGraph) -> None:
             target = link_data.get("target_id") if isinstance(link_data, dict) else None
             if target and graph.has(target):
                 graph.relate(resource.id, str(link_data.get("relation")), target)
+    link_connections_to_aws(graph)
     configs = graph.of_type("airflow.config")
     for config in configs:
         for other in configs:

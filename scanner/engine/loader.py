@@ -156,6 +156,11 @@ def _validate_all(files: list[_RuleFile]) -> list[Rule]:
                             f"'{data['resource']}' (known: {', '.join(sorted(RESOURCE_TYPES))})")
             continue
         failed = False
+        for position, required in enumerate(data.get("requires") or []):
+            if required not in RESOURCE_TYPES:
+                problems.append(f"{label}:{_line_of(tree, ['requires', position])}: /requires/{position}: unknown "
+                                f"resource type '{required}'")
+                failed = True
         for path, message in _check_condition(data["condition"], ["condition"], data.get("parameters", {})):
             problems.append(f"{label}:{_line_of(tree, path)}: {_pointer(path)}: {message}")
             failed = True

@@ -58,6 +58,7 @@ class Rule(BaseModel):
     location: str | None = None
     for_each: str | None = None
     related: list[str] = Field(default_factory=list)
+    requires: list[str] = Field(default_factory=list)  # other resource types the condition reads
     message: str
     docs: Docs
     references: list[str] = Field(default_factory=list)

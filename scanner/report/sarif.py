@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -69,6 +70,20 @@ def _physical(location: FileLocation, snippet: str | None = None) -> om.Physical
                                region=region)
 
 
+_UNSAFE_PATH = re.compile(r"[^A-Za-z0-9._/-]+")
+
+
+def placeholder_uri(finding: Finding) -> str:
+    """`aws/<account>/<region>/<type>/<name>` for an AWS resource no file mentions (no scheme, no
+    colon: code scanning accepts only repository-relative paths)."""
+    if finding.aws is not None:
+        parts = ["aws", finding.aws.account or "unknown-account", finding.aws.region or "global",
+                 finding.resource_type.removeprefix("aws."), finding.resource_name]
+    else:
+        parts = ["resources", finding.resource_type, finding.resource_name]
+    return "/".join(_UNSAFE_PATH.sub("_", part).strip("./") or "_" for part in parts)
+
+
 def _result(finding: Finding, rule_index: int) -> om.Result:
     result = om.Result(
         rule_id=finding.rule_id,
@@ -83,6 +98,11 @@ def _result(finding: Finding, rule_index: int) -> om.Result:
     location = om.Location()
     if finding.location is not None:
         location.physical_location = _physical(finding.location, finding.snippet)
+    else:  # GitHub rejects a result without a file: name the resource as a repository-relative path
+        location.physical_location = om.PhysicalLocation(
+            artifact_location=om.ArtifactLocation(uri=placeholder_uri(finding), uri_base_id=SRCROOT),
+            region=om.Region(start_line=1))
+        result.properties["locationIsPlaceholder"] = True
     if finding.aws is not None:
         location.logical_locations = [om.LogicalLocation(fully_qualified_name=finding.aws.arn, kind="resource",
                                                          name=finding.resource_name)]
