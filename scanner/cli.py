@@ -160,17 +160,18 @@ def _scan(args: argparse.Namespace) -> int:
     config.exclude = [*config.exclude, *args.exclude]
     if args.no_cache:
         os.environ["AIRGUARD_CACHE_DIR"] = ""
-    aws_resources, aws_notices, gaps = None, None, []
+    aws_resources, aws_notices, gaps, aws_services = None, None, [], None
     if args.aws_snapshot or args.aws:
         from scanner.aws.notices import gap_notices
 
         if args.aws_snapshot:
-            from scanner.aws.snapshot import SnapshotError, read_snapshot
+            from scanner.aws.snapshot import SnapshotError, load_snapshot
 
             try:
-                aws_resources, gaps = read_snapshot(args.aws_snapshot)
+                snapshot = load_snapshot(args.aws_snapshot)
             except SnapshotError as exc:
                 return _error(str(exc))
+            aws_resources, gaps = snapshot.resources(), snapshot.gaps()
         else:
             from scanner.aws.collect import CollectError
 
@@ -180,11 +181,12 @@ def _scan(args: argparse.Namespace) -> int:
                 return _error(str(exc))
             aws_resources, gaps = snapshot.resources(), snapshot.gaps()
         aws_notices = gap_notices(gaps)
+        aws_services = snapshot.services
     scan_paths = [p.resolve() for p in paths] if (args.paths or not aws_resources) else []
     try:
         result = run_scan(scan_paths, config, root, [p.resolve() for p in args.rules],
                           aws_resources=aws_resources, aws_notices=aws_notices,
-                          aws_gaps=gaps, aws_snapshot=args.aws_snapshot)
+                          aws_gaps=gaps, aws_snapshot=args.aws_snapshot, aws_services=aws_services)
     except RuleLoadError as exc:
         return _error("invalid rules:\n  " + "\n  ".join(exc.problems))
     color = args.format == "text" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ

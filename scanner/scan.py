@@ -67,9 +67,11 @@ def rule_parameters(rules: list[Rule], config: Config) -> dict[str, dict[str, An
 
 def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: list[Path] | None = None,
              aws_resources: list[Resource] | None = None, aws_notices: list[Notice] | None = None,
-             aws_gaps: list[Any] | None = None, aws_snapshot: Path | None = None) -> ScanResult:
+             aws_gaps: list[Any] | None = None, aws_snapshot: Path | None = None,
+             aws_services: list[str] | None = None) -> ScanResult:
     """Scan `paths`; `aws_resources`/`aws_notices`/`aws_gaps` come from a live collection or a snapshot
-    (`aws_snapshot`: its file, so findings on AWS resources can point at their lines in it)."""
+    (`aws_snapshot`: its file, so findings on AWS resources can point at their lines in it;
+    `aws_services`: the services collected, so rules over the others are reported as not evaluated)."""
     started = time.perf_counter()
     rules = load_rules([*config.resolved_rule_dirs(), *(extra_rule_dirs or [])], label_root=root)
     rules = select_rules(rules, config.select, config.ignore)
@@ -79,6 +81,10 @@ def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: lis
         from scanner.aws.notices import rule_gap_notices
 
         ctx.notices.extend(rule_gap_notices(aws_gaps, rules))
+    if aws_services is not None:
+        from scanner.aws.notices import uncollected_notices
+
+        ctx.notices.extend(uncollected_notices(aws_services, rules))
     if aws_snapshot is not None:
         _locate_snapshot(ctx, aws_snapshot)
     graph = ResourceGraph()

@@ -186,3 +186,17 @@ def test_no_secret_in_any_output(account: dict) -> None:
     for name in ("text", "json", "sarif", "markdown"):
         assert SECRET not in renderer(name)(result, ReportOptions(fail_on="low")), name
     assert findings_of(json.loads(renderer("json")(result, ReportOptions(fail_on="low"))))
+
+
+def test_rules_over_services_left_out_are_reported_not_evaluated(account: dict, run_cli) -> None:
+    snapshot = json.loads(account["snapshot"].read_text())
+    snapshot["units"] = [u for u in snapshot["units"] if u["unit"]["service"] != "cloudtrail"]
+    snapshot["services"] = sorted({u["unit"]["service"] for u in snapshot["units"]})
+    (account["root"] / "aws" / "snapshot.json").write_text(json.dumps(snapshot, indent=1, sort_keys=True))
+    result = run_cli("scan", "--aws-snapshot", "aws/snapshot.json", "--rules", "rules", "--select", "TST9",
+                     "-f", "json", cwd=account["root"])
+    report = result.json()
+    assert [(e["rule_id"], e["level"]) for e in report["errors"] if e["kind"] == "not-evaluated"] == \
+        [("TST902", "warning")]
+    assert "cloudtrail not collected" in report["errors"][0]["message"]
+    assert result.exit_code == 1  # TST901 fires on the legacy cluster; the left-out service is a warning

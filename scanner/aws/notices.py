@@ -52,3 +52,22 @@ def rule_gap_notices(gaps: Iterable[Gap | dict[str, Any]], rules: Iterable[Rule]
         for (rule_id, account, region, service), operations in sorted(affected.items())
     ]
     return notices
+
+
+def service_of(resource_type: str) -> str | None:
+    """`aws.rds.cluster` -> `rds`; None for types that are not AWS resources."""
+    parts = resource_type.split(".")
+    return parts[1] if len(parts) >= 3 and parts[0] == "aws" else None
+
+
+def uncollected_notices(services: Iterable[str], rules: Iterable[Rule]) -> list[Notice]:
+    """A warning per rule that reads a resource type of a service the collection left out (`--services`)."""
+    collected = set(services)
+    notices = []
+    for rule in rules:
+        missing = sorted({s for t in (rule.resource, *rule.requires) if (s := service_of(t)) and s not in collected})
+        if missing:
+            notices.append(Notice(kind="not-evaluated", level="warning", rule_id=rule.id,
+                                  message=f"{rule.id} ({rule.name}) not evaluated: AWS service(s) "
+                                          f"{', '.join(missing)} not collected"))
+    return sorted(notices, key=Notice.sort_key)
