@@ -91,6 +91,10 @@ def _aws_flags(group: argparse._ActionsContainer) -> None:
     group.add_argument("--all-regions", action="store_true", help="every region enabled in the account")
     group.add_argument("--assume-role", metavar="ARN", help="role to assume first ({account} is filled in)")
     group.add_argument("--services", metavar="LIST", help="comma-separated services (default: all)")
+    group.add_argument("--accounts", metavar="LIST", help="comma-separated account ids, each reached through "
+                                                          "--assume-role with {account} in the ARN")
+    group.add_argument("--organization", action="store_true",
+                       help="every active account of the organisation (organizations:ListAccounts)")
 
 
 def _collect_aws(args: argparse.Namespace):  # -> Snapshot
@@ -100,6 +104,17 @@ def _collect_aws(args: argparse.Namespace):  # -> Snapshot
     options = SessionOptions(profile=args.profile, assume_role_arn=args.assume_role)
     regions = ["all"] if args.all_regions else (args.region or None)
     services = args.services.split(",") if args.services else None
+    if args.organization or args.accounts:
+        from scanner.aws.collect import CollectError, collect_accounts, organization_accounts
+        from scanner.aws.session import SessionFactory
+
+        accounts = args.accounts.split(",") if args.accounts else []
+        if args.organization:
+            found, gaps = organization_accounts(SessionFactory(SessionOptions(profile=args.profile)))
+            if gaps:
+                raise CollectError(f"cannot list the organisation's accounts: {gaps[0].error_code}: {gaps[0].message}")
+            accounts += [a["id"] for a in found]
+        return collect_accounts(options, accounts, services=services, regions=regions)
     return collect_snapshot(options, services=services, regions=regions)
 
 

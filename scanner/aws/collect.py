@@ -71,6 +71,35 @@ def collect_snapshot(
     return merge(results, created_at=iso((clock or utc_now)()))
 
 
+def collect_accounts(
+    options: SessionOptions,
+    accounts: Iterable[str],
+    *,
+    services: Iterable[str] | None = None,
+    regions: Iterable[str] | None = None,
+    max_workers: int = 8,
+    clock: Clock | None = None,
+    factory: SessionFactory | None = None,
+) -> Snapshot:
+    """Collect several accounts into one snapshot: the units of every account (each reached through
+    `options.assume_role_arn` with ``{account}`` filled in) share one bounded pool."""
+    account_list = sorted({a.strip() for a in accounts if a and a.strip()})
+    if not account_list:
+        raise CollectError("no account to collect")
+    if len(account_list) > 1 and "{account}" not in (options.assume_role_arn or ""):
+        raise CollectError("several accounts need --assume-role with '{account}' in the role ARN, e.g. "
+                           "arn:aws:iam::{account}:role/airguard-audit")
+    factory = factory or SessionFactory(options)
+    units: list[CollectionUnit] = []
+    try:
+        for account in account_list:
+            units += plan_units(services, resolve_regions(factory, regions, account), account)
+    except ValueError as error:
+        raise CollectError(str(error)) from None
+    results = run_units(units, factory, max_workers=max_workers, clock=clock)
+    return merge(results, created_at=iso((clock or utc_now)()))
+
+
 def organization_accounts(factory: SessionFactory) -> tuple[list[dict[str, str]], list[Gap]]:
     """Active accounts of the organisation (``organizations:ListAccounts``), for an org-wide fan-out.
 
@@ -93,6 +122,7 @@ __all__ = [
     "ALL_REGIONS",
     "CollectError",
     "GLOBAL_REGION",
+    "collect_accounts",
     "collect_snapshot",
     "organization_accounts",
     "resolve_regions",
