@@ -4,6 +4,20 @@ Conditions: ``{all: [...]}``, ``{any: [...]}``, ``{not: ...}``; a predicate ``{k
 on an attribute path (``extra.iam``; ``*`` walks every item of a list or map: true when any item
 matches); ``{relation: NAME, any|all|none: ...}`` or ``{relation: NAME, count: {gte: N}}`` follows
 a named relation in the graph. A value ``{param: NAME}`` reads a rule parameter.
+
+Additions for AWS rules:
+
+- ``direction: incoming`` on a relation condition follows the edges that point AT the resource
+  (``{relation: security_groups, direction: incoming, any: {key: $type, op: in, value: [...]}}``:
+  "is this group attached to a database?"); the default ``outgoing`` follows its own edges.
+- ``{items: PATH, any|all|none: ...}`` evaluates the inner condition on each item of the list(s) at
+  ``PATH`` as if the item (a map) were the resource's attributes, so two tests land on the same
+  item (action and resource of one policy statement). A scalar item is seen as ``{value: item}``;
+  ``$name``/``$type``/``$id`` still name the resource. ``all`` over no items is true, ``any`` false.
+- ``op: cidr_in`` / ``not_cidr_in``: the found value is an IPv4/IPv6 network (or address) inside one
+  of the expected networks (a list, or a single one); invalid text is never inside.
+- ``op: glob_covers``: the found value, read as an IAM-style wildcard pattern (``*``, ``?``, case
+  insensitive), matches the expected text: ``rds-db:*`` and ``*`` cover ``rds-db:connect``.
 """
 
 from __future__ import annotations
@@ -130,14 +144,48 @@ def _value_test(op: str, ignore_case: bool) -> Callable[[Any, Any], bool]:
         return lambda v, e: v is not None
     if op == "not_empty":
         return lambda v, e: v not in (None, "", [], {})
+    if op == "cidr_in":
+        return _cidr_in
+    if op == "glob_covers":
+        return lambda v, e: isinstance(v, str) and isinstance(e, str) and _glob(v).fullmatch(e) is not None
     raise ConditionError(f"unknown operator '{op}'")
 
 
 _NEGATIONS = {"not_equals": "equals", "not_in": "in", "not_matches": "matches", "not_contains": "contains",
-              "absent": "exists", "falsy": "truthy", "empty": "not_empty"}
+              "absent": "exists", "falsy": "truthy", "empty": "not_empty", "not_cidr_in": "cidr_in"}
+
+
+def _network(text: Any) -> Any:
+    import ipaddress
+
+    if not isinstance(text, str):
+        return None
+    try:
+        return ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        return None
+
+
+def _cidr_in(value: Any, expected: Any) -> bool:
+    network = _network(value)
+    if network is None:
+        return False
+    for candidate in expected if isinstance(expected, list) else [expected]:
+        outer = _network(candidate)
+        if outer is not None and outer.version == network.version and network.subnet_of(outer):  # type: ignore[arg-type]
+            return True
+    return False
+
+
+@lru_cache(maxsize=256)
+def _glob(pattern: str) -> re.Pattern[str]:
+    parts = [".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern]
+    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
 
 
 def compile_condition(condition: dict[str, Any]) -> Predicate:
+    if "items" in condition:
+        return _compile_items(condition)
     if "all" in condition and "relation" not in condition:
         parts = [compile_condition(c) for c in condition["all"]]
         return lambda r, env: all(p(r, env) for p in parts)
@@ -156,22 +204,56 @@ def compile_condition(condition: dict[str, Any]) -> Predicate:
 
 def _compile_relation(condition: dict[str, Any]) -> Predicate:
     relation = condition["relation"]
+    direction = condition.get("direction", "outgoing")
+    if direction not in ("outgoing", "incoming"):
+        raise ConditionError(f"unknown relation direction '{direction}' (outgoing or incoming)")
+
+    def targets(r: Resource, env: EvalEnv) -> list[Resource]:
+        if direction == "incoming":
+            return env.graph.incoming(r, relation)
+        return env.graph.follow(r, relation)
+
     if "count" in condition:
         bounds = condition["count"]
 
         def counted(r: Resource, env: EvalEnv) -> bool:
-            n = len(env.graph.follow(r, relation))
+            n = len(targets(r, env))
             return (n >= bounds.get("gte", n)) and (n <= bounds.get("lte", n)) and (n == bounds.get("eq", n))
         return counted
     for quantifier in ("any", "all", "none"):
         if quantifier in condition:
             inner = compile_condition(condition[quantifier])
             if quantifier == "any":
-                return lambda r, env: any(inner(t, env) for t in env.graph.follow(r, relation))
+                return lambda r, env: any(inner(t, env) for t in targets(r, env))
             if quantifier == "all":
-                return lambda r, env: all(inner(t, env) for t in env.graph.follow(r, relation))
-            return lambda r, env: not any(inner(t, env) for t in env.graph.follow(r, relation))
+                return lambda r, env: all(inner(t, env) for t in targets(r, env))
+            return lambda r, env: not any(inner(t, env) for t in targets(r, env))
     raise ConditionError("a relation condition needs any, all, none or count")
+
+
+def item_resources(resource: Resource, path: str) -> list[Resource]:
+    """Each item of the list(s) at `path` as a stand-in resource whose attributes are the item."""
+    stand_ins: list[Resource] = []
+    for values in resolve_path(resource, path):
+        for item in values if isinstance(values, list) else [values]:
+            attributes = item if isinstance(item, dict) else {"value": item}
+            stand_ins.append(resource.model_construct(id=resource.id, type=resource.type, name=resource.name,
+                                                      attributes=attributes, source=resource.source,
+                                                      locations={}))
+    return stand_ins
+
+
+def _compile_items(condition: dict[str, Any]) -> Predicate:
+    path = condition["items"]
+    for quantifier in ("any", "all", "none"):
+        if quantifier in condition:
+            inner = compile_condition(condition[quantifier])
+            if quantifier == "any":
+                return lambda r, env: any(inner(i, env) for i in item_resources(r, path))
+            if quantifier == "all":
+                return lambda r, env: all(inner(i, env) for i in item_resources(r, path))
+            return lambda r, env: not any(inner(i, env) for i in item_resources(r, path))
+    raise ConditionError("an items condition needs any, all or none")
 
 
 def _compile_predicate(condition: dict[str, Any]) -> Predicate:

@@ -36,6 +36,7 @@ class Example(BaseModel):
     attributes: dict[str, Any] = Field(default_factory=dict)
     params: dict[str, Any] = Field(default_factory=dict)
     relations: dict[str, list[Example]] = Field(default_factory=dict)
+    incoming: dict[str, list[Example]] = Field(default_factory=dict)   # their relation points at this one
 
 
 class RuleTests(BaseModel):

@@ -34,6 +34,10 @@ def _add_example(graph: ResourceGraph, example: Example, default_type: str, labe
         for index, target in enumerate(targets):
             related = _add_example(graph, target, target.type or default_type, f"{label}/{relation}[{index}]")
             graph.relate(resource.id, relation, related.id)
+    for relation, sources in example.incoming.items():
+        for index, source in enumerate(sources):
+            related = _add_example(graph, source, source.type or default_type, f"{label}/<-{relation}[{index}]")
+            graph.relate(related.id, relation, resource.id)
     return resource
 
 
