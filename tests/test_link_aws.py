@@ -130,7 +130,18 @@ def test_rules_across_the_link(account: dict) -> None:
         ("AG603", "orders_pw", 2), ("AG603", "orders_proxy", 3), ("AG603", "orders_1", 4),
         # the DB subnet group (and the proxy's subnets) hold subnet-077cc68b6f57aa35f, public in this account
         ("AG604", "legacy", 1), ("AG604", "orders_pw", 2), ("AG604", "orders_proxy", 3), ("AG604", "orders_1", 4),
+        # every database here sits behind sg-3d4504b534894c6d1, which admits 0.0.0.0/0
+        ("AG605", "legacy", 1), ("AG605", "orders_pw", 2), ("AG605", "orders_proxy", 3), ("AG605", "orders_1", 4),
     }
+
+
+def test_allowed_cidrs_parameter_silences_the_range(account: dict) -> None:
+    config = Config(rule_parameters={"AG605": {"allowed_cidrs": ["0.0.0.0/0", "::/0"]}})
+    from scanner.aws.snapshot import read_snapshot
+
+    resources, _ = read_snapshot(account["snapshot"])
+    result = run_scan([account["root"] / "conns.env"], config, account["root"], aws_resources=resources)
+    assert not [f for f in result.findings if f.rule_id == "AG605"]
 
 
 def test_aws_finding_points_at_the_connection_then_the_snapshot_line(account: dict) -> None:
