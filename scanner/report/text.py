@@ -45,10 +45,10 @@ def render(result: ScanResult, options: ReportOptions) -> str:
     if result.notices:
         lines.append(paint("Problems while scanning", "bold"))
         for notice in result.notices:
-            where = notice.path or "-"
+            where = notice.path or ""
             if notice.line:
                 where += f":{notice.line}"
-            lines.append(f"  {notice.level:<7} {where}: {notice.message}")
+            lines.append(f"  {notice.level:<7} {where + ': ' if where else ''}{notice.message}")
         lines.append("")
 
     counts = summary(result, options.fail_on)
