@@ -176,6 +176,9 @@ def _scan(args: argparse.Namespace) -> int:
     if args.no_cache:
         os.environ["AIRGUARD_CACHE_DIR"] = ""
     aws_resources, aws_notices, gaps, aws_services = None, None, [], None
+    scan_files = bool(args.paths) or not (args.aws or args.aws_snapshot)
+    if not args.aws and args.aws_snapshot is None and config.aws_snapshot:
+        args.aws_snapshot = config.resolved_aws_snapshot()
     if args.aws_snapshot or args.aws:
         from scanner.aws.notices import gap_notices
 
@@ -197,7 +200,7 @@ def _scan(args: argparse.Namespace) -> int:
             aws_resources, gaps = snapshot.resources(), snapshot.gaps()
         aws_notices = gap_notices(gaps)
         aws_services = snapshot.services
-    scan_paths = [p.resolve() for p in paths] if (args.paths or not aws_resources) else []
+    scan_paths = [p.resolve() for p in paths] if scan_files else []
     try:
         result = run_scan(scan_paths, config, root, [p.resolve() for p in args.rules],
                           aws_resources=aws_resources, aws_notices=aws_notices,

@@ -31,6 +31,7 @@ class Config(BaseModel):
     exclude: list[str] = Field(default_factory=list)
     rule_dirs: list[str] = Field(default_factory=list, alias="rule-dirs")
     baseline: str | None = None
+    aws_snapshot: str | None = Field(default=None, alias="aws-snapshot")
     parameters: dict[str, Any] = Field(default_factory=dict)
     rule_parameters: dict[str, dict[str, Any]] = Field(default_factory=dict, alias="rule-parameters")
     # Where the file was found; relative paths in it are relative to its folder.
@@ -39,6 +40,10 @@ class Config(BaseModel):
     @property
     def base_dir(self) -> Path:
         return self.path.parent if self.path else Path.cwd()
+
+    def resolved_aws_snapshot(self) -> Path | None:
+        """The AWS snapshot named in the file (relative to it), evaluated with every scan."""
+        return (self.base_dir / self.aws_snapshot).resolve() if self.aws_snapshot else None
 
     def resolved_rule_dirs(self) -> list[Path]:
         return [(self.base_dir / d).resolve() for d in self.rule_dirs]

@@ -211,3 +211,14 @@ def test_rules_over_services_left_out_are_reported_not_evaluated(account: dict, 
         [("TST902", "warning")]
     assert "cloudtrail not collected" in report["errors"][0]["message"]
     assert result.exit_code == 1  # TST901 fires on the legacy cluster; the left-out service is a warning
+
+
+def test_config_names_the_snapshot_for_every_scan(account: dict, run_cli) -> None:
+    (account["root"] / ".airguard.toml").write_text('aws-snapshot = "aws/snapshot.json"\n')
+    report = run_cli("scan", "conns.env", "-f", "json", cwd=account["root"]).json()
+    assert ("AG601", "conns.env", 1) in findings_of(report)
+    assert any(f["rule_id"] == "AG505" and f["location"]["path"] == "conns.env" for f in report["findings"])
+    # a flag wins over the file
+    (account["root"] / "other.json").write_text("{}")
+    result = run_cli("scan", "conns.env", "--aws-snapshot", "other.json", cwd=account["root"])
+    assert result.exit_code == 2 and "other.json" in result.stderr
