@@ -113,6 +113,11 @@ def test_snapshot_command_then_scan_gives_the_same_findings(account, tmp_path: P
     live = _scan("--aws", "--region", "eu-west-1", env=made["cli_env"], cwd=tmp_path)
     assert findings(from_file) == findings(live) == _expected(BAD_FINDINGS, made)
 
+    config = tmp_path / "airguard.toml"
+    config.write_text('[tool.airguard.rule-parameters.AG504]\nallowed_cidrs = ["10.9.0.0/16"]\n')
+    allowed = _scan("--aws-snapshot", snapshot, "--config", config, env=made["cli_env"], cwd=tmp_path)
+    assert findings(allowed) == _expected(BAD_FINDINGS, made) - {("AG504", "aws.ec2.security_group", made["cidr_sg"])}
+
 
 def test_old_access_keys_by_a_later_collection_clock(account, aws: AwsEnv, tmp_path: Path) -> None:
     """moto cannot backdate a key: collect the same account as if 120 days had passed (the collector's clock)."""
