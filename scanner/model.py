@@ -83,6 +83,7 @@ class ResourceGraph:
         self._resources: dict[str, Resource] = {}
         self._by_type: dict[str, list[str]] = defaultdict(list)
         self._relations: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        self._incoming: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))  # target -> sources
 
     def add(self, resource: Resource) -> Resource:
         """Add a resource; a second resource with the same id gets a numbered id."""
@@ -105,6 +106,7 @@ class ResourceGraph:
         targets = self._relations[source_id][relation]
         if target_id not in targets:
             targets.append(target_id)
+            self._incoming[target_id][relation].append(source_id)
 
     def has(self, resource_id: str) -> bool:
         return resource_id in self._resources
@@ -122,11 +124,7 @@ class ResourceGraph:
         return {name: list(ids) for name, ids in self._relations.get(resource.id, {}).items() if ids}
 
     def incoming(self, resource: Resource, relation: str) -> list[Resource]:
-        return [
-            self._resources[source_id]
-            for source_id, relations in self._relations.items()
-            if resource.id in relations.get(relation, [])
-        ]
+        return [self._resources[source_id] for source_id in self._incoming.get(resource.id, {}).get(relation, [])]
 
     def types(self) -> set[str]:
         return {t for t, ids in self._by_type.items() if ids}

@@ -44,6 +44,10 @@ def test_incoming_relation_follows_edges_pointing_at_the_resource() -> None:
     assert _holds(outgoing, made["sg_db"], graph) is False
     assert _holds({"relation": "security_groups", "direction": "incoming", "count": {"eq": 1}},
                   made["sg_mwaa"], graph) is True
+    graph.relate("m:env", "security_groups", "sg:mwaa")   # a repeated edge is one edge, both ways
+    graph.relate("c:orders", "security_groups", "sg:mwaa")
+    assert [r.id for r in graph.incoming(made["sg_mwaa"], "security_groups")] == ["m:env", "c:orders"]
+    assert _holds(ATTACHED_TO_DB, made["sg_mwaa"], graph) is True
 
 
 def test_unknown_direction_is_a_condition_error() -> None:
@@ -116,3 +120,63 @@ def test_cidr_in(found: Any, allowed: Any, expected: bool) -> None:
 def test_glob_covers(pattern: str, expected: bool) -> None:
     statement = Resource(id="x", type="aws.iam.role", name="x", attributes={"actions": [pattern]})
     assert _holds({"key": "actions.*", "op": "glob_covers", "value": "rds-db:connect"}, statement) is expected
+
+
+USER_SG_RULE = """\
+id: XY501
+name: db-group-from-cidr
+title: Database group admits a range
+severity: medium
+confidence: high
+resource: aws.ec2.security_group
+condition:
+  all:
+    - relation: security_groups
+      direction: incoming
+      any: {key: $type, op: equals, value: aws.rds.cluster}
+    - items: ingress
+      any: {key: cidr_ipv4, op: not_cidr_in, value: [10.0.0.0/8]}
+message: "Group {name}"
+docs: {what: "Finds database groups.", why: "Ranges are broad.", fix: "Use group sources."}
+tests:
+  fail:
+    - attributes: {ingress: [{cidr_ipv4: 192.168.1.0/24}]}
+      incoming: {security_groups: [{type: aws.rds.cluster, attributes: {identifier: orders}}]}
+  pass:
+    - attributes: {ingress: [{cidr_ipv4: 192.168.1.0/24}]}
+      relations: {security_groups: [{type: aws.rds.cluster, attributes: {identifier: orders}}]}
+"""
+
+
+def _write_rule(folder: Any, text: str) -> Any:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "rule.yaml").write_text(text)
+    return folder
+
+
+def test_user_rule_with_incoming_items_and_cidr_passes_its_tests(run_cli, tmp_path) -> None:
+    result = run_cli("rules", "test", "XY501", "--rules", _write_rule(tmp_path / "r", USER_SG_RULE))
+    assert result.exit_code == 0, result.stdout
+    assert "ok   XY501 db-group-from-cidr (2 cases)" in result.stdout
+
+
+def test_an_incoming_example_is_needed_to_fail(run_cli, tmp_path) -> None:
+    # the fail example attached the other way round: the rule must not fire, so its test fails
+    broken = USER_SG_RULE.replace("      incoming: {security_groups:", "      relations: {security_groups:", 1)
+    result = run_cli("rules", "test", "XY501", "--rules", _write_rule(tmp_path / "r", broken))
+    assert result.exit_code == 1
+    assert "tests.fail[0]: expected a finding, got none" in result.stdout
+
+
+@pytest.mark.parametrize("change", [
+    ("direction: incoming", "direction: sideways"),
+    ("items: ingress\n      any:", "items: ingress\n      some:"),
+    ("op: not_cidr_in", "op: cidr_within"),
+])
+def test_bad_new_condition_forms_name_file_and_line(run_cli, tmp_path, change) -> None:
+    # nested condition errors are reported at the condition's line (the loader's oneOf reporting)
+    expected = "r/rule.yaml:8: /condition: not a valid condition"
+    result = run_cli("rules", "--rules", _write_rule(tmp_path / "r", USER_SG_RULE.replace(*change)), cwd=tmp_path)
+    assert result.exit_code == 2
+    assert expected in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
