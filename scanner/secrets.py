@@ -188,7 +188,7 @@ def scrub_patterns(text: str) -> str:
         return f"{m.group('pre')}{MASK}{m.group('at')}"
 
     def kv_sub(m: re.Match[str]) -> str:
-        if _keep_reference(m, "v") or m.group("v").startswith(MASK):
+        if _keep_reference(m, "v") or m.group("v").startswith(MASK) or _inside_arn(m):
             return m.group(0)
         return f"{m.group('k')}{MASK}"
 
@@ -199,6 +199,18 @@ def scrub_patterns(text: str) -> str:
     text = _IDENTIFIED_RE.sub(kv_sub, text)
     text = _MYSQL_P_RE.sub(kv_sub, text)
     return text
+
+
+_TOKEN_SEPARATORS = frozenset(" \t\r\n\"'=,([{")
+
+
+def _inside_arn(match: re.Match[str]) -> bool:
+    """`arn:aws:secretsmanager:…:secret:name` is a resource name, not `secret: value`."""
+    text, start = match.string, match.start()
+    lowest = max(0, start - 256)  # ARNs are at most 2048 characters; the service part comes early
+    while start > lowest and text[start - 1] not in _TOKEN_SEPARATORS:
+        start -= 1
+    return text[start:start + 4].lower() == "arn:"
 
 
 def _looks_like_aws_secret(candidate: str) -> bool:

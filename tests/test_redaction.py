@@ -68,6 +68,11 @@ def test_redactor_removes_encoded_forms() -> None:
     ("mysql -uroot -pNever-Seen-4 db", "mysql -uroot -p**** db"),
     ("postgres://user:${PG_PASSWORD}@host/db", "postgres://user:${PG_PASSWORD}@host/db"),
     ("sha1 da39a3ee5e6b4b0d3255bfef95601890afd80709", "sha1 da39a3ee5e6b4b0d3255bfef95601890afd80709"),
+    # an ARN names a secret, it is not one
+    ("Secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:airflow/orders-AbCdEf is not rotated",
+     "Secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:airflow/orders-AbCdEf is not rotated"),
+    ('"arn:aws:secretsmanager:eu-west-1:1:secret:x"', '"arn:aws:secretsmanager:eu-west-1:1:secret:x"'),
+    ("password=arn:aws:secretsmanager:eu-west-1:1:secret:x", "password=****"),
 ])
 def test_unregistered_credential_shapes_are_masked(line: str, expected: str) -> None:
     assert scrub_patterns(line) == expected
