@@ -91,7 +91,9 @@ class Snapshot(BaseModel):
         by_id: dict[str, Resource] = {}
         for result in self.units:
             for resource in result.resource_models():
-                by_id.setdefault(resource.id, resource)
+                kept = by_id.get(resource.id)
+                if kept is None or (kept.attributes.get("shadow") and not resource.attributes.get("shadow")):
+                    by_id[resource.id] = resource  # a trail's home copy wins over its shadow copies
         for summary in account_summaries(self.units):
             by_id.setdefault(summary.id, summary)
         return [by_id[key] for key in sorted(by_id)]

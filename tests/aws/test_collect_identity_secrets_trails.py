@@ -199,7 +199,16 @@ def test_trails_with_logging_status_and_the_account_summary(aws: AwsEnv) -> None
     )
     quiet = trails["quiet"]["attributes"]
     assert (quiet["is_multi_region_trail"], quiet["is_logging"]) == (False, False)
-    assert elsewhere.resources == []  # the multi-region trail is read once, in its home region
+    # elsewhere the multi-region trail is a shadow copy (its status read by ARN); the single-region one is absent
+    assert [(r["name"], r["attributes"]["shadow"], r["attributes"]["is_logging"], r["id"])
+            for r in elsewhere.resources] == [("org-trail", True, True, f"aws.cloudtrail.trail:{org['arn']}")]
+    assert elsewhere.api_calls == {"cloudtrail:DescribeTrails": 1, "cloudtrail:GetTrailStatus": 1}
+    # merged, the home copy wins
+    merged_trails = [r for r in merge([elsewhere, home]).resources() if r.type == "aws.cloudtrail.trail"]
+    assert [(r.name, "shadow" in r.attributes) for r in merged_trails] == [("org-trail", False), ("quiet", False)]
+    # a scan of us-east-1 alone still sees the organisation trail homed in eu-west-1
+    only_elsewhere = [r for r in merge([elsewhere]).resources() if r.type == "aws.cloudtrail.account"]
+    assert only_elsewhere[0].attributes["has_logging_multi_region_trail"] is True
 
     summary = [r for r in merge([home, elsewhere]).resources() if r.type == "aws.cloudtrail.account"]
     assert [r.id for r in summary] == [f"aws.cloudtrail.account:arn:aws:iam::{ACCOUNT}:root"]

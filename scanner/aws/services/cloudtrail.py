@@ -1,7 +1,10 @@
 """CloudTrail, per region: the trails whose home is that region, each with its logging status.
 
-Calls: ``DescribeTrails`` (without shadow trails, so a multi-region trail is read once, in its home
-region) and ``GetTrailStatus`` once per trail (there is no bulk form). `account_summaries` derives one
+Calls: ``DescribeTrails`` (with shadow trails: a multi-region trail appears in every region it covers)
+and ``GetTrailStatus`` once per trail (there is no bulk form; a shadow trail's status is read by its
+ARN). A trail is a full resource in its home region; elsewhere a multi-region trail is kept as a
+*shadow* copy (``shadow: true``, same id), so a scan of one region still sees an organisation trail
+homed in another, and the home copy wins when both are collected. `account_summaries` derives one
 ``aws.cloudtrail.account`` resource per account from every region's trails when results are merged.
 """
 
@@ -26,13 +29,17 @@ ACCOUNT = "aws.cloudtrail.account"
 
 def collect(session: AwsSession, unit: Any, recorder: UnitRecorder) -> list[Resource]:
     client = recorder.attach(session.client("cloudtrail"))
-    described = call(recorder, client, "describe_trails", [TRAIL], includeShadowTrails=False)
+    described = call(recorder, client, "describe_trails", [TRAIL], includeShadowTrails=True)
     resources = []
     for trail in (described or {}).get("trailList") or []:
-        if trail.get("HomeRegion") not in (None, unit.region):
-            continue  # a shadow copy: read in its home region
+        shadow = trail.get("HomeRegion") not in (None, unit.region)
+        if shadow and not trail.get("IsMultiRegionTrail"):
+            continue
         status = call(recorder, client, "get_trail_status", [TRAIL], Name=trail["TrailARN"])
-        resources.append(trail_resource(trail, status, recorder.account, unit.region))
+        resource = trail_resource(trail, status, recorder.account, trail.get("HomeRegion") or unit.region)
+        if shadow:
+            resource.attributes["shadow"] = True
+        resources.append(resource)
     return resources
 
 
@@ -75,7 +82,10 @@ def account_summaries(results: Iterable[UnitResult]) -> list[Resource]:
         trails[unit.account] += [r["attributes"] for r in result.resources if r.get("type") == TRAIL]
     summaries = []
     for account in sorted(regions):
-        listed = sorted(trails[account], key=lambda t: str(t.get("arn")))
+        unique: dict[str, dict[str, Any]] = {}
+        for trail in sorted(trails[account], key=lambda t: bool(t.get("shadow"))):  # home copies first
+            unique.setdefault(str(trail.get("arn")), trail)
+        listed = sorted(unique.values(), key=lambda t: str(t.get("arn")))
         logging_multi = [t["arn"] for t in listed if t.get("is_multi_region_trail") and t.get("is_logging")]
         partition = partition_for(sorted(regions[account])[0])
         arn = f"arn:{partition}:iam::{account}:root"
