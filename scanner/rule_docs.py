@@ -23,8 +23,12 @@ def render_rule(rule: Rule) -> str:
             lines.append(f"  {name} (default: {parameter.default}{profiles}) - {parameter.description}")
     if rule.references:
         lines += ["", "References", *[f"  {ref}" for ref in rule.references]]
-    lines += ["", "Suppress one occurrence with a comment on the line or the line above:",
-              f"  # airguard: ignore[{rule.id}] <why this is acceptable>", ""]
+    if rule.resource.startswith("aws."):
+        lines += ["", "An AWS resource has no line to comment: accept current findings with a baseline",
+                  "(`airguard baseline`), or turn the rule off with `ignore = [\"" + rule.id + "\"]` in the config.", ""]
+    else:
+        lines += ["", "Suppress one occurrence with a comment on the line or the line above:",
+                  f"  # airguard: ignore[{rule.id}] <why this is acceptable>", ""]
     return "\n".join(lines)
 
 
