@@ -74,9 +74,9 @@ def render(result: ScanResult, options: ReportOptions) -> str:
     if counts["baselined"]:
         lines.append(f"| in the baseline | {counts['baselined']} |")
     if counts["baseline_unmatched"]:
-        lines += ["", f"{counts['baseline_unmatched']} baseline entr"
-                      f"{'ies are' if counts['baseline_unmatched'] != 1 else 'y is'} no longer found "
-                      "(fixed or moved): regenerate the baseline with `airguard baseline`."]
+        entries = "entries are" if counts["baseline_unmatched"] != 1 else "entry is"
+        lines += ["", (f"{counts['baseline_unmatched']} baseline {entries} no longer found "
+                       "(fixed or moved): regenerate the baseline with `airguard baseline`.")]
     if active:
         lines += ["", f"### Top findings{' (first ' + str(top) + ' of ' + str(len(active)) + ')' if len(active) > top else ''}",
                   "", "| | rule | where | message |", "|---|---|---|---|"]
@@ -96,6 +96,6 @@ def render(result: ScanResult, options: ReportOptions) -> str:
         lines += [_notice_line(n) for n in errors[:top]]
         if len(errors) > top:
             lines.append(f"- … {len(errors) - top} more")
-    lines += ["", f"<sub>{counts['files_scanned']} files, {counts['resources']} resources, "
-                  f"{counts['rules_evaluated']} rules.</sub>", ""]
+    stats = f"{counts['files_scanned']} files, {counts['resources']} resources, {counts['rules_evaluated']} rules."
+    lines += ["", f"<sub>{stats}</sub>", ""]
     return result.ctx.redactor.scrub("\n".join(lines))
