@@ -74,23 +74,33 @@ def _read_outputs(path: Path) -> dict[str, str]:
     return dict(line.split("=", 1) for line in lines if "=" in line)
 
 
-def run_action(tmp_path: Path, workspace: Path, event: dict, inputs: dict[str, str]) -> dict:
-    """Run the action's run steps after install (scan, verdict) with bash, as the runner would."""
+def run_action(tmp_path: Path, workspace: Path, event: dict, inputs: dict[str, str],
+               python_bin: Path | None = None, extra_env: dict[str, str] | None = None) -> dict:
+    """Run the action's run steps with bash, as the runner would.
+
+    By default the install step is left out and `python` is this interpreter with this tree on
+    PYTHONPATH; with `python_bin` (a fresh venv's bin folder) every run step runs, install included.
+    """
     runner = tmp_path / "runner"
     (runner / "bin").mkdir(parents=True, exist_ok=True)
-    python = runner / "bin" / "python"
-    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')   # the real interpreter, as `python`
-    python.chmod(0o755)
+    if python_bin is None:
+        python = runner / "bin" / "python"
+        python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')   # the real interpreter, as `python`
+        python.chmod(0o755)
     files = {name: runner / name for name in ("summary.md", "output.txt", "env.txt", "event.json")}
     files["event.json"].write_text(json.dumps(event))
-    base_env = {**os.environ, "PATH": f"{runner / 'bin'}{os.pathsep}{os.environ['PATH']}", "PYTHONPATH": str(REPO),
+    path_head = python_bin or runner / "bin"
+    base_env = {**os.environ, "PATH": f"{path_head}{os.pathsep}{os.environ['PATH']}", "PYTHONPATH": str(REPO),
                 "GITHUB_STEP_SUMMARY": str(files["summary.md"]), "GITHUB_OUTPUT": str(files["output.txt"]),
                 "GITHUB_ENV": str(files["env.txt"]), "GITHUB_WORKSPACE": str(workspace),
                 "GITHUB_EVENT_PATH": str(files["event.json"]), "RUNNER_TEMP": str(runner / "temp"),
                 "GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/dags", "GITHUB_SHA": "f00d"}
+    if python_bin is not None:
+        base_env.pop("PYTHONPATH")
+    base_env.update(extra_env or {})
     logs, codes = {}, {}
     for step in ACTION["runs"]["steps"]:
-        if "run" not in step or step.get("id") == "install":
+        if "run" not in step or (step.get("id") == "install" and python_bin is None):
             continue
         context = _context(inputs, _read_outputs(files["output.txt"]))
         env = {**base_env, **{k: _resolve(v, context) for k, v in step.get("env", {}).items()}}
@@ -180,3 +190,23 @@ def test_install_step_uses_the_actions_own_checkout_by_default() -> None:
     assert 'source="${AIRGUARD_INSTALL:-$AIRGUARD_ACTION_PATH}"' in install["run"]
     setup = ACTION["runs"]["steps"][0]["with"]
     assert setup["cache"] == "pip" and setup["cache-dependency-path"] == "${{ github.action_path }}/pyproject.toml"
+
+
+@pytest.mark.slow
+def test_action_end_to_end_with_its_install_step(tmp_path: Path, workspace: Path) -> None:
+    """Install from the action's own checkout into a fresh venv (offline wheelhouse), scan, verdict."""
+    from tests.integrations.test_precommit import _wheelhouse
+
+    wheelhouse = _wheelhouse()
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=300)
+    offline = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheelhouse), "AIRGUARD_CACHE_DIR": str(tmp_path / "c")}
+    run = run_action(tmp_path, workspace, SAME_REPO_PR, {"paths": "dags", "fail-on": "high"},
+                     python_bin=venv / "bin", extra_env=offline)
+    assert run["codes"] == {"Install airguard": 0, "Scan": 0, "Fail on the fail level": 1}, run["logs"]
+    assert run["outputs"]["exit-code"] == "1" and run["outputs"]["findings"] == "2"
+    assert "| 🔴 high | 2 |" in run["summary"]
+    clean_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    installed = subprocess.run([str(venv / "bin" / "python"), "-c", "import scanner; print(scanner.__file__)"],
+                               capture_output=True, text=True, check=True, env=clean_env, cwd=tmp_path).stdout
+    assert str(venv) in installed      # the scan used the installed package, not this tree

@@ -46,6 +46,7 @@ def test_scan_with_baseline_reports_only_new_findings(run_cli, tmp_path: Path) -
     assert findings_of(report) == set()
     assert report["summary"]["baselined"] == 2 and report["summary"]["baseline_unmatched"] == 0
     assert {f["suppression"]["kind"] for f in report["findings"]} == {"baseline"}
+    jsonschema.validate(report, json.loads((REPO / "scanner/schemas/report.schema.json").read_text()))
     # the same violation copied into another file is new
     (project / "dags" / "prod.env").write_text(BAD)
     result = run_cli("scan", "dags", "--baseline", ".airguard-baseline.json", "-f", "json", cwd=project)
