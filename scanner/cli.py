@@ -161,6 +161,7 @@ def _scan(args: argparse.Namespace) -> int:
     config.select = args.select or config.select
     config.ignore = [*config.ignore, *args.ignore]
     config.exclude = [*config.exclude, *args.exclude]
+    config.exclude = [*config.exclude, *_baseline_excludes(args, config, root)]
     if args.no_cache:
         os.environ["AIRGUARD_CACHE_DIR"] = ""
     aws_resources, aws_notices = None, None
@@ -327,6 +328,22 @@ def _integration_commands(commands: argparse._SubParsersAction, scan: argparse.A
 
 def _configured_baseline(config) -> Path | None:  # config: scanner.config.Config
     return (config.base_dir / config.baseline) if config.baseline else None
+
+
+def _baseline_excludes(args: argparse.Namespace, config, root: Path) -> list[str]:
+    """The baseline file is airguard's own output: never scan it as if it were a config file."""
+    if args.command == "baseline":
+        path = args.output or _configured_baseline(config) or Path(".airguard-baseline.json")
+    elif getattr(args, "no_baseline", False):
+        return []
+    else:
+        path = getattr(args, "baseline", None) or _configured_baseline(config)
+    if path is None:
+        return []
+    try:
+        return [path.resolve().relative_to(root).as_posix()]
+    except ValueError:
+        return []
 
 
 def _write_baseline(args: argparse.Namespace, config, result) -> int:

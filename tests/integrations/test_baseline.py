@@ -35,6 +35,14 @@ def test_baseline_file_is_sorted_stable_and_secret_free(run_cli, tmp_path: Path)
                                                                  "message"}   # no lines, no timestamps
 
 
+def test_the_baseline_file_itself_is_not_scanned(run_cli, tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    run_cli("baseline", "-o", "dags/.airguard-baseline.json", "dags", cwd=project)
+    report = run_cli("scan", "dags", "--baseline", "dags/.airguard-baseline.json", "-f", "json", cwd=project).json()
+    assert report["summary"]["files_scanned"] == 1
+    assert run_cli("scan", "dags", "--no-baseline", "-f", "json", cwd=project).json()["summary"]["files_scanned"] == 2
+
+
 def test_scan_with_baseline_reports_only_new_findings(run_cli, tmp_path: Path) -> None:
     project = _project(tmp_path)
     run_cli("baseline", "-o", ".airguard-baseline.json", "dags", cwd=project)
