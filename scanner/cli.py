@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR", dest="rules_more")
     test.add_argument("--strict", action="store_true", help="use the strict parameter profile")
     rules_commands.add_parser("list", help="list rules (the default)")
+    _integration_commands(commands, scan)
     return parser
 
 
@@ -123,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "scan":
+            return _scan(args)
+        if args.command == "baseline":
             return _scan(args)
         if args.command == "rules":
             return _rules(args)
@@ -173,6 +176,7 @@ def _scan(args: argparse.Namespace) -> int:
     config.select = args.select or config.select
     config.ignore = [*config.ignore, *args.ignore]
     config.exclude = [*config.exclude, *args.exclude]
+    config.exclude = [*config.exclude, *_baseline_excludes(args, config, root)]
     if args.no_cache:
         os.environ["AIRGUARD_CACHE_DIR"] = ""
     aws_resources, aws_notices, gaps, aws_services = None, None, [], None
@@ -207,9 +211,15 @@ def _scan(args: argparse.Namespace) -> int:
                           aws_gaps=gaps, aws_snapshot=args.aws_snapshot, aws_services=aws_services)
     except RuleLoadError as exc:
         return _error("invalid rules:\n  " + "\n  ".join(exc.problems))
+    if args.command == "baseline":
+        return _write_baseline(args, config, result)
+    baseline_error = _apply_baseline(args, config, result)
+    if baseline_error is not None:
+        return baseline_error
     color = args.format == "text" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     options = ReportOptions(fail_on=config.fail_on, color=color, sarif_category=args.sarif_category,
                             show_suppressed=args.show_suppressed)
+    _integration_options(args, options)
     report = renderer(args.format)(result, options)
     if args.output:
         try:
@@ -219,6 +229,9 @@ def _scan(args: argparse.Namespace) -> int:
             return _error(f"cannot write {args.output}: {exc.strerror}")
     else:
         sys.stdout.write(report)
+    report_error = _write_reports(args, result, options)
+    if report_error is not None:
+        return report_error
     return result.exit_code(config.fail_on)
 
 
@@ -282,3 +295,129 @@ def _rules(args: argparse.Namespace) -> int:
     for rule in rules:
         print(f"{rule.id}  {rule.severity.value:<8} {rule.name:<{width}}  {rule.title}")
     return 0
+
+
+# --- baseline, extra reports, Markdown links (the CI integrations) ---------------------------------
+
+# Scan flags the `baseline` command does not share: they only shape a report it does not write.
+_REPORT_ONLY_FLAGS = {"--format", "--output", "--show-suppressed", "--sarif-category", "--baseline",
+                      "--no-baseline", "--report", "--top"}
+
+
+def _report_spec(text: str) -> tuple[str, Path]:
+    from scanner.report import FORMATS
+
+    fmt, sep, file = text.partition("=")
+    if not sep or fmt not in FORMATS or not file:
+        raise argparse.ArgumentTypeError(f"expected FORMAT=FILE with FORMAT one of {', '.join(FORMATS)}: {text!r}")
+    return fmt, Path(file)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number: {text!r}")
+    return int(text)
+
+
+def _integration_commands(commands: argparse._SubParsersAction, scan: argparse.ArgumentParser) -> None:
+    """`scan --baseline/--report/--top`, and `baseline`, which shares every other scan flag."""
+    scan.add_argument("--baseline", type=Path, metavar="FILE",
+                      help="report only findings not recorded in this baseline (default: config 'baseline')")
+    scan.add_argument("--no-baseline", action="store_true", help="ignore the configured baseline")
+    scan.add_argument("--report", type=_report_spec, action="append", default=[], metavar="FORMAT=FILE",
+                      help="also write a report in FORMAT to FILE (repeatable; one scan, several reports)")
+    scan.add_argument("--top", type=_positive, default=None, metavar="N",
+                      help="findings listed in Markdown output (default: 20)")
+    baseline = commands.add_parser(
+        "baseline", help="record the current findings so later scans report only new ones",
+        description="Scan like `airguard scan` and write every unsuppressed finding to a baseline file. "
+                    "`airguard scan --baseline FILE` then reports only findings not in it.")
+    baseline.add_argument("--output", "-o", type=Path, metavar="FILE",
+                          help="baseline file to write (default: the config's 'baseline', else "
+                               ".airguard-baseline.json)")
+    groups: dict[int, argparse._ActionsContainer] = {}
+    for group in scan._action_groups:
+        shared = [a for a in group._group_actions
+                  if a.dest != "help" and not _REPORT_ONLY_FLAGS.intersection(a.option_strings)]
+        if not shared:
+            continue
+        target = baseline if group.title in ("positional arguments", "options", "optional arguments") else \
+            groups.setdefault(id(group), baseline.add_argument_group(group.title, group.description))
+        for action in shared:
+            target._add_action(action)
+
+
+def _configured_baseline(config) -> Path | None:  # config: scanner.config.Config
+    return (config.base_dir / config.baseline) if config.baseline else None
+
+
+def _baseline_excludes(args: argparse.Namespace, config, root: Path) -> list[str]:
+    """The baseline file is airguard's own output: never scan it as if it were a config file."""
+    if args.command == "baseline":
+        path = args.output or _configured_baseline(config) or Path(".airguard-baseline.json")
+    elif getattr(args, "no_baseline", False):
+        return []
+    else:
+        path = getattr(args, "baseline", None) or _configured_baseline(config)
+    if path is None:
+        return []
+    try:
+        return [path.resolve().relative_to(root).as_posix()]
+    except ValueError:
+        return []
+
+
+def _write_baseline(args: argparse.Namespace, config, result) -> int:
+    from scanner.baseline import BaselineError, write_baseline
+
+    target = args.output or _configured_baseline(config) or Path(".airguard-baseline.json")
+    try:
+        count = write_baseline(target, result.findings, result.ctx.redactor)
+    except BaselineError as exc:
+        return _error(str(exc))
+    print(f"airguard: recorded {count} finding(s) in {target}", file=sys.stderr)
+    if result.partial:
+        print("airguard: the scan was incomplete; see `airguard scan` for what could not be read", file=sys.stderr)
+        return 3
+    return 0
+
+
+def _apply_baseline(args: argparse.Namespace, config, result) -> int | None:
+    from scanner.baseline import BaselineError, apply_baseline, read_baseline
+
+    if getattr(args, "no_baseline", False):
+        return None
+    path = getattr(args, "baseline", None) or _configured_baseline(config)
+    if path is None:
+        return None
+    try:
+        entries = read_baseline(path)
+    except BaselineError as exc:
+        return _error(str(exc))
+    result.baseline = apply_baseline(result.findings, entries, str(getattr(args, "baseline", None) or
+                                                                   config.baseline))
+    return None
+
+
+def _integration_options(args: argparse.Namespace, options) -> None:
+    """Markdown: how many findings to list, and line links when running in GitHub Actions."""
+    if getattr(args, "top", None):
+        options.top = args.top
+    server, repository, sha = (os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"))
+    if options.repository_url is None and server and repository and sha:
+        options.repository_url = f"{server.rstrip('/')}/{repository}/blob/{sha}"
+
+
+def _write_reports(args: argparse.Namespace, result, options) -> int | None:
+    from dataclasses import replace
+
+    from scanner.report import renderer
+
+    for fmt, file in getattr(args, "report", []):
+        text = renderer(fmt)(result, replace(options, color=False))
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            file.write_text(text, "utf-8")
+        except OSError as exc:
+            return _error(f"cannot write {file}: {exc.strerror}")
+    return None

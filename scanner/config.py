@@ -79,7 +79,7 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{path.name}: invalid TOML: {exc}") from None
     table = data.get("tool", {}).get("airguard", {}) if path.name == "pyproject.toml" else data.get("tool", {}).get(
         "airguard", data)
-    prefix = "[tool.airguard]" if path.name == "pyproject.toml" else ""
+    prefix = "[tool.airguard] " if path.name == "pyproject.toml" else ""
     try:
         config = Config.model_validate(table)
     except ValidationError as exc:
@@ -87,13 +87,13 @@ def load_config(path: Path) -> Config:
         for error in exc.errors():
             where = ".".join(str(p) for p in error["loc"])
             if error["type"] == "extra_forbidden":
-                problems.append(f"{path.name}: {prefix} unknown key '{where}'")
+                problems.append(f"{path.name}: {prefix}unknown key '{where}'")
             else:
-                problems.append(f"{path.name}: {prefix} '{where}': {error['msg']}")
+                problems.append(f"{path.name}: {prefix}'{where}': {error['msg']}")
         raise ConfigError("\n".join(problems)) from None
     if config.fail_on not in SEVERITIES + ("none",):
-        raise ConfigError(f"{path.name}: {prefix} 'fail-on' must be one of {', '.join(SEVERITIES)} or none")
+        raise ConfigError(f"{path.name}: {prefix}'fail-on' must be one of {', '.join(SEVERITIES)} or none")
     if config.profile not in ("default", "strict"):
-        raise ConfigError(f"{path.name}: {prefix} 'profile' must be 'default' or 'strict'")
+        raise ConfigError(f"{path.name}: {prefix}'profile' must be 'default' or 'strict'")
     config.path = path.resolve()
     return config

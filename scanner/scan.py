@@ -30,6 +30,7 @@ class ScanResult:
     graph: ResourceGraph
     ctx: ScanContext
     parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    baseline: Any = None          # scanner.baseline.BaselineOutcome when a baseline was applied
 
     @property
     def partial(self) -> bool:

@@ -105,7 +105,9 @@ def discover(ctx: ScanContext, paths: Iterable[Path], excludes: list[str]) -> li
         if not path.exists():
             ctx.notice("read-error", f"path does not exist: {ctx.relpath(path)}", ctx.relpath(path))
             continue
-        if path.is_file():
+        if path.is_file():   # named explicitly (e.g. by pre-commit): scanned whatever its name, unless excluded
+            if excludes and excluded(ctx.relpath(path), excludes):
+                continue
             kind = kind_of(path)
             if kind is None:
                 kind = "sniff"

@@ -25,6 +25,7 @@ class ReportOptions:
     sarif_category: str | None = None
     show_suppressed: bool = False
     repository_url: str | None = None     # e.g. https://github.com/org/repo/blob/SHA (Markdown links)
+    top: int = 20                         # findings listed in Markdown output
 
 
 def renderer(fmt: str) -> Callable[[ScanResult, ReportOptions], str]:

@@ -1,10 +1,16 @@
-"""Markdown for pull-request comments and `$GITHUB_STEP_SUMMARY`: counts, then the top findings."""
+"""Markdown for pull-request comments and `$GITHUB_STEP_SUMMARY`: counts, then the top findings.
+
+Links point at the lines when `ReportOptions.repository_url` is set (the CLI sets it from
+GITHUB_SERVER_URL / GITHUB_REPOSITORY / GITHUB_SHA). Messages are escaped so they cannot inject
+Markdown or HTML, everything is redacted, and the text stays under GitHub's 1 MiB summary limit.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
-from scanner.findings import Finding, Severity
+from scanner.findings import Finding, Notice, Severity
 from scanner.report.summary import summary
 
 if TYPE_CHECKING:
@@ -12,46 +18,84 @@ if TYPE_CHECKING:
     from scanner.scan import ScanResult
 
 TOP = 20
+MAX_BYTES = 1000 * 1000          # GitHub rejects step summaries over 1 MiB; keep a margin
 _ICONS = {"critical": "🟣", "high": "🔴", "medium": "🟠", "low": "🔵", "info": "⚪"}
+_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
-def _escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
+def escape(text: str) -> str:
+    """Plain text inside a table cell: no Markdown, no HTML, no line breaks."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = re.sub(r"\s*[\r\n]+\s*", " ", text)
+    return _SPECIAL.sub(r"\\\1", text)
+
+
+def _code(text: str) -> str:
+    """Inline code that survives backticks and pipes in the text."""
+    text = re.sub(r"[\r\n]+", " ", text).replace("|", "\\|")
+    fence = "``" if "`" in text else "`"
+    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
 
 
 def _where(finding: Finding, base_url: str | None) -> str:
     if finding.location is None:
-        return f"`{_escape(finding.aws.arn if finding.aws else finding.resource_id)}`"
+        return _code(finding.aws.arn if finding.aws else finding.resource_id)
     label = f"{finding.location.path}:{finding.location.start_line}"
     if base_url:
-        return f"[`{label}`]({base_url.rstrip('/')}/{finding.location.path}#L{finding.location.start_line})"
-    return f"`{label}`"
+        return f"[{escape(label)}]({base_url.rstrip('/')}/{_url_path(finding.location.path)}#L{finding.location.start_line})"
+    return _code(label)
+
+
+def _url_path(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path, safe="/")
+
+
+def _notice_line(notice: Notice) -> str:
+    where = _code(f"{notice.path}{':' + str(notice.line) if notice.line else ''}") if notice.path else "-"
+    return f"- {where}: {escape(notice.message)}"
 
 
 def render(result: ScanResult, options: ReportOptions) -> str:
+    top = getattr(options, "top", TOP) or TOP
     counts = summary(result, options.fail_on)
     active = sorted(result.active(), key=lambda f: (-f.severity.rank, f.sort_key()))
     lines = ["## airguard", ""]
     verdict = "❌ failing" if counts["exit_code"] == 1 else ("⚠️ incomplete" if counts["partial"] else "✅ passing")
-    lines.append(f"**{verdict}** — {counts['findings']} finding(s) at or above any severity; "
-                 f"fails on **{options.fail_on}** and above.")
+    fails = "nothing fails" if options.fail_on == "none" else f"fails on **{options.fail_on}** and above"
+    lines.append(f"**{verdict}**: {counts['findings']} finding(s); {fails}.")
     lines += ["", "| severity | findings |", "|---|---:|"]
     for severity in sorted(Severity, key=lambda s: -s.rank):
         lines.append(f"| {_ICONS[severity.value]} {severity.value} | {counts['by_severity'][severity.value]} |")
-    if counts["suppressed"]:
-        lines.append(f"| suppressed | {counts['suppressed']} |")
+    inline = counts["suppressed"] - counts["baselined"]
+    if inline:
+        lines.append(f"| suppressed | {inline} |")
+    if counts["baselined"]:
+        lines.append(f"| in the baseline | {counts['baselined']} |")
+    if counts["baseline_unmatched"]:
+        entries = "entries are" if counts["baseline_unmatched"] != 1 else "entry is"
+        lines += ["", (f"{counts['baseline_unmatched']} baseline {entries} no longer found "
+                       "(fixed or moved): regenerate the baseline with `airguard baseline`.")]
     if active:
-        lines += ["", f"### Top findings{' (first ' + str(TOP) + ')' if len(active) > TOP else ''}", "",
-                  "| | rule | where | message |", "|---|---|---|---|"]
-        for finding in active[:TOP]:
-            lines.append(f"| {_ICONS[finding.severity.value]} | `{finding.rule_id}` | {_where(finding, options.repository_url)} "
-                         f"| {_escape(finding.message)} |")
+        lines += ["", f"### Top findings{' (first ' + str(top) + ' of ' + str(len(active)) + ')' if len(active) > top else ''}",
+                  "", "| | rule | where | message |", "|---|---|---|---|"]
+        footer_room = 4096
+        size = len("\n".join(lines).encode("utf-8"))
+        for shown, finding in enumerate(active[:top]):
+            row = (f"| {_ICONS[finding.severity.value]} | `{finding.rule_id}` | "
+                   f"{_where(finding, options.repository_url)} | {escape(finding.message)} |")
+            size += len(row.encode("utf-8")) + 1
+            if size > MAX_BYTES - footer_room:
+                lines.append(f"| | | | … {len(active) - shown} more (summary size limit) |")
+                break
+            lines.append(row)
     errors = [n for n in result.notices if n.level == "error"]
     if errors:
-        lines += ["", "### Not scanned", ""]
-        for notice in errors[:TOP]:
-            where = f"`{notice.path}{':' + str(notice.line) if notice.line else ''}`" if notice.path else "-"
-            lines.append(f"- {where}: {_escape(notice.message)}")
-    lines += ["", f"<sub>{counts['files_scanned']} files, {counts['resources']} resources, "
-                  f"{counts['rules_evaluated']} rules.</sub>", ""]
+        lines += ["", "### Not scanned (partial result)", ""]
+        lines += [_notice_line(n) for n in errors[:top]]
+        if len(errors) > top:
+            lines.append(f"- … {len(errors) - top} more")
+    stats = f"{counts['files_scanned']} files, {counts['resources']} resources, {counts['rules_evaluated']} rules."
+    lines += ["", f"<sub>{stats}</sub>", ""]
     return result.ctx.redactor.scrub("\n".join(lines))

@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 
 def summary(result: ScanResult, fail_on: str) -> dict[str, Any]:
     active = result.active()
+    baseline = getattr(result, "baseline", None)
+    baselined = sum(1 for f in result.findings if f.suppression is not None and f.suppression.kind == "baseline")
     by_severity = {s.value: sum(1 for f in active if f.severity == s) for s in Severity}
     return {
         "findings": len(active),
@@ -26,4 +28,6 @@ def summary(result: ScanResult, fail_on: str) -> dict[str, Any]:
         "partial": result.partial,
         "fail_on": fail_on,
         "exit_code": result.exit_code(fail_on),
+        "baselined": baselined,
+        "baseline_unmatched": baseline.unmatched if baseline is not None else 0,
     }

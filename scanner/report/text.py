@@ -58,7 +58,11 @@ def render(result: ScanResult, options: ReportOptions) -> str:
         headline += f" ({by_severity})"
     details = [headline]
     if counts["suppressed"]:
-        details.append(f"{counts['suppressed']} suppressed")
+        baselined = f" ({counts['baselined']} by the baseline)" if counts["baselined"] else ""
+        details.append(f"{counts['suppressed']} suppressed{baselined}")
+    if counts["baseline_unmatched"]:
+        details.append(f"{counts['baseline_unmatched']} baseline entr"
+                       f"{'ies' if counts['baseline_unmatched'] != 1 else 'y'} no longer found")
     if counts["errors"]:
         details.append(f"{counts['errors']} error{'s' if counts['errors'] != 1 else ''} (scan incomplete)")
     lines.append(paint(", ".join(details), "bold"))

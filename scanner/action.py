@@ -1,0 +1,190 @@
+"""The GitHub Action's logic (`action.yml` runs `python -m scanner.action scan|verdict`).
+
+`scan` runs one `airguard scan` that writes SARIF, Markdown and JSON at once, appends the Markdown to
+`$GITHUB_STEP_SUMMARY` and sets step outputs; it never fails the step itself, so the SARIF upload
+still runs. `verdict` then fails the job on the scan's exit code. Inputs arrive as `AIRGUARD_*`
+environment variables (never interpolated into shell text).
+
+DagBag mode executes DAG code, so it runs only when asked (`dagbag: true`) and, on a pull request
+from a fork, only with `dagbag-on-forks: true` as well.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+EXIT_MEANINGS = {0: "passed", 1: "findings at or above the fail level", 2: "usage or configuration error",
+                 3: "partial scan (something could not be read)"}
+
+
+@dataclass
+class ActionInputs:
+    paths: list[str]
+    config: str
+    fail_on: str
+    baseline: str
+    aws_snapshot: str
+    sarif_category: str
+    dagbag: bool
+    dagbag_on_forks: bool
+    fail_on_partial: bool
+    top: str
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> ActionInputs:
+        def flag(name: str, default: str = "false") -> bool:
+            return env.get(name, default).strip().lower() in ("true", "1", "yes")
+
+        return cls(
+            paths=shlex.split(env.get("AIRGUARD_PATHS", "") or "."),
+            config=env.get("AIRGUARD_CONFIG", "").strip(),
+            fail_on=env.get("AIRGUARD_FAIL_ON", "").strip(),
+            baseline=env.get("AIRGUARD_BASELINE", "").strip(),
+            aws_snapshot=env.get("AIRGUARD_AWS_SNAPSHOT", "").strip(),
+            sarif_category=env.get("AIRGUARD_SARIF_CATEGORY", "").strip(),
+            dagbag=flag("AIRGUARD_DAGBAG"),
+            dagbag_on_forks=flag("AIRGUARD_DAGBAG_ON_FORKS"),
+            fail_on_partial=flag("AIRGUARD_FAIL_ON_PARTIAL", "true"),
+            top=env.get("AIRGUARD_TOP", "").strip(),
+        )
+
+
+def is_fork_event(event: dict[str, Any]) -> bool:
+    """True for a pull request whose head is in another repository (a fork)."""
+    pull_request = event.get("pull_request") or {}
+    head_repo = (pull_request.get("head") or {}).get("repo") or {}
+    if head_repo.get("fork"):
+        return True
+    base_repo = (pull_request.get("base") or {}).get("repo") or {}
+    return bool(head_repo and base_repo and head_repo.get("full_name") != base_repo.get("full_name"))
+
+
+def read_event(env: dict[str, str]) -> dict[str, Any]:
+    path = env.get("GITHUB_EVENT_PATH")
+    if not path:
+        return {}
+    try:
+        data = json.loads(Path(path).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def scan_supports(flag: str) -> bool:
+    from scanner.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command")
+    scan = commands.choices["scan"]  # type: ignore[index]
+    return any(flag in action.option_strings for action in scan._actions)
+
+
+def dagbag_decision(inputs: ActionInputs, event: dict[str, Any]) -> tuple[bool, str]:
+    """Whether to pass --dagbag, and why (for the log)."""
+    if not inputs.dagbag:
+        return False, "DagBag mode not requested"
+    if is_fork_event(event) and not inputs.dagbag_on_forks:
+        return False, ("pull request from a fork: DagBag mode (which executes DAG code) skipped; "
+                       "set dagbag-on-forks: true to allow it")
+    if not scan_supports("--dagbag"):
+        return False, "this airguard version has no --dagbag; static analysis only"
+    return True, "DagBag mode on"
+
+
+def scan_command(inputs: ActionInputs, out_dir: Path, dagbag: bool) -> list[str]:
+    command = [sys.executable, "-m", "scanner", "scan", *inputs.paths, "--format", "text",
+               "--report", f"sarif={out_dir / 'airguard.sarif'}", "--report", f"markdown={out_dir / 'airguard.md'}",
+               "--report", f"json={out_dir / 'airguard.json'}"]
+    for option, value in (("--config", inputs.config), ("--fail-on", inputs.fail_on),
+                          ("--baseline", inputs.baseline), ("--aws-snapshot", inputs.aws_snapshot),
+                          ("--sarif-category", inputs.sarif_category), ("--top", inputs.top)):
+        if value:
+            command += [option, value]
+    if dagbag:
+        command.append("--dagbag")
+    return command
+
+
+def _append(path: str | None, text: str) -> None:
+    if path:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(text)
+
+
+def _outputs(env: dict[str, str], values: dict[str, str]) -> None:
+    _append(env.get("GITHUB_OUTPUT"), "".join(f"{key}={value}\n" for key, value in values.items()))
+
+
+def run_scan_step(env: dict[str, str]) -> int:
+    inputs = ActionInputs.from_env(env)
+    event = read_event(env)
+    out_dir = Path(env.get("AIRGUARD_OUTPUT_DIR") or Path(env.get("RUNNER_TEMP") or ".") / "airguard")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    dagbag, reason = dagbag_decision(inputs, event)
+    print(f"airguard action: {reason}", flush=True)
+    if inputs.dagbag and not dagbag:
+        print(f"::notice title=airguard::{reason}", flush=True)
+    command = scan_command(inputs, out_dir, dagbag)
+    completed = subprocess.run(command, cwd=env.get("GITHUB_WORKSPACE") or None, env=env, text=True,
+                               stdout=sys.stdout, stderr=subprocess.PIPE, check=False)
+    sys.stderr.write(completed.stderr)
+    code = completed.returncode
+    sarif, markdown, report = out_dir / "airguard.sarif", out_dir / "airguard.md", out_dir / "airguard.json"
+    values = {"exit-code": str(code), "dagbag": str(dagbag).lower(),
+              "sarif-file": str(sarif) if sarif.is_file() else "",
+              "markdown-file": str(markdown) if markdown.is_file() else "",
+              "json-file": str(report) if report.is_file() else ""}
+    if report.is_file():
+        counts = json.loads(report.read_text("utf-8"))["summary"]
+        values.update({"findings": str(counts["findings"]), "suppressed": str(counts["suppressed"]),
+                       "baselined": str(counts.get("baselined", 0)), "partial": str(counts["partial"]).lower()})
+        for severity, count in counts["by_severity"].items():
+            values[severity] = str(count)
+    _outputs(env, values)
+    if markdown.is_file():
+        _append(env.get("GITHUB_STEP_SUMMARY"), markdown.read_text("utf-8") + "\n")
+    else:
+        error = completed.stderr.strip().replace("airguard: error: ", "") or EXIT_MEANINGS.get(code, "failed")
+        _append(env.get("GITHUB_STEP_SUMMARY"),
+                f"## airguard\n\n**❌ the scan did not run** (exit code {code}):\n\n```\n{error}\n```\n")
+    return 0
+
+
+def verdict(env: dict[str, str]) -> int:
+    """Fail the job: 1 and 2 always, 3 (partial) unless fail-on-partial is false."""
+    raw = env.get("AIRGUARD_EXIT_CODE", "").strip()
+    if not raw.isdigit():
+        print("::error title=airguard::the scan step did not report an exit code")
+        return 2
+    code = int(raw)
+    meaning = EXIT_MEANINGS.get(code, f"exit code {code}")
+    if code == 0:
+        print("airguard: passed")
+        return 0
+    if code == 3 and not ActionInputs.from_env(env).fail_on_partial:
+        print(f"::warning title=airguard::{meaning}; not failing (fail-on-partial: false)")
+        return 0
+    print(f"::error title=airguard::{meaning} (exit code {code}); see the job summary and code scanning")
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    env = dict(os.environ)
+    if args == ["scan"]:
+        return run_scan_step(env)
+    if args == ["verdict"]:
+        return verdict(env)
+    print("usage: python -m scanner.action scan|verdict", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

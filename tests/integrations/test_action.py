@@ -1,0 +1,212 @@
+"""action.yml: its structure, and its run steps executed locally the way the runner would run them."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from scanner.action import ActionInputs, dagbag_decision, is_fork_event, scan_command, scan_supports
+from tests.conftest import DATA, REPO
+
+ACTION = yaml.safe_load((REPO / "action.yml").read_text())
+EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+BAD = "AIRFLOW_CONN_ORDERS=postgres://u:Action-Pw-8080@orders.cluster-abc.us-east-1.rds.amazonaws.com/db\n"
+SAME_REPO_PR = {"pull_request": {"head": {"repo": {"full_name": "acme/dags", "fork": False}},
+                                 "base": {"repo": {"full_name": "acme/dags", "fork": False}}}}
+FORK_PR = {"pull_request": {"head": {"repo": {"full_name": "mallory/dags", "fork": True}},
+                            "base": {"repo": {"full_name": "acme/dags", "fork": False}}}}
+
+
+def test_action_yml_structure() -> None:
+    assert {"name", "description", "inputs", "outputs", "runs"} <= set(ACTION)
+    assert ACTION["runs"]["using"] == "composite"
+    expected_inputs = {"paths", "config", "fail-on", "baseline", "aws-snapshot", "sarif-category", "upload-sarif",
+                       "dagbag", "dagbag-on-forks", "python-version", "install", "fail-on-partial", "top"}
+    assert set(ACTION["inputs"]) == expected_inputs
+    assert all("description" in spec and "default" in spec for spec in ACTION["inputs"].values())
+    assert (ACTION["inputs"]["upload-sarif"]["default"], ACTION["inputs"]["dagbag"]["default"],
+            ACTION["inputs"]["dagbag-on-forks"]["default"]) == ("true", "false", "false")
+    for step in ACTION["runs"]["steps"]:
+        assert "name" in step
+        if "run" in step:
+            assert step["shell"] == "bash"
+            assert "${{" not in step["run"], f"expressions belong in env, not in shell text: {step['name']}"
+        else:
+            assert re.fullmatch(r"[\w.-]+/[\w./-]+@(v\d+(\.\d+)*|[0-9a-f]{40})", step["uses"]), step["uses"]
+    uses = [s["uses"].split("@")[0] for s in ACTION["runs"]["steps"] if "uses" in s]
+    assert uses == ["actions/setup-python", "github/codeql-action/upload-sarif"]
+
+
+def test_every_expression_refers_to_something_declared() -> None:
+    text = (REPO / "action.yml").read_text()
+    inputs = set(ACTION["inputs"])
+    step_ids = {s.get("id") for s in ACTION["runs"]["steps"]}
+    for expression in EXPRESSION.findall(text):
+        for name in re.findall(r"\binputs\.([\w-]+)", expression):
+            assert name in inputs, expression
+        for step in re.findall(r"\bsteps\.([\w-]+)\.outputs", expression):
+            assert step in step_ids, expression
+    assert "security-events: write" in text
+
+
+def _context(inputs: dict[str, str], outputs: dict[str, str]) -> dict[str, str]:
+    values = {f"inputs.{k}": str(v["default"]) for k, v in ACTION["inputs"].items()}
+    values.update({f"inputs.{k}": v for k, v in inputs.items()})
+    values.update({f"steps.scan.outputs.{k}": v for k, v in outputs.items()})
+    values["github.action_path"] = str(REPO)
+    return values
+
+
+def _resolve(value: str, context: dict[str, str]) -> str:
+    return EXPRESSION.sub(lambda m: context.get(m.group(1), ""), str(value))
+
+
+def _read_outputs(path: Path) -> dict[str, str]:
+    lines = path.read_text().splitlines() if path.exists() else []
+    return dict(line.split("=", 1) for line in lines if "=" in line)
+
+
+def run_action(tmp_path: Path, workspace: Path, event: dict, inputs: dict[str, str],
+               python_bin: Path | None = None, extra_env: dict[str, str] | None = None) -> dict:
+    """Run the action's run steps with bash, as the runner would.
+
+    By default the install step is left out and `python` is this interpreter with this tree on
+    PYTHONPATH; with `python_bin` (a fresh venv's bin folder) every run step runs, install included.
+    """
+    runner = tmp_path / "runner"
+    (runner / "bin").mkdir(parents=True, exist_ok=True)
+    if python_bin is None:
+        python = runner / "bin" / "python"
+        python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')   # the real interpreter, as `python`
+        python.chmod(0o755)
+    files = {name: runner / name for name in ("summary.md", "output.txt", "env.txt", "event.json")}
+    files["event.json"].write_text(json.dumps(event))
+    path_head = python_bin or runner / "bin"
+    base_env = {**os.environ, "PATH": f"{path_head}{os.pathsep}{os.environ['PATH']}", "PYTHONPATH": str(REPO),
+                "GITHUB_STEP_SUMMARY": str(files["summary.md"]), "GITHUB_OUTPUT": str(files["output.txt"]),
+                "GITHUB_ENV": str(files["env.txt"]), "GITHUB_WORKSPACE": str(workspace),
+                "GITHUB_EVENT_PATH": str(files["event.json"]), "RUNNER_TEMP": str(runner / "temp"),
+                "GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/dags", "GITHUB_SHA": "f00d"}
+    if python_bin is not None:
+        base_env.pop("PYTHONPATH")
+    base_env.update(extra_env or {})
+    logs, codes = {}, {}
+    for step in ACTION["runs"]["steps"]:
+        if "run" not in step or (step.get("id") == "install" and python_bin is None):
+            continue
+        context = _context(inputs, _read_outputs(files["output.txt"]))
+        env = {**base_env, **{k: _resolve(v, context) for k, v in step.get("env", {}).items()}}
+        done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=workspace, env=env, capture_output=True,
+                              text=True, timeout=120, check=False)
+        logs[step["name"]], codes[step["name"]] = done.stdout + done.stderr, done.returncode
+    return {"outputs": _read_outputs(files["output.txt"]), "summary": files["summary.md"].read_text()
+            if files["summary.md"].exists() else "", "logs": logs, "codes": codes}
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    project = tmp_path / "workspace"
+    (project / ".git").mkdir(parents=True)
+    (project / "dags").mkdir()
+    (project / "dags" / "prod.env").write_text("# prod\n" + BAD)
+    return project
+
+
+def test_action_on_findings_writes_summary_outputs_sarif_and_fails(tmp_path: Path, workspace: Path) -> None:
+    run = run_action(tmp_path, workspace, SAME_REPO_PR, {"paths": "dags"})
+    outputs = run["outputs"]
+    assert (outputs["exit-code"], outputs["findings"], outputs["high"], outputs["dagbag"]) == ("1", "2", "2", "false")
+    sarif = json.loads(Path(outputs["sarif-file"]).read_text())
+    jsonschema.validate(sarif, json.loads((DATA / "sarif-schema-2.1.0.json").read_text()))
+    assert sarif["runs"][0]["automationDetails"]["id"] == "airguard/"
+    assert "| 🔴 high | 2 |" in run["summary"]
+    assert "[dags/prod.env:2](https://github.com/acme/dags/blob/f00d/dags/prod.env#L2)" in run["summary"]
+    assert run["codes"] == {"Scan": 0, "Fail on the fail level": 1}
+    assert "::error title=airguard::findings at or above the fail level" in run["logs"]["Fail on the fail level"]
+    everything = run["summary"] + "".join(run["logs"].values()) + Path(outputs["sarif-file"]).read_text()
+    assert "Action-Pw-8080" not in everything
+
+
+def test_action_passes_with_fail_on_and_baseline(tmp_path: Path, workspace: Path) -> None:
+    run = run_action(tmp_path, workspace, {}, {"paths": "dags", "fail-on": "critical"})
+    assert run["codes"]["Fail on the fail level"] == 0 and run["outputs"]["exit-code"] == "0"
+    subprocess.run([sys.executable, "-m", "scanner", "baseline", "-o", "base.json", "dags"], cwd=workspace,
+                   env={**os.environ, "PYTHONPATH": str(REPO)}, check=True, capture_output=True)
+    run = run_action(tmp_path / "2", workspace, {}, {"paths": "dags", "baseline": "base.json"})
+    assert (run["outputs"]["exit-code"], run["outputs"]["findings"], run["outputs"]["baselined"]) == ("0", "0", "2")
+    assert "| in the baseline | 2 |" in run["summary"]
+
+
+def test_partial_scan_fails_or_warns(tmp_path: Path, workspace: Path) -> None:
+    (workspace / "dags" / "prod.env").write_text("OK=1\n")
+    (workspace / "dags" / "broken.yaml").write_text("a: [1\n")
+    run = run_action(tmp_path, workspace, {}, {"paths": "dags"})
+    assert run["outputs"]["exit-code"] == "3" and run["codes"]["Fail on the fail level"] == 3
+    assert "### Not scanned (partial result)" in run["summary"]
+    run = run_action(tmp_path / "2", workspace, {}, {"paths": "dags", "fail-on-partial": "false"})
+    assert run["codes"]["Fail on the fail level"] == 0
+    assert "::warning title=airguard::partial scan" in run["logs"]["Fail on the fail level"]
+
+
+def test_usage_error_is_summarised_and_fails(tmp_path: Path, workspace: Path) -> None:
+    run = run_action(tmp_path, workspace, {}, {"paths": "dags", "baseline": "missing.json"})
+    assert run["outputs"]["exit-code"] == "2" and run["outputs"]["sarif-file"] == ""
+    assert "**❌ the scan did not run** (exit code 2)" in run["summary"]
+    assert "baseline file not found: missing.json" in run["summary"]
+    assert run["codes"]["Fail on the fail level"] == 2
+
+
+def test_dagbag_never_runs_on_forks_unless_allowed(tmp_path: Path, workspace: Path) -> None:
+    assert is_fork_event(FORK_PR) and not is_fork_event(SAME_REPO_PR) and not is_fork_event({})
+    run = run_action(tmp_path, workspace, FORK_PR, {"paths": "dags", "dagbag": "true"})
+    assert run["outputs"]["dagbag"] == "false"
+    assert "pull request from a fork: DagBag mode (which executes DAG code) skipped" in run["logs"]["Scan"]
+
+    def decide(event: dict, **inputs: str) -> bool:
+        env = {f"AIRGUARD_{k.upper()}": v for k, v in inputs.items()}
+        return dagbag_decision(ActionInputs.from_env(env), event)[0]
+
+    supported = scan_supports("--dagbag")
+    assert decide(FORK_PR, dagbag="true") is False
+    assert decide(FORK_PR, dagbag="true", dagbag_on_forks="true") is supported
+    assert decide(SAME_REPO_PR, dagbag="true") is supported
+    assert decide(SAME_REPO_PR) is False
+    command = scan_command(ActionInputs.from_env({"AIRGUARD_PATHS": "dags 'my dags'"}), tmp_path, dagbag=True)
+    assert command[4:6] == ["dags", "my dags"] and command[-1] == "--dagbag"
+    assert "--dagbag" not in scan_command(ActionInputs.from_env({}), tmp_path, dagbag=False)
+
+
+def test_install_step_uses_the_actions_own_checkout_by_default() -> None:
+    install = next(s for s in ACTION["runs"]["steps"] if s.get("id") == "install")
+    assert install["env"]["AIRGUARD_ACTION_PATH"] == "${{ github.action_path }}"
+    assert 'source="${AIRGUARD_INSTALL:-$AIRGUARD_ACTION_PATH}"' in install["run"]
+    setup = ACTION["runs"]["steps"][0]["with"]
+    assert setup["cache"] == "pip" and setup["cache-dependency-path"] == "${{ github.action_path }}/pyproject.toml"
+
+
+@pytest.mark.slow
+def test_action_end_to_end_with_its_install_step(tmp_path: Path, workspace: Path) -> None:
+    """Install from the action's own checkout into a fresh venv (offline wheelhouse), scan, verdict."""
+    from tests.integrations.test_precommit import _wheelhouse
+
+    wheelhouse = _wheelhouse()
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=300)
+    offline = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheelhouse), "AIRGUARD_CACHE_DIR": str(tmp_path / "c")}
+    run = run_action(tmp_path, workspace, SAME_REPO_PR, {"paths": "dags", "fail-on": "high"},
+                     python_bin=venv / "bin", extra_env=offline)
+    assert run["codes"] == {"Install airguard": 0, "Scan": 0, "Fail on the fail level": 1}, run["logs"]
+    assert run["outputs"]["exit-code"] == "1" and run["outputs"]["findings"] == "2"
+    assert "| 🔴 high | 2 |" in run["summary"]
+    clean_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    installed = subprocess.run([str(venv / "bin" / "python"), "-c", "import scanner; print(scanner.__file__)"],
+                               capture_output=True, text=True, check=True, env=clean_env, cwd=tmp_path).stdout
+    assert str(venv) in installed      # the scan used the installed package, not this tree
