@@ -41,9 +41,11 @@ def _where(finding: Finding, base_url: str | None) -> str:
     if finding.location is None:
         return _code(finding.aws.arn if finding.aws else finding.resource_id)
     label = f"{finding.location.path}:{finding.location.start_line}"
+    arn = f" {_code(finding.aws.arn)}" if finding.aws else ""  # an AWS resource shown where code depends on it
     if base_url:
-        return f"[{escape(label)}]({base_url.rstrip('/')}/{_url_path(finding.location.path)}#L{finding.location.start_line})"
-    return _code(label)
+        return (f"[{escape(label)}]({base_url.rstrip('/')}/{_url_path(finding.location.path)}"
+                f"#L{finding.location.start_line}){arn}")
+    return _code(label) + arn
 
 
 def _url_path(path: str) -> str:
