@@ -183,6 +183,8 @@ def _scan(args: argparse.Namespace) -> int:
     scan_files = bool(args.paths) or not (args.aws or args.aws_snapshot)
     if not args.aws and args.aws_snapshot is None and config.aws_snapshot:
         args.aws_snapshot = config.resolved_aws_snapshot()
+    if args.aws_snapshot is not None:  # airguard's own output, not a config file to scan
+        config.exclude = [*config.exclude, *_relative_to_root(args.aws_snapshot, root)]
     if args.aws_snapshot or args.aws:
         from scanner.aws.notices import gap_notices
 
@@ -421,3 +423,10 @@ def _write_reports(args: argparse.Namespace, result, options) -> int | None:
         except OSError as exc:
             return _error(f"cannot write {file}: {exc.strerror}")
     return None
+
+
+def _relative_to_root(path: Path, root: Path) -> list[str]:
+    try:
+        return [path.resolve().relative_to(root).as_posix()]
+    except ValueError:
+        return []
