@@ -66,7 +66,8 @@ def rule_parameters(rules: list[Rule], config: Config) -> dict[str, dict[str, An
 
 
 def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: list[Path] | None = None,
-             aws_resources: list[Resource] | None = None, aws_notices: list[Notice] | None = None) -> ScanResult:
+             aws_resources: list[Resource] | None = None, aws_notices: list[Notice] | None = None,
+             dagbag: Any = None) -> ScanResult:
     """Scan `paths`; `aws_resources`/`aws_notices` come from a live collection or a snapshot."""
     started = time.perf_counter()
     rules = load_rules([*config.resolved_rule_dirs(), *(extra_rule_dirs or [])], label_root=root)
@@ -74,8 +75,13 @@ def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: lis
     ctx = ScanContext(root=root.resolve())
     ctx.notices.extend(aws_notices or [])
     graph = ResourceGraph()
+    dagbag_run = _start_dagbag(dagbag)
     graph.add_all(collect_files(ctx, paths, config.exclude) if paths else [])
     graph.add_all(aws_resources or [])
+    if dagbag_run is not None:
+        from scanner.collect.dagbag.merge import merge_dagbag
+
+        merge_dagbag(graph, ctx, dagbag_run.wait())
     suppressions = [s for source in ctx.sources.values() for s in find_suppressions(source)]
     graph.add_all(as_resource(s) for s in suppressions)
     link(graph)
@@ -88,3 +94,12 @@ def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: lis
         notice.message = ctx.redactor.scrub(notice.message)
     return ScanResult(findings=findings, notices=notices, rules=rules, stats=stats, graph=graph, ctx=ctx,
                       parameters=parameters)
+
+
+def _start_dagbag(request: Any) -> Any:
+    """Start the `--dagbag` child (a `DagbagRequest`) so it loads while the static scan runs."""
+    if request is None:
+        return None
+    from scanner.collect.dagbag.runner import DagbagRun
+
+    return DagbagRun(request.paths, request.timeout)
