@@ -70,12 +70,12 @@ def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: lis
              dagbag: Any = None) -> ScanResult:
     """Scan `paths`; `aws_resources`/`aws_notices` come from a live collection or a snapshot."""
     started = time.perf_counter()
+    dagbag_run = _start_dagbag(dagbag)
     rules = load_rules([*config.resolved_rule_dirs(), *(extra_rule_dirs or [])], label_root=root)
     rules = select_rules(rules, config.select, config.ignore)
     ctx = ScanContext(root=root.resolve())
     ctx.notices.extend(aws_notices or [])
     graph = ResourceGraph()
-    dagbag_run = _start_dagbag(dagbag)
     graph.add_all(collect_files(ctx, paths, config.exclude) if paths else [])
     graph.add_all(aws_resources or [])
     if dagbag_run is not None:

@@ -10,12 +10,14 @@ import textwrap
 import time
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from scanner.collect.dagbag import DagbagRequest, airflow_available
 from scanner.config import Config
 from scanner.scan import run_scan
 from tests.conftest import REPO, findings_of, run_process
+from tests.test_reports import REPORT_SCHEMA, SARIF_SCHEMA
 
 DAGBAG = REPO / "fixtures" / "dagbag"
 ORDERS = "fixtures/dagbag/dags/orders.py"
@@ -142,15 +144,31 @@ def test_a_dag_that_hangs_is_stopped_and_the_scan_is_partial(tmp_path: Path) -> 
         time.sleep(3600)
     """)
     started = time.monotonic()
-    result = run_process("scan", "dags", "--dagbag", "--dagbag-timeout", "5", "-f", "json", cwd=tmp_path)
-    assert time.monotonic() - started < 60
+    result = run_process("scan", "dags", "--dagbag", "--dagbag-timeout", "15", "-f", "json", cwd=tmp_path)
+    assert time.monotonic() - started < 90
     assert result.exit_code == 3, result.stderr
     (error,) = result.json()["errors"]
-    assert error["message"] == "DagBag load timed out after 5 s and was stopped (while importing dags/sleepy.py)"
+    assert error["message"] == "DagBag load timed out after 15 s and was stopped (while importing dags/sleepy.py)"
     assert error["path"] == "dags/sleepy.py"
     pid = int(pid_file.read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+@needs_airflow
+def test_a_child_that_dies_is_a_notice_not_a_traceback(tmp_path: Path) -> None:
+    _require_airflow()
+    _dag_file(tmp_path / "dags", "exits.py", """
+        import os
+        os._exit(7)
+    """)
+    result = run_process("scan", "dags", "--dagbag", "-f", "json", cwd=tmp_path)
+    assert result.exit_code == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    (error,) = result.json()["errors"]
+    assert error["message"].startswith("DagBag child process ended (exit code 7) without a result")
+    assert error["message"].endswith("(while importing dags/exits.py)")
+    assert error["path"] == "dags/exits.py"
 
 
 PLANTED = {
@@ -207,6 +225,9 @@ def test_import_errors_never_print_a_secret(tmp_path: Path, fmt: str) -> None:
     if fmt == "json":
         assert {f for f in findings_of(result.json()) if f[0] == "AG401"} == {
             ("AG401", "dags/leaky.py", 4), ("AG401", "dags/leaky_token.py", 4)}
+        jsonschema.Draft202012Validator(REPORT_SCHEMA).validate(result.json())
+    if fmt == "sarif":
+        jsonschema.Draft4Validator(SARIF_SCHEMA).validate(json.loads(result.stdout))
 
 
 def test_without_airflow_the_flag_says_how_to_install_it(tmp_path: Path) -> None:

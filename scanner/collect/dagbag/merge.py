@@ -139,7 +139,8 @@ def merge_dagbag(graph: ResourceGraph, ctx: ScanContext, outcome: DagbagOutcome)
     if outcome.problem:
         last = ctx.relpath(Path(outcome.last_file)) if outcome.last_file else None
         suffix = f" (while importing {last})" if last else ""
-        ctx.notice("dagbag", ctx.redactor.scrub(outcome.problem + suffix), path=last, level="error")
+        message = (outcome.problem + suffix).replace(str(ctx.root) + "/", "")
+        ctx.notice("dagbag", ctx.redactor.scrub(message), path=last, level="error")
         return
     merger = _Merger(graph, ctx)
     for file in outcome.data.get("files", []):

@@ -6,6 +6,7 @@ A timeout kills the child's whole process group; a timeout or a crash becomes an
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -76,12 +77,27 @@ class DagbagRun:
         self.started = time.monotonic()
         command = [sys.executable, "-m", "scanner.collect.dagbag.child", str(self.result_file),
                    str(self.progress_file), *(str(p.resolve()) for p in dag_paths)]
-        with open(self.stderr_file, "wb") as stderr:
-            self.process = subprocess.Popen(
-                command, cwd=self.home, env=child_environment([p.resolve() for p in dag_paths], self.home),
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
+        self.process: subprocess.Popen[bytes] | None = None
+        self.start_problem: str | None = None
+        try:
+            with open(self.stderr_file, "wb") as stderr:
+                self.process = subprocess.Popen(
+                    command, cwd=self.home, env=child_environment([p.resolve() for p in dag_paths], self.home),
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
+        except OSError as exc:
+            self.start_problem = f"cannot start the DagBag child process: {exc.strerror or type(exc).__name__}"
+        # If the scan dies before wait() (an internal error, Ctrl-C), the child must not outlive it.
+        atexit.register(self._abandon)
+
+    def _abandon(self) -> None:
+        self._kill()
+        shutil.rmtree(self.home, ignore_errors=True)
 
     def wait(self) -> DagbagOutcome:
+        if self.process is None:
+            atexit.unregister(self._abandon)
+            shutil.rmtree(self.home, ignore_errors=True)
+            return DagbagOutcome(problem=self.start_problem or "DagBag child process not started")
         try:
             remaining = max(0.0, self.timeout - (time.monotonic() - self.started))
             try:
@@ -102,11 +118,13 @@ class DagbagRun:
                 return DagbagOutcome(problem=f"DagBag load failed: {data['fatal']}", seconds=seconds)
             return DagbagOutcome(data=data, seconds=seconds)
         finally:
-            self._kill()
-            shutil.rmtree(self.home, ignore_errors=True)
+            atexit.unregister(self._abandon)
+            self._abandon()
 
     def _kill(self) -> None:
         """Stop the child and everything it started (its own process group)."""
+        if self.process is None:
+            return
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
