@@ -102,4 +102,4 @@ def _start_dagbag(request: Any) -> Any:
         return None
     from scanner.collect.dagbag.runner import DagbagRun
 
-    return DagbagRun(request.paths, request.timeout)
+    return DagbagRun(request.paths, request.timeout, request.exclude)

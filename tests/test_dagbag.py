@@ -65,22 +65,42 @@ def test_import_error_cycle_and_duplicate_are_findings_at_their_lines() -> None:
                                  "Airflow ignores this file's DAG")
     assert report["errors"] == []
     assert "/work/" not in result.stdout and str(REPO) not in result.stdout
+    assert not (DAGBAG / "dags" / "__pycache__").exists()  # the load writes no .pyc into the scanned folder
 
 
 @needs_airflow
-def test_default_scan_never_imports_airflow_and_reports_no_dagbag_findings() -> None:
+def test_excluded_files_give_no_dagbag_findings() -> None:
+    _require_airflow()
+    result = run_process("scan", "fixtures/dagbag", "--dagbag", "--exclude", "duplicate_*.py", "--exclude",
+                         "fixtures/dagbag/dags/cycle.py", "-f", "json", "--fail-on", "none")
+    assert result.exit_code == 0, result.stderr
+    assert {f for f in findings_of(result.json()) if f[0].startswith("AG4")} == {
+        ("AG401", "fixtures/dagbag/dags/broken_import.py", 9)}
+
+
+@needs_airflow
+def test_an_inline_suppression_silences_a_dagbag_finding(tmp_path: Path) -> None:
+    _require_airflow()
+    _dag_file(tmp_path / "dags", "known.py", """
+        raise ImportError("vendor sdk missing")  # airguard: ignore[AG401] vendored SDK only on workers
+    """)
+    result = run_process("scan", "dags", "--dagbag", "-f", "json", cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    (finding,) = [f for f in result.json()["findings"] if f["rule_id"] == "AG401"]
+    assert finding["location"]["start_line"] == 3
+    assert finding["suppression"]["justification"] == "vendored SDK only on workers"
+
+
+@needs_airflow
+def test_default_scan_never_imports_airflow_and_reports_no_dagbag_findings(tmp_path: Path) -> None:
     code = ("import sys; from scanner.cli import main; main(['scan', 'fixtures/dagbag', '-f', 'json', "
             "'-o', sys.argv[1], '--fail-on', 'none']); print(sorted(m for m in sys.modules if m.split('.')[0] "
             "in ('airflow', 'boto3')))")
-    out = REPO / "build" / f"default-scan-{os.getpid()}.json"
-    try:
-        completed = subprocess.run([sys.executable, "-c", code, str(out)], cwd=REPO, capture_output=True,
-                                   text=True, timeout=120, check=False)
-        assert completed.stdout.strip() == "[]", completed.stderr
-        rule_ids = {f["rule_id"] for f in json.loads(out.read_text())["findings"]}
-    finally:
-        out.unlink(missing_ok=True)
-    assert rule_ids == {"AG102"}
+    out = tmp_path / "report.json"
+    completed = subprocess.run([sys.executable, "-c", code, str(out)], cwd=REPO, capture_output=True,
+                               text=True, timeout=120, check=False)
+    assert completed.stdout.strip() == "[]", completed.stderr
+    assert {f["rule_id"] for f in json.loads(out.read_text())["findings"]} == {"AG102"}
 
 
 @needs_airflow

@@ -8,7 +8,7 @@ it looks at the installed files only.
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 INSTALL_HINT = "--dagbag needs apache-airflow: pip install 'airguard[airflow]'"
@@ -19,6 +19,7 @@ DEFAULT_TIMEOUT_SECONDS = 120.0
 class DagbagRequest:
     paths: list[Path]
     timeout: float = DEFAULT_TIMEOUT_SECONDS
+    exclude: list[str] = field(default_factory=list)  # `--exclude` globs: their files' results are dropped
 
 
 def airflow_available() -> bool:

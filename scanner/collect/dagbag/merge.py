@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.collect.dagbag.runner import DagbagOutcome
+from scanner.collect.files import excluded
 from scanner.collect.source import SourceFile
 from scanner.context import ScanContext
 from scanner.model import FileLocation, Resource, ResourceGraph, Source
@@ -143,11 +144,18 @@ def merge_dagbag(graph: ResourceGraph, ctx: ScanContext, outcome: DagbagOutcome)
         ctx.notice("dagbag", ctx.redactor.scrub(message), path=last, level="error")
         return
     merger = _Merger(graph, ctx)
+
+    def kept(file: object) -> bool:
+        return not (outcome.exclude and excluded(merger.rel(str(file)), outcome.exclude))
+
     for file in outcome.data.get("files", []):
-        merger.dag_file(file)
+        if kept(file):
+            merger.dag_file(file)
     for record in outcome.data.get("dags", []):
-        merger.dag(record)
+        if kept(record.get("fileloc")):
+            merger.dag(record)
     for record in outcome.data.get("errors", []):
-        merger.error(record)
+        if kept(record.get("file")):
+            merger.error(record)
     for resource in merger.files.values():
         graph.add(resource)

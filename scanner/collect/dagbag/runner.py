@@ -63,13 +63,15 @@ class DagbagOutcome:
     problem: str | None = None
     last_file: str | None = None
     seconds: float = 0.0
+    exclude: list[str] = field(default_factory=list)
 
 
 class DagbagRun:
     """One running child process."""
 
-    def __init__(self, dag_paths: list[Path], timeout: float) -> None:
+    def __init__(self, dag_paths: list[Path], timeout: float, exclude: list[str] | None = None) -> None:
         self.timeout = timeout
+        self.exclude = list(exclude or [])
         self.home = Path(tempfile.mkdtemp(prefix="airguard-dagbag-"))
         self.result_file = self.home / "result.json"
         self.progress_file = self.home / "progress.txt"
@@ -116,7 +118,7 @@ class DagbagRun:
                 return DagbagOutcome(problem=f"DagBag result unreadable ({type(exc).__name__})", seconds=seconds)
             if "fatal" in data:
                 return DagbagOutcome(problem=f"DagBag load failed: {data['fatal']}", seconds=seconds)
-            return DagbagOutcome(data=data, seconds=seconds)
+            return DagbagOutcome(data=data, seconds=seconds, exclude=self.exclude)
         finally:
             atexit.unregister(self._abandon)
             self._abandon()
