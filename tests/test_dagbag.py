@@ -63,6 +63,9 @@ def test_import_error_cycle_and_duplicate_are_findings_at_their_lines() -> None:
                                  "Airflow refuses to load it")
     assert messages["AG403"] == ("DAG id 'orders_daily' is also defined in fixtures/dagbag/dags/duplicate_a.py; "
                                  "Airflow ignores this file's DAG")
+    (duplicate,) = [f for f in report["findings"] if f["rule_id"] == "AG403"]
+    assert [(r["path"], r["start_line"], r["label"]) for r in duplicate["related_locations"]] == [
+        ("fixtures/dagbag/dags/duplicate_a.py", 8, "duplicates: airflow.dag 'orders_daily'")]
     assert report["errors"] == []
     assert "/work/" not in result.stdout and str(REPO) not in result.stdout
     assert not (DAGBAG / "dags" / "__pycache__").exists()  # the load writes no .pyc into the scanned folder
@@ -76,6 +79,33 @@ def test_excluded_files_give_no_dagbag_findings() -> None:
     assert result.exit_code == 0, result.stderr
     assert {f for f in findings_of(result.json()) if f[0].startswith("AG4")} == {
         ("AG401", "fixtures/dagbag/dags/broken_import.py", 9)}
+
+
+@needs_airflow
+def test_import_errors_point_at_the_dag_file_line_however_deep_the_traceback(tmp_path: Path) -> None:
+    _require_airflow()
+    _dag_file(tmp_path / "dags", "deep.py", """
+        import json
+
+        settings = json.loads("{not json")
+    """)
+    _dag_file(tmp_path / "dags", "syntax.py", """
+        x = 1
+        def broken(:
+            pass
+    """)
+    _dag_file(tmp_path / "dags", "via_helper.py", """
+        import helper_module
+    """)
+    (tmp_path / "dags" / "helper_module.py").write_text("VALUE = 1\nraise RuntimeError('helper failed')\n")
+    result = run_process("scan", "dags", "--dagbag", "-f", "json", "--fail-on", "none", cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    report = result.json()
+    assert {f for f in findings_of(report) if f[0] == "AG401"} == {
+        ("AG401", "dags/deep.py", 5), ("AG401", "dags/syntax.py", 4), ("AG401", "dags/via_helper.py", 3)}
+    messages = sorted(f["message"] for f in report["findings"] if f["rule_id"] == "AG401")
+    assert messages[0].startswith("'dags/deep.py' fails when Airflow imports it: json.decoder.JSONDecodeError: ")
+    assert messages[2] == "'dags/via_helper.py' fails when Airflow imports it: RuntimeError: helper failed"
 
 
 @needs_airflow
@@ -186,9 +216,13 @@ def test_a_child_that_dies_is_a_notice_not_a_traceback(tmp_path: Path) -> None:
     assert result.exit_code == 3, result.stderr
     assert "Traceback" not in result.stderr
     (error,) = result.json()["errors"]
-    assert error["message"].startswith("DagBag child process ended (exit code 7) without a result")
-    assert error["message"].endswith("(while importing dags/exits.py)")
+    assert error["message"] == "DagBag child process ended (exit code 7) without a result (while importing dags/exits.py)"
     assert error["path"] == "dags/exits.py"
+    sarif = run_process("scan", "dags", "--dagbag", "-f", "sarif", cwd=tmp_path)
+    assert sarif.exit_code == 3
+    (invocation,) = json.loads(sarif.stdout)["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is False
+    assert [n["message"]["text"] for n in invocation["toolExecutionNotifications"]] == [error["message"]]
 
 
 PLANTED = {

@@ -125,9 +125,10 @@ class _Merger:
             resource.locations["cycle"] = _at(path, line)
         elif kind == "duplicate":
             line = _line_of(source, str(record.get("dag_id")))
-            resource.attributes["duplicate_dag_id"] = {"dag_id": record.get("dag_id"),
-                                                       "also_in": self.rel(str(record.get("also_in") or "")),
+            also_in = self.rel(str(record.get("also_in") or ""))
+            resource.attributes["duplicate_dag_id"] = {"dag_id": record.get("dag_id"), "also_in": also_in,
                                                        "message": message}
+            resource.attributes["_links"] = [{"relation": "duplicates", "target_id": f"{DAG}:{also_in}:{record.get('dag_id')}"}]
             resource.locations["duplicate_dag_id"] = _at(path, line)
         else:
             resource.attributes["import_error"] = {"exception": record.get("exception"), "message": message,

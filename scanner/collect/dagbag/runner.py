@@ -44,6 +44,7 @@ def child_environment(dag_paths: list[Path], home: Path) -> dict[str, str]:
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DAG_DISCOVERY_SAFE_MODE": "True",
         "AIRFLOW__CORE__DAGBAG_IMPORT_ERROR_TRACEBACKS": "True",
+        "AIRFLOW__CORE__DAGBAG_IMPORT_ERROR_TRACEBACK_DEPTH": "100",  # keep the DAG file's frame
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{airflow_home / 'airflow.db'}",
         "AIRFLOW__SECRETS__BACKEND": "",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "ERROR",
@@ -110,8 +111,10 @@ class DagbagRun:
                                      last_file=self._last_file(), seconds=time.monotonic() - self.started)
             seconds = time.monotonic() - self.started
             if not self.result_file.is_file():
-                return DagbagOutcome(problem=f"DagBag child process ended (exit code {code}) without a result: "
-                                             + self._stderr_tail(), last_file=self._last_file(), seconds=seconds)
+                tail = self._stderr_tail()
+                return DagbagOutcome(problem=f"DagBag child process ended (exit code {code}) without a result"
+                                             + (f": {tail}" if tail else ""), last_file=self._last_file(),
+                                     seconds=seconds)
             try:
                 data = json.loads(self.result_file.read_text("utf-8"))
             except (OSError, ValueError) as exc:
@@ -147,6 +150,6 @@ class DagbagRun:
         try:
             text = self.stderr_file.read_text("utf-8", errors="replace")
         except OSError:
-            return "(no output)"
+            return ""
         lines = [line for line in text.strip().splitlines() if line.strip()]
-        return lines[-1][:STDERR_TAIL_CHARS] if lines else "(no output)"
+        return lines[-1][:STDERR_TAIL_CHARS] if lines else ""
