@@ -154,6 +154,13 @@ def test_operator_classes_and_conn_ids_come_from_the_loaded_tasks(dagbag_scan) -
     summarize = _task(result, "orders_pipeline.summarize")  # TaskFlow: the hook call inside comes from static analysis
     assert summarize.attributes["operator_class"].endswith("_PythonDecoratedOperator")
     assert summarize.attributes["conn_ids"] == ["reporting_mysql"]
+    archive = _task(result, "orders_pipeline.archive_orders")  # in a TaskGroup: one resource, the static id
+    assert archive.attributes["task_id"] == "archive.archive_orders"
+    assert archive.attributes["conn_ids"] == ["orders_db"]
+    assert (archive.source.file.path, archive.source.file.start_line) == (ORDERS, 33)
+    (dag,) = [d for d in result.graph.of_type("airflow.dag") if d.name == "orders_pipeline"]
+    assert dag.attributes["tasks"] == ["archive.archive_orders", "extract", "load_eu", "load_us", "per_region",
+                                       "per_shard", "report", "snapshot", "summarize", "upload"]
     # Built in a loop with f-strings: only the DagBag sees them; they point at the DAG's line.
     load_eu = _task(result, "orders_pipeline.load_eu")
     assert load_eu.attributes["conn_ids"] == ["orders_eu"]
@@ -168,6 +175,7 @@ def test_dagbag_tasks_are_linked_to_the_connections_they_use(dagbag_scan) -> Non
         (connection,) = [c for c in graph.of_type("airflow.connection") if c.attributes.get("conn_id") == conn_id]
         return {task.name for task in graph.follow(connection, "used_by")}
 
+    assert users("orders_db") == {"orders_pipeline.extract", "orders_pipeline.archive_orders"}
     assert users("orders_eu") == {"orders_pipeline.per_region", "orders_pipeline.load_eu"}
     assert users("orders_us") == {"orders_pipeline.per_region", "orders_pipeline.load_us"}
     assert users("shard_1") == {"orders_pipeline.per_shard"}

@@ -79,8 +79,7 @@ class _Merger:
         dag_resource_id = f"{DAG}:{path}:{dag_id}"
         if self.graph.has(dag_resource_id):
             known = self.graph.get(dag_resource_id)
-            attributes = {**known.attributes, "tasks": sorted({*known.attributes.get("tasks", []), *task_ids}),
-                          "loaded_by_dagbag": True}
+            attributes = {**known.attributes, "tasks": sorted(task_ids), "loaded_by_dagbag": True}  # the real list
             self.graph.replace(known.model_copy(update={"attributes": attributes}))
         else:
             self.graph.add(Resource(id=dag_resource_id, type=DAG, name=dag_id,
@@ -96,14 +95,16 @@ class _Merger:
         operator_class = str(record.get("operator_class") or "")
         found = {"operator": operator_class.rsplit(".", 1)[-1], "operator_class": operator_class,
                  "loaded_by_dagbag": True}
-        if self.graph.has(resource_id):
-            known = self.graph.get(resource_id)
+        short_id = task_id.rsplit(".", 1)[-1]  # task groups prefix the group id; static analysis does not
+        static_id = next((candidate for candidate in (resource_id, f"{TASK}:{path}:{dag_id}.{short_id}")
+                          if self.graph.has(candidate)), None)
+        if static_id is not None:
+            known = self.graph.get(static_id)
             conn_ids = list(dict.fromkeys([*(known.attributes.get("conn_ids") or []), *record.get("conn_ids", [])]))
-            attributes = {**known.attributes, **found, "conn_ids": conn_ids,
+            attributes = {**known.attributes, **found, "task_id": task_id, "conn_ids": conn_ids,
                           "mapped": bool(known.attributes.get("mapped")) or bool(record.get("mapped"))}
             self.graph.replace(known.model_copy(update={"attributes": attributes}))
             return
-        short_id = task_id.rsplit(".", 1)[-1]  # task groups prefix the group id
         line = _line_of(source, task_id, short_id) if source else 1
         if line == 1:  # a computed task id (f-string in a loop): point at the DAG
             line = _line_of(source, dag_id)
