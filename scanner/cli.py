@@ -117,7 +117,7 @@ def _positive_seconds(text: str) -> float:
 
 
 def _dagbag_request(args: argparse.Namespace, paths: list[Path], exclude: list[str]):  # -> DagbagRequest | None
-    if not args.dagbag:
+    if not args.dagbag or not paths:
         return None
     from scanner.collect.dagbag import DEFAULT_TIMEOUT_SECONDS, DagbagRequest
 
@@ -220,7 +220,7 @@ def _scan(args: argparse.Namespace) -> int:
     try:
         result = run_scan(scan_paths, config, root, [p.resolve() for p in args.rules],
                           aws_resources=aws_resources, aws_notices=aws_notices,
-                          dagbag=_dagbag_request(args, [p.resolve() for p in paths], config.exclude))
+                          dagbag=_dagbag_request(args, scan_paths, config.exclude))
     except RuleLoadError as exc:
         return _error("invalid rules:\n  " + "\n  ".join(exc.problems))
     color = args.format == "text" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ

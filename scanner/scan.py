@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.collect.files import collect_files
 from scanner.config import Config
@@ -17,6 +17,10 @@ from scanner.engine.rule import Rule
 from scanner.engine.suppressions import SuppressionIndex, as_resource, find_suppressions
 from scanner.findings import Finding, Notice, ScanStats, Severity
 from scanner.model import Resource, ResourceGraph
+
+if TYPE_CHECKING:
+    from scanner.collect.dagbag import DagbagRequest
+    from scanner.collect.dagbag.runner import DagbagRun
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -67,8 +71,9 @@ def rule_parameters(rules: list[Rule], config: Config) -> dict[str, dict[str, An
 
 def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: list[Path] | None = None,
              aws_resources: list[Resource] | None = None, aws_notices: list[Notice] | None = None,
-             dagbag: Any = None) -> ScanResult:
-    """Scan `paths`; `aws_resources`/`aws_notices` come from a live collection or a snapshot."""
+             dagbag: DagbagRequest | None = None) -> ScanResult:
+    """Scan `paths`; `aws_resources`/`aws_notices` come from a live collection or a snapshot; `dagbag` also
+    loads DAG folders with Airflow's DagBag in a child process (started first, collected after the files)."""
     started = time.perf_counter()
     dagbag_run = _start_dagbag(dagbag)
     rules = load_rules([*config.resolved_rule_dirs(), *(extra_rule_dirs or [])], label_root=root)
@@ -96,7 +101,7 @@ def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: lis
                       parameters=parameters)
 
 
-def _start_dagbag(request: Any) -> Any:
+def _start_dagbag(request: DagbagRequest | None) -> DagbagRun | None:
     """Start the `--dagbag` child (a `DagbagRequest`) so it loads while the static scan runs."""
     if request is None:
         return None
