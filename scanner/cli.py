@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan = commands.add_parser(
         "scan", help="scan files and folders", epilog=EXIT_DOC, formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Scan Airflow connection configs, airflow.cfg, compose/Helm/Kubernetes files and DAG code. "
-                    "Static analysis only: scanned code is never imported or executed.")
+                    "Static analysis only: scanned code is never imported or executed (except with --dagbag, see below).")
     scan.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: .)")
     scan.add_argument("--format", "-f", choices=["text", "json", "sarif", "markdown"], default="text")
     scan.add_argument("--output", "-o", type=Path, help="write the report to FILE instead of stdout")
@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     aws.add_argument("--aws", action="store_true", help="collect the live account with boto3")
     aws.add_argument("--aws-snapshot", type=Path, metavar="FILE", help="use a snapshot from `airguard aws snapshot`")
     _aws_flags(aws)
+    _dagbag_flags(scan)
 
     aws_command = commands.add_parser("aws", help="AWS collection")
     aws_commands = aws_command.add_subparsers(dest="aws_command", metavar="ACTION")
@@ -96,6 +97,36 @@ def _aws_flags(group: argparse._ActionsContainer) -> None:
                                                           "--assume-role with {account} in the ARN")
     group.add_argument("--organization", action="store_true",
                        help="every active account of the organisation (organizations:ListAccounts)")
+
+
+def _dagbag_flags(scan: argparse.ArgumentParser) -> None:
+    group = scan.add_argument_group(
+        "DagBag", "also load the DAG files with apache-airflow's own DagBag (needs the airguard[airflow] extra). "
+                  "WARNING: DagBag IMPORTS the DAG files, so their top-level code runs (even in safe mode); it "
+                  "runs in a child process with a scrubbed environment, a temporary AIRFLOW_HOME and a timeout")
+    group.add_argument("--dagbag", action="store_true",
+                       help="load the scanned paths with Airflow's DagBag: import errors, cycles, duplicate DAG ids, "
+                            "real operator classes and conn ids (executes the DAG files' top-level code)")
+    group.add_argument("--dagbag-timeout", type=_positive_seconds, default=None, metavar="SECONDS",
+                       help="stop the DagBag load after SECONDS (default: 120); the scan is then partial")
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds: {text!r}")
+    return value
+
+
+def _dagbag_request(args: argparse.Namespace, paths: list[Path], exclude: list[str]):  # -> DagbagRequest | None
+    if not args.dagbag or not paths:
+        return None
+    from scanner.collect.dagbag import DEFAULT_TIMEOUT_SECONDS, DagbagRequest
+
+    return DagbagRequest(paths=paths, timeout=args.dagbag_timeout or DEFAULT_TIMEOUT_SECONDS, exclude=exclude)
 
 
 def _collect_aws(args: argparse.Namespace):  # -> Snapshot
@@ -179,6 +210,11 @@ def _scan(args: argparse.Namespace) -> int:
     config.exclude = [*config.exclude, *_baseline_excludes(args, config, root)]
     if args.no_cache:
         os.environ["AIRGUARD_CACHE_DIR"] = ""
+    if args.dagbag:
+        from scanner.collect.dagbag import INSTALL_HINT, airflow_available
+
+        if not airflow_available():
+            return _error(INSTALL_HINT)
     aws_resources, aws_notices, gaps, aws_services = None, None, [], None
     scan_files = bool(args.paths) or not (args.aws or args.aws_snapshot)
     if not args.aws and args.aws_snapshot is None and config.aws_snapshot:
@@ -210,7 +246,8 @@ def _scan(args: argparse.Namespace) -> int:
     try:
         result = run_scan(scan_paths, config, root, [p.resolve() for p in args.rules],
                           aws_resources=aws_resources, aws_notices=aws_notices,
-                          aws_gaps=gaps, aws_snapshot=args.aws_snapshot, aws_services=aws_services)
+                          aws_gaps=gaps, aws_snapshot=args.aws_snapshot, aws_services=aws_services,
+                          dagbag=_dagbag_request(args, scan_paths, config.exclude))
     except RuleLoadError as exc:
         return _error("invalid rules:\n  " + "\n  ".join(exc.problems))
     if args.command == "baseline":

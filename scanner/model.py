@@ -98,6 +98,11 @@ class ResourceGraph:
         self._by_type[resource.type].append(resource_id)
         return resource
 
+    def replace(self, resource: Resource) -> Resource:
+        """Put `resource` in place of the resource with the same id (same type), keeping its relations."""
+        self._resources[resource.id] = resource
+        return resource
+
     def add_all(self, resources: Iterable[Resource]) -> None:
         for resource in resources:
             self.add(resource)

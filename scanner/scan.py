@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.collect.files import collect_files
 from scanner.config import Config
@@ -17,6 +17,10 @@ from scanner.engine.rule import Rule
 from scanner.engine.suppressions import SuppressionIndex, as_resource, find_suppressions
 from scanner.findings import Finding, Notice, ScanStats, Severity
 from scanner.model import Resource, ResourceGraph
+
+if TYPE_CHECKING:
+    from scanner.collect.dagbag import DagbagRequest
+    from scanner.collect.dagbag.runner import DagbagRun
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -69,11 +73,14 @@ def rule_parameters(rules: list[Rule], config: Config) -> dict[str, dict[str, An
 def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: list[Path] | None = None,
              aws_resources: list[Resource] | None = None, aws_notices: list[Notice] | None = None,
              aws_gaps: list[Any] | None = None, aws_snapshot: Path | None = None,
-             aws_services: list[str] | None = None) -> ScanResult:
+             aws_services: list[str] | None = None, dagbag: DagbagRequest | None = None) -> ScanResult:
     """Scan `paths`; `aws_resources`/`aws_notices`/`aws_gaps` come from a live collection or a snapshot
     (`aws_snapshot`: its file, so findings on AWS resources can point at their lines in it;
-    `aws_services`: the services collected, so rules over the others are reported as not evaluated)."""
+    `aws_services`: the services collected, so rules over the others are reported as not evaluated);
+    `dagbag` also loads DAG folders with Airflow's DagBag in a child process (started first, collected
+    after the files)."""
     started = time.perf_counter()
+    dagbag_run = _start_dagbag(dagbag)
     rules = load_rules([*config.resolved_rule_dirs(), *(extra_rule_dirs or [])], label_root=root)
     rules = select_rules(rules, config.select, config.ignore)
     ctx = ScanContext(root=root.resolve())
@@ -91,6 +98,10 @@ def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: lis
     graph = ResourceGraph()
     graph.add_all(collect_files(ctx, paths, config.exclude) if paths else [])
     graph.add_all(aws_resources or [])
+    if dagbag_run is not None:
+        from scanner.collect.dagbag.merge import merge_dagbag
+
+        merge_dagbag(graph, ctx, dagbag_run.wait())
     suppressions = [s for source in ctx.sources.values() for s in find_suppressions(source)]
     graph.add_all(as_resource(s) for s in suppressions)
     link(graph)
@@ -117,3 +128,12 @@ def _locate_snapshot(ctx: ScanContext, snapshot: Path) -> None:
     except (OSError, UnicodeDecodeError):
         return
     ctx.aws_locations.update(snapshot_locations(text, ctx.relpath(resolved)))
+
+
+def _start_dagbag(request: DagbagRequest | None) -> DagbagRun | None:
+    """Start the `--dagbag` child (a `DagbagRequest`) so it loads while the static scan runs."""
+    if request is None:
+        return None
+    from scanner.collect.dagbag.runner import DagbagRun
+
+    return DagbagRun(request.paths, request.timeout, request.exclude)
