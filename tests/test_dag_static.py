@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -109,3 +110,17 @@ def test_dag_code_is_never_executed(tmp_path: Path) -> None:
     result = run_process("scan", ".", "-f", "json", cwd=tmp_path, env={"AIRGUARD_CACHE_DIR": str(tmp_path / "c")})
     assert not marker.exists()
     assert [f["rule_id"] for f in result.json()["findings"]] == ["AG302"]
+
+
+def test_unparseable_files_still_report_aws_keys_at_their_column(dags_report: dict) -> None:
+    located = {(f["rule_id"], f["location"]["path"].rsplit("/", 1)[-1], f["location"]["start_line"],
+                f["location"]["start_column"], f["resource"]["name"])
+               for f in dags_report["findings"] if f["rule_id"] == "AG301" and "/broken/" in f["location"]["path"]}
+    assert located == {
+        ("AG301", "syntax_error.py", 5, 18, "string literal"),
+        ("AG301", "syntax_error.py", 6, 26, "constant aws_secret_access_key"),
+        ("AG301", "nul_bytes.py", 2, 48, "string literal"),
+    }
+    text = json.dumps(dags_report)
+    assert "AKIAZZBROKENFALLBK01" not in text and "Br0kenFallbackSecretKey" not in text
+    assert "AKIAZZNULBYTESFILE02" not in text
