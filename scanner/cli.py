@@ -57,7 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--show-suppressed", action="store_true", help="list suppressed findings in text output")
     scan.add_argument("--sarif-category", help="SARIF runAutomationDetails id (GitHub category)")
     scan.add_argument("--root", type=Path, help="folder that report paths are relative to (default: git root)")
-    scan.add_argument("--no-cache", action="store_true", help="do not read or write the rule cache")
+    scan.add_argument("--no-cache", action="store_true", help="do not read or write the rule and file caches")
+    scan.add_argument("--jobs", "-j", type=_positive_int, metavar="N",
+                      help="processes for many DAG files (default: all cores; 1 = in this process)")
     aws = scan.add_argument_group("AWS", "evaluate the rules against the account too")
     aws.add_argument("--aws", action="store_true", help="collect the live account with boto3")
     aws.add_argument("--aws-snapshot", type=Path, metavar="FILE", help="use a snapshot from `airguard aws snapshot`")
@@ -183,7 +185,7 @@ def _scan(args: argparse.Namespace) -> int:
     scan_paths = [p.resolve() for p in paths] if (args.paths or not aws_resources) else []
     try:
         result = run_scan(scan_paths, config, root, [p.resolve() for p in args.rules],
-                          aws_resources=aws_resources, aws_notices=aws_notices)
+                          aws_resources=aws_resources, aws_notices=aws_notices, jobs=args.jobs)
     except RuleLoadError as exc:
         return _error("invalid rules:\n  " + "\n  ".join(exc.problems))
     color = args.format == "text" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -261,3 +263,13 @@ def _rules(args: argparse.Namespace) -> int:
     for rule in rules:
         print(f"{rule.id}  {rule.severity.value:<8} {rule.name:<{width}}  {rule.title}")
     return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value

@@ -66,7 +66,8 @@ def rule_parameters(rules: list[Rule], config: Config) -> dict[str, dict[str, An
 
 
 def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: list[Path] | None = None,
-             aws_resources: list[Resource] | None = None, aws_notices: list[Notice] | None = None) -> ScanResult:
+             aws_resources: list[Resource] | None = None, aws_notices: list[Notice] | None = None,
+             jobs: int | None = None) -> ScanResult:
     """Scan `paths`; `aws_resources`/`aws_notices` come from a live collection or a snapshot."""
     started = time.perf_counter()
     rules = load_rules([*config.resolved_rule_dirs(), *(extra_rule_dirs or [])], label_root=root)
@@ -74,7 +75,7 @@ def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: lis
     ctx = ScanContext(root=root.resolve())
     ctx.notices.extend(aws_notices or [])
     graph = ResourceGraph()
-    graph.add_all(collect_files(ctx, paths, config.exclude) if paths else [])
+    graph.add_all(collect_files(ctx, paths, config.exclude, jobs=jobs) if paths else [])
     graph.add_all(aws_resources or [])
     suppressions = [s for source in ctx.sources.values() for s in find_suppressions(source)]
     graph.add_all(as_resource(s) for s in suppressions)
