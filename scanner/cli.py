@@ -57,7 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--show-suppressed", action="store_true", help="list suppressed findings in text output")
     scan.add_argument("--sarif-category", help="SARIF runAutomationDetails id (GitHub category)")
     scan.add_argument("--root", type=Path, help="folder that report paths are relative to (default: git root)")
-    scan.add_argument("--no-cache", action="store_true", help="do not read or write the rule cache")
+    scan.add_argument("--no-cache", action="store_true", help="do not read or write the rule and file caches")
+    scan.add_argument("--jobs", "-j", type=_positive, metavar="N",
+                      help="processes for many DAG files (default: all cores; 1 = in this process)")
     aws = scan.add_argument_group("AWS", "evaluate the rules against the account too")
     aws.add_argument("--aws", action="store_true", help="collect the live account with boto3")
     aws.add_argument("--aws-snapshot", type=Path, metavar="FILE", help="use a snapshot from `airguard aws snapshot`")
@@ -247,7 +249,7 @@ def _scan(args: argparse.Namespace) -> int:
         result = run_scan(scan_paths, config, root, [p.resolve() for p in args.rules],
                           aws_resources=aws_resources, aws_notices=aws_notices,
                           aws_gaps=gaps, aws_snapshot=args.aws_snapshot, aws_services=aws_services,
-                          dagbag=_dagbag_request(args, scan_paths, config.exclude))
+                          dagbag=_dagbag_request(args, scan_paths, config.exclude), jobs=args.jobs)
     except RuleLoadError as exc:
         return _error("invalid rules:\n  " + "\n  ".join(exc.problems))
     if args.command == "baseline":

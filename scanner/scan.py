@@ -73,12 +73,13 @@ def rule_parameters(rules: list[Rule], config: Config) -> dict[str, dict[str, An
 def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: list[Path] | None = None,
              aws_resources: list[Resource] | None = None, aws_notices: list[Notice] | None = None,
              aws_gaps: list[Any] | None = None, aws_snapshot: Path | None = None,
-             aws_services: list[str] | None = None, dagbag: DagbagRequest | None = None) -> ScanResult:
+             aws_services: list[str] | None = None, dagbag: DagbagRequest | None = None,
+             jobs: int | None = None) -> ScanResult:
     """Scan `paths`; `aws_resources`/`aws_notices`/`aws_gaps` come from a live collection or a snapshot
     (`aws_snapshot`: its file, so findings on AWS resources can point at their lines in it;
     `aws_services`: the services collected, so rules over the others are reported as not evaluated);
     `dagbag` also loads DAG folders with Airflow's DagBag in a child process (started first, collected
-    after the files)."""
+    after the files); `jobs` bounds the worker processes for many DAG files (1 = in-process)."""
     started = time.perf_counter()
     dagbag_run = _start_dagbag(dagbag)
     rules = load_rules([*config.resolved_rule_dirs(), *(extra_rule_dirs or [])], label_root=root)
@@ -96,7 +97,7 @@ def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: lis
     if aws_snapshot is not None:
         _locate_snapshot(ctx, aws_snapshot)
     graph = ResourceGraph()
-    graph.add_all(collect_files(ctx, paths, config.exclude) if paths else [])
+    graph.add_all(collect_files(ctx, paths, config.exclude, jobs=jobs) if paths else [])
     graph.add_all(aws_resources or [])
     if dagbag_run is not None:
         from scanner.collect.dagbag.merge import merge_dagbag

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -109,3 +110,63 @@ def test_dag_code_is_never_executed(tmp_path: Path) -> None:
     result = run_process("scan", ".", "-f", "json", cwd=tmp_path, env={"AIRGUARD_CACHE_DIR": str(tmp_path / "c")})
     assert not marker.exists()
     assert [f["rule_id"] for f in result.json()["findings"]] == ["AG302"]
+
+
+def test_unparseable_files_still_report_aws_keys_at_their_column(dags_report: dict) -> None:
+    located = {(f["rule_id"], f["location"]["path"].rsplit("/", 1)[-1], f["location"]["start_line"],
+                f["location"]["start_column"], f["resource"]["name"])
+               for f in dags_report["findings"] if f["rule_id"] == "AG301" and "/broken/" in f["location"]["path"]}
+    assert located == {
+        ("AG301", "syntax_error.py", 5, 18, "string literal"),
+        ("AG301", "syntax_error.py", 6, 26, "constant aws_secret_access_key"),
+        ("AG301", "nul_bytes.py", 2, 48, "string literal"),
+    }
+    text = json.dumps(dags_report)
+    assert "AKIAZZBROKENFALLBK01" not in text and "Br0kenFallbackSecretKey" not in text
+    assert "AKIAZZNULBYTESFILE02" not in text
+
+
+@pytest.mark.parametrize(("code", "parse"), [
+    ('"""Licensed under http://www.apache.org/licenses/LICENSE-2.0"""\nx = 1\n', False),
+    ('DOCS = "https://airflow.apache.org/docs/"\n', False),
+    ('SCHEME = "postgresql"\nURI = f"{SCHEME}://etl:{PW}@db/dw"\n', True),
+    ('HOOK_URL = "http://user:Web-Pw-77@api.example.com/"\n', True),
+    ('ENV = {"AIRFLOW_CONN_API": "http://api.example.com"}\n', True),
+    ('URI = "jdbc:sqlserver://h"\n', True),
+    ('HOME = os.environ.get("HOME")\nUSER = os.environ["USER"]\nOK = os.environ["A"] == "b"\n# environment\n', False),
+    ('os.environ[NAME] = VALUE\n', True),
+    ('os.environ["X"] += ":/opt"\n', True),
+    ('os.environ.update(SETTINGS)\n', True),
+    ('from os import environ\n', True),
+    ('"""Uses a Connection extra and connections; connected nightly."""\n', False),
+    ('from airflow.models import Connection as C\nc = C(conn_id="x", host="h")\n', True),
+    ('c = Connection (conn_id="x")\n', True),
+    ('conn = pg.connect(host="db.cluster-x.eu-west-1.rds.amazonaws.com")\n', True),
+    ('from psycopg2 import connect as open_db\n', True),
+])
+def test_precheck_skips_licence_urls_and_keeps_connection_uris(code: str, parse: bool) -> None:
+    from scanner.collect.pycode import needs_parse
+
+    assert needs_parse(code.encode(), None) is parse
+
+
+def test_precheck_never_costs_a_finding_on_airflows_example_dags() -> None:
+    """The example DAGs shipped with apache-airflow: every file that yields something passes the pre-check."""
+    import airflow
+
+    from scanner.collect.pycode import collect_source, needs_parse
+    from scanner.collect.source import SourceFile
+    from scanner.context import ScanContext
+
+    files = sorted(Path(airflow.__file__).parent.rglob("example_dags/**/*.py"))
+    assert len(files) >= 40
+    skipped = 0
+    for path in files:
+        data = path.read_bytes()
+        resources = collect_source(ScanContext(root=path.parent), SourceFile(path.name, path, data.decode()))
+        yields = [r for r in resources if r.type in ("airflow.connection", "code.credential", "code.assume_role",
+                                                     "airflow.config")]
+        if yields:
+            assert needs_parse(data, None), path
+        skipped += not needs_parse(data, None)
+    assert skipped >= len(files) // 2   # the licence header's http:// no longer forces a parse

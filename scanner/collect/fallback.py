@@ -1,13 +1,21 @@
-"""A line-level scan for files that do not parse: connection URIs and env assignments still count."""
+"""A line-level scan for files that do not parse: connection URIs, env assignments and AWS keys still count."""
 
 from __future__ import annotations
 
 import re
 
+from scanner.collect.pycode import patterns
 from scanner.collect.source import SourceFile, Span
 from scanner.connections import conn_id_from_env, connection_from_value, uris_in_text
 from scanner.context import ScanContext
-from scanner.model import Resource
+from scanner.model import Resource, Source
+from scanner.secrets import marker
+
+CREDENTIAL = "code.credential"
+# `aws_secret_access_key = "..."`, `"SecretAccessKey": "..."`, `AWS_SECRET = '...'` on one line.
+_AWS_SECRET_ASSIGNMENT = re.compile(
+    r"""(?P<name>[A-Za-z_][\w.]*)["']?\s*[:=]\s*[rbuRBU]?["'](?P<value>[A-Za-z0-9/+=]{40})["']"""
+)
 
 _ENV_ASSIGNMENT = re.compile(
     r"""(?P<name>AIRFLOW_CONN_[A-Z0-9_]+)["']?\s*[:=]\s*["']?(?P<value>[A-Za-z][A-Za-z0-9+.\-]*://[^\s"'`]+)"""
@@ -17,6 +25,8 @@ _ENV_ASSIGNMENT = re.compile(
 def collect(ctx: ScanContext, source: SourceFile, origin: str = "unparsed") -> list[Resource]:
     resources: list[Resource] = []
     for number, line in enumerate(source.lines, start=1):
+        if origin == "dag-code-unparsed":
+            resources.extend(_aws_keys(ctx, source, number, line))
         if "://" not in line:
             continue
         taken: list[tuple[int, int]] = []
@@ -38,3 +48,26 @@ def _one(ctx: ScanContext, source: SourceFile, conn_id: str, value: str, line: i
     resource = connection_from_value(ctx, conn_id, value, origin=origin, location=source.span_location(span),
                                      locator=lambda needles: source.find(span, needles), env_var=env_var)
     return [resource] if resource is not None else []
+
+
+def _aws_keys(ctx: ScanContext, source: SourceFile, number: int, line: str) -> list[Resource]:
+    """AWS access key ids anywhere on the line; secret keys assigned to an AWS-secret-like name."""
+    found: list[tuple[str, str, int, str]] = []
+    for match in patterns.AWS_ACCESS_KEY_ID.finditer(line):
+        found.append(("aws-access-key-id", match.group(0), match.start(), "string literal"))
+    for match in _AWS_SECRET_ASSIGNMENT.finditer(line):
+        name = match.group("name").rsplit(".", 1)[-1]
+        lowered = name.lower()
+        if (("aws" in lowered and "secret" in lowered) or name == "SecretAccessKey") and \
+                patterns.looks_like_aws_secret(match.group("value")):
+            found.append(("aws-secret-access-key", match.group("value"), match.start("value"), f"constant {name}"))
+    resources = []
+    for kind, value, column, via in found:
+        ctx.secret(value, source.path, number)
+        where = source.location(number, column + 1, number, column + len(value))
+        resources.append(Resource(
+            id=f"{CREDENTIAL}:{source.path}:{number}:{column + 1}:{kind}", type=CREDENTIAL, name=via,
+            attributes={"kind": kind, "via": via, "value": marker(value)},
+            source=Source(file=where), locations={"value": where},
+        ))
+    return resources

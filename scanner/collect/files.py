@@ -135,16 +135,33 @@ def discover(ctx: ScanContext, paths: Iterable[Path], excludes: list[str]) -> li
 def read_source(ctx: ScanContext, path: Path) -> SourceFile | None:
     """The file's text, or None with a notice when it cannot be read as text."""
     relative = ctx.relpath(path)
+    data = read_bytes(ctx, path, relative)
+    return None if data is None else source_from_bytes(ctx, path, relative, data)
+
+
+def read_bytes(ctx: ScanContext, path: Path, relative: str) -> bytes | None:
+    """The file's bytes, or None with a notice when it is too large or cannot be read."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             ctx.notice("read-error", f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; not scanned",
                        relative, level="warning")
             return None
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         ctx.notice("read-error", f"cannot read file: {exc.strerror or type(exc).__name__}", relative)
         return None
+
+
+def text_of(data: bytes) -> str:
+    """A config file's text: UTF-8 without BOM, undecodable bytes replaced."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return data.decode("utf-8", errors="replace")
+
+
+def source_from_bytes(ctx: ScanContext, path: Path, relative: str, data: bytes) -> SourceFile | None:
+    """The file as text (registered in `ctx.sources`), or None with a notice for binary files."""
     if b"\x00" in data[:8192]:
         ctx.notice("read-error", "binary file (NUL bytes); not scanned", relative)
         return None
@@ -162,36 +179,49 @@ def read_source(ctx: ScanContext, path: Path) -> SourceFile | None:
     return source
 
 
-def collect_files(ctx: ScanContext, paths: Iterable[Path], excludes: list[str] | None = None) -> list[Resource]:
-    """Config files first, then Python: the pre-check of DAG files needs the conn ids defined in config."""
+def collect_source_file(ctx: ScanContext, source: SourceFile, kind: str) -> list[Resource]:
+    """One config file's resources, by kind (`sniff` = judged by content)."""
+    if kind == "sniff":
+        kind = _sniff(source.text)
+    elif kind == "cfg" and not cfgfile.looks_like_airflow_cfg(source):
+        return []
+    ctx.files_scanned += 1
+    try:
+        return COLLECTORS[kind](ctx, source)
+    except DocumentError as exc:
+        ctx.notice("parse-error", exc.message, source.path, exc.line, exc.column)
+        from scanner.collect import fallback
+
+        return fallback.collect(ctx, source)
+    except RecursionError:
+        ctx.notice("parse-error", "document nested too deeply", source.path)
+        return []
+
+
+def collect_files(ctx: ScanContext, paths: Iterable[Path], excludes: list[str] | None = None,
+                  jobs: int | None = None) -> list[Resource]:
+    """Config files first, then Python: the pre-check of DAG files needs the conn ids defined in config.
+
+    Each file's collection is cached by content hash (`scanner.collect.filecache`); many DAG files that
+    need a full parse are spread over `jobs` processes (`scanner.collect.parallel`).
+    """
+    from scanner.collect import filecache, unit
+
+    cache = filecache.FileCache.open()
     resources: list[Resource] = []
     discovered = discover(ctx, paths, excludes or [])
     python_files = [path for path, kind in discovered if kind == "python"]
     for path, kind in discovered:
         if kind not in COLLECTORS and kind != "sniff":
             continue
-        source = read_source(ctx, path)
-        if source is None:
-            continue
-        if kind == "sniff":
-            kind = _sniff(source.text)
-        elif kind == "cfg" and not cfgfile.looks_like_airflow_cfg(source):
-            continue
-        ctx.files_scanned += 1
-        try:
-            resources.extend(COLLECTORS[kind](ctx, source))
-        except DocumentError as exc:
-            ctx.notice("parse-error", exc.message, source.path, exc.line, exc.column)
-            from scanner.collect import fallback
-
-            resources.extend(fallback.collect(ctx, source))
-        except RecursionError:
-            ctx.notice("parse-error", "document nested too deeply", source.path)
+        resources.extend(unit.collect_config_file(ctx, path, kind, cache))
     if python_files:
         from scanner.collect import pycode
+        from scanner.collect.parallel import collect_python_files
 
         conn_ids = {str(r.attributes.get("conn_id")) for r in resources if r.type == "airflow.connection"}
         known = pycode.conn_id_pattern(conn_ids)
-        for path in python_files:
-            resources.extend(pycode.collect_path(ctx, path, known))
+        resources.extend(collect_python_files(ctx, python_files, known, cache, jobs))
+    if cache is not None:
+        cache.finish()
     return resources

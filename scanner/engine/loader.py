@@ -52,11 +52,9 @@ class _RuleFile:
 
 
 def _cache_dir() -> Path | None:
-    configured = os.environ.get("AIRGUARD_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME")
-    return Path(base) / "airguard" if base else Path.home() / ".cache" / "airguard"
+    from scanner.cachedir import cache_dir
+
+    return cache_dir()
 
 
 def load_rules(extra_dirs: list[Path] | None = None, use_cache: bool = True, label_root: Path | None = None) -> list[Rule]:

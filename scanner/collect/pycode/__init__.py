@@ -32,16 +32,23 @@ def conn_id_pattern(conn_ids: set[str]) -> re.Pattern[bytes] | None:
 
 def decode(ctx: ScanContext, relative: str, data: bytes) -> str:
     """Decode like Python does (PEP 263 coding cookie, BOM), replacing what does not decode."""
+    text, failed_encoding = decode_text(data)
+    if failed_encoding is not None:
+        ctx.notice("read-error", f"file does not decode as {failed_encoding}; undecodable bytes were replaced",
+                   relative, level="warning")
+    return text
+
+
+def decode_text(data: bytes) -> tuple[str, str | None]:
+    """The text, and the declared encoding when it did not decode (bytes then replaced as UTF-8)."""
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError:
         encoding = "utf-8"
     try:
-        return data.decode(encoding).lstrip("\ufeff")
+        return data.decode(encoding).lstrip("\ufeff"), None
     except (UnicodeDecodeError, LookupError):
-        ctx.notice("read-error", f"file does not decode as {encoding}; undecodable bytes were replaced",
-                   relative, level="warning")
-        return data.decode("utf-8", errors="replace").lstrip("\ufeff")
+        return data.decode("utf-8", errors="replace").lstrip("\ufeff"), encoding
 
 
 def collect_path(ctx: ScanContext, path: Path, known_conn_ids: re.Pattern[bytes] | None = None) -> list[Resource]:
@@ -54,6 +61,11 @@ def collect_path(ctx: ScanContext, path: Path, known_conn_ids: re.Pattern[bytes]
     ctx.files_scanned += 1
     if not needs_parse(data, known_conn_ids):
         return []
+    return collect_bytes(ctx, path, relative, data)
+
+
+def collect_bytes(ctx: ScanContext, path: Path, relative: str, data: bytes) -> list[Resource]:
+    """A DAG file that needs a full parse: decode, register its source, analyze."""
     source = SourceFile(path=relative, absolute=path, text=decode(ctx, relative, data))
     ctx.sources[relative] = source
     return collect_source(ctx, source)

@@ -72,6 +72,7 @@ class Analyzer(ast.NodeVisitor):
         self.dags: dict[str, FileLocation] = {}
         self.env_block = ConfigBlock(origin="dag-code", location=source.location(1), name=f"{source.path}#env")
         self.parents: dict[int, ast.AST] = {}
+        self.nodes: list[ast.AST] = []           # every node, in ast.walk order (filled by visit_Module)
         self.imports: dict[str, str] = {}        # local name -> qualified name
 
     def visit_Import(self, node: ast.Import) -> None:
@@ -112,9 +113,11 @@ class Analyzer(ast.NodeVisitor):
 
     # ------------------------------------------------------------------ scopes
     def visit_Module(self, node: ast.Module) -> None:
-        for parent in ast.walk(node):
+        nodes = self.nodes = [node]
+        for parent in nodes:  # breadth first, as ast.walk, in one pass that also records the parents
             for child in ast.iter_child_nodes(parent):
                 self.parents[id(child)] = parent
+                nodes.append(child)
         bind_targets(self.scope, node.body)
         self.generic_visit(node)
 
@@ -507,7 +510,7 @@ class Analyzer(ast.NodeVisitor):
     # ------------------------------------------------------------------ second pass: strings
     def scan_strings(self, tree: ast.AST) -> None:
         """Every maximal string expression: URIs, AWS keys, shell and SQL passwords; secret-named constants."""
-        for node in ast.walk(tree):
+        for node in self.nodes or ast.walk(tree):
             if isinstance(node, (ast.Assign, ast.AnnAssign)):
                 self._secret_assignment(node)
             if not isinstance(node, (ast.Constant, ast.JoinedStr, ast.BinOp)):

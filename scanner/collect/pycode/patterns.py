@@ -27,16 +27,46 @@ NOT_SECRET_NAME = re.compile(r"(?i)(_conn_id$|_id$|_arn$|_name$|_path$|_file$|_u
 # The byte-level pre-check: a file holding none of these (case-insensitive) tokens and no AWS key id
 # cannot yield a finding. Every finding of the analyzer needs one of them in the file's bytes.
 PRECHECK_TOKENS = (
-    b"connect", b"create_engine", b"url.create", b"://", b"secret", b"passw", b"token", b"apikey", b"api_key",
+    b"create_engine", b"url.create", b"secret", b"passw", b"token", b"apikey", b"api_key",
     b"accesskey", b"access_key", b"privatekey", b"private_key", b"credential", b"assume_role", b"assumerole",
-    b"durationseconds", b"environ", b"putenv", b"identified", b"mysql", b"pgpass",
+    b"durationseconds", b"putenv", b"identified", b"mysql", b"pgpass", b"airflow_conn",
+)
+# Code the analyzer reads (case-sensitive, like its callee names): `Connection(...)` (or an import alias of
+# it) and driver `connect(...)` calls; prose ("connections", "a Connection extra") is no reason to parse.
+PRECHECK_CODE = re.compile(rb"Connection\s*\(|Connection\s+as\b|\bconnect\s*\(|\bconnect\s+as\b")
+# `os.environ` counts unless every use of it is a plain read; "environment" in prose is not `environ`.
+PRECHECK_ENVIRON = re.compile(rb"environ(?![A-Za-z0-9_])")
+PRECHECK_ENVIRON_READ = re.compile(
+    rb"""\s*(?:\.\s*(?:get|copy|items|keys|values)\s*\(|\[\s*(['"])[^'"\n]*\1\s*\](?!\s*[-+*/%|&^@]?=(?!=)))"""
 )
 PRECHECK_KEY_ID = re.compile(rb"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}")
+# A "://" alone is no reason to parse (every licence header has http://): strings are only read as
+# connections for database schemes (`connections.uris_in_text`), which may be built from pieces
+# (f"{SCHEME}://..."), so the scheme word anywhere in the file counts; so does a userinfo password.
+PRECHECK_DB_SCHEMES = (b"postgres", b"mariadb", b"redshift", b"aurora", b"mssql", b"oracle", b"jdbc:")
+PRECHECK_USERINFO_PASSWORD = re.compile(rb"://[^\s'\"/@]*:[^\s'\"/@]+@")
 
 
 def precheck(data: bytes) -> bool:
     lowered = data.lower()
-    return any(token in lowered for token in PRECHECK_TOKENS) or PRECHECK_KEY_ID.search(data) is not None
+    if any(token in lowered for token in PRECHECK_TOKENS) or PRECHECK_KEY_ID.search(data) is not None:
+        return True
+    if b"onnect" in data and PRECHECK_CODE.search(data) is not None:  # the literal test first: 20x faster
+        return True
+    if b"environ" in data and _environ_written(data):
+        return True
+    if b"://" not in data:
+        return False
+    return any(scheme in lowered for scheme in PRECHECK_DB_SCHEMES) or \
+        PRECHECK_USERINFO_PASSWORD.search(data) is not None
+
+
+def _environ_written(data: bytes) -> bool:
+    """Any use of `environ` other than `.get(...)`, `.copy()`, `.items()`... or a read of `environ["NAME"]`."""
+    for match in PRECHECK_ENVIRON.finditer(data):
+        if PRECHECK_ENVIRON_READ.match(data, match.end()) is None:
+            return True
+    return False
 
 
 def looks_like_aws_secret(value: str) -> bool:

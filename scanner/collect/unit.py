@@ -1,0 +1,169 @@
+"""One file's collection as a plain, JSON-serialisable outcome.
+
+The same outcome is what the file cache stores (`scanner.collect.filecache`) and what worker processes
+return (`scanner.collect.parallel`), so a cached, a parallel and an in-process scan merge identical data.
+An outcome holds the file's resources and notices, whether its text is a scan source (for snippets and
+suppression comments), whether it counts as scanned, and its secrets: in memory as values
+(``secrets``), in the cache only as positions in the file's text (``secret_spans``), re-read on a hit.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from scanner.collect.source import SourceFile
+from scanner.context import ScanContext
+from scanner.findings import Notice
+from scanner.model import Resource
+from scanner.secrets import LITERAL, Redactor, classify
+
+Outcome = dict[str, Any]
+
+
+class RecordingRedactor(Redactor):
+    """A redactor that also remembers what was registered, so the main scan can register it again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.recorded: list[tuple[str, str | None, int | None]] = []
+
+    def register(self, value: Any, path: str | None = None, line: int | None = None) -> None:
+        super().register(value, path, line)
+        if value is not None and classify(str(value)) == LITERAL:
+            self.recorded.append((str(value), path, line))
+
+
+def text_for(kind: str, data: bytes) -> str:
+    """The text a collector of `kind` reads from these bytes (the same decoding, without notices)."""
+    if kind == "python":
+        from scanner.collect.pycode import decode_text
+
+        return decode_text(data)[0]
+    from scanner.collect.files import text_of
+
+    return text_of(data)
+
+
+def run_file(root: Path, path: Path, relative: str, kind: str, data: bytes) -> Outcome:
+    """Collect one file into a fresh context and return what it produced."""
+    from scanner.collect import files
+
+    fctx = ScanContext(root=root, redactor=RecordingRedactor())
+    if kind == "python":
+        from scanner.collect import pycode
+
+        resources = pycode.collect_bytes(fctx, path, relative, data)
+    else:
+        source = files.source_from_bytes(fctx, path, relative, data)
+        resources = [] if source is None else files.collect_source_file(fctx, source, kind)
+    redactor = fctx.redactor
+    assert isinstance(redactor, RecordingRedactor)
+    return {
+        "resources": [r.model_dump(mode="json") for r in resources],
+        "notices": [n.model_dump(mode="json") for n in fctx.notices],
+        "source": relative in fctx.sources,
+        "scanned": fctx.files_scanned,
+        "secrets": [list(item) for item in redactor.recorded],
+    }
+
+
+def to_entry(outcome: Outcome, text: str) -> Outcome | None:
+    """The cacheable form: secrets as (offset, length, path, line) in `text`; None if one is not in it."""
+    spans = []
+    for value, path, line in outcome["secrets"]:
+        offset = text.find(value)
+        if offset < 0:
+            return None  # e.g. a base64-decoded secret: cannot be re-read from the text, so never cached
+        spans.append([offset, len(value), path, line])
+    entry = {key: outcome[key] for key in ("resources", "notices", "source", "scanned")}
+    entry["secret_spans"] = spans
+    serialised = json.dumps(entry, ensure_ascii=False)
+    for value, _, _ in outcome["secrets"]:
+        forms = {value, json.dumps(value, ensure_ascii=False)[1:-1]}
+        if any(len(form) >= Redactor.MIN_EXACT and form in serialised for form in forms):
+            return None  # belt and braces: a secret value must never reach the cache
+    return entry
+
+
+def parse(outcome: Outcome, text: str | None) -> tuple[list[Resource], list[Notice], list[tuple[str, Any, Any]]]:
+    """Typed resources, notices and secrets of an outcome; raises on a malformed (corrupt) one."""
+    resources = [Resource.model_validate(item) for item in outcome["resources"]]
+    notices = [Notice.model_validate(item) for item in outcome["notices"]]
+    if "secrets" in outcome:
+        found = [(str(value), path, line) for value, path, line in outcome["secrets"]]
+    else:
+        found = []
+        for offset, length, path, line in outcome["secret_spans"]:
+            if text is None:
+                raise ValueError("secret spans without a text")
+            value = text[int(offset): int(offset) + int(length)]
+            if len(value) != length:
+                raise ValueError("secret span outside the text")
+            found.append((value, path, line))
+    if not isinstance(outcome["source"], bool) or not isinstance(outcome["scanned"], int):
+        raise TypeError("malformed outcome")
+    return resources, notices, found
+
+
+def merge(ctx: ScanContext, path: Path, relative: str, text: str | None, outcome: Outcome,
+          parsed: tuple[list[Resource], list[Notice], list[tuple[str, Any, Any]]]) -> list[Resource]:
+    """Add a file's outcome to the scan: sources, notices, secrets, count; return its resources."""
+    resources, notices, found = parsed
+    if outcome["source"]:
+        assert text is not None
+        ctx.sources[relative] = SourceFile(path=relative, absolute=path, text=text)
+    ctx.notices.extend(notices)
+    for value, secret_path, line in found:
+        ctx.secret(value, secret_path, line)
+    ctx.files_scanned += outcome["scanned"]
+    return resources
+
+
+_CORRUPT = (KeyError, TypeError, ValueError, IndexError, AssertionError, AttributeError)
+
+
+def restore(ctx: ScanContext, path: Path, relative: str, kind: str, data: bytes,
+            entry: Outcome) -> list[Resource] | None:
+    """Merge a cache hit; None when the entry is corrupt (then it is a miss)."""
+    try:
+        text = text_for(kind, data) if (entry["source"] or entry["secret_spans"]) else None
+        parsed = parse(entry, text)
+    except _CORRUPT:
+        return None
+    return merge(ctx, path, relative, text, entry, parsed)
+
+
+def absorb(ctx: ScanContext, path: Path, relative: str, kind: str, data: bytes, outcome: Outcome,
+           cache: Any, key: str | None) -> list[Resource]:
+    """Merge a freshly computed outcome, storing it in the cache first when there is one."""
+    text = text_for(kind, data) if (outcome["source"] or outcome["secrets"] or key is not None) else None
+    if cache is not None and key is not None and text is not None:
+        entry = to_entry(outcome, text)
+        if entry is not None:
+            cache.put(key, entry)
+    return merge(ctx, path, relative, text, outcome, parse(outcome, text))
+
+
+def collect_one(ctx: ScanContext, path: Path, relative: str, kind: str, data: bytes, cache: Any) -> list[Resource]:
+    """One file, in this process: from the cache when its bytes are known, else collected (and stored)."""
+    key = cache.key(kind, relative, data) if cache is not None else None
+    if key is not None:
+        entry = cache.get(key)
+        if entry is not None:
+            restored = restore(ctx, path, relative, kind, data, entry)
+            if restored is not None:
+                return restored
+    return absorb(ctx, path, relative, kind, data, run_file(ctx.root, path, relative, kind, data), cache, key)
+
+
+def collect_config_file(ctx: ScanContext, path: Path, kind: str, cache: Any) -> list[Resource]:
+    """A config file (env, yaml, json, cfg, or `sniff` = judged by content)."""
+    from scanner.collect.files import read_bytes
+
+    relative = ctx.relpath(path)
+    data = read_bytes(ctx, path, relative)
+    if data is None:
+        return []
+    return collect_one(ctx, path, relative, kind, data, cache)

@@ -1,0 +1,194 @@
+"""The per-file content-hash cache and the worker processes: same reports, no secrets on disk."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from scanner.collect import filecache, parallel
+from scanner.config import Config
+from scanner.scan import run_scan
+from tests.conftest import REPO, run_process
+from tests.test_redaction import PLANTED
+
+DAG_SECRETS = ["Dag-Syntax-Pw-2017", "AKIAZZBROKENFALLBK01", "Br0kenFallbackSecretKey/0123456789abcdEF",
+               "AKIAZZNULBYTESFILE02", "tok_Dag-Api-Token-2011", "Tmp-Suppressed-Pw-31", "Tmp-Dag-Pw-32"]
+SCANNED = ["fixtures/demo", "fixtures/collectors", "fixtures/dags", "extra"]
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """The fixtures plus a DAG file with a suppression comment, so hits must keep suppressions."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    subprocess.run(["cp", "-r", str(REPO / "fixtures"), str(root)], check=True)
+    extra = root / "extra"
+    extra.mkdir()
+    (extra / "suppressed_dag.py").write_text(
+        'A = "postgres://u:Tmp-Suppressed-Pw-31@h.example.com/db"  # airguard: ignore[AG101] test database\n'
+        'X = 1\n'
+        'B = "postgres://u:Tmp-Dag-Pw-32@h.example.com/db"\n'
+    )
+    return root
+
+
+def _scan(root: Path, cache: Path | str, *extra: str) -> dict:
+    result = run_process("scan", *SCANNED, "-f", "json", "--fail-on", "none", *extra, cwd=root,
+                         env={"AIRGUARD_CACHE_DIR": str(cache)})
+    assert result.exit_code == 3, result.stderr
+    report = result.json()
+    report["summary"].pop("duration_seconds")
+    return report
+
+
+def _sarif(root: Path, cache: Path | str) -> str:
+    result = run_process("scan", *SCANNED, "-f", "sarif", "--fail-on", "none", cwd=root,
+                         env={"AIRGUARD_CACHE_DIR": str(cache)})
+    return result.stdout
+
+
+def _entries(cache: Path) -> dict[str, float]:
+    return {p.name: p.stat().st_mtime_ns for p in (cache / "files").iterdir()}
+
+
+def test_warm_scan_gives_byte_identical_reports(tree: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cold = _scan(tree, cache)
+    written = _entries(cache)
+    assert len(written) >= 20
+    warm = _scan(tree, cache)
+    assert _entries(cache) == written          # nothing rewritten: every entry was a hit
+    uncached = _scan(tree, "")
+    assert cold == warm == uncached
+    assert {(f["rule_id"], f["location"]["start_line"], f["suppression"] is not None)
+            for f in warm["findings"] if f["location"]["path"] == "extra/suppressed_dag.py"} == {
+        ("AG101", 1, True), ("AG101", 3, False)}
+    assert _sarif(tree, cache) == _sarif(tree, "")
+
+
+def test_hits_are_counted_and_cover_every_cacheable_file(tree: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    counts: list[tuple[int, int]] = []
+    original = filecache.FileCache.finish
+
+    def finish(self: filecache.FileCache) -> None:
+        counts.append((self.hits, self.writes))
+        original(self)
+
+    monkeypatch.setattr(filecache.FileCache, "finish", finish)
+    paths = [tree / p for p in SCANNED]
+    first = run_scan(paths, Config(), tree)
+    second = run_scan(paths, Config(), tree)
+    entries = len(list((tmp_path / "cache" / "files").iterdir()))
+    assert counts == [(0, entries), (entries, 0)]
+    assert first.graph.to_json() == second.graph.to_json()
+    assert [f.model_dump() for f in first.findings] == [f.model_dump() for f in second.findings]
+
+
+def test_no_planted_secret_is_stored_in_the_cache(tree: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    _scan(tree, cache)
+    stored = b"".join(p.read_bytes() for p in cache.rglob("*") if p.is_file())
+    assert len(stored) > 10_000
+    forms = {form for secret in [*PLANTED, *DAG_SECRETS] for form in (secret, quote(secret, safe=""))}
+    assert sorted(form for form in forms if form.encode() in stored) == []
+
+
+def test_a_corrupt_entry_is_a_miss_never_an_error(tree: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cold = _scan(tree, cache)
+    entries = sorted((cache / "files").iterdir())
+    corruptions = [b"", b"{not json", b"[]", b'{"format": 1}',
+                   (b'{"format": 1, "resources": [{"id": 3}], '
+                    b'"notices": [], "source": true, "scanned": 1, "secret_spans": [[999999, 5, null, null]]}')]
+    for number, entry in enumerate(entries):
+        entry.write_bytes(corruptions[number % len(corruptions)])
+    assert _scan(tree, cache) == cold
+    assert _scan(tree, cache) == cold   # rewritten entries are good again
+
+
+def test_a_changed_file_is_a_miss(tree: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    _scan(tree, cache)
+    dag = tree / "extra" / "suppressed_dag.py"
+    dag.write_text(dag.read_text().replace("B = ", "\n\nB = "))
+    lines = {f["location"]["start_line"] for f in _scan(tree, cache)["findings"]
+             if f["location"]["path"] == "extra/suppressed_dag.py"}
+    assert lines == {1, 5}
+
+
+def test_no_cache_flag_and_empty_dir_write_nothing(tree: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    _scan(tree, cache, "--no-cache")
+    assert not cache.exists()
+
+
+def test_concurrent_scans_share_one_cache(tree: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    command = [sys.executable, "-m", "scanner", "scan", *SCANNED, "-f", "json", "--fail-on", "none"]
+    env = {**__import__("os").environ, "AIRGUARD_CACHE_DIR": str(cache)}
+    runs = [subprocess.Popen(command, cwd=tree, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for _ in range(3)]
+    reports = []
+    for run in runs:
+        out, err = run.communicate(timeout=120)
+        assert run.returncode == 3, err
+        report = json.loads(out)
+        report["summary"].pop("duration_seconds")
+        reports.append(report)
+    assert reports[0] == reports[1] == reports[2] == _scan(tree, cache)
+    assert not [p for p in (cache / "files").iterdir() if p.name.endswith(".tmp")]
+
+
+def test_prune_keeps_the_newest_entries(tmp_path: Path) -> None:
+    import os
+
+    cache = filecache.FileCache(tmp_path)
+    for number in range(50):
+        cache.put(f"{number:040x}", {"n": number})
+        os.utime(cache.directory / f"{number:040x}.json", (1_000_000 + number, 1_000_000 + number))
+    cache.prune(40)
+    kept = sorted(int(p.stem, 16) for p in cache.directory.iterdir())
+    assert kept == list(range(18, 50))   # pruned to 80 % of the bound, oldest first
+
+
+def test_worker_processes_give_identical_results(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRGUARD_CACHE_DIR", "")
+    monkeypatch.setattr(parallel, "MIN_FILES", 1)
+    used: list[int] = []
+    original = parallel._run_all
+
+    def run_all(ctx, tasks, workers):  # type: ignore[no-untyped-def]
+        used.append(workers)
+        return original(ctx, tasks, workers)
+
+    monkeypatch.setattr(parallel, "_run_all", run_all)
+    paths = [tree / p for p in SCANNED]
+    single = run_scan(paths, Config(), tree, jobs=1)
+    multi = run_scan(paths, Config(), tree, jobs=2)
+    assert used == [1, 2]
+    assert single.graph.to_json() == multi.graph.to_json()
+    assert [f.model_dump() for f in single.findings] == [f.model_dump() for f in multi.findings]
+    assert [n.model_dump() for n in single.notices] == [n.model_dump() for n in multi.notices]
+    assert single.ctx.files_scanned == multi.ctx.files_scanned
+    assert sorted(single.ctx.sources) == sorted(multi.ctx.sources)
+    assert single.ctx.redactor.scrub(" ".join(DAG_SECRETS)) == multi.ctx.redactor.scrub(" ".join(DAG_SECRETS))
+
+
+def test_small_scans_stay_in_process() -> None:
+    assert parallel.workers_for(None, 1) == 1
+    assert parallel.workers_for(None, parallel.MIN_FILES - 1) == 1
+    assert parallel.workers_for(1, 10_000) == 1
+    assert parallel.workers_for(4, 10_000) == 4
+
+
+def test_jobs_flag_is_validated(tmp_path: Path) -> None:
+    result = run_process("scan", ".", "--jobs", "0", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "expected a positive number" in result.stderr
