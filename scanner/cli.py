@@ -103,9 +103,9 @@ def _aws_flags(group: argparse._ActionsContainer) -> None:
 
 def _dagbag_flags(scan: argparse.ArgumentParser) -> None:
     group = scan.add_argument_group(
-        "DagBag", "also load the DAG files with apache-airflow's own DagBag (needs the airguard[airflow] extra). "
-                  "WARNING: DagBag IMPORTS the DAG files, so their top-level code runs (even in safe mode); it "
-                  "runs in a child process with a scrubbed environment, a temporary AIRFLOW_HOME and a timeout")
+        "DagBag", "also load the DAG files with apache-airflow's own DagBag (needs the airguard[airflow] extra).\n"
+                  "WARNING: DagBag IMPORTS the DAG files, so their top-level code runs (even in safe mode).\n"
+                  "It runs in a child process with a scrubbed environment, a temporary AIRFLOW_HOME and a timeout.")
     group.add_argument("--dagbag", action="store_true",
                        help="load the scanned paths with Airflow's DagBag: import errors, cycles, duplicate DAG ids, "
                             "real operator classes and conn ids (executes the DAG files' top-level code)")

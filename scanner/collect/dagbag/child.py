@@ -100,6 +100,10 @@ def error_record(file: str, text: str) -> dict[str, Any]:
 
 def load(paths: list[str], progress_file: str | None) -> dict[str, Any]:
     started = time.perf_counter()
+    for path in paths:  # DAG files import their neighbours; appended (never first), as Airflow does
+        folder = path if os.path.isdir(path) else os.path.dirname(path)
+        if folder not in sys.path:
+            sys.path.append(folder)
     from airflow.dag_processing.dagbag import DagBag
 
     imported = time.perf_counter()

@@ -29,7 +29,8 @@ STDERR_TAIL_CHARS = 2000
 
 def child_environment(dag_paths: list[Path], home: Path) -> dict[str, str]:
     """A minimal environment: an allow-list of the parent's variables plus Airflow settings that
-    keep the load local (temporary AIRFLOW_HOME and SQLite file, no examples, no .pyc files)."""
+    keep the load local (temporary AIRFLOW_HOME and SQLite file, no examples, no .pyc files).
+    PYTHONPATH holds only airguard's own package root, so the child module can be found."""
     environment = {name: os.environ[name] for name in ALLOWED_ENV if name in os.environ}
     folders = [str(p if p.is_dir() else p.parent) for p in dag_paths]
     package_parent = str(Path(scanner.__file__).resolve().parent.parent)
@@ -37,7 +38,7 @@ def child_environment(dag_paths: list[Path], home: Path) -> dict[str, str]:
     environment.update({
         "HOME": str(home),
         "AIRFLOW_HOME": str(airflow_home),
-        "PYTHONPATH": os.pathsep.join(dict.fromkeys([*folders, package_parent])),
+        "PYTHONPATH": package_parent,  # the child appends the DAG folders to sys.path, as Airflow does
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONIOENCODING": "utf-8",
         "AIRFLOW__CORE__DAGS_FOLDER": folders[0] if folders else str(home),
