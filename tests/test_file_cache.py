@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -132,7 +133,7 @@ def test_no_cache_flag_and_empty_dir_write_nothing(tree: Path, tmp_path: Path) -
 def test_concurrent_scans_share_one_cache(tree: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     command = [sys.executable, "-m", "scanner", "scan", *SCANNED, "-f", "json", "--fail-on", "none"]
-    env = {**__import__("os").environ, "AIRGUARD_CACHE_DIR": str(cache)}
+    env = {**os.environ, "AIRGUARD_CACHE_DIR": str(cache)}
     runs = [subprocess.Popen(command, cwd=tree, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             for _ in range(3)]
     reports = []
@@ -147,8 +148,6 @@ def test_concurrent_scans_share_one_cache(tree: Path, tmp_path: Path) -> None:
 
 
 def test_prune_keeps_the_newest_entries(tmp_path: Path) -> None:
-    import os
-
     cache = filecache.FileCache(tmp_path)
     for number in range(50):
         cache.put(f"{number:040x}", {"n": number})
