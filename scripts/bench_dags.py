@@ -131,12 +131,9 @@ def example_dag_files() -> list[Path]:
     import importlib.util
 
     found: set[Path] = set()
-    for package in ("airflow", "tests.system", "providers"):
-        try:
-            spec = importlib.util.find_spec(package)
-        except (ImportError, ValueError):
-            continue
-        for location in (spec.submodule_search_locations or []) if spec else []:
+    spec = importlib.util.find_spec("airflow")  # providers install into airflow/providers
+    if spec is not None:
+        for location in spec.submodule_search_locations or []:
             for path in Path(location).rglob("*.py"):
                 parts = path.parts
                 if "example_dags" in parts or ("tests" in parts and "system" in parts):

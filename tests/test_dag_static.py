@@ -152,13 +152,19 @@ def test_precheck_skips_licence_urls_and_keeps_connection_uris(code: str, parse:
 
 def test_precheck_never_costs_a_finding_on_airflows_example_dags() -> None:
     """The example DAGs shipped with apache-airflow: every file that yields something passes the pre-check."""
-    import airflow
+    import importlib.util
+    import os
 
+    spec = importlib.util.find_spec("airflow")  # located, not imported: importing airflow writes AIRFLOW_HOME
+    if spec is None or not spec.submodule_search_locations:
+        assert not os.environ.get("AIRGUARD_REQUIRE_AIRFLOW"), "CI installs apache-airflow"
+        pytest.skip("apache-airflow is not installed")
+    package = Path(next(iter(spec.submodule_search_locations)))
     from scanner.collect.pycode import collect_source, needs_parse
     from scanner.collect.source import SourceFile
     from scanner.context import ScanContext
 
-    files = sorted(Path(airflow.__file__).parent.rglob("example_dags/**/*.py"))
+    files = sorted(package.rglob("example_dags/**/*.py"))
     assert len(files) >= 40
     skipped = 0
     for path in files:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -132,7 +133,7 @@ def test_no_cache_flag_and_empty_dir_write_nothing(tree: Path, tmp_path: Path) -
 def test_concurrent_scans_share_one_cache(tree: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     command = [sys.executable, "-m", "scanner", "scan", *SCANNED, "-f", "json", "--fail-on", "none"]
-    env = {**__import__("os").environ, "AIRGUARD_CACHE_DIR": str(cache)}
+    env = {**os.environ, "AIRGUARD_CACHE_DIR": str(cache)}
     runs = [subprocess.Popen(command, cwd=tree, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             for _ in range(3)]
     reports = []
@@ -147,8 +148,6 @@ def test_concurrent_scans_share_one_cache(tree: Path, tmp_path: Path) -> None:
 
 
 def test_prune_keeps_the_newest_entries(tmp_path: Path) -> None:
-    import os
-
     cache = filecache.FileCache(tmp_path)
     for number in range(50):
         cache.put(f"{number:040x}", {"n": number})
@@ -164,9 +163,9 @@ def test_worker_processes_give_identical_results(tree: Path, monkeypatch: pytest
     used: list[int] = []
     original = parallel._run_all
 
-    def run_all(ctx, tasks, workers):  # type: ignore[no-untyped-def]
+    def run_all(ctx, tasks, workers, keys=None, cache=None):  # type: ignore[no-untyped-def]
         used.append(workers)
-        return original(ctx, tasks, workers)
+        return original(ctx, tasks, workers, keys, cache)
 
     monkeypatch.setattr(parallel, "_run_all", run_all)
     paths = [tree / p for p in SCANNED]
@@ -179,6 +178,30 @@ def test_worker_processes_give_identical_results(tree: Path, monkeypatch: pytest
     assert single.ctx.files_scanned == multi.ctx.files_scanned
     assert sorted(single.ctx.sources) == sorted(multi.ctx.sources)
     assert single.ctx.redactor.scrub(" ".join(DAG_SECRETS)) == multi.ctx.redactor.scrub(" ".join(DAG_SECRETS))
+
+
+def test_worker_processes_fill_the_cache_without_secrets(tree: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("AIRGUARD_CACHE_DIR", str(cache))
+    monkeypatch.setattr(parallel, "MIN_FILES", 1)
+    counts: list[tuple[int, int]] = []
+    original = filecache.FileCache.finish
+
+    def finish(self: filecache.FileCache) -> None:
+        counts.append((self.hits, self.writes))
+        original(self)
+
+    monkeypatch.setattr(filecache.FileCache, "finish", finish)
+    paths = [tree / p for p in SCANNED]
+    multi = run_scan(paths, Config(), tree, jobs=2)
+    warm = run_scan(paths, Config(), tree, jobs=1)
+    entries = len(list((cache / "files").iterdir()))
+    assert counts == [(0, entries), (entries, 0)]
+    assert multi.graph.to_json() == warm.graph.to_json()
+    assert [f.model_dump() for f in multi.findings] == [f.model_dump() for f in warm.findings]
+    stored = b"".join(p.read_bytes() for p in (cache / "files").iterdir())
+    assert [s for s in [*PLANTED, *DAG_SECRETS] if s.encode() in stored] == []
 
 
 def test_small_scans_stay_in_process() -> None:

@@ -31,12 +31,23 @@ def workers_for(jobs: int | None, pending: int) -> int:
     return min(wanted, pending)
 
 
-def _run(task: tuple[str, str, str, bytes]) -> unit.Outcome:
-    root, path, relative, data = task
-    return unit.run_file(Path(root), Path(path), relative, "python", data)
+def _run(task: tuple[str, str, str, bytes, str | None, str | None]) -> unit.Outcome:
+    """In a worker: collect one file and store its cache entry there too (the writes run in parallel)."""
+    root, path, relative, data, key, cache_dir = task
+    outcome = unit.run_file(Path(root), Path(path), relative, "python", data)
+    if key is not None and cache_dir is not None:
+        from scanner.collect.filecache import FileCache
+
+        entry = unit.to_entry(outcome, unit.text_for("python", data))
+        if entry is not None:
+            cache = FileCache(Path(cache_dir))
+            cache.put(key, entry)
+            outcome["stored"] = cache.writes == 1
+    return outcome
 
 
-def _run_all(ctx: ScanContext, tasks: list[tuple[Path, str, bytes]], workers: int) -> list[unit.Outcome]:
+def _run_all(ctx: ScanContext, tasks: list[tuple[Path, str, bytes]], workers: int,
+             keys: list[str | None] | None = None, cache: Any = None) -> list[unit.Outcome]:
     if workers > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -46,7 +57,13 @@ def _run_all(ctx: ScanContext, tasks: list[tuple[Path, str, bytes]], workers: in
         try:
             with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
                 chunk = max(1, len(tasks) // (workers * 4))
-                return list(pool.map(_run, [(str(ctx.root), str(p), r, d) for p, r, d in tasks], chunksize=chunk))
+                cache_dir = str(cache.directory.parent) if cache is not None else None
+                work = [(str(ctx.root), str(p), r, d, (keys or [])[i] if keys else None, cache_dir)
+                        for i, (p, r, d) in enumerate(tasks)]
+                outcomes = list(pool.map(_run, work, chunksize=chunk))
+                if cache is not None:
+                    cache.writes += sum(1 for outcome in outcomes if outcome.get("stored"))
+                return outcomes
         except (OSError, BrokenProcessPool):
             pass  # no processes on this machine: do the work here
     return [unit.run_file(ctx.root, path, relative, "python", data) for path, relative, data in tasks]
@@ -70,7 +87,8 @@ def collect_python_files(ctx: ScanContext, paths: list[Path], known_conn_ids: re
         key = cache.key("python", relative, data) if cache is not None else None
         needed.append((path, relative, data, key, cache.get(key) if key is not None else None))
     misses = [(path, relative, data) for path, relative, data, _, entry in needed if entry is None]
-    computed = iter(_run_all(ctx, misses, workers_for(jobs, len(misses))))
+    keys = [key for _, _, _, key, entry in needed if entry is None]
+    computed = iter(_run_all(ctx, misses, workers_for(jobs, len(misses)), keys, cache))
     resources: list[Resource] = []
     for path, relative, data, key, entry in needed:
         if entry is not None:
@@ -81,5 +99,7 @@ def collect_python_files(ctx: ScanContext, paths: list[Path], known_conn_ids: re
             outcome = unit.run_file(ctx.root, path, relative, "python", data)
         else:
             outcome = next(computed)
+            if outcome.pop("stored", False):
+                key = None  # a worker stored it already
         resources.extend(unit.absorb(ctx, path, relative, "python", data, outcome, cache, key))
     return resources
