@@ -84,7 +84,11 @@ class AirflowIgnore:
             import pathspec
 
             lines = ignore_file.read_text("utf-8", errors="replace").splitlines()
-            self.specs.append((directory, pathspec.PathSpec.from_lines("gitwildmatch", lines)))
+            try:  # Airflow's glob syntax is gitignore's; pathspec >= 1.0 names it so
+                spec = pathspec.PathSpec.from_lines("gitignore", lines)
+            except KeyError:  # pathspec 0.12
+                spec = pathspec.PathSpec.from_lines("gitwildmatch", lines)
+            self.specs.append((directory, spec))
 
     def ignored(self, path: Path, is_dir: bool = False) -> bool:
         for base, spec in self.specs:
