@@ -44,7 +44,25 @@ def _cli_lines(text: str) -> list[list[str]]:
 
 def test_the_readme_has_every_snippet() -> None:
     assert {name for name, _ in SNIPPETS} == {"cli", ".pre-commit-config.yaml", ".github/workflows/airguard.yml"}
-    assert sum(len(_cli_lines(body)) for body in _snippets("cli")) == 6
+    assert sum(len(_cli_lines(body)) for body in _snippets("cli")) == 8
+
+
+def test_the_usage_synopsis_names_only_real_flags() -> None:
+    synopsis = README.split("## Output", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    parser = build_parser()
+    known: set[str] = set()
+    stack = [parser]
+    while stack:  # every option of every (sub)command
+        current = stack.pop()
+        for action in current._actions:
+            known.update(action.option_strings)
+            stack.extend(getattr(action, "choices", None).values() if isinstance(getattr(action, "choices", None), dict)
+                         else [])
+    flags = set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", synopsis))
+    assert len(flags) >= 25
+    assert flags <= known, sorted(flags - known)
+    scan_flags = {o for a in parser._subparsers._group_actions[0].choices["scan"]._actions for o in a.option_strings}
+    assert {"--baseline", "--report", "--jobs", "--dagbag", "--accounts", "--organization"} <= scan_flags
 
 
 def test_cli_snippets_parse_with_the_real_parser() -> None:
