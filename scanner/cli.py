@@ -252,6 +252,8 @@ def _scan(args: argparse.Namespace) -> int:
                           dagbag=_dagbag_request(args, scan_paths, config.exclude), jobs=args.jobs)
     except RuleLoadError as exc:
         return _error("invalid rules:\n  " + "\n  ".join(exc.problems))
+    except ConfigError as exc:
+        return _error(str(exc))
     if args.command == "baseline":
         return _write_baseline(args, config, result)
     baseline_error = _apply_baseline(args, config, result)

@@ -70,6 +70,28 @@ def rule_parameters(rules: list[Rule], config: Config) -> dict[str, dict[str, An
     }
 
 
+def check_rule_parameters(rules: list[Rule], config: Config) -> None:
+    """Every parameter the configuration sets must exist: a typo must not silently keep the default."""
+    from scanner.config import ConfigError
+
+    where = config.path.name if config.path else "configuration"
+    by_id = {rule.id: rule for rule in rules}
+    problems = []
+    for rule_id, values in sorted(config.rule_parameters.items()):
+        rule = by_id.get(rule_id)
+        if rule is None:
+            problems.append(f"{where}: rule-parameters: unknown rule '{rule_id}'")
+            continue
+        for name in sorted(set(values) - set(rule.parameters)):
+            known = ", ".join(sorted(rule.parameters)) or "none"
+            problems.append(f"{where}: rule-parameters.{rule_id}: unknown parameter '{name}' (known: {known})")
+    every = {name for rule in rules for name in rule.parameters}
+    for name in sorted(set(config.parameters) - every):
+        problems.append(f"{where}: parameters: no rule has a parameter '{name}'")
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
 def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: list[Path] | None = None,
              aws_resources: list[Resource] | None = None, aws_notices: list[Notice] | None = None,
              aws_gaps: list[Any] | None = None, aws_snapshot: Path | None = None,
@@ -83,6 +105,7 @@ def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: lis
     started = time.perf_counter()
     dagbag_run = _start_dagbag(dagbag)
     rules = load_rules([*config.resolved_rule_dirs(), *(extra_rule_dirs or [])], label_root=root)
+    check_rule_parameters(rules, config)
     rules = select_rules(rules, config.select, config.ignore)
     ctx = ScanContext(root=root.resolve())
     ctx.notices.extend(aws_notices or [])

@@ -51,3 +51,17 @@ def test_unknown_key_names_the_key_and_the_file(run_cli, tmp_path: Path) -> None
     result = run_cli("scan", "dags", cwd=project)
     assert result.exit_code == 2
     assert result.stderr == "airguard: error: .airguard.toml: unknown key 'colours'\n"
+
+
+def test_unknown_rule_parameters_are_errors_that_name_them(run_cli, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("AIRFLOW_CONN_X=postgres://h/db\n")
+    (tmp_path / ".airguard.toml").write_text(
+        '[rule-parameters.AG105]\nmax_sesion_seconds = 900\n\n[rule-parameters.AG999]\nx = 1\n'
+        '\n[parameters]\nnope = 2\n')
+    result = run_cli("scan", ".", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert ".airguard.toml: rule-parameters.AG105: unknown parameter 'max_sesion_seconds' " \
+           "(known: max_session_seconds)" in result.stderr
+    assert ".airguard.toml: rule-parameters: unknown rule 'AG999'" in result.stderr
+    assert ".airguard.toml: parameters: no rule has a parameter 'nope'" in result.stderr
+    assert "Traceback" not in result.stderr
