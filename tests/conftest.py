@@ -51,7 +51,7 @@ def run_process(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None)
     """`python -m scanner ...` as a child process: the whole program, as a user runs it."""
     environment = {**os.environ, **(env or {})}
     completed = subprocess.run([sys.executable, "-m", "scanner", *map(str, args)], cwd=cwd, env=environment,
-                               capture_output=True, text=True, timeout=120)
+                               capture_output=True, text=True, timeout=120, check=False)
     return CliRun(completed.returncode, completed.stdout, completed.stderr)
 
 

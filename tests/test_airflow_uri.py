@@ -123,7 +123,7 @@ def test_agrees_with_airflow_task_sdk(uri: str) -> None:
     connection_class = _airflow_connection_class()
     try:
         theirs = connection_class.from_uri(uri, conn_id="x")
-    except Exception as exc:  # noqa: BLE001 - any refusal by Airflow must be a refusal by us
+    except Exception:  # noqa: BLE001 - any refusal by Airflow must be a refusal by us
         with pytest.raises(ConnectionValueError):
             parse_uri(uri)
         return

@@ -72,9 +72,8 @@ def test_warm_scan_gives_byte_identical_reports(tree: Path, tmp_path: Path) -> N
     assert _sarif(tree, cache) == _sarif(tree, "")
 
 
-def test_hits_are_counted_and_cover_every_cacheable_file(tree: Path, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AIRGUARD_CACHE_DIR", str(tmp_path / "cache"))
+def _count_cache_use(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """(hits, writes) of every scan's file cache, in order."""
     counts: list[tuple[int, int]] = []
     original = filecache.FileCache.finish
 
@@ -83,6 +82,13 @@ def test_hits_are_counted_and_cover_every_cacheable_file(tree: Path, tmp_path: P
         original(self)
 
     monkeypatch.setattr(filecache.FileCache, "finish", finish)
+    return counts
+
+
+def test_hits_are_counted_and_cover_every_cacheable_file(tree: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    counts = _count_cache_use(monkeypatch)
     paths = [tree / p for p in SCANNED]
     first = run_scan(paths, Config(), tree)
     second = run_scan(paths, Config(), tree)
@@ -185,14 +191,7 @@ def test_worker_processes_fill_the_cache_without_secrets(tree: Path, tmp_path: P
     cache = tmp_path / "cache"
     monkeypatch.setenv("AIRGUARD_CACHE_DIR", str(cache))
     monkeypatch.setattr(parallel, "MIN_FILES", 1)
-    counts: list[tuple[int, int]] = []
-    original = filecache.FileCache.finish
-
-    def finish(self: filecache.FileCache) -> None:
-        counts.append((self.hits, self.writes))
-        original(self)
-
-    monkeypatch.setattr(filecache.FileCache, "finish", finish)
+    counts = _count_cache_use(monkeypatch)
     paths = [tree / p for p in SCANNED]
     multi = run_scan(paths, Config(), tree, jobs=2)
     warm = run_scan(paths, Config(), tree, jobs=1)

@@ -58,16 +58,16 @@ def account(tmp_path: Path) -> dict:
     role = _resource(snapshot, "aws.iam.role", "airflow-worker")["attributes"]
     lines = [
         # 1: IAM token to a cluster with IAM auth off -> AG601
-        f'AIRFLOW_CONN_LEGACY=\'{{"conn_type": "postgres", "host": "{legacy["endpoint"].upper()}.", '
-        f'"login": "etl", "extra": {{"iam": true, "sslmode": "verify-full"}}}}\'',
+        (f'AIRFLOW_CONN_LEGACY=\'{{"conn_type": "postgres", "host": "{legacy["endpoint"].upper()}.", '
+        f'"login": "etl", "extra": {{"iam": true, "sslmode": "verify-full"}}}}\''),
         # 2: password to the IAM-enabled cluster's reader endpoint -> AG602 (+ AG101, AG102)
         f"AIRFLOW_CONN_ORDERS_PW=postgres://etl:{SECRET}@{orders['reader_endpoint']}:5432/orders?sslmode=verify-full",
         # 3: IAM through the proxy -> clean on IAM; the proxy's subnets are public
-        f'AIRFLOW_CONN_ORDERS_PROXY=\'{{"conn_type": "postgres", "host": "{proxy["endpoint"]}", '
-        f'"login": "etl", "extra": {{"iam": true, "sslmode": "verify-full"}}}}\'',
+        (f'AIRFLOW_CONN_ORDERS_PROXY=\'{{"conn_type": "postgres", "host": "{proxy["endpoint"]}", '
+        f'"login": "etl", "extra": {{"iam": true, "sslmode": "verify-full"}}}}\''),
         # 4: the public instance's own endpoint
-        f'AIRFLOW_CONN_ORDERS_1=\'{{"conn_type": "postgres", "host": "{instance["endpoint_address"]}", '
-        f'"login": "etl", "extra": {{"iam": true, "sslmode": "verify-full"}}}}\'',
+        (f'AIRFLOW_CONN_ORDERS_1=\'{{"conn_type": "postgres", "host": "{instance["endpoint_address"]}", '
+        f'"login": "etl", "extra": {{"iam": true, "sslmode": "verify-full"}}}}\''),
         # 5: an AWS connection assuming the worker role
         f'AIRFLOW_CONN_AWS_DEFAULT=\'{{"conn_type": "aws", "extra": {{"role_arn": "{role["arn"]}"}}}}\'',
         # 6: a host the account does not have

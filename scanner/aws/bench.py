@@ -211,8 +211,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def render(report: dict[str, Any]) -> str:
     lines = [
         f"seeded: {report['seeded']} in {report['seed_seconds']} s (not part of the measurement)",
-        f"collection: {report['collect_wall_seconds']} s wall, {report['workers']} workers, "
-        f"regions {', '.join(report['regions'])}",
+        (f"collection: {report['collect_wall_seconds']} s wall, {report['workers']} workers, "
+        f"regions {', '.join(report['regions'])}"),
         "",
         "API calls per operation:",
     ]

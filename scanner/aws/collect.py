@@ -120,8 +120,8 @@ def organization_accounts(factory: SessionFactory) -> tuple[list[dict[str, str]]
 
 __all__ = [
     "ALL_REGIONS",
-    "CollectError",
     "GLOBAL_REGION",
+    "CollectError",
     "collect_accounts",
     "collect_snapshot",
     "organization_accounts",

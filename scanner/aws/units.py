@@ -210,12 +210,12 @@ def merge(results: Iterable[UnitResult | dict[str, Any]], *, created_at: str | N
 
 
 __all__ = [
+    "GLOBAL_REGION",
     "CollectionUnit",
-    "UnitResult",
     "Snapshot",
+    "UnitResult",
+    "merge",
     "plan_units",
     "run_unit",
     "run_units",
-    "merge",
-    "GLOBAL_REGION",
 ]

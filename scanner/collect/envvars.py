@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-
 from scanner.airflow_config import ConfigBlock, build_config, env_setting
 from scanner.collect.source import SourceFile, Span
-from scanner.connections import connection_from_value, conn_id_from_env
+from scanner.connections import conn_id_from_env, connection_from_value
 from scanner.context import ScanContext
 from scanner.model import Resource
 
 
 def is_airflow_env(name: str) -> bool:
-    return name.startswith("AIRFLOW_CONN_") or name.startswith("AIRFLOW__")
+    return name.startswith(("AIRFLOW_CONN_", "AIRFLOW__"))
 
 
 class EnvBlock:

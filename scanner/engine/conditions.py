@@ -220,15 +220,21 @@ def _compile_relation(condition: dict[str, Any]) -> Predicate:
             n = len(targets(r, env))
             return (n >= bounds.get("gte", n)) and (n <= bounds.get("lte", n)) and (n == bounds.get("eq", n))
         return counted
+    return _quantified(condition, targets, "a relation condition needs any, all, none or count")
+
+
+def _quantified(condition: dict[str, Any], candidates: Callable[[Resource, EvalEnv], list[Resource]],
+                problem: str) -> Predicate:
+    """`any` / `all` / `none` of the inner condition over the candidates of a resource."""
     for quantifier in ("any", "all", "none"):
         if quantifier in condition:
             inner = compile_condition(condition[quantifier])
             if quantifier == "any":
-                return lambda r, env: any(inner(t, env) for t in targets(r, env))
+                return lambda r, env: any(inner(c, env) for c in candidates(r, env))
             if quantifier == "all":
-                return lambda r, env: all(inner(t, env) for t in targets(r, env))
-            return lambda r, env: not any(inner(t, env) for t in targets(r, env))
-    raise ConditionError("a relation condition needs any, all, none or count")
+                return lambda r, env: all(inner(c, env) for c in candidates(r, env))
+            return lambda r, env: not any(inner(c, env) for c in candidates(r, env))
+    raise ConditionError(problem)
 
 
 def item_resources(resource: Resource, path: str) -> list[Resource]:
@@ -245,15 +251,7 @@ def item_resources(resource: Resource, path: str) -> list[Resource]:
 
 def _compile_items(condition: dict[str, Any]) -> Predicate:
     path = condition["items"]
-    for quantifier in ("any", "all", "none"):
-        if quantifier in condition:
-            inner = compile_condition(condition[quantifier])
-            if quantifier == "any":
-                return lambda r, env: any(inner(i, env) for i in item_resources(r, path))
-            if quantifier == "all":
-                return lambda r, env: all(inner(i, env) for i in item_resources(r, path))
-            return lambda r, env: not any(inner(i, env) for i in item_resources(r, path))
-    raise ConditionError("an items condition needs any, all or none")
+    return _quantified(condition, lambda r, env: item_resources(r, path), "an items condition needs any, all or none")
 
 
 def _compile_predicate(condition: dict[str, Any]) -> Predicate:

@@ -57,7 +57,7 @@ def evaluate(
         for resource in graph.of_type(rule.resource):
             try:
                 matched = predicate(resource, env)
-            except Exception as exc:  # a rule must never take the scan down
+            except Exception as exc:  # noqa: BLE001 - a rule must never take the scan down
                 ctx.notice("rule-error", f"rule {rule.id} failed on {resource.type} '{resource.name}': "
                            f"{type(exc).__name__}", rule_id=rule.id)
                 continue

@@ -111,10 +111,10 @@ def test_timings_are_optional_and_valid(collected: Snapshot, tmp_path: Path) -> 
         ('{"format": "something-else"}', r"not an airguard AWS snapshot \(format is 'something-else'"),
         ('{"format": "airguard-aws-snapshot", "version": 2}', r"snapshot version 2 is not supported"),
         (
-            '{"format": "airguard-aws-snapshot", "version": 1, "created_by": "x", "created_at": null,'
+            ('{"format": "airguard-aws-snapshot", "version": 1, "created_by": "x", "created_at": null,'
             ' "accounts": [], "regions": [], "services": [],'
             ' "units": [{"unit": {"account": null, "region": "eu-west-1", "service": "rds"}, "resources": [],'
-            ' "gaps": [{"kind": "oops"}], "api_calls": {}}]}',
+            ' "gaps": [{"kind": "oops"}], "api_calls": {}}]}'),
             r"invalid snapshot at units/0/gaps/0: .*",
         ),
     ],

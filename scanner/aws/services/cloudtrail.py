@@ -87,7 +87,7 @@ def account_summaries(results: Iterable[UnitResult]) -> list[Resource]:
             unique.setdefault(str(trail.get("arn")), trail)
         listed = sorted(unique.values(), key=lambda t: str(t.get("arn")))
         logging_multi = [t["arn"] for t in listed if t.get("is_multi_region_trail") and t.get("is_logging")]
-        partition = partition_for(sorted(regions[account])[0])
+        partition = partition_for(min(regions[account]))
         arn = f"arn:{partition}:iam::{account}:root"
         attributes = {
             "account": account,

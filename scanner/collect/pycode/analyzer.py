@@ -8,12 +8,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner import secrets
+from scanner.airflow_config import ConfigBlock, build_config, env_setting
 from scanner.airflow_uri import ConnectionValueError, normalize_conn_type, parse_fields, parse_uri
 from scanner.collect.pycode import patterns
-from scanner.collect.pycode.values import Evaluated, Evaluator, Scope, Unknown, bind_targets, dotted_name, plain, to_text
+from scanner.collect.pycode.values import (
+    Evaluated,
+    Evaluator,
+    Scope,
+    Unknown,
+    bind_targets,
+    dotted_name,
+    plain,
+    to_text,
+)
 from scanner.collect.source import SourceFile
 from scanner.connections import build_connection, conn_id_from_env, connection_from_value, uris_in_text
-from scanner.airflow_config import ConfigBlock, build_config, env_setting
 from scanner.context import ScanContext
 from scanner.model import FileLocation, Resource, Source
 
@@ -399,9 +408,7 @@ class Analyzer(ast.NodeVisitor):
             self.ctx.notice("parse-error", f"connection '{conn_id}': {exc}", self.source.path, location.start_line,
                             level="warning")
             return
-        if conn_type and parsed.conn_type and parsed.conn_type.split("+")[0] in ("postgres", "postgresql", "mysql"):
-            parsed.conn_type = normalize_conn_type(parsed.conn_type.split("+")[0])
-        elif parsed.conn_type and "+" in parsed.conn_type:
+        if conn_type and parsed.conn_type and parsed.conn_type.split("+")[0] in ("postgres", "postgresql", "mysql") or parsed.conn_type and "+" in parsed.conn_type:
             parsed.conn_type = normalize_conn_type(parsed.conn_type.split("+")[0])
         resource = build_connection(self.ctx, conn_id, parsed, origin="dag-code", definition="uri",
                                     location=location, env_var=env_var,
