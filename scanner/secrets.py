@@ -92,9 +92,14 @@ class Redactor:
     """Knows every secret value of a scan and removes them from text."""
 
     MIN_EXACT = 3
+    # Shorter values ("test", "airflow", "admin") are common words: masked only where they stand alone,
+    # not inside a name, path or host ("tests/", "opensearch_test_conn", "airflow.cfg", "/airflow"), so
+    # paths and ids in reports stay true; the lines they were read from show no snippet at all.
+    MIN_SUBSTRING = 8
 
     def __init__(self) -> None:
         self._values: set[str] = set()
+        self._words: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
         self._short_secret_lines: set[tuple[str, int]] = set()
 
@@ -105,25 +110,30 @@ class Redactor:
         text = str(value)
         if classify(text) != LITERAL:
             return
-        if len(text) < self.MIN_EXACT and path is not None and line is not None:
+        if len(text) < self.MIN_SUBSTRING and path is not None and line is not None:
             self._short_secret_lines.add((path, line))
         variants = {text, quote(text, safe=""), quote_plus(text), quote(text),
                     json.dumps(text)[1:-1], text.replace("%", "%%")}
         for variant in variants:
-            if len(variant) >= self.MIN_EXACT:
+            if len(variant) >= self.MIN_SUBSTRING:
                 self._values.add(variant)
+            elif len(variant) >= self.MIN_EXACT:
+                self._words.add(variant)
         self._pattern = None
 
     def hides_line(self, path: str, line: int) -> bool:
-        """True where a secret too short to search for stands on that line: show no snippet."""
+        """True where a secret too short to search for everywhere stands on that line: show no snippet."""
         return (path, line) in self._short_secret_lines
 
     def _compiled(self) -> re.Pattern[str] | None:
-        if not self._values:
+        if not self._values and not self._words:
             return None
         if self._pattern is None:
-            ordered = sorted(self._values, key=len, reverse=True)
-            self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
+            parts = [re.escape(v) for v in sorted(self._values, key=len, reverse=True)]
+            if self._words:
+                words = "|".join(re.escape(w) for w in sorted(self._words, key=len, reverse=True))
+                parts.append(rf"(?<![\w./\\-])(?:{words})(?![\w./\\-])")
+            self._pattern = re.compile("|".join(parts))
         return self._pattern
 
     def scrub(self, text: str) -> str:

@@ -91,3 +91,21 @@ def test_short_secrets_hide_their_snippet(run_cli, tmp_path) -> None:
     (tmp_path / ".env").write_text("AIRFLOW_CONN_X=postgres://u:ab@db.cluster-abc.us-east-1.rds.amazonaws.com/x\n")
     report = run_cli("scan", ".", "-f", "json", cwd=tmp_path).json()
     assert report["findings"] and all("snippet" not in f["location"] for f in report["findings"])
+
+
+def test_word_like_secrets_do_not_mangle_paths_and_names(run_cli, tmp_path) -> None:
+    """A password such as "test" or "airflow" is masked where it stands alone, never inside a path, an id
+    or a host: reports must still say where the finding is."""
+    folder = tmp_path / "tests" / "system" / "airflow"
+    folder.mkdir(parents=True)
+    (folder / "test_conns.env").write_text(
+        "AIRFLOW_CONN_OPENSEARCH_TEST_CONN=postgres://airflow:test@test-db.example.com/airflow\n"
+        "AIRFLOW_CONN_META=postgres://airflow:airflow@postgres/airflow\n")
+    for fmt in ("json", "sarif", "text", "markdown"):
+        out = run_cli("scan", ".", "-f", fmt, cwd=tmp_path).stdout
+        assert "tests/system/airflow/test_conns.env" in out, fmt
+        assert ":test@" not in out and "airflow:airflow@" not in out, fmt
+    report = run_cli("scan", ".", "-f", "json", cwd=tmp_path).json()
+    assert {(f["rule_id"], f["resource"]["name"], f["location"]["start_line"]) for f in report["findings"]} == \
+        {("AG101", "opensearch_test_conn", 1), ("AG101", "meta", 2)}
+    assert all("snippet" not in f["location"] for f in report["findings"])  # their lines are hidden
