@@ -2,7 +2,8 @@
 """Benchmark: `airguard scan` on DAG trees against a bare read + ast.parse loop, in one run.
 
 Two corpora: generated realistic DAG files at several sizes (a share of them with a credential), and
-the example DAGs shipped in the installed apache-airflow and provider packages. For each: files/s of
+the example DAGs shipped in the installed apache-airflow and provider packages (or every .py file under
+`--corpus DIR`, e.g. the example DAGs unpacked from the Airflow sdists). For each: files/s of
 the bare loop, of `airguard scan` cold (empty file cache) on one process and on all cores, warm (every
 file cached), and the time ratio cold one-process / bare (target <= 1.0). With `--tools DIR` (a venv's
 bin folder holding bandit and detect-secrets) their files/s on the example DAGs too, whole process.
@@ -10,6 +11,7 @@ Numbers only; nothing here is a test.
 
 Usage: python scripts/bench_dags.py [--sizes 100,500,2000] [--secret-share 0.05] [--repeat 3]
                                     [--tools /tmp/benchvenv/bin] [--no-generated] [--no-examples]
+                                    [--corpus DIR]
 """
 
 from __future__ import annotations
@@ -120,9 +122,10 @@ def airguard_process(root: Path, cache: Path, cold: bool) -> float:
     return time.perf_counter() - started
 
 
-def tool_process(command: list[str]) -> float:
+def tool_process(command: list[str], cwd: Path) -> float:
+    """Run in the corpus: started elsewhere (e.g. in this repository), detect-secrets reads no file."""
     started = time.perf_counter()
-    subprocess.run(command, capture_output=True, check=False)
+    subprocess.run(command, capture_output=True, check=False, cwd=cwd)
     return time.perf_counter() - started
 
 
@@ -184,6 +187,8 @@ def main() -> int:
     parser.add_argument("--tools", type=Path, help="bin folder with bandit and detect-secrets")
     parser.add_argument("--no-generated", action="store_true")
     parser.add_argument("--no-examples", action="store_true")
+    parser.add_argument("--corpus", type=Path, metavar="DIR",
+                        help="DAG folder to use instead of the installed example DAGs")
     args = parser.parse_args()
     print(f"cores: {os.cpu_count()}; best of {args.repeat}; 1p = --jobs 1, all = every core; files/s are wall "
           f"clock, in-process (rule cache warm); cpu ratio = CPU seconds airguard cold 1p / bare loop")
@@ -198,14 +203,15 @@ def main() -> int:
             root = workdir / f"all{size}"
             measure("all-parse", root, generate(root, size, 1.0), args.repeat)
         if not args.no_examples:
-            sources = example_dag_files()
+            sources = sorted(args.corpus.rglob("*.py")) if args.corpus else example_dag_files()
+            origin = str(args.corpus) if args.corpus else "the installed packages"
             if not sources:
-                print("no example DAGs found in the installed packages")
+                print(f"no example DAGs found in {origin}")
                 return 0
             root = workdir / "examples"
             files = copy_corpus(sources, root)
             measure("examples", root, files, args.repeat)
-            print(f"example DAGs found in the installed packages: {len(files)} files "
+            print(f"example DAGs found in {origin}: {len(files)} files "
                   f"(the Airflow source tree with every provider's system tests has 461)")
             if args.tools:
                 tools = {
@@ -217,7 +223,7 @@ def main() -> int:
                     if not Path(command[0]).exists():
                         print(f"{name}: not installed in {args.tools}")
                         continue
-                    best = min(tool_process(command) for _ in range(args.repeat))
+                    best = min(tool_process(command, root) for _ in range(args.repeat))
                     print(f"{name}: {len(files) / best:.0f} files/s ({best:.2f} s whole process)")
                 ours = min(airguard_process(root, root.parent / "examples-cache", cold=True)
                            for _ in range(args.repeat))
