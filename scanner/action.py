@@ -42,8 +42,12 @@ class ActionInputs:
         def flag(name: str, default: str = "false") -> bool:
             return env.get(name, default).strip().lower() in ("true", "1", "yes")
 
+        try:
+            paths = shlex.split(env.get("AIRGUARD_PATHS", "") or ".")
+        except ValueError as exc:
+            raise InputError(f"input 'paths' is not a list of paths: {exc}") from None
         return cls(
-            paths=shlex.split(env.get("AIRGUARD_PATHS", "") or "."),
+            paths=paths,
             config=env.get("AIRGUARD_CONFIG", "").strip(),
             fail_on=env.get("AIRGUARD_FAIL_ON", "").strip(),
             baseline=env.get("AIRGUARD_BASELINE", "").strip(),
@@ -56,14 +60,25 @@ class ActionInputs:
         )
 
 
+class InputError(ValueError):
+    """An action input that cannot be used."""
+
+
 def is_fork_event(event: dict[str, Any]) -> bool:
-    """True for a pull request whose head is in another repository (a fork)."""
-    pull_request = event.get("pull_request") or {}
-    head_repo = (pull_request.get("head") or {}).get("repo") or {}
+    """True for a pull request whose head may be in another repository (a fork). A head repository
+    GitHub does not name (a deleted fork) or cannot be compared counts as a fork: when in doubt,
+    do not run DAG code."""
+    pull_request = event.get("pull_request")
+    if not isinstance(pull_request, dict):
+        return False
+    head_repo = (pull_request.get("head") or {}).get("repo")
+    base_repo = (pull_request.get("base") or {}).get("repo")
+    if not isinstance(head_repo, dict) or not isinstance(base_repo, dict):
+        return True
     if head_repo.get("fork"):
         return True
-    base_repo = (pull_request.get("base") or {}).get("repo") or {}
-    return bool(head_repo and base_repo and head_repo.get("full_name") != base_repo.get("full_name"))
+    head_name, base_name = head_repo.get("full_name"), base_repo.get("full_name")
+    return not head_name or head_name != base_name
 
 
 def read_event(env: dict[str, str]) -> dict[str, Any]:
@@ -77,15 +92,6 @@ def read_event(env: dict[str, str]) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def scan_supports(flag: str) -> bool:
-    from scanner.cli import build_parser
-
-    parser = build_parser()
-    commands = next(a for a in parser._actions if a.dest == "command")
-    scan = commands.choices["scan"]  # type: ignore[index]
-    return any(flag in action.option_strings for action in scan._actions)
-
-
 def dagbag_decision(inputs: ActionInputs, event: dict[str, Any]) -> tuple[bool, str]:
     """Whether to pass --dagbag, and why (for the log)."""
     if not inputs.dagbag:
@@ -93,8 +99,6 @@ def dagbag_decision(inputs: ActionInputs, event: dict[str, Any]) -> tuple[bool, 
     if is_fork_event(event) and not inputs.dagbag_on_forks:
         return False, ("pull request from a fork: DagBag mode (which executes DAG code) skipped; "
                        "set dagbag-on-forks: true to allow it")
-    if not scan_supports("--dagbag"):
-        return False, "this airguard version has no --dagbag; static analysis only"
     return True, "DagBag mode on"
 
 
@@ -123,10 +127,18 @@ def _outputs(env: dict[str, str], values: dict[str, str]) -> None:
 
 
 def run_scan_step(env: dict[str, str]) -> int:
-    inputs = ActionInputs.from_env(env)
+    try:
+        inputs = ActionInputs.from_env(env)
+    except InputError as exc:
+        print(f"::error title=airguard::{exc}", flush=True)
+        _outputs(env, {"exit-code": "2"})
+        _append(env.get("GITHUB_STEP_SUMMARY"), f"## airguard\n\n**❌ the scan did not run**: {exc}\n")
+        return 0
     event = read_event(env)
     out_dir = Path(env.get("AIRGUARD_OUTPUT_DIR") or Path(env.get("RUNNER_TEMP") or ".") / "airguard")
     out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in ("airguard.sarif", "airguard.md", "airguard.json"):  # never report an earlier run's files
+        (out_dir / stale).unlink(missing_ok=True)
     dagbag, reason = dagbag_decision(inputs, event)
     print(f"airguard action: {reason}", flush=True)
     if inputs.dagbag and not dagbag:

@@ -9,7 +9,7 @@ another file is new.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +33,6 @@ class BaselineOutcome:
     path: str
     matched: int = 0
     unmatched: int = 0
-    unmatched_entries: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _entry(finding: Finding) -> dict[str, Any]:
@@ -100,6 +99,5 @@ def apply_baseline(findings: list[Finding], entries: list[dict[str, Any]], label
         if finding.suppression is None and finding.fingerprint in recorded:
             finding.suppression = Suppression(kind="baseline", justification=f"recorded in baseline {label}")
             outcome.matched += 1
-    outcome.unmatched_entries = [e for fp, e in sorted(recorded.items()) if fp not in seen]
-    outcome.unmatched = len(outcome.unmatched_entries)
+    outcome.unmatched = sum(1 for fingerprint in recorded if fingerprint not in seen)
     return outcome

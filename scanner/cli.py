@@ -265,11 +265,9 @@ def _scan(args: argparse.Namespace) -> int:
     _integration_options(args, options)
     report = renderer(args.format)(result, options)
     if args.output:
-        try:
-            args.output.parent.mkdir(parents=True, exist_ok=True)
-            args.output.write_text(report, "utf-8")
-        except OSError as exc:
-            return _error(f"cannot write {args.output}: {exc.strerror}")
+        write_error = _write_file(args.output, report)
+        if write_error is not None:
+            return write_error
     else:
         sys.stdout.write(report)
     report_error = _write_reports(args, result, options)
@@ -397,23 +395,23 @@ def _configured_baseline(config) -> Path | None:  # config: scanner.config.Confi
 def _baseline_excludes(args: argparse.Namespace, config, root: Path) -> list[str]:
     """The baseline file is airguard's own output: never scan it as if it were a config file."""
     if args.command == "baseline":
-        path = args.output or _configured_baseline(config) or Path(".airguard-baseline.json")
+        path = _baseline_target(args, config)
     elif getattr(args, "no_baseline", False):
         return []
     else:
         path = getattr(args, "baseline", None) or _configured_baseline(config)
-    if path is None:
-        return []
-    try:
-        return [path.resolve().relative_to(root).as_posix()]
-    except ValueError:
-        return []
+    return [] if path is None else _relative_to_root(path, root)
+
+
+def _baseline_target(args: argparse.Namespace, config) -> Path:
+    """Where `airguard baseline` writes: --output, else the config's baseline, else the default name."""
+    return args.output or _configured_baseline(config) or Path(".airguard-baseline.json")
 
 
 def _write_baseline(args: argparse.Namespace, config, result) -> int:
     from scanner.baseline import BaselineError, write_baseline
 
-    target = args.output or _configured_baseline(config) or Path(".airguard-baseline.json")
+    target = _baseline_target(args, config)
     try:
         count = write_baseline(target, result.findings, result.ctx.redactor)
     except BaselineError as exc:
@@ -457,12 +455,19 @@ def _write_reports(args: argparse.Namespace, result, options) -> int | None:
     from scanner.report import renderer
 
     for fmt, file in getattr(args, "report", []):
-        text = renderer(fmt)(result, replace(options, color=False))
-        try:
-            file.parent.mkdir(parents=True, exist_ok=True)
-            file.write_text(text, "utf-8")
-        except OSError as exc:
-            return _error(f"cannot write {file}: {exc.strerror}")
+        write_error = _write_file(file, renderer(fmt)(result, replace(options, color=False)))
+        if write_error is not None:
+            return write_error
+    return None
+
+
+def _write_file(path: Path, text: str) -> int | None:
+    """Write a report; a failure is a usage error (exit 2) with the reason."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, "utf-8")
+    except OSError as exc:
+        return _error(f"cannot write {path}: {exc.strerror}")
     return None
 
 

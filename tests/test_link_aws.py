@@ -222,3 +222,12 @@ def test_config_names_the_snapshot_for_every_scan(account: dict, run_cli) -> Non
     (account["root"] / "other.json").write_text("{}")
     result = run_cli("scan", "conns.env", "--aws-snapshot", "other.json", cwd=account["root"])
     assert result.exit_code == 2 and "other.json" in result.stderr
+
+
+def test_odd_attribute_shapes_in_a_snapshot_do_not_break_linking(account: dict) -> None:
+    snapshot = json.loads(account["snapshot"].read_text())
+    _resource(snapshot, "aws.rds.cluster", "orders")["attributes"]["custom_endpoints"] = True
+    _resource(snapshot, "aws.rds.proxy", "orders-proxy")["attributes"]["endpoints"] = "x"
+    account["snapshot"].write_text(json.dumps(snapshot, indent=1, sort_keys=True))
+    result = _scan(account, account["root"] / "conns.env")
+    assert ("AG601", "legacy") in {(f.rule_id, f.resource_name) for f in result.findings}

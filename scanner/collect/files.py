@@ -136,13 +136,6 @@ def discover(ctx: ScanContext, paths: Iterable[Path], excludes: list[str]) -> li
     return sorted(found.items(), key=lambda item: ctx.relpath(item[0]))
 
 
-def read_source(ctx: ScanContext, path: Path) -> SourceFile | None:
-    """The file's text, or None with a notice when it cannot be read as text."""
-    relative = ctx.relpath(path)
-    data = read_bytes(ctx, path, relative)
-    return None if data is None else source_from_bytes(ctx, path, relative, data)
-
-
 def read_bytes(ctx: ScanContext, path: Path, relative: str) -> bytes | None:
     """The file's bytes, or None with a notice when it is too large or cannot be read."""
     try:

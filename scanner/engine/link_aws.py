@@ -37,19 +37,25 @@ def normalise_host(host: Any) -> str | None:
     return host.strip().lower().split("://")[-1].split("/")[0].rsplit("@", 1)[-1].split(":")[0].rstrip(".") or None
 
 
+def _listed(value: Any) -> list[Any]:
+    """A list attribute as a list; anything else (a snapshot edited by hand) as nothing."""
+    return value if isinstance(value, list) else []
+
+
 def endpoint_hosts(resource: Resource) -> list[str]:
     """Every host name a resource answers on."""
     attributes = resource.attributes
     names: list[Any] = []
     if resource.type == CLUSTER:
-        names = [attributes.get("endpoint"), attributes.get("reader_endpoint"), *(attributes.get("custom_endpoints") or [])]
+        names = [attributes.get("endpoint"), attributes.get("reader_endpoint"),
+                 *_listed(attributes.get("custom_endpoints"))]
     elif resource.type == CLUSTER_ENDPOINT:
         names = [attributes.get("endpoint")]
     elif resource.type == INSTANCE:
         names = [attributes.get("endpoint_address")]
     elif resource.type == PROXY:
-        names = [attributes.get("endpoint"), *[e.get("endpoint") for e in attributes.get("endpoints") or []
-                                                if isinstance(e, dict)]]
+        names = [attributes.get("endpoint"),
+                 *[e.get("endpoint") for e in _listed(attributes.get("endpoints")) if isinstance(e, dict)]]
     return sorted({host for host in (normalise_host(n) for n in names) if host})
 
 

@@ -95,9 +95,17 @@ def render(result: ScanResult, options: ReportOptions) -> str:
     errors = [n for n in result.notices if n.level == "error"]
     if errors:
         lines += ["", "### Not scanned (partial result)", ""]
-        lines += [_notice_line(n) for n in errors[:top]]
-        if len(errors) > top:
-            lines.append(f"- … {len(errors) - top} more")
+        size = len("\n".join(lines).encode("utf-8"))
+        for shown, notice in enumerate(errors[:top]):
+            line = _notice_line(notice)
+            size += len(line.encode("utf-8")) + 1
+            if size > MAX_BYTES - 512:  # the whole summary stays under GitHub's limit
+                lines.append(f"- … {len(errors) - shown} more (summary size limit)")
+                break
+            lines.append(line)
+        else:
+            if len(errors) > top:
+                lines.append(f"- … {len(errors) - top} more")
     stats = f"{counts['files_scanned']} files, {counts['resources']} resources, {counts['rules_evaluated']} rules."
     lines += ["", f"<sub>{stats}</sub>", ""]
     return result.ctx.redactor.scrub("\n".join(lines))

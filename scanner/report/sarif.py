@@ -152,6 +152,9 @@ def build_log(result: ScanResult, options: ReportOptions) -> om.SarifLog:
         )],
         column_kind="unicodeCodePoints",
     )
+    baseline = getattr(result, "baseline", None)
+    if baseline is not None:  # recorded findings the scan no longer found (fixed or moved)
+        run.properties = {"baselineUnmatched": baseline.unmatched}
     if options.sarif_category:
         run.automation_details = om.RunAutomationDetails(id=f"{options.sarif_category.rstrip('/')}/")
     return om.SarifLog(version="2.1.0", schema_uri=SARIF_SCHEMA, runs=[run])

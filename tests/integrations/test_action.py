@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 import yaml
 
-from scanner.action import ActionInputs, dagbag_decision, is_fork_event, scan_command, scan_supports
+from scanner.action import ActionInputs, dagbag_decision, is_fork_event, run_scan_step, scan_command
 from tests.conftest import DATA, REPO
 
 ACTION = yaml.safe_load((REPO / "action.yml").read_text())
@@ -174,10 +174,13 @@ def test_dagbag_never_runs_on_forks_unless_allowed(tmp_path: Path, workspace: Pa
         env = {f"AIRGUARD_{k.upper()}": v for k, v in inputs.items()}
         return dagbag_decision(ActionInputs.from_env(env), event)[0]
 
-    supported = scan_supports("--dagbag")
     assert decide(FORK_PR, dagbag="true") is False
-    assert decide(FORK_PR, dagbag="true", dagbag_on_forks="true") is supported
-    assert decide(SAME_REPO_PR, dagbag="true") is supported
+    assert decide(FORK_PR, dagbag="true", dagbag_on_forks="true") is True
+    assert decide(SAME_REPO_PR, dagbag="true") is True
+    # a deleted fork (GitHub sends "repo": null) or a head it cannot compare is treated as a fork
+    deleted_fork = {"pull_request": {"head": {"repo": None}, "base": {"repo": {"full_name": "org/repo"}}}}
+    assert is_fork_event(deleted_fork) and decide(deleted_fork, dagbag="true") is False
+    assert is_fork_event({"pull_request": {"head": {"repo": {"full_name": ""}}, "base": {"repo": {"full_name": "o/r"}}}})
     assert decide(SAME_REPO_PR) is False
     command = scan_command(ActionInputs.from_env({"AIRGUARD_PATHS": "dags 'my dags'"}), tmp_path, dagbag=True)
     assert command[4:6] == ["dags", "my dags"] and command[-1] == "--dagbag"
@@ -210,3 +213,21 @@ def test_action_end_to_end_with_its_install_step(tmp_path: Path, workspace: Path
     installed = subprocess.run([str(venv / "bin" / "python"), "-c", "import scanner; print(scanner.__file__)"],
                                capture_output=True, text=True, check=True, env=clean_env, cwd=tmp_path).stdout
     assert str(venv) in installed      # the scan used the installed package, not this tree
+
+
+def test_a_bad_paths_input_is_a_clear_error_and_stale_reports_never_count(tmp_path: Path, workspace: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "airguard.json").write_text('{"summary": {"findings": 99}}')  # an earlier run's report
+    outputs, summary = tmp_path / "outputs", tmp_path / "summary.md"
+    env = {"AIRGUARD_PATHS": "it's", "AIRGUARD_OUTPUT_DIR": str(out), "GITHUB_OUTPUT": str(outputs),
+           "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_WORKSPACE": str(workspace)}
+    assert run_scan_step(env) == 0
+    assert outputs.read_text() == "exit-code=2\n"
+    assert "input 'paths' is not a list of paths" in summary.read_text()
+    env["AIRGUARD_PATHS"] = "dags"
+    env["AIRGUARD_CONFIG"] = "missing.toml"  # exit 2 before any report is written
+    outputs.write_text("")
+    assert run_scan_step(env) == 0
+    assert "exit-code=2" in outputs.read_text() and "findings=" not in outputs.read_text()
+    assert not (out / "airguard.json").exists()

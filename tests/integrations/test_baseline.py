@@ -71,6 +71,8 @@ def test_fixed_findings_are_counted_as_no_longer_found(run_cli, tmp_path: Path) 
     assert "2 baseline entries no longer found" in result.stdout
     markdown = run_cli("scan", "dags", "--baseline", "base.json", "-f", "markdown", cwd=project).stdout
     assert "2 baseline entries are no longer found" in markdown
+    sarif = json.loads(run_cli("scan", "dags", "--baseline", "base.json", "-f", "sarif", cwd=project).stdout)
+    assert sarif["runs"][0]["properties"] == {"baselineUnmatched": 2}
 
 
 def test_baseline_matched_findings_are_external_suppressions_in_sarif(run_cli, tmp_path: Path) -> None:

@@ -98,6 +98,19 @@ def test_summary_stays_under_github_limit(run_cli, tmp_path: Path) -> None:
     assert "more (summary size limit)" in out
 
 
+def test_many_read_errors_stay_under_the_limit_too(run_cli, tmp_path: Path) -> None:
+    from scanner.report.markdown import MAX_BYTES
+
+    (tmp_path / ".git").mkdir()
+    broken = tmp_path / ("b" * 150)
+    broken.mkdir()
+    for i in range(4000):
+        (broken / f"{'x' * 120}{i}.json").write_text("{")
+    out = run_cli("scan", ".", "-f", "markdown", "--top", "100000", cwd=tmp_path).stdout
+    assert len(out.encode()) <= MAX_BYTES
+    assert "### Not scanned (partial result)" in out and "more (summary size limit)" in out
+
+
 def test_one_scan_writes_several_reports(run_cli, tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     (tmp_path / "prod.env").write_text(BAD)

@@ -51,19 +51,6 @@ def decode_text(data: bytes) -> tuple[str, str | None]:
         return data.decode("utf-8", errors="replace").lstrip("\ufeff"), encoding
 
 
-def collect_path(ctx: ScanContext, path: Path, known_conn_ids: re.Pattern[bytes] | None = None) -> list[Resource]:
-    relative = ctx.relpath(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        ctx.notice("read-error", f"cannot read file: {exc.strerror or type(exc).__name__}", relative)
-        return []
-    ctx.files_scanned += 1
-    if not needs_parse(data, known_conn_ids):
-        return []
-    return collect_bytes(ctx, path, relative, data)
-
-
 def collect_bytes(ctx: ScanContext, path: Path, relative: str, data: bytes) -> list[Resource]:
     """A DAG file that needs a full parse: decode, register its source, analyze."""
     source = SourceFile(path=relative, absolute=path, text=decode(ctx, relative, data))
