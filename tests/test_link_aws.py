@@ -231,3 +231,16 @@ def test_odd_attribute_shapes_in_a_snapshot_do_not_break_linking(account: dict) 
     account["snapshot"].write_text(json.dumps(snapshot, indent=1, sort_keys=True))
     result = _scan(account, account["root"] / "conns.env")
     assert ("AG601", "legacy") in {(f.rule_id, f.resource_name) for f in result.findings}
+
+
+def test_rules_that_follow_another_service_are_not_evaluated_without_it(account: dict, run_cli) -> None:
+    snapshot = json.loads(account["snapshot"].read_text())
+    snapshot["units"] = [u for u in snapshot["units"] if u["unit"]["service"] == "ec2"]
+    snapshot["services"] = ["ec2"]
+    (account["root"] / "aws" / "snapshot.json").write_text(json.dumps(snapshot, indent=1, sort_keys=True))
+    report = run_cli("scan", "--aws-snapshot", "aws/snapshot.json", "--select", "AG5", "-f", "json",
+                     cwd=account["root"]).json()
+    not_evaluated = {e["rule_id"] for e in report["errors"] if e["kind"] == "not-evaluated"}
+    # security-group rules judge only groups attached to databases: without rds they cannot say
+    assert {"AG503", "AG504", "AG505", "AG512"} <= not_evaluated
+    assert not [f for f in report["findings"] if f["rule_id"] in ("AG504", "AG505")]
