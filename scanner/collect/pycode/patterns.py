@@ -17,6 +17,9 @@ SQL_PASSWORDS = [
     re.compile(r"""(?is)\bIDENTIFIED\s+(?:WITH\s+\S+\s+)?BY\s+'(?P<v>[^']+)'"""),
     re.compile(r"""(?is)\bSET\s+PASSWORD\b[^;]*?=\s*(?:PASSWORD\s*\(\s*)?'(?P<v>[^']+)'"""),
 ]
+# A literal every SHELL_PASSWORDS or SQL_PASSWORDS match holds (lowercased): texts without one skip them.
+PASSWORD_WORDS = ("password", "identified", "pgpass", "mysql")
+KEY_ID_PREFIXES = ("AKIA", "ASIA", "ABIA", "ACCA")
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 HEX_DIGEST = re.compile(r"^[0-9a-fA-F]{32,}$")
 # Names of arguments and variables whose literal value is a credential.
@@ -67,6 +70,20 @@ def _environ_written(data: bytes) -> bool:
         if PRECHECK_ENVIRON_READ.match(data, match.end()) is None:
             return True
     return False
+
+
+def may_hold_password(text: str) -> bool:
+    """False only when no SHELL_PASSWORDS / SQL_PASSWORDS pattern can match `text`. Only ASCII texts are
+    judged: in other text, case-insensitive matching also pairs letters such as 'ſ' with 's'."""
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in PASSWORD_WORDS)
+
+
+def may_hold_key_id(text: str) -> bool:
+    """False only when AWS_ACCESS_KEY_ID cannot match `text`."""
+    return any(prefix in text for prefix in KEY_ID_PREFIXES)
 
 
 def looks_like_aws_secret(value: str) -> bool:

@@ -144,6 +144,8 @@ class Evaluator:
             return Evaluated(None, ast.Constant(value=None))
         if depth > self.MAX_DEPTH or id(node) in self._active:
             return Evaluated(Unknown("expr"), node)
+        if type(node) is ast.Constant:  # a leaf: no names to resolve, so no cycle to guard against
+            return _constant(node)
         self._active.add(id(node))
         try:
             return self._evaluate(node, scope, depth + 1)
@@ -155,12 +157,7 @@ class Evaluator:
 
     def _evaluate(self, node: ast.AST, scope: Scope, depth: int) -> Evaluated:
         if isinstance(node, ast.Constant):
-            value = node.value
-            if isinstance(value, bytes):
-                value = value.decode("utf-8", "replace")
-            if not isinstance(value, (str, int, float, bool, type(None))):
-                return Evaluated(Unknown("expr"), node)
-            return Evaluated(value, node)
+            return _constant(node)
         if isinstance(node, ast.Name):
             bound = scope.lookup(node.id)
             if bound is None:
@@ -271,6 +268,15 @@ class Evaluator:
             if isinstance(inner, str):
                 return Evaluated(getattr(inner, node.func.attr)(), node)
         return Evaluated(Unknown("call"), node)
+
+
+def _constant(node: ast.Constant) -> Evaluated:
+    value = node.value
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if not isinstance(value, (str, int, float, bool, type(None))):
+        return Evaluated(Unknown("expr"), node)
+    return Evaluated(value, node)
 
 
 def _enclosing_class(scope: Scope) -> Scope | None:
