@@ -95,7 +95,8 @@ class Analyzer(ast.NodeVisitor):
 
     def visit(self, node: ast.AST) -> None:
         """Dispatch through a table of the handled node classes (`ast.NodeVisitor.visit` builds a method
-        name per node); other nodes only pass the visit on to their children."""
+        name per node); other nodes only pass the visit on to their children. Leaves (`Name`,
+        `Constant`...) are not visited: no handler reads them."""
         handler = HANDLERS.get(type(node))
         if handler is not None:
             handler(self, node)
@@ -103,7 +104,7 @@ class Analyzer(ast.NodeVisitor):
             self.generic_visit(node)
 
     def generic_visit(self, node: ast.AST) -> None:
-        for child in walk.children(node):
+        for child in walk.branches(node):
             self.visit(child)
 
     def visit_Import(self, node: ast.Import) -> None:
@@ -503,6 +504,8 @@ class Analyzer(ast.NodeVisitor):
             if not keyword.arg:
                 continue
             key = keyword.arg
+            if not self.evaluator.may_be_text(keyword.value, self.scope):
+                continue
             evaluated = self.eval(keyword.value)
             if id(evaluated.origin) in self.consumed or not isinstance(evaluated.value, str):
                 continue
@@ -538,11 +541,14 @@ class Analyzer(ast.NodeVisitor):
             if isinstance(node, (ast.Assign, ast.AnnAssign)):
                 self._secret_assignment(node)
                 continue
-            if isinstance(node, ast.Constant) and not isinstance(node.value, str):
+            if isinstance(node, ast.Constant):
+                value = node.value  # what evaluating a constant gives
+                if not isinstance(value, str) or len(value) < 8 or id(node) in self.consumed:
+                    continue
+            elif id(node) in self.consumed:
                 continue
-            if id(node) in self.consumed:
-                continue
-            value = self.eval(node).value
+            else:
+                value = self.eval(node).value
             if not isinstance(value, str) or len(value) < 8:
                 continue
             self._scan_text(value, node)

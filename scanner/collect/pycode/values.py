@@ -133,6 +133,11 @@ def bind_targets(scope: Scope, body: list[ast.stmt]) -> None:
             bind_targets(scope, inner)
 
 
+# The expressions `Evaluator._evaluate` can turn into a string (besides constants and names); any other
+# becomes a dict, a list or Unknown.
+_TEXT_EXPRESSIONS = frozenset({ast.Attribute, ast.JoinedStr, ast.BinOp, ast.Call, ast.Subscript})
+
+
 class Evaluator:
     MAX_DEPTH = 40
 
@@ -151,6 +156,21 @@ class Evaluator:
             return self._evaluate(node, scope, depth + 1)
         finally:
             self._active.discard(id(node))
+
+    def may_be_text(self, node: ast.AST, scope: Scope) -> bool:
+        """False when `evaluate` surely gives no string: a literal container or number, a name bound to
+        one or to nothing, an expression kind it does not read. True when unsure (then evaluate)."""
+        for _ in range(self.MAX_DEPTH):
+            kind = type(node)
+            if kind is ast.Constant:
+                return isinstance(node.value, (str, bytes))  # type: ignore[attr-defined]
+            if kind is not ast.Name:
+                return kind in _TEXT_EXPRESSIONS
+            bound = scope.lookup(node.id)  # type: ignore[attr-defined]
+            if bound is None:
+                return False  # Unknown(name)
+            node = bound
+        return True
 
     def value(self, node: ast.AST | None, scope: Scope) -> Any:
         return self.evaluate(node, scope).value

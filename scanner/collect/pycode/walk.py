@@ -11,39 +11,60 @@ from __future__ import annotations
 import ast
 
 # Fields that never hold a node the analysis reads: contexts and operators, and names, numbers and
-# flags stored as plain values. `names` holds `alias` nodes (read by the import handlers directly) or str.
+# flags stored as plain values.
 _SKIPPED_FIELDS = frozenset({
     "ctx", "op", "ops", "id", "arg", "attr", "name", "asname", "module", "level", "kind", "type_comment",
-    "conversion", "is_async", "names",
+    "conversion", "is_async",
 })
-_NODE_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: ()}
 
+
+def _node_classes() -> list[type]:
+    found, pending = [], [ast.AST]
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+# Node class -> the fields that can hold child nodes worth visiting; empty for a leaf (`Name`,
+# `Constant`, `alias`...). Anything not a node (a str, None) has no entry.
+NODE_FIELDS: dict[type, tuple[str, ...]] = {
+    cls: () if issubclass(cls, ast.Constant) else tuple(f for f in cls._fields if f not in _SKIPPED_FIELDS)
+    for cls in _node_classes()
+}
 # The string pass reads every maximal string expression: a string constant, f-string or `+`/`%`
-# expression that is not itself part of a larger one.
-# (Sets of exact classes: the `ast` node classes are not subclassed.)
+# expression that is not itself part of a larger one. (Sets of exact classes: `ast.parse` makes no
+# instances of subclasses.)
 _STRING_EXPRESSIONS = frozenset({ast.Constant, ast.JoinedStr, ast.BinOp})
 _STRING_PARTS = frozenset({ast.JoinedStr, ast.BinOp, ast.FormattedValue})
 _ASSIGNMENTS = frozenset({ast.Assign, ast.AnnAssign})
 
 
-def node_fields(cls: type) -> tuple[str, ...]:
-    """The fields of a node class that can hold child nodes worth visiting."""
-    fields = _NODE_FIELDS.get(cls)
-    if fields is None:
-        fields = _NODE_FIELDS[cls] = tuple(f for f in cls._fields if f not in _SKIPPED_FIELDS)  # type: ignore[attr-defined]
-    return fields
-
-
-def children(node: ast.AST) -> list[ast.AST]:
-    """The child nodes of `node` worth visiting, in field order (as `ast.iter_child_nodes`)."""
+def all_children(node: ast.AST) -> list[ast.AST]:
+    """The child nodes of `node` in field order (as `ast.iter_child_nodes`), contexts and operators left out."""
     found: list[ast.AST] = []
-    for name in node_fields(type(node)):
+    for name in NODE_FIELDS[type(node)]:
         value = getattr(node, name, None)
         if type(value) is list:
             for item in value:
-                if isinstance(item, ast.AST):
+                if type(item) in NODE_FIELDS:
                     found.append(item)
-        elif isinstance(value, ast.AST):
+        elif type(value) in NODE_FIELDS:
+            found.append(value)
+    return found
+
+
+def branches(node: ast.AST) -> list[ast.AST]:
+    """The children of `node` that are not leaves: the only ones a visit can find anything under."""
+    found: list[ast.AST] = []
+    for name in NODE_FIELDS[type(node)]:
+        value = getattr(node, name, None)
+        if type(value) is list:
+            for item in value:
+                if NODE_FIELDS.get(type(item)):
+                    found.append(item)
+        elif NODE_FIELDS.get(type(value)):
             found.append(value)
     return found
 
@@ -53,11 +74,12 @@ def string_pass_nodes(tree: ast.AST) -> list[ast.AST]:
     (a non-string constant included; the caller reads its value)."""
     found: list[ast.AST] = []
     queue = [tree]
-    for parent in queue:  # a node is recorded when it is queued: in breadth-first order that is its turn
+    for parent in queue:  # a node is recorded when it is found: in breadth-first order that is its turn
         inside_string = type(parent) in _STRING_PARTS
-        for child in children(parent):
-            queue.append(child)
+        for child in all_children(parent):
             kind = type(child)
+            if NODE_FIELDS[kind]:  # leaves have nothing to queue
+                queue.append(child)
             if kind in _ASSIGNMENTS or (kind in _STRING_EXPRESSIONS and not inside_string):
                 found.append(child)
     return found
