@@ -191,7 +191,9 @@ _HAS_PASSWORD = re.compile(r"://[^/@\s]*:[^@\s]+@")
 def uris_in_text(text: str, *, with_password_only: bool = False) -> list[tuple[int, str]]:
     """(offset, URI) of database URIs written in `text`, ``jdbc:`` removed, that carry credentials or
     point at RDS (only those with a password when `with_password_only`)."""
-    found = []
+    found: list[tuple[int, str]] = []
+    if "://" not in text:  # every match holds it
+        return found
     for match in _URI_IN_TEXT.finditer(text):
         uri = match.group("uri").rstrip(").,;]}")
         keep = _HAS_PASSWORD.search(uri) if with_password_only else (

@@ -143,6 +143,9 @@ def test_unparseable_files_still_report_aws_keys_at_their_column(dags_report: di
     ('c = Connection (conn_id="x")\n', True),
     ('conn = pg.connect(host="db.cluster-x.eu-west-1.rds.amazonaws.com")\n', True),
     ('from psycopg2 import connect as open_db\n', True),
+    ('connect(dsn)\n', True),
+    ('db = connect (dsn)\n', True),
+    ('reconnect(x)\n_connect(y)\nconnection_pool(z)\n', False),
 ])
 def test_precheck_skips_licence_urls_and_keeps_connection_uris(code: str, parse: bool) -> None:
     from scanner.collect.pycode import needs_parse
@@ -176,3 +179,20 @@ def test_precheck_never_costs_a_finding_on_airflows_example_dags() -> None:
             assert needs_parse(data, None), path
         skipped += not needs_parse(data, None)
     assert skipped >= len(files) // 2   # the licence header's http:// no longer forces a parse
+
+
+def test_string_pre_tests_keep_every_pattern_match() -> None:
+    """The literal pre-tests before the credential regexes: a text they turn away matches no regex."""
+    from scanner.collect.pycode import patterns
+
+    texts = ["psql --password=Pg-Pw-1 -h db", "PGPASSWORD=x psql", "mysql -uroot -pRoot-Pw-2 db",
+             "CREATE USER etl PASSWORD 'Etl-Pw-3'", "alter user u identified by 'Id-Pw-4'",
+             "key AKIAZZPRETESTKEY0001", "no credential here at all"]
+    for text in texts:
+        matches = any(r.search(text) for r in [*patterns.SHELL_PASSWORDS, *patterns.SQL_PASSWORDS])
+        assert matches == patterns.may_hold_password(text), text
+        assert (patterns.AWS_ACCESS_KEY_ID.search(text) is not None) == patterns.may_hold_key_id(text), text
+    # Case-insensitive matching pairs the long s with "s": non-ASCII text always goes to the regexes.
+    long_s = "ALTER USER u PA\u017f\u017fWORD 'Long-S-Pw-5'"
+    assert patterns.SQL_PASSWORDS[0].search(long_s) is not None
+    assert patterns.may_hold_password(long_s)

@@ -4,13 +4,14 @@ connection. Reads the syntax tree only; nothing is imported or executed."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from scanner import secrets
 from scanner.airflow_config import ConfigBlock, build_config, env_setting
 from scanner.airflow_uri import ConnectionValueError, normalize_conn_type, parse_fields, parse_uri
-from scanner.collect.pycode import patterns
+from scanner.collect.pycode import patterns, walk
 from scanner.collect.pycode.values import (
     Evaluated,
     Evaluator,
@@ -49,6 +50,16 @@ DRIVERS: dict[str, tuple[str, dict[str, str]]] = {
                         "port": "port", "database": "schema"}),
 }
 
+DRIVER_LEAVES = frozenset(driver.rsplit(".", 1)[-1] for driver in DRIVERS)
+
+
+def _driver(name: str, leaf: str) -> str | None:
+    """The DRIVERS entry the callee `name` (last part `leaf`) ends with."""
+    if leaf not in DRIVER_LEAVES:  # a driver's last part is the callee's: skip the suffix tests
+        return None
+    return next((d for d in DRIVERS if name == d or name.endswith("." + d)), None)
+
+
 def _char_col(line: str, byte_offset: int) -> int:
     """ast columns are UTF-8 byte offsets; locations use characters."""
     if line.isascii():
@@ -80,9 +91,21 @@ class Analyzer(ast.NodeVisitor):
         self.tasks: list[TaskInfo] = []
         self.dags: dict[str, FileLocation] = {}
         self.env_block = ConfigBlock(origin="dag-code", location=source.location(1), name=f"{source.path}#env")
-        self.parents: dict[int, ast.AST] = {}
-        self.nodes: list[ast.AST] = []           # every node, in ast.walk order (filled by visit_Module)
         self.imports: dict[str, str] = {}        # local name -> qualified name
+
+    def visit(self, node: ast.AST) -> None:
+        """Dispatch through a table of the handled node classes (`ast.NodeVisitor.visit` builds a method
+        name per node); other nodes only pass the visit on to their children. Leaves (`Name`,
+        `Constant`...) are not visited: no handler reads them."""
+        handler = HANDLERS.get(type(node))
+        if handler is not None:
+            handler(self, node)
+        else:
+            self.generic_visit(node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for child in walk.branches(node):
+            self.visit(child)
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -122,11 +145,6 @@ class Analyzer(ast.NodeVisitor):
 
     # ------------------------------------------------------------------ scopes
     def visit_Module(self, node: ast.Module) -> None:
-        nodes = self.nodes = [node]
-        for parent in nodes:  # breadth first, as ast.walk, in one pass that also records the parents
-            for child in ast.iter_child_nodes(parent):
-                self.parents[id(child)] = parent
-                nodes.append(child)
         bind_targets(self.scope, node.body)
         self.generic_visit(node)
 
@@ -258,8 +276,8 @@ class Analyzer(ast.NodeVisitor):
         leaf = name.split(".")[-1]
         if leaf == "Connection" and not name.endswith("get_connection"):
             self._connection_call(node)
-        elif any(name == d or name.endswith("." + d) for d in DRIVERS):
-            self._driver_call(node, next(d for d in DRIVERS if name == d or name.endswith("." + d)))
+        elif (driver := _driver(name, leaf)) is not None:
+            self._driver_call(node, driver)
         elif leaf == "create_engine" and node.args:
             evaluated = self.eval(node.args[0])
             if isinstance(evaluated.value, str):
@@ -486,6 +504,8 @@ class Analyzer(ast.NodeVisitor):
             if not keyword.arg:
                 continue
             key = keyword.arg
+            if not self.evaluator.may_be_text(keyword.value, self.scope):
+                continue
             evaluated = self.eval(keyword.value)
             if id(evaluated.origin) in self.consumed or not isinstance(evaluated.value, str):
                 continue
@@ -517,19 +537,18 @@ class Analyzer(ast.NodeVisitor):
     # ------------------------------------------------------------------ second pass: strings
     def scan_strings(self, tree: ast.AST) -> None:
         """Every maximal string expression: URIs, AWS keys, shell and SQL passwords; secret-named constants."""
-        for node in self.nodes or ast.walk(tree):
+        for node in walk.string_pass_nodes(tree):
             if isinstance(node, (ast.Assign, ast.AnnAssign)):
                 self._secret_assignment(node)
-            if not isinstance(node, (ast.Constant, ast.JoinedStr, ast.BinOp)):
                 continue
-            parent = self.parents.get(id(node))
-            if isinstance(parent, (ast.JoinedStr, ast.BinOp, ast.FormattedValue)):
+            if isinstance(node, ast.Constant):
+                value = node.value  # what evaluating a constant gives
+                if not isinstance(value, str) or len(value) < 8 or id(node) in self.consumed:
+                    continue
+            elif id(node) in self.consumed:
                 continue
-            if isinstance(node, ast.Constant) and not isinstance(node.value, str):
-                continue
-            if id(node) in self.consumed:
-                continue
-            value = self.eval(node).value
+            else:
+                value = self.eval(node).value
             if not isinstance(value, str) or len(value) < 8:
                 continue
             self._scan_text(value, node)
@@ -538,9 +557,14 @@ class Analyzer(ast.NodeVisitor):
         evaluated = Evaluated(text, node)
         for _, uri in uris_in_text(text):
             self._connection_from_text(f"uri@{self.source.path}:{self.loc(node).start_line}", uri, node, node)
-        for match in patterns.AWS_ACCESS_KEY_ID.finditer(text):
-            self._credential("aws-access-key-id", evaluated, "string literal", value=match.group(0),
-                             location=self.source.find(self.loc(node), [match.group(0)]))
+        if patterns.may_hold_key_id(text):
+            for match in patterns.AWS_ACCESS_KEY_ID.finditer(text):
+                self._credential("aws-access-key-id", evaluated, "string literal", value=match.group(0),
+                                 location=self.source.find(self.loc(node), [match.group(0)]))
+        if patterns.may_hold_password(text):
+            self._scan_passwords(text, node, evaluated)
+
+    def _scan_passwords(self, text: str, node: ast.AST, evaluated: Evaluated) -> None:
         for kind, regexes in (("shell-password", patterns.SHELL_PASSWORDS), ("sql-password", patterns.SQL_PASSWORDS)):
             for regex in regexes:
                 for match in regex.finditer(text):
@@ -585,6 +609,20 @@ class Analyzer(ast.NodeVisitor):
         if config is not None:
             self.resources.append(config)
         return self.resources
+
+
+HANDLERS: dict[type, Callable[[Analyzer, Any], None]] = {
+    ast.Module: Analyzer.visit_Module,
+    ast.Import: Analyzer.visit_Import,
+    ast.ImportFrom: Analyzer.visit_ImportFrom,
+    ast.ClassDef: Analyzer.visit_ClassDef,
+    ast.FunctionDef: Analyzer.visit_FunctionDef,
+    ast.AsyncFunctionDef: Analyzer.visit_AsyncFunctionDef,
+    ast.With: Analyzer.visit_With,
+    ast.AsyncWith: Analyzer.visit_AsyncWith,
+    ast.Assign: Analyzer.visit_Assign,
+    ast.Call: Analyzer.visit_Call,
+}
 
 
 def _dsn_fields(dsn: str, origin: ast.AST) -> dict[str, Evaluated]:

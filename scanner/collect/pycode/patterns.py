@@ -17,6 +17,9 @@ SQL_PASSWORDS = [
     re.compile(r"""(?is)\bIDENTIFIED\s+(?:WITH\s+\S+\s+)?BY\s+'(?P<v>[^']+)'"""),
     re.compile(r"""(?is)\bSET\s+PASSWORD\b[^;]*?=\s*(?:PASSWORD\s*\(\s*)?'(?P<v>[^']+)'"""),
 ]
+# A literal every SHELL_PASSWORDS or SQL_PASSWORDS match holds (lowercased): texts without one skip them.
+PASSWORD_WORD = re.compile("password|identified|pgpass|mysql")
+KEY_ID_PREFIX = re.compile("AKIA|ASIA|ABIA|ACCA")
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 HEX_DIGEST = re.compile(r"^[0-9a-fA-F]{32,}$")
 # Names of arguments and variables whose literal value is a credential.
@@ -33,7 +36,10 @@ PRECHECK_TOKENS = (
 )
 # Code the analyzer reads (case-sensitive, like its callee names): `Connection(...)` (or an import alias of
 # it) and driver `connect(...)` calls; prose ("connections", "a Connection extra") is no reason to parse.
-PRECHECK_CODE = re.compile(rb"Connection\s*\(|Connection\s+as\b|\bconnect\s*\(|\bconnect\s+as\b")
+# Each starts with a literal, which the regex engine then searches fast (a leading `\b` or alternation
+# would make it try every position): the word boundary before `connect` is tested in `_code_call`.
+PRECHECK_CONNECTION = re.compile(rb"Connection(?:\s*\(|\s+as\b)")
+PRECHECK_CONNECT = re.compile(rb"connect(?:\s*\(|\s+as\b)")
 # `os.environ` counts unless every use of it is a plain read; "environment" in prose is not `environ`.
 PRECHECK_ENVIRON = re.compile(rb"environ(?![A-Za-z0-9_])")
 PRECHECK_ENVIRON_READ = re.compile(
@@ -51,7 +57,7 @@ def precheck(data: bytes) -> bool:
     lowered = data.lower()
     if any(token in lowered for token in PRECHECK_TOKENS) or PRECHECK_KEY_ID.search(data) is not None:
         return True
-    if b"onnect" in data and PRECHECK_CODE.search(data) is not None:  # the literal test first: 20x faster
+    if b"onnect" in data and _code_call(data):  # the literal test first: 20x faster
         return True
     if b"environ" in data and _environ_written(data):
         return True
@@ -61,12 +67,36 @@ def precheck(data: bytes) -> bool:
         PRECHECK_USERINFO_PASSWORD.search(data) is not None
 
 
+def _code_call(data: bytes) -> bool:
+    """`Connection(` / `Connection as`, or `connect(` / `connect as` starting a word."""
+    if PRECHECK_CONNECTION.search(data) is not None:
+        return True
+    for match in PRECHECK_CONNECT.finditer(data):
+        before = data[match.start() - 1:match.start()]  # b"" at the start of the file
+        if not (before.isalnum() or before == b"_"):  # bytes.isalnum: ASCII only, as `\b` in a bytes pattern
+            return True
+    return False
+
+
 def _environ_written(data: bytes) -> bool:
     """Any use of `environ` other than `.get(...)`, `.copy()`, `.items()`... or a read of `environ["NAME"]`."""
     for match in PRECHECK_ENVIRON.finditer(data):
         if PRECHECK_ENVIRON_READ.match(data, match.end()) is None:
             return True
     return False
+
+
+def may_hold_password(text: str) -> bool:
+    """False only when no SHELL_PASSWORDS / SQL_PASSWORDS pattern can match `text`. Only ASCII texts are
+    judged: in other text, case-insensitive matching also pairs letters such as 'ſ' with 's'."""
+    if not text.isascii():
+        return True
+    return PASSWORD_WORD.search(text.lower()) is not None
+
+
+def may_hold_key_id(text: str) -> bool:
+    """False only when AWS_ACCESS_KEY_ID cannot match `text`."""
+    return KEY_ID_PREFIX.search(text) is not None
 
 
 def looks_like_aws_secret(value: str) -> bool:

@@ -133,6 +133,11 @@ def bind_targets(scope: Scope, body: list[ast.stmt]) -> None:
             bind_targets(scope, inner)
 
 
+# The expressions `Evaluator._evaluate` can turn into a string (besides constants and names); any other
+# becomes a dict, a list or Unknown.
+_TEXT_EXPRESSIONS = frozenset({ast.Attribute, ast.JoinedStr, ast.BinOp, ast.Call, ast.Subscript})
+
+
 class Evaluator:
     MAX_DEPTH = 40
 
@@ -144,23 +149,35 @@ class Evaluator:
             return Evaluated(None, ast.Constant(value=None))
         if depth > self.MAX_DEPTH or id(node) in self._active:
             return Evaluated(Unknown("expr"), node)
+        if type(node) is ast.Constant:  # a leaf: no names to resolve, so no cycle to guard against
+            return _constant(node)
         self._active.add(id(node))
         try:
             return self._evaluate(node, scope, depth + 1)
         finally:
             self._active.discard(id(node))
 
+    def may_be_text(self, node: ast.AST, scope: Scope) -> bool:
+        """False when `evaluate` surely gives no string: a literal container or number, a name bound to
+        one or to nothing, an expression kind it does not read. True when unsure (then evaluate)."""
+        for _ in range(self.MAX_DEPTH):
+            kind = type(node)
+            if kind is ast.Constant:
+                return isinstance(node.value, (str, bytes))  # type: ignore[attr-defined]
+            if kind is not ast.Name:
+                return kind in _TEXT_EXPRESSIONS
+            bound = scope.lookup(node.id)  # type: ignore[attr-defined]
+            if bound is None:
+                return False  # Unknown(name)
+            node = bound
+        return True
+
     def value(self, node: ast.AST | None, scope: Scope) -> Any:
         return self.evaluate(node, scope).value
 
     def _evaluate(self, node: ast.AST, scope: Scope, depth: int) -> Evaluated:
         if isinstance(node, ast.Constant):
-            value = node.value
-            if isinstance(value, bytes):
-                value = value.decode("utf-8", "replace")
-            if not isinstance(value, (str, int, float, bool, type(None))):
-                return Evaluated(Unknown("expr"), node)
-            return Evaluated(value, node)
+            return _constant(node)
         if isinstance(node, ast.Name):
             bound = scope.lookup(node.id)
             if bound is None:
@@ -271,6 +288,15 @@ class Evaluator:
             if isinstance(inner, str):
                 return Evaluated(getattr(inner, node.func.attr)(), node)
         return Evaluated(Unknown("call"), node)
+
+
+def _constant(node: ast.Constant) -> Evaluated:
+    value = node.value
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if not isinstance(value, (str, int, float, bool, type(None))):
+        return Evaluated(Unknown("expr"), node)
+    return Evaluated(value, node)
 
 
 def _enclosing_class(scope: Scope) -> Scope | None:

@@ -1,0 +1,85 @@
+"""Fast traversal of a syntax tree: the children that can matter to the analysis, and the nodes the
+string pass reads, found in one breadth-first pass.
+
+`ast.iter_child_nodes` goes through every field of every node (two generators per node) and yields
+expression contexts and operators (`Load`, `Add`...), which never hold anything. Here each node class
+has a precomputed tuple of the fields that can hold nodes worth visiting.
+"""
+
+from __future__ import annotations
+
+import ast
+
+# Fields that never hold a node the analysis reads: contexts and operators, and names, numbers and
+# flags stored as plain values.
+_SKIPPED_FIELDS = frozenset({
+    "ctx", "op", "ops", "id", "arg", "attr", "name", "asname", "module", "level", "kind", "type_comment",
+    "conversion", "is_async",
+})
+
+
+def _node_classes() -> list[type]:
+    found, pending = [], [ast.AST]
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+# Node class -> the fields that can hold child nodes worth visiting; empty for a leaf (`Name`,
+# `Constant`, `alias`...). Anything not a node (a str, None) has no entry.
+NODE_FIELDS: dict[type, tuple[str, ...]] = {
+    cls: () if issubclass(cls, ast.Constant) else tuple(f for f in cls._fields if f not in _SKIPPED_FIELDS)
+    for cls in _node_classes()
+}
+# The string pass reads every maximal string expression: a string constant, f-string or `+`/`%`
+# expression that is not itself part of a larger one. (Sets of exact classes: `ast.parse` makes no
+# instances of subclasses.)
+_STRING_EXPRESSIONS = frozenset({ast.Constant, ast.JoinedStr, ast.BinOp})
+_STRING_PARTS = frozenset({ast.JoinedStr, ast.BinOp, ast.FormattedValue})
+_ASSIGNMENTS = frozenset({ast.Assign, ast.AnnAssign})
+
+
+def all_children(node: ast.AST) -> list[ast.AST]:
+    """The child nodes of `node` in field order (as `ast.iter_child_nodes`), contexts and operators left out."""
+    found: list[ast.AST] = []
+    for name in NODE_FIELDS[type(node)]:
+        value = getattr(node, name, None)
+        if type(value) is list:
+            for item in value:
+                if type(item) in NODE_FIELDS:
+                    found.append(item)
+        elif type(value) in NODE_FIELDS:
+            found.append(value)
+    return found
+
+
+def branches(node: ast.AST) -> list[ast.AST]:
+    """The children of `node` that are not leaves: the only ones a visit can find anything under."""
+    found: list[ast.AST] = []
+    for name in NODE_FIELDS[type(node)]:
+        value = getattr(node, name, None)
+        if type(value) is list:
+            for item in value:
+                if NODE_FIELDS.get(type(item)):
+                    found.append(item)
+        elif NODE_FIELDS.get(type(value)):
+            found.append(value)
+    return found
+
+
+def string_pass_nodes(tree: ast.AST) -> list[ast.AST]:
+    """In `ast.walk` (breadth-first) order: every assignment and every maximal string expression
+    (a non-string constant included; the caller reads its value)."""
+    found: list[ast.AST] = []
+    queue = [tree]
+    for parent in queue:  # a node is recorded when it is found: in breadth-first order that is its turn
+        inside_string = type(parent) in _STRING_PARTS
+        for child in all_children(parent):
+            kind = type(child)
+            if NODE_FIELDS[kind]:  # leaves have nothing to queue
+                queue.append(child)
+            if kind in _ASSIGNMENTS or (kind in _STRING_EXPRESSIONS and not inside_string):
+                found.append(child)
+    return found
