@@ -168,7 +168,27 @@ def stop_server(server: ThreadingHTTPServer) -> None:
     server.server_close()
 
 
-class FaultProxy:
+class LoopbackService:
+    """An HTTP service of the tests on 127.0.0.1: `start()` gives its URL, subclasses answer in `_handle`."""
+
+    thread_name = "loopback"
+    url = ""
+    _server: ThreadingHTTPServer | None = None
+
+    def start(self) -> str:
+        self._server, self.url = serve_on_loopback(self._handle, self.thread_name)
+        return self.url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            stop_server(self._server)
+            self._server = None
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        raise NotImplementedError
+
+
+class FaultProxy(LoopbackService):
     """An HTTP proxy on 127.0.0.1 in front of `upstream` that injects faults per operation."""
 
     def __init__(self, upstream: str) -> None:
@@ -178,8 +198,7 @@ class FaultProxy:
         self.requests: Counter[str] = Counter()
         self._faults: dict[str, list[Fault]] = {}
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self.url = ""
+        self.thread_name = "fault-proxy"
 
     # -- faults ----------------------------------------------------------------------------
     def add(self, operation: str, fault: Fault) -> None:
@@ -229,15 +248,6 @@ class FaultProxy:
         return None
 
     # -- server ----------------------------------------------------------------------------
-    def start(self) -> str:
-        self._server, self.url = serve_on_loopback(self._handle, "fault-proxy")
-        return self.url
-
-    def stop(self) -> None:
-        if self._server is not None:
-            stop_server(self._server)
-            self._server = None
-
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from scanner.aws.testing import serve_on_loopback, stop_server
+from scanner.aws.testing import LoopbackService
 
 PAGE_SIZE = 2
 
@@ -57,22 +57,13 @@ def environment(name: str, **overrides: Any) -> dict[str, Any]:
     return body
 
 
-class MwaaServer:
+class MwaaServer(LoopbackService):
+    thread_name = "mwaa-api"
+
     def __init__(self, environments: list[dict[str, Any]], denied: tuple[str, ...] = ()) -> None:
         self.environments = {env["Name"]: env for env in environments}
         self.denied = set(denied)
         self.requests: Counter[str] = Counter()
-        self.url = ""
-        self._server: ThreadingHTTPServer | None = None
-
-    def start(self) -> str:
-        self._server, self.url = serve_on_loopback(self._handle, "mwaa-api")
-        return self.url
-
-    def stop(self) -> None:
-        if self._server is not None:
-            stop_server(self._server)
-            self._server = None
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(handler.path)
