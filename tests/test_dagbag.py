@@ -67,7 +67,7 @@ def test_import_error_cycle_and_duplicate_are_findings_at_their_lines() -> None:
     assert [(r["path"], r["start_line"], r["label"]) for r in duplicate["related_locations"]] == [
         ("fixtures/dagbag/dags/duplicate_a.py", 8, "duplicates: airflow.dag 'orders_daily'")]
     assert report["errors"] == []
-    assert "/work/" not in result.stdout and str(REPO) not in result.stdout
+    assert str(REPO) not in result.stdout  # no absolute path of this checkout in any output
     assert not (DAGBAG / "dags" / "__pycache__").exists()  # the load writes no .pyc into the scanned folder
 
 
