@@ -187,7 +187,7 @@ def _scan(args: argparse.Namespace) -> int:
     from scanner.config import Config, ConfigError, find_config, load_config
     from scanner.engine.loader import RuleLoadError
     from scanner.report import ReportOptions, renderer
-    from scanner.scan import run_scan
+    from scanner.scan import AwsInput, run_scan
 
     cwd = Path.cwd()
     paths = args.paths or [Path(".")]
@@ -217,39 +217,31 @@ def _scan(args: argparse.Namespace) -> int:
 
         if not airflow_available():
             return _error(INSTALL_HINT)
-    aws_resources, aws_notices, gaps, aws_services = None, None, [], None
+    aws = None
     scan_files = bool(args.paths) or not (args.aws or args.aws_snapshot)
     if not args.aws and args.aws_snapshot is None and config.aws_snapshot:
         args.aws_snapshot = config.resolved_aws_snapshot()
     if args.aws_snapshot is not None:  # airguard's own output, not a config file to scan
         config.exclude = [*config.exclude, *_relative_to_root(args.aws_snapshot, root)]
-    if args.aws_snapshot or args.aws:
-        from scanner.aws.notices import gap_notices
+    if args.aws_snapshot:
+        from scanner.aws.snapshot import SnapshotError, parse_snapshot, read_snapshot_text
 
-        if args.aws_snapshot:
-            from scanner.aws.snapshot import SnapshotError, load_snapshot
+        try:
+            text = read_snapshot_text(args.aws_snapshot)
+            aws = AwsInput(parse_snapshot(text, str(args.aws_snapshot)), file=args.aws_snapshot, text=text)
+        except SnapshotError as exc:
+            return _error(str(exc))
+    elif args.aws:
+        from scanner.aws.collect import CollectError
 
-            try:
-                snapshot = load_snapshot(args.aws_snapshot)
-            except SnapshotError as exc:
-                return _error(str(exc))
-            aws_resources, gaps = snapshot.resources(), snapshot.gaps()
-        else:
-            from scanner.aws.collect import CollectError
-
-            try:
-                snapshot = _collect_aws(args)
-            except CollectError as exc:
-                return _error(str(exc))
-            aws_resources, gaps = snapshot.resources(), snapshot.gaps()
-        aws_notices = gap_notices(gaps)
-        aws_services = snapshot.services
+        try:
+            aws = AwsInput(_collect_aws(args))
+        except CollectError as exc:
+            return _error(str(exc))
     scan_paths = [p.resolve() for p in paths] if scan_files else []
     try:
         result = run_scan(scan_paths, config, root, [p.resolve() for p in args.rules],
-                          aws_resources=aws_resources, aws_notices=aws_notices,
-                          aws_gaps=gaps, aws_snapshot=args.aws_snapshot, aws_services=aws_services,
-                          dagbag=_dagbag_request(args, scan_paths, config.exclude), jobs=args.jobs)
+                          aws=aws, dagbag=_dagbag_request(args, scan_paths, config.exclude), jobs=args.jobs)
     except RuleLoadError as exc:
         return _error("invalid rules:\n  " + "\n  ".join(exc.problems))
     except ConfigError as exc:

@@ -19,6 +19,7 @@ from scanner.findings import Finding, Notice, ScanStats, Severity
 from scanner.model import Resource, ResourceGraph
 
 if TYPE_CHECKING:
+    from scanner.aws.units import Snapshot
     from scanner.collect.dagbag import DagbagRequest
     from scanner.collect.dagbag.runner import DagbagRun
 
@@ -92,36 +93,32 @@ def check_rule_parameters(rules: list[Rule], config: Config) -> None:
         raise ConfigError("\n".join(problems))
 
 
+@dataclass
+class AwsInput:
+    """The AWS side of a scan: one snapshot, collected live or read from `file` (whose `text` then
+    places findings on resources no connection references at their lines in it)."""
+
+    snapshot: Snapshot
+    file: Path | None = None
+    text: str | None = None
+
+
 def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: list[Path] | None = None,
-             aws_resources: list[Resource] | None = None, aws_notices: list[Notice] | None = None,
-             aws_gaps: list[Any] | None = None, aws_snapshot: Path | None = None,
-             aws_services: list[str] | None = None, dagbag: DagbagRequest | None = None,
+             aws: AwsInput | None = None, dagbag: DagbagRequest | None = None,
              jobs: int | None = None) -> ScanResult:
-    """Scan `paths`; `aws_resources`/`aws_notices`/`aws_gaps` come from a live collection or a snapshot
-    (`aws_snapshot`: its file, so findings on AWS resources can point at their lines in it;
-    `aws_services`: the services collected, so rules over the others are reported as not evaluated);
-    `dagbag` also loads DAG folders with Airflow's DagBag in a child process (started first, collected
-    after the files); `jobs` bounds the worker processes for many DAG files (1 = in-process)."""
+    """Scan `paths`, with the account in `aws` (its gaps and left-out services become not-evaluated
+    notices); `dagbag` also loads DAG folders with Airflow's DagBag in a child process (started first,
+    collected after the files); `jobs` bounds the worker processes for many DAG files (1 = in-process)."""
     started = time.perf_counter()
     dagbag_run = _start_dagbag(dagbag)
     rules = load_rules([*config.resolved_rule_dirs(), *(extra_rule_dirs or [])], label_root=root)
     check_rule_parameters(rules, config)
     rules = select_rules(rules, config.select, config.ignore)
     ctx = ScanContext(root=root.resolve())
-    ctx.notices.extend(aws_notices or [])
-    if aws_gaps:
-        from scanner.aws.notices import rule_gap_notices
-
-        ctx.notices.extend(rule_gap_notices(aws_gaps, rules))
-    if aws_services is not None:
-        from scanner.aws.notices import uncollected_notices
-
-        ctx.notices.extend(uncollected_notices(aws_services, rules))
-    if aws_snapshot is not None:
-        _locate_snapshot(ctx, aws_snapshot)
     graph = ResourceGraph()
     graph.add_all(collect_files(ctx, paths, config.exclude, jobs=jobs) if paths else [])
-    graph.add_all(aws_resources or [])
+    if aws is not None:
+        graph.add_all(_add_aws(ctx, aws, rules))
     if dagbag_run is not None:
         from scanner.collect.dagbag.merge import merge_dagbag
 
@@ -140,18 +137,18 @@ def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: lis
                       parameters=parameters)
 
 
-def _locate_snapshot(ctx: ScanContext, snapshot: Path) -> None:
-    """Lines of the snapshot's resources, when the snapshot is a file of the repository."""
+def _add_aws(ctx: ScanContext, aws: AwsInput, rules: list[Rule]) -> list[Resource]:
+    """The snapshot's resources; its gaps and left-out services as notices; its file's lines, when the
+    snapshot is a file of the repository."""
     from scanner.aws.locate import snapshot_locations
+    from scanner.aws.notices import gap_notices, rule_gap_notices, uncollected_notices
 
-    resolved = snapshot.resolve()
-    if not resolved.is_relative_to(ctx.root):
-        return
-    try:
-        text = resolved.read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return
-    ctx.aws_locations.update(snapshot_locations(text, ctx.relpath(resolved)))
+    gaps = aws.snapshot.gaps()
+    ctx.notices += [*gap_notices(gaps), *rule_gap_notices(gaps, rules),
+                    *uncollected_notices(aws.snapshot.services, rules)]
+    if aws.file is not None and aws.text is not None and aws.file.resolve().is_relative_to(ctx.root):
+        ctx.aws_locations.update(snapshot_locations(aws.text, ctx.relpath(aws.file.resolve())))
+    return aws.snapshot.resources()
 
 
 def _start_dagbag(request: DagbagRequest | None) -> DagbagRun | None:

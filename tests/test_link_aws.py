@@ -9,8 +9,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from scanner.aws.snapshot import parse_snapshot
 from scanner.config import Config
-from scanner.scan import run_scan
+from scanner.scan import AwsInput, run_scan
 from tests.conftest import DATA, FIXTURES, findings_of
 
 SNAPSHOT = FIXTURES / "aws" / "snapshot-v1.json"
@@ -81,13 +82,15 @@ def account(tmp_path: Path) -> dict:
     return {"root": tmp_path, "snapshot": tmp_path / "aws" / "snapshot.json", "rules": rules}
 
 
-def _scan(account: dict, *paths: Path):
-    from scanner.aws.notices import gap_notices
-    from scanner.aws.snapshot import read_snapshot
+def _aws(account: dict, *, with_file: bool = True) -> AwsInput:
+    """The account's snapshot as a scan reads it (optionally without its file: as if collected live)."""
+    text = account["snapshot"].read_text()
+    snapshot = parse_snapshot(text, "snapshot.json")
+    return AwsInput(snapshot, file=account["snapshot"], text=text) if with_file else AwsInput(snapshot)
 
-    resources, gaps = read_snapshot(account["snapshot"])
-    return run_scan(list(paths), Config(), account["root"], [account["rules"]], aws_resources=resources,
-                    aws_notices=gap_notices(gaps), aws_gaps=gaps, aws_snapshot=account["snapshot"])
+
+def _scan(account: dict, *paths: Path):
+    return run_scan(list(paths), Config(), account["root"], [account["rules"]], aws=_aws(account))
 
 
 def _names(graph, resource, relation: str) -> list[str]:
@@ -137,10 +140,7 @@ def test_rules_across_the_link(account: dict) -> None:
 
 def test_allowed_cidrs_parameter_silences_the_range(account: dict) -> None:
     config = Config(rule_parameters={"AG605": {"allowed_cidrs": ["0.0.0.0/0", "::/0"]}})
-    from scanner.aws.snapshot import read_snapshot
-
-    resources, _ = read_snapshot(account["snapshot"])
-    result = run_scan([account["root"] / "conns.env"], config, account["root"], aws_resources=resources)
+    result = run_scan([account["root"] / "conns.env"], config, account["root"], aws=_aws(account))
     assert not [f for f in result.findings if f.rule_id == "AG605"]
 
 
@@ -172,10 +172,7 @@ def test_not_evaluated_per_rule_and_sarif_for_file_less_findings(account: dict, 
     assert result.partial
 
     # no snapshot file in the repository and no connection: a placeholder path, never a URI scheme
-    from scanner.aws.snapshot import read_snapshot
-
-    resources, gaps = read_snapshot(account["snapshot"])
-    live = run_scan([], Config(), tmp_path / "elsewhere", [account["rules"]], aws_resources=resources, aws_gaps=gaps)
+    live = run_scan([], Config(), tmp_path / "elsewhere", [account["rules"]], aws=_aws(account, with_file=False))
     sarif = json.loads(renderer("sarif")(live, ReportOptions(fail_on="low")))
     jsonschema.validate(sarif, json.loads((DATA / "sarif-schema-2.1.0.json").read_text()))
     results = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "TST901"]

@@ -126,13 +126,21 @@ def validate_document(document: Any, where: str = "snapshot") -> None:
 
 def load_snapshot(path: str | os.PathLike[str]) -> Snapshot:
     """Read and check a snapshot file."""
-    where = str(path)
+    return parse_snapshot(read_snapshot_text(path), str(path))
+
+
+def read_snapshot_text(path: str | os.PathLike[str]) -> str:
+    """A snapshot file's text; `SnapshotError` with a one-line message when it cannot be read."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise SnapshotError(
-            f"cannot read snapshot {where}: {getattr(error, 'strerror', None) or error}"
+            f"cannot read snapshot {path}: {getattr(error, 'strerror', None) or error}"
         ) from None
+
+
+def parse_snapshot(text: str, where: str) -> Snapshot:
+    """Check a snapshot's text (`where` names it in messages) and load it."""
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
