@@ -209,7 +209,6 @@ def _scan(args: argparse.Namespace) -> int:
     config.select = args.select or config.select
     config.ignore = [*config.ignore, *args.ignore]
     config.exclude = [*config.exclude, *args.exclude]
-    config.exclude = [*config.exclude, *_baseline_excludes(args, config, root)]
     if args.no_cache:
         os.environ["AIRGUARD_CACHE_DIR"] = ""
     if args.dagbag:
@@ -221,8 +220,7 @@ def _scan(args: argparse.Namespace) -> int:
     scan_files = bool(args.paths) or not (args.aws or args.aws_snapshot)
     if not args.aws and args.aws_snapshot is None and config.aws_snapshot:
         args.aws_snapshot = config.resolved_aws_snapshot()
-    if args.aws_snapshot is not None:  # airguard's own output, not a config file to scan
-        config.exclude = [*config.exclude, *_relative_to_root(args.aws_snapshot, root)]
+    config.exclude = [*config.exclude, *_own_files(args, config, root)]
     if args.aws_snapshot:
         from scanner.aws.snapshot import SnapshotError, parse_snapshot, read_snapshot_text
 
@@ -384,15 +382,17 @@ def _configured_baseline(config) -> Path | None:  # config: scanner.config.Confi
     return (config.base_dir / config.baseline) if config.baseline else None
 
 
-def _baseline_excludes(args: argparse.Namespace, config, root: Path) -> list[str]:
-    """The baseline file is airguard's own output: never scan it as if it were a config file."""
+def _own_files(args: argparse.Namespace, config, root: Path) -> list[str]:
+    """The baseline and the AWS snapshot in use are airguard's own files: never scan them as if they were
+    config files (as root-relative exclude patterns)."""
     if args.command == "baseline":
-        path = _baseline_target(args, config)
+        baseline = _baseline_target(args, config)
     elif getattr(args, "no_baseline", False):
-        return []
+        baseline = None
     else:
-        path = getattr(args, "baseline", None) or _configured_baseline(config)
-    return [] if path is None else _relative_to_root(path, root)
+        baseline = getattr(args, "baseline", None) or _configured_baseline(config)
+    return [relative for path in (baseline, args.aws_snapshot) if path is not None
+            for relative in _relative_to_root(path, root)]
 
 
 def _baseline_target(args: argparse.Namespace, config) -> Path:
