@@ -20,6 +20,7 @@ from scanner.model import Resource, ResourceGraph
 
 if TYPE_CHECKING:
     from scanner.aws.units import Snapshot
+    from scanner.baseline import BaselineOutcome
     from scanner.collect.dagbag import DagbagRequest
     from scanner.collect.dagbag.runner import DagbagRun
 
@@ -35,7 +36,7 @@ class ScanResult:
     graph: ResourceGraph
     ctx: ScanContext
     parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
-    baseline: Any = None          # scanner.baseline.BaselineOutcome when a baseline was applied
+    baseline: BaselineOutcome | None = None  # set when a baseline was applied
 
     @property
     def partial(self) -> bool:

@@ -152,7 +152,7 @@ def build_log(result: ScanResult, options: ReportOptions) -> om.SarifLog:
         )],
         column_kind="unicodeCodePoints",
     )
-    baseline = getattr(result, "baseline", None)
+    baseline = result.baseline
     if baseline is not None:  # recorded findings the scan no longer found (fixed or moved)
         run.properties = {"baselineUnmatched": baseline.unmatched}
     if options.sarif_category:

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 def summary(result: ScanResult, fail_on: str) -> dict[str, Any]:
     active = result.active()
-    baseline = getattr(result, "baseline", None)
+    baseline = result.baseline
     baselined = sum(1 for f in result.findings if f.suppression is not None and f.suppression.kind == "baseline")
     by_severity = {s.value: sum(1 for f in active if f.severity == s) for s in Severity}
     return {
