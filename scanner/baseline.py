@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scanner import safeio
 from scanner.findings import Finding, Suppression
 
 if TYPE_CHECKING:
@@ -49,8 +50,10 @@ def baseline_document(findings: list[Finding], redactor: Redactor) -> str:
     """The baseline file's text for the unsuppressed `findings`: stable bytes for the same findings."""
     entries = [_entry(f) for f in findings if f.suppression is None]
     entries.sort(key=lambda e: (e.get("path", ""), e.get("arn", ""), e["rule_id"], e["fingerprint"]))
+    for entry in entries:  # already masked when the findings were made; paths are never rewritten
+        entry["message"], entry["resource"] = redactor.scrub(entry["message"]), redactor.scrub(entry["resource"])
     document = {"format": BASELINE_FORMAT, "version": BASELINE_VERSION, "findings": entries}
-    return json.dumps(redactor.scrub_obj(document), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def write_baseline(path: Path, findings: list[Finding], redactor: Redactor) -> int:
@@ -67,14 +70,17 @@ def write_baseline(path: Path, findings: list[Finding], redactor: Redactor) -> i
 def read_baseline(path: Path) -> list[dict[str, Any]]:
     """The entries of a baseline file; BaselineError with a clear message when it is missing or bad."""
     try:
-        data = json.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise BaselineError(f"baseline file not found: {path} (create it with `airguard baseline "
-                            f"--output {path}`)") from None
-    except OSError as exc:
-        raise BaselineError(f"cannot read baseline {path}: {exc.strerror}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        if not path.exists() and not path.is_symlink():
+            raise BaselineError(f"baseline file not found: {path} (create it with `airguard baseline "
+                                f"--output {path}`)")
+        data = json.loads(safeio.read_text(path, safeio.BASELINE_CAP))
+    except safeio.ReadRefused as exc:
+        raise BaselineError(f"cannot read baseline {path}: {exc.message.removeprefix('cannot read file: ')}") \
+            from None
+    except json.JSONDecodeError as exc:
         raise BaselineError(f"baseline {path} is not valid JSON: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # huge integers, nesting past the recursion limit
+        raise BaselineError(f"baseline {path} is not valid JSON: {type(exc).__name__}") from None
     if not isinstance(data, dict) or data.get("format") != BASELINE_FORMAT:
         raise BaselineError(f"baseline {path} is not an airguard baseline (expected \"format\": "
                             f"\"{BASELINE_FORMAT}\")")

@@ -236,7 +236,8 @@ def _scan(args: argparse.Namespace) -> int:
             aws = AwsInput(_collect_aws(args))
         except CollectError as exc:
             return _error(str(exc))
-    scan_paths = [p.resolve() for p in paths] if scan_files else []
+    # Absolute but not resolved: a scan path that is a symlink out of the tree must still be seen as one.
+    scan_paths = [Path(os.path.abspath(p)) for p in paths] if scan_files else []
     try:
         result = run_scan(scan_paths, config, root, [p.resolve() for p in args.rules],
                           aws=aws, dagbag=_dagbag_request(args, scan_paths, config.exclude), jobs=args.jobs)

@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from scanner import safeio
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -61,9 +63,9 @@ def find_config(start: Path) -> Path | None:
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
             try:
-                if "airguard" in tomllib.loads(pyproject.read_text("utf-8")).get("tool", {}):
+                if "airguard" in tomllib.loads(safeio.read_text(pyproject, safeio.CONFIG_CAP)).get("tool", {}):
                     return pyproject
-            except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            except (safeio.ReadRefused, tomllib.TOMLDecodeError, ValueError, RecursionError):
                 pass
         if (folder / ".git").exists():
             break
@@ -72,11 +74,13 @@ def find_config(start: Path) -> Path | None:
 
 def load_config(path: Path) -> Config:
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path.name}: cannot read configuration ({exc.strerror})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = tomllib.loads(safeio.read_text(path, safeio.CONFIG_CAP))
+    except safeio.ReadRefused as exc:
+        raise ConfigError(f"{path.name}: cannot read configuration ({exc.message})") from None
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path.name}: invalid TOML: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # e.g. an integer past Python's digit limit, deep nesting
+        raise ConfigError(f"{path.name}: invalid TOML: {type(exc).__name__}") from None
     table = data.get("tool", {}).get("airguard", {}) if path.name == "pyproject.toml" else data.get("tool", {}).get(
         "airguard", data)
     prefix = "[tool.airguard] " if path.name == "pyproject.toml" else ""

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scanner import safeio
 from scanner.collect.source import SourceFile
 from scanner.findings import Notice
 from scanner.model import FileLocation
@@ -21,11 +22,22 @@ class ScanContext:
     files_scanned: int = 0
     # AWS resource id -> its line in an AWS snapshot inside the repository (a place for file-less findings)
     aws_locations: dict[str, FileLocation] = field(default_factory=dict)
+    # Real folders every file read must resolve into (`scanner.safeio`); None = anywhere (tests, workers)
+    boundaries: list[Path] | None = None
 
     def notice(self, kind: str, message: str, path: str | None = None, line: int | None = None,
                column: int | None = None, level: str = "error", rule_id: str | None = None) -> None:
         self.notices.append(Notice(kind=kind, message=message, path=path, line=line, column=column,
                                    level=level, rule_id=rule_id))
+
+    def read_file(self, path: Path, relative: str, cap: int = safeio.SCANNED_FILE_CAP) -> bytes | None:
+        """A scanned file's bytes through the safe reader (inside the scan roots, a regular file, at most
+        `cap` bytes), or None with an error notice: a file not read could hold findings (partial scan)."""
+        try:
+            return safeio.read_bytes(path, cap, self.boundaries)
+        except safeio.ReadRefused as exc:
+            self.notice("read-error", exc.message, relative)
+            return None
 
     def relpath(self, path: Path) -> str:
         """Repo-relative path with forward slashes (absolute paths never reach an output)."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +20,7 @@ from scanner.engine.rule import Rule
 from scanner.engine.suppressions import SuppressionIndex, as_resource, find_suppressions
 from scanner.findings import Finding, Notice, ScanStats, Severity
 from scanner.model import Resource, ResourceGraph
+from scanner.safeio import scan_boundaries
 
 if TYPE_CHECKING:
     from scanner.aws.units import Snapshot
@@ -73,7 +77,8 @@ def rule_parameters(rules: list[Rule], config: Config) -> dict[str, dict[str, An
 
 
 def check_rule_parameters(rules: list[Rule], config: Config) -> None:
-    """Every parameter the configuration sets must exist: a typo must not silently keep the default."""
+    """Every parameter the configuration sets must exist and have the parameter's type: a typo or a
+    wrong type (`max_session_seconds = "abc"`) must not silently keep the default or switch a rule off."""
     from scanner.config import ConfigError
 
     where = config.path.name if config.path else "configuration"
@@ -87,9 +92,18 @@ def check_rule_parameters(rules: list[Rule], config: Config) -> None:
         for name in sorted(set(values) - set(rule.parameters)):
             known = ", ".join(sorted(rule.parameters)) or "none"
             problems.append(f"{where}: rule-parameters.{rule_id}: unknown parameter '{name}' (known: {known})")
+        for name in sorted(set(values) & set(rule.parameters)):
+            problem = rule.parameters[name].problem(values[name])
+            if problem:
+                problems.append(f"{where}: rule-parameters.{rule_id}.{name}: {problem}")
     every = {name for rule in rules for name in rule.parameters}
     for name in sorted(set(config.parameters) - every):
         problems.append(f"{where}: parameters: no rule has a parameter '{name}'")
+    for name in sorted(set(config.parameters) & every):
+        # one global value feeds every rule declaring the name: it must fit each of their types
+        wrong = sorted({problem for rule in rules if name in rule.parameters
+                        if (problem := rule.parameters[name].problem(config.parameters[name]))})
+        problems += [f"{where}: parameters.{name}: {problem}" for problem in wrong]
     if problems:
         raise ConfigError("\n".join(problems))
 
@@ -115,15 +129,17 @@ def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: lis
     rules = load_rules([*config.resolved_rule_dirs(), *(extra_rule_dirs or [])], label_root=root)
     check_rule_parameters(rules, config)
     rules = select_rules(rules, config.select, config.ignore)
-    ctx = ScanContext(root=root.resolve())
+    ctx = ScanContext(root=root.resolve(), boundaries=scan_boundaries(paths, root))
     graph = ResourceGraph()
     graph.add_all(collect_files(ctx, paths, config.exclude, jobs=jobs) if paths else [])
     if aws is not None:
-        graph.add_all(_add_aws(ctx, aws, rules))
+        with _isolated(ctx, "the AWS snapshot"):
+            graph.add_all(_add_aws(ctx, aws, rules))
     if dagbag_run is not None:
         from scanner.collect.dagbag.merge import merge_dagbag
 
-        merge_dagbag(graph, ctx, dagbag_run.wait())
+        with _isolated(ctx, "the DagBag result"):
+            merge_dagbag(graph, ctx, dagbag_run.wait())
     suppressions = [s for source in ctx.sources.values() for s in find_suppressions(source)]
     graph.add_all(as_resource(s) for s in suppressions)
     link(graph)
@@ -136,6 +152,17 @@ def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: lis
         notice.message = ctx.redactor.scrub(notice.message)
     return ScanResult(findings=findings, notices=notices, rules=rules, stats=stats, graph=graph, ctx=ctx,
                       parameters=parameters)
+
+
+@contextmanager
+def _isolated(ctx: ScanContext, what: str) -> Iterator[None]:
+    """A collector that fails becomes an error notice (the scan is partial); the rest of the scan goes on."""
+    try:
+        yield
+    except (Exception, RecursionError, MemoryError) as exc:
+        if os.environ.get("AIRGUARD_DEBUG"):
+            raise
+        ctx.notice("internal-error", f"airguard could not read {what} ({type(exc).__name__}); it was skipped")
 
 
 def _add_aws(ctx: ScanContext, aws: AwsInput, rules: list[Rule]) -> list[Resource]:

@@ -73,7 +73,26 @@ def marker(value: Any) -> dict[str, Any]:
 
 
 def is_secret_key(key: str) -> bool:
+    """A key whose literal value is a credential (a finding where it is written)."""
     return bool(SECRET_KEY_RE.search(key)) and not _NOT_SECRET_KEYS.match(key)
+
+
+# The names Airflow itself masks in logs and the UI (airflow/_shared/secrets_masker DEFAULT_SENSITIVE_FIELDS,
+# matched as it matches them: a substring of the lower-cased name with non-word runs turned into "_").
+AIRFLOW_SENSITIVE_FIELDS = frozenset({
+    "access_key", "access_token", "api_key", "apikey", "auth_header", "authorization", "bearer",
+    "connection_string", "dsn", "passphrase", "passwd", "password", "private_key", "proxy", "proxy_password",
+    "proxies", "secret", "service_account", "service_key", "token", "keyfile_dict", "webhook_url",
+})
+
+
+def is_sensitive_key(key: str) -> bool:
+    """A key whose value airguard never shows: every secret key, and every name Airflow masks."""
+    if is_secret_key(key):
+        return True
+    lowered = key.strip().lower()
+    normalized = "".join(char if char.isalnum() or char == "_" else "_" for char in lowered)
+    return any(field in normalized for field in AIRFLOW_SENSITIVE_FIELDS) and not _NOT_SECRET_KEYS.match(key)
 
 
 # Credential shapes masked even when nobody registered them.
@@ -88,61 +107,101 @@ _MYSQL_P_RE = re.compile(r"(?P<k>\s-p)(?P<v>[^\s'\"]{2,})")
 _IDENTIFIED_RE = re.compile(r"(?i)(?P<k>(?:IDENTIFIED\s+BY|PASSWORD)\s+')(?P<v>[^']+)(?=')")
 
 
-class Redactor:
-    """Knows every secret value of a scan and removes them from text."""
+# Characters that glue a match to a longer name (`dbt-postgres-issue/`, `tests/`, `airflow.cfg`): a secret
+# is masked where it stands alone, never inside a path, id or host.
+_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./\\")
 
-    MIN_EXACT = 3
-    # Shorter values ("test", "airflow", "admin") are common words: masked only where they stand alone,
-    # not inside a name, path or host ("tests/", "opensearch_test_conn", "airflow.cfg", "/airflow"), so
-    # paths and ids in reports stay true; the lines they were read from show no snippet at all.
-    MIN_SUBSTRING = 8
+
+def encoded_forms(text: str) -> set[str]:
+    """The ways a value can be written where it was found: as is, URL-encoded, JSON/Python-escaped
+    (ASCII-escaped too, as `\\u0041`), `%`-doubled for configparser, and each line of a multi-line value."""
+    forms = {text, quote(text, safe=""), quote_plus(text), quote(text), json.dumps(text)[1:-1],
+             json.dumps(text, ensure_ascii=False)[1:-1], repr(text)[1:-1], text.replace("%", "%%"),
+             "".join(f"%{byte:02X}" for byte in text.encode("utf-8")),
+             "".join(f"\\x{ord(char):02x}" if ord(char) < 256 else char for char in text)}
+    if "\n" in text:
+        forms.update(line.strip() for line in text.splitlines())
+    return {form for form in forms if form}
+
+
+class Redactor:
+    """Knows every secret value of a scan and where it was read; masks them by position, not by word.
+
+    - A finding's snippet (`snippet`) masks the secrets of its own file only, where they stand as whole
+      tokens; a line where a secret was read but cannot be seen whole (escaped, split, too short, part of
+      a longer token) shows no snippet at all.
+    - Free text (`scrub`: messages, names, notices) masks secrets of 8+ characters where they stand as
+      whole tokens, then credential shapes (URI passwords, AWS keys, assignments).
+    Paths, rule names, settings and schemes are never passed through either, so a password such as
+    `postgres` cannot change `dbt-postgres-issue/` or `postgresql://`.
+    """
+
+    MIN_EXACT = 3       # shorter values are never searched for: the lines they were read from show no snippet
+    MIN_SUBSTRING = 8   # values masked in free text (shorter ones are too often ordinary words)
+    SNIPPET_WINDOW = 2048  # characters of a line looked at for a snippet (snippets are cut far shorter)
 
     def __init__(self) -> None:
-        self._values: set[str] = set()
-        self._words: set[str] = set()
-        self._pattern: re.Pattern[str] | None = None
-        self._short_secret_lines: set[tuple[str, int]] = set()
+        self._by_path: dict[str | None, set[str]] = {}
+        self._at_line: dict[tuple[str, int], list[set[str]]] = {}
+        self._free: dict[str, list[str]] = {}   # 3-character prefix -> forms, longest first
+        self._free_forms: set[str] = set()
 
     def register(self, value: Any, path: str | None = None, line: int | None = None) -> None:
-        """Remember a secret value; `path`/`line` say where it was read (for short values)."""
+        """Remember a secret value; `path`/`line` say where it was read."""
         if value is None:
             return
         text = str(value)
         if classify(text) != LITERAL:
             return
-        if len(text) < self.MIN_SUBSTRING and path is not None and line is not None:
-            self._short_secret_lines.add((path, line))
-        variants = {text, quote(text, safe=""), quote_plus(text), quote(text),
-                    json.dumps(text)[1:-1], text.replace("%", "%%")}
-        for variant in variants:
-            if len(variant) >= self.MIN_SUBSTRING:
-                self._values.add(variant)
-            elif len(variant) >= self.MIN_EXACT:
-                self._words.add(variant)
-        self._pattern = None
+        forms = encoded_forms(text)
+        if path is not None and line is not None:
+            self._at_line.setdefault((path, line), []).append(forms if len(text) >= self.MIN_EXACT else set())
+        self._by_path.setdefault(path, set()).update(f for f in forms if len(f) >= self.MIN_EXACT)
+        for form in forms:
+            if len(form) >= self.MIN_SUBSTRING and not _plain_word(form) and form not in self._free_forms:
+                self._free_forms.add(form)
+                bucket = self._free.setdefault(form[:3], [])
+                bucket.append(form)
+                bucket.sort(key=len, reverse=True)
 
     def hides_line(self, path: str, line: int) -> bool:
-        """True where a secret too short to search for everywhere stands on that line: show no snippet."""
-        return (path, line) in self._short_secret_lines
+        """True where a secret read on that line could not be masked there: show no snippet."""
+        return self.snippet(path, line, "") is None
 
-    def _compiled(self) -> re.Pattern[str] | None:
-        if not self._values and not self._words:
-            return None
-        if self._pattern is None:
-            parts = [re.escape(v) for v in sorted(self._values, key=len, reverse=True)]
-            if self._words:
-                words = "|".join(re.escape(w) for w in sorted(self._words, key=len, reverse=True))
-                parts.append(rf"(?<![\w./\\-])(?:{words})(?![\w./\\-])")
-            self._pattern = re.compile("|".join(parts))
-        return self._pattern
+    def snippet(self, path: str, line: int, text: str, limit: int = 240) -> str | None:
+        """Line `line` of file `path`, its secrets masked and cut to `limit` characters; None when a
+        secret read on this line cannot be masked with certainty."""
+        window = text[: limit + self.SNIPPET_WINDOW]
+        file_forms = self._by_path.get(path, set())
+        spans = _token_spans(window, file_forms)
+        for forms in self._at_line.get((path, line), []):
+            if not forms or not any(start < end and window[start:end] in forms for start, end in spans):
+                return None  # too short to search for, or written in a form not recognised
+        masked = scrub_patterns(_apply(window, spans))
+        return masked if len(masked) <= limit else masked[: limit - 1] + "…"
+
+    def scrub_in_file(self, path: str | None, text: str) -> str:
+        """Free text written in file `path` (a suppression's reason): that file's secrets, then `scrub`."""
+        return self.scrub(_apply(text, _token_spans(text, self._by_path.get(path, set()))))
 
     def scrub(self, text: str) -> str:
-        """Remove known secrets, then mask credential-shaped text."""
+        """Free text: known secrets of 8+ characters where they stand as whole tokens, then credential shapes."""
         if not text:
             return text
-        pattern = self._compiled()
-        if pattern is not None:
-            text = pattern.sub(MASK, text)
+        if self._free:
+            spans = []
+            index, position, size = self._free, 0, len(text)
+            while position < size - 2:
+                candidates = index.get(text[position:position + 3])
+                if candidates:
+                    for form in candidates:
+                        end = position + len(form)
+                        if text.startswith(form, position) and _bounded(text, position, end, form):
+                            spans.append((position, end))
+                            position = end - 1
+                            break
+                position += 1
+            text = _apply(text, spans)
         return scrub_patterns(text)
 
     def scrub_obj(self, obj: Any) -> Any:
@@ -156,6 +215,53 @@ class Redactor:
         return obj
 
 
+def _plain_word(form: str) -> bool:
+    """`postgres`, `changeme`: lower-case words are masked in their own file, not in free text."""
+    return form.isalpha() and form.islower()
+
+
+def _bounded(text: str, start: int, end: int, form: str) -> bool:
+    """The match is a whole token: no word character glued to it on a side where the form has one."""
+    if start > 0 and form[0] in _WORD and text[start - 1] in _WORD:
+        return False
+    if text.startswith("://", end):  # a URI scheme, never a password
+        return False
+    return not (end < len(text) and form[-1] in _WORD and text[end] in _WORD)
+
+
+def _token_spans(text: str, forms: set[str]) -> list[tuple[int, int]]:
+    """Where any of `forms` stands as a whole token in `text` (merged spans, in order)."""
+    spans: list[tuple[int, int]] = []
+    for form in forms:
+        start = text.find(form)
+        while start >= 0:
+            end = start + len(form)
+            if _bounded(text, start, end, form):
+                spans.append((start, end))
+            start = text.find(form, start + 1)
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _apply(text: str, spans: list[tuple[int, int]]) -> str:
+    if not spans:
+        return text
+    parts, last = [], 0
+    for start, end in spans:
+        start = max(start, last)
+        parts.append(text[last:start])
+        parts.append(MASK)
+        last = max(last, end)
+    parts.append(text[last:])
+    return "".join(parts)
+
+
 _USERINFO_PASSWORD_RE = re.compile(r"://[^:/@\s]*:(?P<pw>[^@\s]+)@")
 
 
@@ -165,10 +271,20 @@ def uri_passwords(text: str) -> list[str]:
 
 
 def redact_tree(value: Any, register: Callable[[Any], None], key: str = "") -> tuple[Any, bool]:
-    """Replace the values of secret-named keys inside JSON-like data by markers.
+    """Replace the values of sensitive keys inside JSON-like data by markers (a whole object or list under
+    a sensitive key, such as `keyfile_dict`, becomes one marker).
 
-    Every replaced value is passed to `register`; the flag says whether any of them was a literal.
+    Every replaced value is passed to `register`; the flag says whether any of them was a literal credential
+    (a value under a secret key: `is_secret_key`; names Airflow masks but that hold no credential, such as
+    `proxy`, are hidden without being a finding).
     """
+    if key and isinstance(value, (dict, list)) and is_sensitive_key(key):
+        leaves: list[Any] = []
+        _, found = redact_tree(value, leaves.append)
+        for leaf in _scalar_leaves(value):
+            register(leaf)
+        return marker(json.dumps(value, default=str)), found or (is_secret_key(key) and any(
+            classify(leaf) == LITERAL for leaf in _scalar_leaves(value)))
     if isinstance(value, dict):
         found = False
         result = {}
@@ -179,10 +295,18 @@ def redact_tree(value: Any, register: Callable[[Any], None], key: str = "") -> t
     if isinstance(value, list):
         pairs = [redact_tree(item, register, key) for item in value]
         return [item for item, _ in pairs], any(found for _, found in pairs)
-    if key and is_secret_key(key) and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+    if key and is_sensitive_key(key) and isinstance(value, (str, int, float)) and not isinstance(value, bool):
         register(value)
-        return marker(value), classify(value) == LITERAL
+        return marker(value), classify(value) == LITERAL and is_secret_key(key)
     return value, False
+
+
+def _scalar_leaves(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _scalar_leaves(item)]
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in _scalar_leaves(item)]
+    return [] if value is None or isinstance(value, bool) else [value]
 
 
 def _keep_reference(match: re.Match[str], group: str) -> bool:

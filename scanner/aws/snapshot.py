@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from scanner import safeio
 from scanner.aws.shape import iso
 from scanner.aws.units import Snapshot, UnitResult, merge
 from scanner.model import Resource
@@ -132,18 +133,21 @@ def load_snapshot(path: str | os.PathLike[str]) -> Snapshot:
 def read_snapshot_text(path: str | os.PathLike[str]) -> str:
     """A snapshot file's text; `SnapshotError` with a one-line message when it cannot be read."""
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise SnapshotError(
-            f"cannot read snapshot {path}: {getattr(error, 'strerror', None) or error}"
-        ) from None
+        return safeio.read_bytes(path, safeio.SNAPSHOT_CAP).decode("utf-8")
+    except safeio.ReadRefused as error:
+        raise SnapshotError(f"cannot read snapshot {path}: {error.message.removeprefix('cannot read file: ')}") \
+            from None
+    except UnicodeDecodeError:
+        raise SnapshotError(f"cannot read snapshot {path}: not UTF-8") from None
 
 
 def parse_snapshot(text: str, where: str) -> Snapshot:
     """Check a snapshot's text (`where` names it in messages) and load it."""
     try:
         document = json.loads(text)
-    except json.JSONDecodeError as error:
+    except (ValueError, RecursionError) as error:
+        if not isinstance(error, json.JSONDecodeError):  # huge integers, nesting past the recursion limit
+            raise SnapshotError(f"{where}: not JSON ({type(error).__name__})") from None
         raise SnapshotError(
             f"{where}: not JSON (line {error.lineno}, column {error.colno}: {error.msg})"
         ) from None

@@ -8,13 +8,14 @@ import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from scanner import safeio
 from scanner.collect import cfgfile, envfile, structured
 from scanner.collect.source import SourceFile
 from scanner.collect.tree import DocumentError
 from scanner.context import ScanContext
 from scanner.model import Resource
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_FILE_BYTES = safeio.SCANNED_FILE_CAP
 SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
              ".mypy_cache", ".pytest_cache", ".ruff_cache", ".idea", ".vscode", ".eggs", "site-packages",
              ".airguard_cache", ".cache", ".direnv"}
@@ -78,12 +79,16 @@ class AirflowIgnore:
     def __init__(self) -> None:
         self.specs: list[tuple[Path, object]] = []
 
-    def load(self, directory: Path) -> None:
+    def load(self, ctx: ScanContext, directory: Path) -> None:
         ignore_file = directory / ".airflowignore"
         if ignore_file.is_file():
             import pathspec
 
-            lines = ignore_file.read_text("utf-8", errors="replace").splitlines()
+            try:
+                lines = safeio.read_text(ignore_file, safeio.CONFIG_CAP, ctx.boundaries).splitlines()
+            except safeio.ReadRefused as exc:
+                ctx.notice("read-error", exc.message, ctx.relpath(ignore_file))
+                return
             try:  # Airflow's glob syntax is gitignore's; pathspec >= 1.0 names it so
                 spec = pathspec.PathSpec.from_lines("gitignore", lines)
             except KeyError:  # pathspec 0.12
@@ -109,6 +114,11 @@ def discover(ctx: ScanContext, paths: Iterable[Path], excludes: list[str]) -> li
         if not path.exists():
             ctx.notice("read-error", f"path does not exist: {ctx.relpath(path)}", ctx.relpath(path))
             continue
+        try:  # a scan path that is itself a symlink out of the tree (`config -> /`) is not walked
+            safeio.check_location(path, ctx.boundaries)
+        except safeio.ReadRefused as exc:
+            ctx.notice("read-error", exc.message, ctx.relpath(path))
+            continue
         if path.is_file():   # named explicitly (e.g. by pre-commit): scanned whatever its name, unless excluded
             if excludes and excluded(ctx.relpath(path), excludes):
                 continue
@@ -120,7 +130,7 @@ def discover(ctx: ScanContext, paths: Iterable[Path], excludes: list[str]) -> li
         for directory, subdirs, files in os.walk(path):
             here = Path(directory)
             if ".airflowignore" in files:
-                airflowignore.load(here)
+                airflowignore.load(ctx, here)
             subdirs[:] = sorted(
                 d for d in subdirs
                 if d not in SKIP_DIRS and not excluded(ctx.relpath(here / d), excludes)
@@ -137,17 +147,8 @@ def discover(ctx: ScanContext, paths: Iterable[Path], excludes: list[str]) -> li
 
 
 def read_bytes(ctx: ScanContext, path: Path, relative: str) -> bytes | None:
-    """The file's bytes, or None with a notice when it is too large or cannot be read."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            ctx.notice("read-error", f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; not scanned",
-                       relative, level="warning")
-            return None
-        return path.read_bytes()
-    except OSError as exc:
-        ctx.notice("read-error", f"cannot read file: {exc.strerror or type(exc).__name__}", relative)
-        return None
+    """The file's bytes, or None with an error notice (`ScanContext.read_file`)."""
+    return ctx.read_file(path, relative, MAX_FILE_BYTES)
 
 
 def text_of(data: bytes) -> str:

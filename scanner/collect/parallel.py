@@ -76,10 +76,8 @@ def collect_python_files(ctx: ScanContext, paths: list[Path], known_conn_ids: re
     needed: list[tuple[Path, str, bytes, str | None, dict[str, Any] | None]] = []
     for path in paths:
         relative = ctx.relpath(path)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            ctx.notice("read-error", f"cannot read file: {exc.strerror or type(exc).__name__}", relative)
+        data = ctx.read_file(path, relative)
+        if data is None:
             continue
         ctx.files_scanned += 1
         if not pycode.needs_parse(data, known_conn_ids):

@@ -10,6 +10,7 @@ suppression comments), whether it counts as scanned, and its secrets: in memory 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +52,20 @@ def run_file(root: Path, path: Path, relative: str, kind: str, data: bytes) -> O
     from scanner.collect import files
 
     fctx = ScanContext(root=root, redactor=RecordingRedactor())
-    if kind == "python":
-        from scanner.collect import pycode
+    try:
+        if kind == "python":
+            from scanner.collect import pycode
 
-        resources = pycode.collect_bytes(fctx, path, relative, data)
-    else:
-        source = files.source_from_bytes(fctx, path, relative, data)
-        resources = [] if source is None else files.collect_source_file(fctx, source, kind)
+            resources = pycode.collect_bytes(fctx, path, relative, data)
+        else:
+            source = files.source_from_bytes(fctx, path, relative, data)
+            resources = [] if source is None else files.collect_source_file(fctx, source, kind)
+    except (Exception, RecursionError, MemoryError) as exc:
+        resources = []
+        fctx.notice("internal-error", f"airguard could not analyse this file ({type(exc).__name__}); "
+                    "it was skipped (run with AIRGUARD_DEBUG=1 to see why)", relative)
+        if os.environ.get("AIRGUARD_DEBUG"):
+            raise
     redactor = fctx.redactor
     assert isinstance(redactor, RecordingRedactor)
     return {
@@ -77,6 +85,8 @@ def to_entry(outcome: Outcome, text: str) -> Outcome | None:
         if offset < 0:
             return None  # e.g. a base64-decoded secret: cannot be re-read from the text, so never cached
         spans.append([offset, len(value), path, line])
+    if any(notice.get("kind") == "internal-error" for notice in outcome["notices"]):
+        return None  # a failure may be transient (memory): try again next time
     entry = {key: outcome[key] for key in ("resources", "notices", "source", "scanned")}
     entry["secret_spans"] = spans
     serialised = json.dumps(entry, ensure_ascii=False)

@@ -35,10 +35,8 @@ def snippet(ctx: ScanContext, location: FileLocation | None) -> str | None:
     source = ctx.sources.get(location.path)
     if source is None or not (1 <= location.start_line <= len(source.lines)):
         return None
-    if ctx.redactor.hides_line(location.path, location.start_line):
-        return None
-    line = ctx.redactor.scrub(source.lines[location.start_line - 1].rstrip())
-    return line if len(line) <= SNIPPET_MAX else line[: SNIPPET_MAX - 1] + "…"
+    return ctx.redactor.snippet(location.path, location.start_line,
+                                source.lines[location.start_line - 1].strip(), SNIPPET_MAX)
 
 
 def evaluate(
@@ -73,7 +71,7 @@ def evaluate(
                     match = suppressions.match(rule.id, rule.name, finding.location)
                     if match is not None:
                         finding.suppression = Suppression(
-                            kind="inline", justification=ctx.redactor.scrub(match.reason),
+                            kind="inline", justification=ctx.redactor.scrub_in_file(match.path, match.reason),
                             location=FileLocation(path=match.path, start_line=match.line, start_column=match.column),
                         )
                 findings.append(finding)
@@ -128,7 +126,7 @@ def _finding(ctx: ScanContext, graph: ResourceGraph, rule: Rule, resource: Resou
         snippet=snippet(ctx, location),
         aws=resource.source.aws,
         related=related,
-        related_labels=labels,
+        related_labels=[ctx.redactor.scrub(label) for label in labels],
         fingerprint=fingerprint(rule, resource, location, occurrences[key], item_text),
         tags=list(rule.tags),
         help_uri=rule.help_uri,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scanner import __version__
+from scanner import __version__, safeio
 from scanner.collect.tree import DocumentError, Node, parse_yaml
 from scanner.engine.conditions import ConditionError, compile_condition
 from scanner.engine.rule import Rule
@@ -70,9 +70,12 @@ def load_rules(extra_dirs: list[Path] | None = None, use_cache: bool = True, lab
         for path in rule_files(directory):
             label = _label(path, label_root)
             try:
-                text = path.read_text("utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                problems.append(f"{label}: cannot read rule file ({type(exc).__name__})")
+                text = safeio.read_bytes(path, safeio.RULE_FILE_CAP, [safeio.real_path(directory)]).decode("utf-8")
+            except safeio.ReadRefused as exc:
+                problems.append(f"{label}: {exc.message}")
+                continue
+            except UnicodeDecodeError:
+                problems.append(f"{label}: cannot read rule file (not UTF-8)")
                 continue
             files.append(_RuleFile(path, label, "user", text))
     if problems:

@@ -73,5 +73,5 @@ def report_json(result: ScanResult, fail_on: str) -> dict[str, Any]:
 
 
 def render(result: ScanResult, options: ReportOptions) -> str:
-    data = result.ctx.redactor.scrub_obj(report_json(result, options.fail_on))
-    return json.dumps(data, indent=2, sort_keys=False) + "\n"
+    # Every string from a scanned file was masked where the finding or notice was made (by position)
+    return json.dumps(report_json(result, options.fail_on), indent=2, sort_keys=False) + "\n"

@@ -179,5 +179,5 @@ def to_dict(obj: Any) -> Any:
 
 
 def render(result: ScanResult, options: ReportOptions) -> str:
-    data = result.ctx.redactor.scrub_obj(to_dict(build_log(result, options)))
+    data = to_dict(build_log(result, options))  # strings were masked where findings and notices were made
     return json.dumps(data, indent=2) + "\n"
