@@ -178,6 +178,21 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+def _paths_leaving_the_tree(config, root: Path) -> str | None:  # config: scanner.config.Config
+    """A configuration file inside the scanned repository may only name files inside it: a pull request
+    must not point the baseline, the AWS snapshot or a rule folder at the runner's own files."""
+    from scanner.safeio import is_within, real_path
+
+    if config.path is None or not is_within(real_path(config.path), [real_path(root)]):
+        return None
+    named = [("baseline", config.baseline), ("aws-snapshot", config.aws_snapshot),
+             *(("rule-dirs", folder) for folder in config.rule_dirs)]
+    for key, value in named:
+        if value and not is_within(real_path(config.base_dir / value), [real_path(root)]):
+            return f"{config.path.name}: {key} '{value}' resolves outside the repository; not read"
+    return None
+
+
 def _error(message: str) -> int:
     print(f"airguard: error: {message}", file=sys.stderr)
     return 2
@@ -209,6 +224,9 @@ def _scan(args: argparse.Namespace) -> int:
     config.select = args.select or config.select
     config.ignore = [*config.ignore, *args.ignore]
     config.exclude = [*config.exclude, *args.exclude]
+    escaping = _paths_leaving_the_tree(config, root)
+    if escaping:
+        return _error(escaping)
     if args.no_cache:
         os.environ["AIRGUARD_CACHE_DIR"] = ""
     if args.dagbag:
