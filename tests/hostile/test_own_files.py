@@ -78,4 +78,4 @@ def test_a_baseline_given_as_a_device_is_refused_without_reading_it(repo: Path) 
 def test_a_crafted_snapshot_is_a_clear_error(repo: Path, content: str) -> None:
     (repo / "snap.json").write_text(content)
     message = _usage_error(run_hostile(repo, ".", "--aws-snapshot", "snap.json"))
-    assert message.startswith("airguard: error: snap.json: ") or message.startswith("airguard: error: cannot read")
+    assert message.startswith(("airguard: error: snap.json: ", "airguard: error: cannot read"))
