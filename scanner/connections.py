@@ -171,8 +171,8 @@ def connection_from_value(
         # A value Airflow cannot read may still hold a password: remember it for redaction.
         for password in secrets.uri_passwords(value):
             ctx.secret(password, location.path, location.start_line)
-        ctx.notice("parse-error", f"connection '{conn_id}': {exc}", location.path, location.start_line,
-                   level="warning")
+        # an error, not a warning: what Airflow cannot read could still hold findings (the scan is partial)
+        ctx.notice("parse-error", f"connection '{conn_id}': {exc}", location.path, location.start_line)
         return None
     definition = "json" if value.strip().startswith("{") else "uri"
     return build_connection(ctx, conn_id, parsed, origin=origin, definition=definition, location=location,

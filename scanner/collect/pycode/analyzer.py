@@ -423,8 +423,7 @@ class Analyzer(ast.NodeVisitor):
         try:
             parsed = parse_uri(stripped)
         except ConnectionValueError as exc:
-            self.ctx.notice("parse-error", f"connection '{conn_id}': {exc}", self.source.path, location.start_line,
-                            level="warning")
+            self.ctx.notice("parse-error", f"connection '{conn_id}': {exc}", self.source.path, location.start_line)
             return
         if conn_type and parsed.conn_type and parsed.conn_type.split("+")[0] in ("postgres", "postgresql", "mysql") or parsed.conn_type and "+" in parsed.conn_type:
             parsed.conn_type = normalize_conn_type(parsed.conn_type.split("+")[0])
