@@ -108,8 +108,9 @@ _IDENTIFIED_RE = re.compile(r"(?i)(?P<k>(?:IDENTIFIED\s+BY|PASSWORD)\s+')(?P<v>[
 
 
 # Characters that glue a match to a longer name (`dbt-postgres-issue/`, `tests/`, `airflow.cfg`): a secret
-# is masked where it stands alone, never inside a path, id or host.
-_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./\\")
+# is masked where it stands alone, never inside a path, id or host. (A backslash is an escape, not glue:
+# `\"secret\"` inside a JSON string holding JSON.)
+_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./")
 
 
 def encoded_forms(text: str) -> set[str]:
