@@ -142,10 +142,9 @@ class Redactor:
     SNIPPET_WINDOW = 2048  # characters of a line looked at for a snippet (snippets are cut far shorter)
 
     def __init__(self) -> None:
-        self._by_path: dict[str | None, set[str]] = {}
+        self._by_path: dict[str | None, _FormIndex] = {}
         self._at_line: dict[tuple[str, int], list[set[str]]] = {}
-        self._free: dict[str, list[str]] = {}   # 3-character prefix -> forms, longest first
-        self._free_forms: set[str] = set()
+        self._free = _FormIndex()
 
     def register(self, value: Any, path: str | None = None, line: int | None = None) -> None:
         """Remember a secret value; `path`/`line` say where it was read."""
@@ -157,13 +156,12 @@ class Redactor:
         forms = encoded_forms(text)
         if path is not None and line is not None:
             self._at_line.setdefault((path, line), []).append(forms if len(text) >= self.MIN_EXACT else set())
-        self._by_path.setdefault(path, set()).update(f for f in forms if len(f) >= self.MIN_EXACT)
+        in_file = self._by_path.setdefault(path, _FormIndex())
         for form in forms:
-            if len(form) >= self.MIN_SUBSTRING and not _plain_word(form) and form not in self._free_forms:
-                self._free_forms.add(form)
-                bucket = self._free.setdefault(form[:3], [])
-                bucket.append(form)
-                bucket.sort(key=len, reverse=True)
+            if len(form) >= self.MIN_EXACT:
+                in_file.add(form)
+            if len(form) >= self.MIN_SUBSTRING and not _plain_word(form):
+                self._free.add(form)
 
     def hides_line(self, path: str, line: int) -> bool:
         """True where a secret read on that line could not be masked there: show no snippet."""
@@ -173,37 +171,26 @@ class Redactor:
         """Line `line` of file `path`, its secrets masked and cut to `limit` characters; None when a
         secret read on this line cannot be masked with certainty."""
         window = text[: limit + self.SNIPPET_WINDOW]
-        file_forms = self._by_path.get(path, set())
-        spans = _token_spans(window, file_forms)
+        in_file = self._by_path.get(path)
+        spans = in_file.spans(window) if in_file is not None else []
         for forms in self._at_line.get((path, line), []):
-            if not forms or not any(start < end and window[start:end] in forms for start, end in spans):
+            if not forms or not any(window[start:end] in forms for start, end in spans):
                 return None  # too short to search for, or written in a form not recognised
-        masked = scrub_patterns(_apply(window, spans))
+        masked = scrub_patterns(_apply(window, _merged(spans)))
         return masked if len(masked) <= limit else masked[: limit - 1] + "…"
 
     def scrub_in_file(self, path: str | None, text: str) -> str:
         """Free text written in file `path` (a suppression's reason): that file's secrets, then `scrub`."""
-        return self.scrub(_apply(text, _token_spans(text, self._by_path.get(path, set()))))
+        in_file = self._by_path.get(path)
+        if in_file is not None:
+            text = _apply(text, _merged(in_file.spans(text)))
+        return self.scrub(text)
 
     def scrub(self, text: str) -> str:
         """Free text: known secrets of 8+ characters where they stand as whole tokens, then credential shapes."""
         if not text:
             return text
-        if self._free:
-            spans = []
-            index, position, size = self._free, 0, len(text)
-            while position < size - 2:
-                candidates = index.get(text[position:position + 3])
-                if candidates:
-                    for form in candidates:
-                        end = position + len(form)
-                        if text.startswith(form, position) and _bounded(text, position, end, form):
-                            spans.append((position, end))
-                            position = end - 1
-                            break
-                position += 1
-            text = _apply(text, spans)
-        return scrub_patterns(text)
+        return scrub_patterns(_apply(text, _merged(self._free.spans(text))))
 
     def scrub_obj(self, obj: Any) -> Any:
         """Scrub every string inside a JSON-like object."""
@@ -230,19 +217,39 @@ def _bounded(text: str, start: int, end: int, form: str) -> bool:
     return not (end < len(text) and form[-1] in _WORD and text[end] in _WORD)
 
 
-def _token_spans(text: str, forms: set[str]) -> list[tuple[int, int]]:
-    """Where any of `forms` stands as a whole token in `text` (merged spans, in order)."""
-    spans: list[tuple[int, int]] = []
-    for form in forms:
-        start = text.find(form)
-        while start >= 0:
-            end = start + len(form)
-            if _bounded(text, start, end, form):
-                spans.append((start, end))
-            start = text.find(form, start + 1)
-    spans.sort()
+class _FormIndex:
+    """Secret forms by their first three characters: finding every one of them in a text costs one pass
+    over the text, however many secrets a file or a scan holds."""
+
+    def __init__(self) -> None:
+        self._by_prefix: dict[str, list[str]] = {}
+        self._forms: set[str] = set()
+
+    def add(self, form: str) -> None:
+        if form not in self._forms:
+            self._forms.add(form)
+            self._by_prefix.setdefault(form[:3], []).append(form)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Every place one of the forms stands in `text` as a whole token (`_bounded`), in order."""
+        found: list[tuple[int, int]] = []
+        if not self._forms:
+            return found
+        index = self._by_prefix
+        get = index.get
+        for position in range(len(text) - 2):
+            candidates = get(text[position:position + 3])
+            if candidates:
+                for form in candidates:
+                    end = position + len(form)
+                    if text.startswith(form, position) and _bounded(text, position, end, form):
+                        found.append((position, end))
+        return found
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
-    for start, end in spans:
+    for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
