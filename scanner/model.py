@@ -82,8 +82,9 @@ class ResourceGraph:
     def __init__(self) -> None:
         self._resources: dict[str, Resource] = {}
         self._by_type: dict[str, list[str]] = defaultdict(list)
-        self._relations: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-        self._incoming: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))  # target -> sources
+        # source -> relation -> targets (a dict used as an insertion-ordered set: one lookup per relate)
+        self._relations: dict[str, dict[str, dict[str, None]]] = defaultdict(lambda: defaultdict(dict))
+        self._incoming: dict[str, dict[str, dict[str, None]]] = defaultdict(lambda: defaultdict(dict))  # target -> sources
 
     def add(self, resource: Resource) -> Resource:
         """Add a resource; a second resource with the same id gets a numbered id."""
@@ -110,8 +111,8 @@ class ResourceGraph:
     def relate(self, source_id: str, relation: str, target_id: str) -> None:
         targets = self._relations[source_id][relation]
         if target_id not in targets:
-            targets.append(target_id)
-            self._incoming[target_id][relation].append(source_id)
+            targets[target_id] = None
+            self._incoming[target_id][relation][source_id] = None
 
     def has(self, resource_id: str) -> bool:
         return resource_id in self._resources
@@ -123,13 +124,13 @@ class ResourceGraph:
         return [self._resources[rid] for rid in self._by_type.get(resource_type, [])]
 
     def follow(self, resource: Resource, relation: str) -> list[Resource]:
-        return [self._resources[rid] for rid in self._relations.get(resource.id, {}).get(relation, [])]
+        return [self._resources[rid] for rid in self._relations.get(resource.id, {}).get(relation, ())]
 
     def relations_of(self, resource: Resource) -> dict[str, list[str]]:
         return {name: list(ids) for name, ids in self._relations.get(resource.id, {}).items() if ids}
 
     def incoming(self, resource: Resource, relation: str) -> list[Resource]:
-        return [self._resources[source_id] for source_id in self._incoming.get(resource.id, {}).get(relation, [])]
+        return [self._resources[source_id] for source_id in self._incoming.get(resource.id, {}).get(relation, ())]
 
     def types(self) -> set[str]:
         return {t for t, ids in self._by_type.items() if ids}
