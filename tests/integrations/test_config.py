@@ -65,3 +65,91 @@ def test_unknown_rule_parameters_are_errors_that_name_them(run_cli, tmp_path: Pa
     assert ".airguard.toml: rule-parameters: unknown rule 'AG999'" in result.stderr
     assert ".airguard.toml: parameters: no rule has a parameter 'nope'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- typed rule parameters ----------------------------------------------------------------------------
+
+AWS_ENV = 'AIRFLOW_CONN_AWS_X=\'{"conn_type": "aws", "extra": {"assume_role_kwargs": {"DurationSeconds": 1800}}}\'\n'
+
+FLOAT_RULE = """id: XY500
+name: session-over-a-float-limit
+title: Session longer than a fractional limit
+severity: low
+confidence: high
+resource: airflow.connection
+condition: {key: extra.assume_role_kwargs.DurationSeconds, op: gt, value: {param: limit}}
+message: "'{name}' asks for {extra.assume_role_kwargs.DurationSeconds} s (limit {params.limit} s)"
+parameters:
+  limit: {type: float, default: 7200.5, description: A fractional limit in seconds.}
+  labels: {default: [a], description: Inferred as a list of strings.}
+  strict_mode: {default: false, description: Inferred as a bool.}
+docs: {what: "Finds long sessions.", why: "Long sessions outlive leaks.", fix: "Ask for shorter sessions."}
+tests:
+  fail: [{attributes: {extra: {assume_role_kwargs: {DurationSeconds: 9000}}}}]
+  pass: [{attributes: {extra: {assume_role_kwargs: {DurationSeconds: 60}}}}]
+"""
+
+
+def _typed_project(root: Path, config: str, name: str = ".airguard.toml") -> Path:
+    (root / ".git").mkdir(exist_ok=True)
+    (root / ".env").write_text(AWS_ENV)
+    (root / "rules").mkdir(exist_ok=True)
+    (root / "rules" / "xy500.yaml").write_text(FLOAT_RULE)
+    (root / name).write_text(config)
+    return root
+
+
+def test_a_wrongly_typed_parameter_is_a_configuration_error_naming_key_and_file(run_cli, tmp_path: Path) -> None:
+    _typed_project(tmp_path, '[rule-parameters.AG507]\nmax_session_seconds = "abc"\n'
+                             '[rule-parameters.AG105]\nmax_session_seconds = true\n'
+                             '[rule-parameters.AG504]\nallowed_cidrs = ["10.0.0.0/8", 8]\n'
+                             '[rule-parameters.AG509]\nmax_rotation_days = 30.5\n'
+                             '[rule-parameters.XY500]\nlimit = "1h"\nlabels = "a"\nstrict_mode = 1\n')
+    result = run_cli("scan", ".", "--rules", "rules", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "airguard: error: .airguard.toml: rule-parameters.AG105.max_session_seconds: expected an integer, got true\n"
+        ".airguard.toml: rule-parameters.AG504.allowed_cidrs: expected a list of strings, got ['10.0.0.0/8', 8]\n"
+        ".airguard.toml: rule-parameters.AG507.max_session_seconds: expected an integer, got 'abc'\n"
+        ".airguard.toml: rule-parameters.AG509.max_rotation_days: expected an integer, got 30.5\n"
+        ".airguard.toml: rule-parameters.XY500.labels: expected a list of strings, got 'a'\n"
+        ".airguard.toml: rule-parameters.XY500.limit: expected a number, got '1h'\n"
+        ".airguard.toml: rule-parameters.XY500.strict_mode: expected true or false, got 1\n")
+
+
+def test_shared_parameters_are_checked_against_every_rule_that_declares_them(run_cli, tmp_path: Path) -> None:
+    _typed_project(tmp_path, '[tool.airguard.parameters]\nmax_session_seconds = "1h"\nallowed_cidrs = {a = 1}\n',
+                   "pyproject.toml")
+    result = run_cli("scan", ".", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "airguard: error: pyproject.toml: parameters.allowed_cidrs: expected a list of strings, got a table\n"
+        "pyproject.toml: parameters.max_session_seconds: expected an integer, got '1h'\n")
+
+
+def test_an_integer_is_a_fine_float_and_well_typed_values_apply(run_cli, tmp_path: Path) -> None:
+    _typed_project(tmp_path, '[rule-parameters.XY500]\nlimit = 1000\nlabels = []\nstrict_mode = true\n'
+                             '[rule-parameters.AG105]\nmax_session_seconds = 900\n')
+    result = run_cli("scan", ".", "--rules", "rules", "-f", "json", cwd=tmp_path)
+    assert result.exit_code == 1, result.stderr
+    assert findings_of(result.json()) == {("XY500", ".env", 1), ("AG105", ".env", 1)}
+
+
+def test_a_rule_parameter_needs_a_type_its_default_and_profiles_fit(run_cli, tmp_path: Path) -> None:
+    (tmp_path / "r").mkdir()
+    untyped = FLOAT_RULE.replace("{type: float, default: 7200.5,", "{default: {seconds: 1},")
+    (tmp_path / "r" / "a.yaml").write_text(untyped)
+    result = run_cli("rules", "--rules", tmp_path / "r", cwd=tmp_path)
+    assert (result.exit_code, result.stderr) == (2, ("airguard: error: invalid rules:\n  r/a.yaml:10: "
+                                                  "/parameters/limit/default: {'seconds': 1} is not of type "
+                                                  "'boolean', 'number', 'string', 'array'\n"))
+    mistyped = FLOAT_RULE.replace("{type: float, default: 7200.5,", "{type: int, default: 7200.5,")
+    (tmp_path / "r" / "a.yaml").write_text(mistyped)
+    result = run_cli("rules", "--rules", tmp_path / "r", cwd=tmp_path)
+    assert (result.exit_code, result.stderr) == (2, ("airguard: error: invalid rules:\n  r/a.yaml:10: "
+                                                  "/parameters/limit/default: 7200.5 is not of type 'integer'\n"))
+    profile = FLOAT_RULE.replace("{default: [a],", "{default: [a], profiles: {strict: [1]},")
+    (tmp_path / "r" / "a.yaml").write_text(profile)
+    result = run_cli("rules", "--rules", tmp_path / "r", cwd=tmp_path)
+    assert (result.exit_code, result.stderr) == (2, ("airguard: error: invalid rules:\n  r/a.yaml:11: "
+                                                  "/parameters/labels/profiles/strict/0: 1 is not of type 'string'\n"))
