@@ -194,7 +194,9 @@ def _paths_leaving_the_tree(config, root: Path) -> str | None:  # config: scanne
 
 
 def _error(message: str) -> int:
-    print(f"airguard: error: {message}", file=sys.stderr)
+    from scanner.report.text import visible_lines  # messages quote paths: never a workflow command
+
+    print(visible_lines(f"airguard: error: {message}"), file=sys.stderr)
     return 2
 
 
@@ -427,7 +429,9 @@ def _write_baseline(args: argparse.Namespace, config, result) -> int:
         count = write_baseline(target, result.findings, result.ctx.redactor)
     except BaselineError as exc:
         return _error(str(exc))
-    print(f"airguard: recorded {count} finding(s) in {target}", file=sys.stderr)
+    from scanner.report.text import visible
+
+    print(f"airguard: recorded {count} finding(s) in {visible(target)}", file=sys.stderr)
     if result.partial:
         print("airguard: the scan was incomplete; see `airguard scan` for what could not be read", file=sys.stderr)
         return 3

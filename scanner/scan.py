@@ -80,6 +80,7 @@ def check_rule_parameters(rules: list[Rule], config: Config) -> None:
     """Every parameter the configuration sets must exist and have the parameter's type: a typo or a
     wrong type (`max_session_seconds = "abc"`) must not silently keep the default or switch a rule off."""
     from scanner.config import ConfigError
+    from scanner.report.text import visible  # key names come from the file: shown, never acted on
 
     where = config.path.name if config.path else "configuration"
     by_id = {rule.id: rule for rule in rules}
@@ -87,18 +88,19 @@ def check_rule_parameters(rules: list[Rule], config: Config) -> None:
     for rule_id, values in sorted(config.rule_parameters.items()):
         rule = by_id.get(rule_id)
         if rule is None:
-            problems.append(f"{where}: rule-parameters: unknown rule '{rule_id}'")
+            problems.append(f"{where}: rule-parameters: unknown rule '{visible(rule_id)}'")
             continue
         for name in sorted(set(values) - set(rule.parameters)):
             known = ", ".join(sorted(rule.parameters)) or "none"
-            problems.append(f"{where}: rule-parameters.{rule_id}: unknown parameter '{name}' (known: {known})")
+            problems.append(f"{where}: rule-parameters.{rule_id}: unknown parameter '{visible(name)}' "
+                            f"(known: {known})")
         for name in sorted(set(values) & set(rule.parameters)):
             problem = rule.parameters[name].problem(values[name])
             if problem:
                 problems.append(f"{where}: rule-parameters.{rule_id}.{name}: {problem}")
     every = {name for rule in rules for name in rule.parameters}
     for name in sorted(set(config.parameters) - every):
-        problems.append(f"{where}: parameters: no rule has a parameter '{name}'")
+        problems.append(f"{where}: parameters: no rule has a parameter '{visible(name)}'")
     for name in sorted(set(config.parameters) & every):
         # one global value feeds every rule declaring the name: it must fit each of their types
         wrong = sorted({problem for rule in rules if name in rule.parameters

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from scanner.findings import Finding, Notice, Severity
 from scanner.report.summary import summary
+from scanner.report.text import visible
 
 if TYPE_CHECKING:
     from scanner.report import ReportOptions
@@ -21,20 +22,28 @@ TOP = 20
 MAX_BYTES = 1000 * 1000          # GitHub rejects step summaries over 1 MiB; keep a margin
 _ICONS = {"critical": "🟣", "high": "🔴", "medium": "🟠", "low": "🔵", "info": "⚪"}
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_MENTION = re.compile(r"(?<![\w@])@(?=[\w-])")   # @user, @org/team: would notify in a PR comment
+_BACKTICKS = re.compile(r"`+")
 
 
 def escape(text: str) -> str:
-    """Plain text inside a table cell: no Markdown, no HTML, no line breaks."""
+    """Plain text inside a table cell: no Markdown, no HTML, no line breaks, no @mentions; control and
+    bidi characters as visible escapes."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = re.sub(r"\s*[\r\n]+\s*", " ", text)
-    return _SPECIAL.sub(r"\\\1", text)
+    text = visible(re.sub(r"\s*[\r\n]+\s*", " ", text))
+    return _MENTION.sub("@\u200b", _SPECIAL.sub(r"\\\1", text))
 
 
 def _code(text: str) -> str:
-    """Inline code that survives backticks and pipes in the text."""
-    text = re.sub(r"[\r\n]+", " ", text).replace("|", "\\|")
-    fence = "``" if "`" in text else "`"
-    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
+    """Inline code that survives backticks and pipes in the text: the fence is longer than any run of
+    backticks inside, control characters are visible escapes, and `|` cannot end a table cell (a
+    backslash right before a `|` always keeps it in the cell, whatever precedes it)."""
+    text = visible(text).replace("|", "\\|")
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+    fence = "`" * (longest + 1)
+    if longest or text[:1] == " " or text[-1:] == " ":
+        return f"{fence} {text} {fence}"   # one space each side is dropped when rendered
+    return f"{fence}{text}{fence}"
 
 
 def _where(finding: Finding, base_url: str | None) -> str:
@@ -43,7 +52,7 @@ def _where(finding: Finding, base_url: str | None) -> str:
     label = f"{finding.location.path}:{finding.location.start_line}"
     arn = f" {_code(finding.aws.arn)}" if finding.aws else ""  # an AWS resource shown where code depends on it
     if base_url:
-        return (f"[{escape(label)}]({base_url.rstrip('/')}/{_url_path(finding.location.path)}"
+        return (f"[{escape(visible(label))}]({base_url.rstrip('/')}/{_url_path(finding.location.path)}"
                 f"#L{finding.location.start_line}){arn}")
     return _code(label) + arn
 
@@ -85,7 +94,7 @@ def render(result: ScanResult, options: ReportOptions) -> str:
         footer_room = 4096
         size = len("\n".join(lines).encode("utf-8"))
         for shown, finding in enumerate(active[:top]):
-            row = (f"| {_ICONS[finding.severity.value]} | `{finding.rule_id}` | "
+            row = (f"| {_ICONS[finding.severity.value]} | {_code(finding.rule_id)} | "
                    f"{_where(finding, options.repository_url)} | {escape(finding.message)} |")
             size += len(row.encode("utf-8")) + 1
             if size > MAX_BYTES - footer_room:

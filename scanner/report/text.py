@@ -1,7 +1,13 @@
-"""The terminal view: findings grouped by file with the offending line (redacted), then a summary."""
+"""The terminal view: findings grouped by file with the offending line (redacted), then a summary.
+
+Every string that comes from the scanned tree (paths, messages, snippets, names, notices) goes through
+`visible`: this output is a GitHub Actions log, where a line starting with `::` (or holding `##[`) is a
+workflow command, and a terminal, where escape sequences act.
+"""
 
 from __future__ import annotations
 
+import re
 from itertools import groupby
 from typing import TYPE_CHECKING
 
@@ -14,6 +20,38 @@ if TYPE_CHECKING:
 
 _COLORS = {"critical": "\033[1;35m", "high": "\033[1;31m", "medium": "\033[33m", "low": "\033[36m",
            "info": "\033[2m", "bold": "\033[1m", "dim": "\033[2m", "reset": "\033[0m"}
+# C0 and C1 controls, DEL, line/paragraph separators, bidi embeddings/overrides/isolates and marks, BOM.
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group(0)
+    if char in _NAMED:
+        return _NAMED[char]
+    return f"\\x{ord(char):02x}" if ord(char) <= 0xFF else f"\\u{ord(char):04x}"
+
+
+def visible(text: object) -> str:
+    """Untrusted text as one line of plain characters: controls (newlines, tabs, ESC), line separators
+    and bidi controls become visible escapes (`\\n`, `\\x1b`, `\\u202e`), and GitHub's legacy
+    workflow-command marker `##[` is broken (`##\\x5b`), as the runner finds it anywhere in a line."""
+    return _INVISIBLE.sub(_escape_char, str(text)).replace("##[", "##\\x5b")
+
+
+def line_start(text: object) -> str:
+    """`visible`, for text that starts an output line: never `::` (after blanks) either, which the runner
+    would execute as a workflow command (`::error::`, `::stop-commands::`)."""
+    text = visible(text)
+    stripped = text.lstrip()
+    if stripped.startswith(":"):
+        text = text[: len(text) - len(stripped)] + "\\x3a" + stripped[1:]
+    return text
+
+
+def visible_lines(text: str) -> str:
+    """Text of several lines (an error message) with each line made safe as by `line_start`."""
+    return "\n".join(line_start(line) for line in text.split("\n"))
 
 
 def render(result: ScanResult, options: ReportOptions) -> str:
@@ -29,26 +67,27 @@ def render(result: ScanResult, options: ReportOptions) -> str:
         return finding.aws.arn if finding.aws else finding.resource_id
 
     for key, group in groupby(shown, key=group_key):
-        lines.append(paint(key, "bold"))
+        lines.append(paint(line_start(key), "bold"))
         for finding in group:
             where = f"{finding.location.start_line}:{finding.location.start_column}" if finding.location else "-"
             severity = finding.severity.value
             suppressed = paint(" (suppressed)", "dim") if finding.suppression else ""
-            lines.append(f"  {where:>7}  {paint(f'{severity:<8}', severity)} {finding.rule_id} "
-                         f"{finding.message}{suppressed}")
+            lines.append(f"  {where:>7}  {paint(f'{severity:<8}', severity)} {visible(finding.rule_id)} "
+                         f"{visible(finding.message)}{suppressed}")
             if finding.snippet:
-                lines.append(paint(f"           │ {finding.snippet.strip()}", "dim"))
+                lines.append(paint(f"           │ {visible(finding.snippet.strip())}", "dim"))
             for related, label in zip(finding.related, finding.related_labels):
-                lines.append(paint(f"           ↳ {label} at {related.path}:{related.start_line}", "dim"))
+                lines.append(paint(f"           ↳ {visible(label)} at {visible(related.path)}:{related.start_line}",
+                                   "dim"))
         lines.append("")
 
     if result.notices:
         lines.append(paint("Problems while scanning", "bold"))
         for notice in result.notices:
-            where = notice.path or ""
+            where = visible(notice.path or "")
             if notice.line:
                 where += f":{notice.line}"
-            lines.append(f"  {notice.level:<7} {where + ': ' if where else ''}{notice.message}")
+            lines.append(f"  {notice.level:<7} {where + ': ' if where else ''}{visible(notice.message)}")
         lines.append("")
 
     counts = summary(result, options.fail_on)
