@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--fail-on", choices=SEVERITY_CHOICES, help="lowest severity that fails (default: low)")
     scan.add_argument("--config", type=Path, help="configuration file (default: .airguard.toml or "
                                                   "[tool.airguard] in pyproject.toml, found upward)")
+    scan.add_argument("--no-repo-config", action="store_true",
+                      help="ignore any configuration found in the scanned tree (for untrusted trees such as "
+                           "pull requests from forks); --config FILE still applies")
     scan.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR",
                       help="a folder of extra rule files (repeatable)")
     scan.add_argument("--strict", action="store_true", help="use the strict parameter profile (e.g. 900 s sessions)")
@@ -213,7 +216,7 @@ def _scan(args: argparse.Namespace) -> int:
         return _error(f"no such file or folder: {', '.join(missing)}")
     root = (args.root or _find_root(cwd)).resolve()
     try:
-        config_path = args.config or find_config(paths[0])
+        config_path = args.config or (None if args.no_repo_config else find_config(paths[0]))
         if args.config is not None and not args.config.is_file():
             return _error(f"configuration file not found: {args.config}")
         config = load_config(config_path) if config_path else Config()

@@ -51,6 +51,41 @@ class Config(BaseModel):
         return [(self.base_dir / d).resolve() for d in self.rule_dirs]
 
 
+# What each setting does when a configuration changes it (said when a fork's configuration is ignored).
+_EFFECTS = {
+    "select": "only these rules would run",
+    "ignore": "these rules would be switched off",
+    "exclude": "these paths would not be scanned",
+    "rule_dirs": "rules would be loaded from these folders",
+    "baseline": "findings recorded in this baseline would not count",
+    "fail_on": "the lowest severity that fails",
+    "profile": "the parameter profile",
+    "aws_snapshot": "this AWS snapshot would be evaluated",
+}
+
+
+def config_differences(config: Config, other: Config) -> list[tuple[str, str]]:
+    """What `config` sets differently from `other`, as (setting, value and effect) pairs in the file's
+    own key names: `("ignore", "AG101, AG102 (these rules would be switched off)")`."""
+    changes: list[tuple[str, str]] = []
+    for name, field in Config.model_fields.items():
+        if name == "path":
+            continue
+        mine, theirs = getattr(config, name), getattr(other, name)
+        if mine == theirs:
+            continue
+        key = field.alias or name
+        if name == "parameters":
+            changes += [(f"parameters.{k}", repr(v)) for k, v in sorted(mine.items()) if theirs.get(k) != v]
+        elif name == "rule_parameters":
+            changes += [(f"rule-parameters.{rule}.{k}", repr(v)) for rule, values in sorted(mine.items())
+                        for k, v in sorted(values.items()) if theirs.get(rule, {}).get(k) != v]
+        else:
+            value = ", ".join(mine) if isinstance(mine, list) else str(mine)
+            changes.append((key, f"{value or '(none)'} ({_EFFECTS[name]})" if name in _EFFECTS else value))
+    return changes
+
+
 def find_config(start: Path) -> Path | None:
     """The nearest .airguard.toml, or pyproject.toml with a [tool.airguard] table, upward from start."""
     directory = start.resolve()
@@ -87,9 +122,11 @@ def load_config(path: Path) -> Config:
     try:
         config = Config.model_validate(table)
     except ValidationError as exc:
+        from scanner.report.text import visible
+
         problems = []
         for error in exc.errors():
-            where = ".".join(str(p) for p in error["loc"])
+            where = visible(".".join(str(p) for p in error["loc"]))  # key names come from the file
             if error["type"] == "extra_forbidden":
                 problems.append(f"{path.name}: {prefix}unknown key '{where}'")
             else:

@@ -13,8 +13,18 @@ import jsonschema
 import pytest
 import yaml
 
-from scanner.action import ActionInputs, dagbag_decision, is_fork_event, run_scan_step, scan_command
+from scanner.action import (
+    ActionInputs,
+    dagbag_decision,
+    fenced,
+    is_fork_event,
+    output_lines,
+    repo_config_decision,
+    run_scan_step,
+    scan_command,
+)
 from tests.conftest import DATA, REPO
+from tests.hostile.test_injection import runner_commands
 
 ACTION = yaml.safe_load((REPO / "action.yml").read_text())
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
@@ -29,11 +39,13 @@ def test_action_yml_structure() -> None:
     assert {"name", "description", "inputs", "outputs", "runs"} <= set(ACTION)
     assert ACTION["runs"]["using"] == "composite"
     expected_inputs = {"paths", "config", "fail-on", "baseline", "aws-snapshot", "sarif-category", "upload-sarif",
-                       "dagbag", "dagbag-on-forks", "python-version", "install", "fail-on-partial", "top"}
+                       "dagbag", "dagbag-on-forks", "python-version", "install", "fail-on-partial", "top",
+                       "repo-config-on-forks"}
     assert set(ACTION["inputs"]) == expected_inputs
     assert all("description" in spec and "default" in spec for spec in ACTION["inputs"].values())
     assert (ACTION["inputs"]["upload-sarif"]["default"], ACTION["inputs"]["dagbag"]["default"],
-            ACTION["inputs"]["dagbag-on-forks"]["default"]) == ("true", "false", "false")
+            ACTION["inputs"]["dagbag-on-forks"]["default"],
+            ACTION["inputs"]["repo-config-on-forks"]["default"]) == ("true", "false", "false", "false")
     for step in ACTION["runs"]["steps"]:
         assert "name" in step
         if "run" in step:
@@ -69,9 +81,29 @@ def _resolve(value: str, context: dict[str, str]) -> str:
     return EXPRESSION.sub(lambda m: context.get(m.group(1), ""), str(value))
 
 
+def parse_outputs(text: str) -> dict[str, str]:
+    """`$GITHUB_OUTPUT` read as the runner reads it: `name=value` lines and `name<<DELIMITER` blocks."""
+    values: dict[str, str] = {}
+    lines = re.split(r"\r\n|\r|\n", text)
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
+        equals, heredoc = line.find("="), line.find("<<")
+        if equals >= 0 and (heredoc < 0 or equals < heredoc):
+            values[line[:equals]] = line[equals + 1:]
+        elif heredoc >= 0:
+            delimiter, block = line[heredoc + 2:], []
+            while lines[index] != delimiter:
+                block.append(lines[index])
+                index += 1
+            index += 1
+            values[line[:heredoc]] = "\n".join(block)
+    return values
+
+
 def _read_outputs(path: Path) -> dict[str, str]:
-    lines = path.read_text().splitlines() if path.exists() else []
-    return dict(line.split("=", 1) for line in lines if "=" in line)
+    return parse_outputs(path.read_text()) if path.exists() else {}
 
 
 def run_action(tmp_path: Path, workspace: Path, event: dict, inputs: dict[str, str],
@@ -104,9 +136,9 @@ def run_action(tmp_path: Path, workspace: Path, event: dict, inputs: dict[str, s
             continue
         context = _context(inputs, _read_outputs(files["output.txt"]))
         env = {**base_env, **{k: _resolve(v, context) for k, v in step.get("env", {}).items()}}
-        done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=workspace, env=env, capture_output=True,
-                              text=True, timeout=120, check=False)
-        logs[step["name"]], codes[step["name"]] = done.stdout + done.stderr, done.returncode
+        done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=workspace, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, timeout=120, check=False)  # one log, in order
+        logs[step["name"]], codes[step["name"]] = done.stdout, done.returncode
     return {"outputs": _read_outputs(files["output.txt"]), "summary": files["summary.md"].read_text()
             if files["summary.md"].exists() else "", "logs": logs, "codes": codes}
 
@@ -231,3 +263,89 @@ def test_a_bad_paths_input_is_a_clear_error_and_stale_reports_never_count(tmp_pa
     assert run_scan_step(env) == 0
     assert "exit-code=2" in outputs.read_text() and "findings=" not in outputs.read_text()
     assert not (out / "airguard.json").exists()
+
+
+REPO_CONFIG = 'ignore = ["AG101"]\nexclude = ["dags/secret/*"]\nfail-on = "none"\n'
+
+
+def test_on_a_fork_the_trees_own_config_is_ignored_and_the_summary_says_what_it_changed(
+        tmp_path: Path, workspace: Path) -> None:
+    (workspace / ".airguard.toml").write_text(REPO_CONFIG)
+    run = run_action(tmp_path, workspace, FORK_PR, {"paths": "dags"})
+    assert (run["outputs"]["exit-code"], run["outputs"]["findings"]) == ("1", "2")   # AG101 and AG102 count
+    assert run["outputs"]["repo-config-ignored"] == "true"
+    assert run["codes"]["Fail on the fail level"] == 1
+    assert ("::notice title=airguard::pull request from a fork: the repository's own airguard configuration is "
+            "ignored; set repo-config-on-forks: true to use it") in run["logs"]["Scan"]
+    section = run["summary"].split("### Repository configuration ignored (pull request from a fork)")[1]
+    assert "the configuration it carries in `.airguard.toml` was not used" in section
+    assert [line for line in section.splitlines() if line.startswith("- ")] == [
+        "- `fail-on`: `none (the lowest severity that fails)`",
+        "- `ignore`: `AG101 (these rules would be switched off)`",
+        "- `exclude`: `dags/secret/* (these paths would not be scanned)`",
+    ]
+    # allowed explicitly: the tree's config applies, nothing is said
+    run = run_action(tmp_path / "2", workspace, FORK_PR, {"paths": "dags", "repo-config-on-forks": "true"})
+    assert (run["outputs"]["exit-code"], run["outputs"]["findings"]) == ("0", "1")
+    assert run["outputs"]["repo-config-ignored"] == "false" and "Repository configuration" not in run["summary"]
+    # not a fork: the repository's own config applies
+    run = run_action(tmp_path / "3", workspace, SAME_REPO_PR, {"paths": "dags"})
+    assert (run["outputs"]["exit-code"], run["outputs"]["findings"]) == ("0", "1")
+    assert "Repository configuration" not in run["summary"]
+    # the config input names the configuration: it applies on forks too, the tree's own is not consulted
+    (tmp_path / "trusted.toml").write_text('ignore = ["AG102"]\n')
+    run = run_action(tmp_path / "4", workspace, FORK_PR, {"paths": "dags", "config": str(tmp_path / "trusted.toml")})
+    assert (run["outputs"]["exit-code"], run["outputs"]["findings"]) == ("1", "1")
+    assert "Repository configuration" not in run["summary"]
+
+
+def test_on_a_fork_a_tree_config_that_does_not_load_is_ignored_too(tmp_path: Path, workspace: Path) -> None:
+    (workspace / "pyproject.toml").write_text('[tool.airguard]\nignore = "AG101"\n')
+    run = run_action(tmp_path, workspace, FORK_PR, {"paths": "dags"})
+    assert (run["outputs"]["exit-code"], run["outputs"]["findings"]) == ("1", "2")
+    assert "the configuration it carries in `pyproject.toml` was not used" in run["summary"]
+    assert "It was not read: it does not load (pyproject.toml: \\[tool.airguard\\] 'ignore'" in run["summary"]
+
+
+def test_repo_config_decision() -> None:
+    inputs = ActionInputs.from_env({})
+    assert repo_config_decision(inputs, FORK_PR)[0] is False
+    assert repo_config_decision(inputs, SAME_REPO_PR)[0] is True and repo_config_decision(inputs, {})[0] is True
+    assert repo_config_decision(ActionInputs.from_env({"AIRGUARD_REPO_CONFIG_ON_FORKS": "true"}), FORK_PR)[0]
+    assert scan_command(inputs, tmp := Path("out"), dagbag=False, repo_config=False)[-1] == "--no-repo-config"
+    assert "--no-repo-config" not in scan_command(inputs, tmp, dagbag=False)
+
+
+HOSTILE_NAME = "x\n::error::pwned\n##[warning]v1\u202e.env"
+
+
+def test_nothing_from_the_tree_runs_as_a_workflow_command_in_the_action(tmp_path: Path, workspace: Path) -> None:
+    (workspace / "dags" / HOSTILE_NAME).write_text(BAD)
+    (workspace / "dags" / "n\n::stop-commands::x.yaml").write_text("a: [1\n")
+    run = run_action(tmp_path, workspace, FORK_PR, {"paths": "dags", "fail-on-partial": "false"})
+    assert run["outputs"]["exit-code"] == "1"
+    log = run["logs"]["Scan"]
+    commands = runner_commands(log)
+    token = commands[0][1]
+    assert re.fullmatch(r"airguard-[0-9a-f]{32}", token) and token not in run["summary"]
+    assert commands == [("stop-commands", token), ("resume", token)]
+    assert "x\\n::error::pwned\\n##\\x5bwarning]v1\\u202e.env" in log   # shown, escaped, inside the pause
+    assert "[dags/x\\\\n::error::pwned\\\\n##\\\\x5bwarning\\]v1\\\\u202e.env:1](https://" in run["summary"]
+    assert set(run["outputs"]) >= {"exit-code", "findings", "sarif-file"}
+
+
+def test_outputs_cannot_inject_other_outputs() -> None:
+    text = output_lines({"exit-code": "0", "sarif-file": "/tmp/a\nexit-code=9", "x": "b\r\nfindings=0"})
+    assert parse_outputs(text) == {"exit-code": "0", "sarif-file": "/tmp/a\nexit-code=9", "x": "b\nfindings=0"}
+    assert text.startswith("exit-code=0\nsarif-file<<AIRGUARD_EOF_")
+    with pytest.raises(ValueError):
+        output_lines({"a\nb": "1"})
+
+
+def test_a_usage_error_is_quoted_in_a_fence_it_cannot_close(tmp_path: Path, workspace: Path) -> None:
+    assert fenced("a ``` b") == "````\na ``` b\n````" and fenced("x") == "```\nx\n```"
+    run = run_action(tmp_path, workspace, {}, {"paths": "dags", "baseline": "missing```\n# pwned.json"})
+    assert run["outputs"]["exit-code"] == "2"
+    summary = run["summary"]
+    assert "\n````\nbaseline file not found: missing```\n# pwned.json (create it with" in summary
+    assert summary.endswith("\n````\n") and summary.count("````") == 2
