@@ -15,6 +15,10 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 EXTRA_KEY = "__extra__"
+# An extra nesting deeper than this is not read (deeper values overflow the recursion of what handles them);
+# Airflow would read it, so its connection gets an error notice: the scan is partial.
+MAX_EXTRA_DEPTH = 100
+EXTRA_TOO_DEEP = f"the extra nests deeper than {MAX_EXTRA_DEPTH} levels; it was not read"
 
 
 class ConnectionValueError(ValueError):
@@ -32,6 +36,7 @@ class ParsedConnection:
     extra: str | None = None          # the raw extra string, as Airflow stores it
     description: str | None = None
     raw_fields: dict[str, Any] = field(default_factory=dict)
+    port_error: str | None = None     # a number given as the port that cannot be one (inf, NaN, too long)
 
     def extra_dejson(self) -> tuple[dict[str, Any], str | None]:
         """The extra as hooks see it (``Connection.extra_dejson``) and an error, if it is not JSON."""
@@ -39,10 +44,12 @@ class ParsedConnection:
             return {}, None
         try:
             value = json.loads(self.extra)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):  # RecursionError: nested past Python's limit
             return {}, "the extra is not valid JSON; hooks will see no extras"
         if not isinstance(value, dict):
             return {}, "the extra is JSON but not an object; hooks will see no extras"
+        if _deeper_than(value, MAX_EXTRA_DEPTH):
+            return {}, EXTRA_TOO_DEEP
         return value, None
 
 
@@ -117,19 +124,50 @@ def parse_fields(data: dict[str, Any], *, strict_port: bool = True) -> ParsedCon
     conn_type = kwargs.pop("conn_type", None)
     port = kwargs.pop("port", None)
     port_value = None
+    port_error = None
     if port:
-        try:
+        try:  # OverflowError: int(inf); ValueError: NaN, text, or digits past Python's int conversion limit
             port_value = int(port)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             if strict_port:
                 raise ConnectionValueError("invalid connection JSON: port is not an integer") from None
+            if _is_number(port):
+                port_error = "port is not an integer Airflow can read (infinite, NaN, too long)"
     return ParsedConnection(
         conn_type=normalize_conn_type(str(conn_type)) if conn_type else None,
         host=_text(kwargs.get("host")), schema=_text(kwargs.get("schema")),
         login=_text(kwargs.get("login")), password=_text(kwargs.get("password")),
         port=port_value, extra=extra_text, description=_text(kwargs.get("description")),
-        raw_fields=kwargs,
+        raw_fields=kwargs, port_error=port_error,
     )
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether JSON data nests more than `limit` containers deep (measured without recursion)."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def _is_number(value: Any) -> bool:
+    """A number, or text that reads as one (``"1e400"``, ``"nan"``, many digits); not a reference or word."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return False
+        return True
+    return False
 
 
 def parse_json_value(data: dict[str, Any]) -> ParsedConnection:
@@ -143,7 +181,7 @@ def parse_value(value: str) -> ParsedConnection:
     if text.startswith("{"):
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested past Python's limit
             raise ConnectionValueError("invalid connection JSON") from None
         if not isinstance(data, dict):
             raise ConnectionValueError("invalid connection JSON: not an object")

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 from scanner import secrets
-from scanner.airflow_uri import ConnectionValueError, ParsedConnection, parse_value
+from scanner.airflow_uri import EXTRA_TOO_DEEP, ConnectionValueError, ParsedConnection, parse_value
 from scanner.context import ScanContext
 from scanner.model import FileLocation, Resource, Source
 
@@ -76,7 +76,12 @@ def build_connection(
     collector already knows (a YAML node, a Python argument) and win over what the locator finds.
     """
     where = (location.path, location.start_line)
+    if parsed.port_error:  # the rest of the connection is read; its port could not be (so the scan is partial)
+        ctx.notice("parse-error", f"connection '{conn_id}': invalid connection: {parsed.port_error}",
+                   location.path, location.start_line)
     extra, extra_error = parsed.extra_dejson()
+    if extra_error == EXTRA_TOO_DEEP:
+        ctx.notice("parse-error", f"connection '{conn_id}': {extra_error}", location.path, location.start_line)
     attributes: dict[str, Any] = {
         "conn_id": conn_id,
         "conn_type": parsed.conn_type,

@@ -16,6 +16,10 @@ CREDENTIAL = "code.credential"
 _AWS_SECRET_ASSIGNMENT = re.compile(
     r"""(?P<name>[A-Za-z_][\w.]*)["']?\s*[:=]\s*[rbuRBU]?["'](?P<value>[A-Za-z0-9/+=]{40})["']"""
 )
+# The quoted value alone: the assignment pattern is only tried just before one. Tried along a whole line, its
+# name part costs time quadratic in a long run of name characters (`a.b.b.b...`, 40k of them: half a minute).
+_AWS_SECRET_VALUE = re.compile(r"""["'][A-Za-z0-9/+=]{40}["']""")
+_NAME_WINDOW = 200  # characters before a value where its name and `=` may be
 
 _ENV_ASSIGNMENT = re.compile(
     r"""(?P<name>AIRFLOW_CONN_[A-Z0-9_]+)["']?\s*[:=]\s*["']?(?P<value>[A-Za-z][A-Za-z0-9+.\-]*://[^\s"'`]+)"""
@@ -50,12 +54,26 @@ def _one(ctx: ScanContext, source: SourceFile, conn_id: str, value: str, line: i
     return [resource] if resource is not None else []
 
 
+def _aws_secret_assignments(line: str) -> list[re.Match[str]]:
+    """`_AWS_SECRET_ASSIGNMENT` matches on the line, each tried only in a window before a quoted value."""
+    found: list[re.Match[str]] = []
+    taken = 0
+    for value in _AWS_SECRET_VALUE.finditer(line):
+        start = max(taken, value.start() - _NAME_WINDOW)
+        match = next((m for m in _AWS_SECRET_ASSIGNMENT.finditer(line, start, value.end())
+                      if m.end() == value.end()), None)
+        if match is not None:
+            found.append(match)
+            taken = match.end()
+    return found
+
+
 def _aws_keys(ctx: ScanContext, source: SourceFile, number: int, line: str) -> list[Resource]:
     """AWS access key ids anywhere on the line; secret keys assigned to an AWS-secret-like name."""
     found: list[tuple[str, str, int, str]] = []
     for match in patterns.AWS_ACCESS_KEY_ID.finditer(line):
         found.append(("aws-access-key-id", match.group(0), match.start(), "string literal"))
-    for match in _AWS_SECRET_ASSIGNMENT.finditer(line):
+    for match in _aws_secret_assignments(line):
         name = match.group("name").rsplit(".", 1)[-1]
         lowered = name.lower()
         if (("aws" in lowered and "secret" in lowered) or name == "SecretAccessKey") and \

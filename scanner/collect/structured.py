@@ -20,6 +20,8 @@ from scanner.model import Resource
 _EXPORT_FIELDS = set(FIELD_NAMES) | {"conn_id", "is_encrypted", "is_extra_encrypted", "team_name"}
 _ASTRO_FIELDS = {"conn_id", "conn_type", "conn_host", "conn_login", "conn_password", "conn_port",
                  "conn_schema", "conn_extra", "conn_description"}
+# YAML in a block string in YAML in a block string...: levels read (each is parsed again).
+MAX_EMBEDDED = 4
 _HELM_MARKERS = {"airflowVersion", "defaultAirflowRepository", "defaultAirflowTag", "executor", "images",
                  "fernetKey", "webserverSecretKey", "scheduler", "dags", "triggerer"}
 
@@ -197,6 +199,8 @@ class EnvWalker:
         self.source = source
         self.origin = origin
         self.seen: set[int] = set()
+        self.visited: set[tuple[int, bool]] = set()  # (container, base64_data) walked already
+        self.embedding = 0  # how deep in YAML embedded in strings this walker reads
         self.blocks: dict[int, EnvBlock] = {}
         self.order: list[EnvBlock] = []
         self.line_offset = line_offset
@@ -233,42 +237,66 @@ class EnvWalker:
         value_span = self._span(value_node) if value_node is not None else span
         self._block(container, path).add(name, value, span, value_span)
 
-    def _visit(self, node: Node, base64_data: bool, path: tuple[str, ...]) -> None:
-        if node.is_map:
-            is_secret = _plain(node.get("kind")) == "Secret"
-            name_node, value_node = node.get("name"), node.get("value")
-            if (name_node is not None and name_node.is_scalar and isinstance(name_node.value, str)
-                    and is_airflow_env(name_node.value) and value_node is not None and value_node.is_scalar):
-                self._add(node, path[:-1], name_node.value, value_node.value, node, value_node)
-                return
-            for key, child in node.value.items():
-                if is_airflow_env(key) and child.is_scalar:
-                    value = child.value
-                    if base64_data and isinstance(value, str):
-                        decoded = _b64(value)
-                        if decoded != value:
-                            self.ctx.secret(value, self.source.path, child.line + self.line_offset)
-                        value = decoded
-                    self._add(node, path, key, value, child, child)
+    def _visit(self, root: Node, base64_data: bool, path: tuple[str, ...]) -> None:
+        """Depth first in document order, with an explicit stack (no recursion limit to reach). A container
+        reached again through a YAML alias is not walked again: every value in it was read the first time."""
+        pending: list[tuple[Any, ...]] = [("visit", root, base64_data, path)]
+        while pending:
+            action, node, *rest = pending.pop()
+            if action == "env":  # `KEY: value` in a map, in its turn
+                key, child, base64_data, path = rest
+                value = child.value
+                if base64_data and isinstance(value, str):
+                    decoded = _b64(value)
+                    if decoded != value:
+                        self.ctx.secret(value, self.source.path, child.line + self.line_offset)
+                    value = decoded
+                self._add(node, path, key, value, child, child)
+                continue
+            if action == "item":  # `- KEY=value` in a list, in its turn
+                path, name, value, entry = rest
+                self._add(node, path, name, value, entry, entry)
+                continue
+            base64_data, path = rest
+            if not node.is_scalar:
+                if (id(node), base64_data) in self.visited:
                     continue
-                self._visit(child, base64_data=(is_secret and key == "data") or (base64_data and key != "stringData"),
-                            path=path + (str(key),))
-        elif node.is_list:
-            for index, item in enumerate(node.value):
-                if item.is_scalar and isinstance(item.value, str) and "=" in item.value:
-                    name, _, value = item.value.partition("=")
-                    if is_airflow_env(name.strip()):
-                        self._add(node, path, name.strip(), value, item, item)
+                self.visited.add((id(node), base64_data))
+            later: list[tuple[Any, ...]] = []
+            if node.is_map:
+                is_secret = _plain(node.get("kind")) == "Secret"
+                name_node, value_node = node.get("name"), node.get("value")
+                if (name_node is not None and name_node.is_scalar and isinstance(name_node.value, str)
+                        and is_airflow_env(name_node.value) and value_node is not None and value_node.is_scalar):
+                    self._add(node, path[:-1], name_node.value, value_node.value, node, value_node)
+                    continue
+                for key, child in node.value.items():
+                    if is_airflow_env(key) and child.is_scalar:
+                        later.append(("env", node, key, child, base64_data, path))
                         continue
-                self._visit(item, base64_data, path + (str(index),))
-        elif isinstance(node.value, str) and "AIRFLOW_" in node.value and "\n" in node.value:
-            self._embedded(node, base64_data, path)
+                    later.append(("visit", child, (is_secret and key == "data") or (base64_data and key != "stringData"),
+                                  path + (str(key),)))
+            elif node.is_list:
+                for index, entry in enumerate(node.value):
+                    if entry.is_scalar and isinstance(entry.value, str) and "=" in entry.value:
+                        name, _, value = entry.value.partition("=")
+                        if is_airflow_env(name.strip()):
+                            later.append(("item", node, path, name.strip(), value, entry))
+                            continue
+                    later.append(("visit", entry, base64_data, path + (str(index),)))
+            elif isinstance(node.value, str) and "AIRFLOW_" in node.value and "\n" in node.value:
+                self._embedded(node, base64_data, path)
+            pending.extend(reversed(later))
 
     def _embedded(self, node: Node, base64_data: bool, path: tuple[str, ...]) -> None:
         """YAML written inside a block string (Helm `extraSecrets.x.stringData: |`, `extraEnv: |`)."""
         if id(node) in self.seen:
             return
         self.seen.add(id(node))
+        if self.embedding >= MAX_EMBEDDED:
+            self.ctx.notice("parse-error", f"YAML inside strings nested more than {MAX_EMBEDDED} levels deep; "
+                            "the inner levels were not read", self.source.path, node.line + self.line_offset)
+            return
         try:
             documents = parse_yaml(node.value)
         except DocumentError:
@@ -277,6 +305,8 @@ class EnvWalker:
         offset = node.line if node.style in ("|", ">") else node.line - 1
         inner = EnvWalker(self.ctx, self.source, self.origin, line_offset=offset + self.line_offset)
         inner.seen = self.seen
+        inner.visited = self.visited
+        inner.embedding = self.embedding + 1
         is_data = base64_data or (path and path[-1] == "data")
         for document in documents:
             inner._visit(document, base64_data=bool(is_data), path=path)

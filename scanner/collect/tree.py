@@ -3,10 +3,17 @@
 `Node` wraps a value (mapping of str -> Node, list of Node, or a scalar) with its 1-based span.
 YAML anchors, aliases and merge keys (``<<``) are resolved; an alias keeps the anchor's span,
 which is where the value is written.
+
+Parsing is bounded, so one hostile file is a per-file notice, never a hang or a crash of the scan: a
+document nests at most `MAX_DEPTH` levels (aliases included), a YAML stream expands (every alias use and
+merge counted, as a walk of the tree would visit it) to at most `expansion_limit` nodes, recursive aliases
+are refused, lone surrogates (``"\\ud800"``) become U+FFFD, and a number too large for a float (an integer
+over 300 digits; over 4,300 Python will not even convert) is an infinity, as ``1e400`` is.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +61,38 @@ class Node:
         return self.value
 
 
+# A document nesting deeper than this (containers within containers, aliases followed) is refused.
+MAX_DEPTH = 128
+# A YAML stream whose tree, aliases and merges expanded, has more nodes than the larger of these (a fixed
+# floor, a multiple of the nodes written in it) is refused: an alias bomb ("billion laughs").
+MAX_EXPANDED_NODES = 100_000
+EXPANSION_FACTOR = 2
+# Integers: Python refuses to convert decimal text over 4,300 digits (and a YAML base-60 integer costs time
+# quadratic in its length); past 1,000 bits (near what a float holds) an integer becomes +/-inf.
+_MAX_INT_TEXT = 4300
+_MAX_INT_BITS = 1000
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def replace_surrogates(text: str) -> str:
+    """`text` with lone surrogates (which no UTF-8 output can encode) replaced by U+FFFD."""
+    if text.isascii():
+        return text
+    return _SURROGATES.sub("\ufffd", text)
+
+
+def bounded_number(value: float) -> float:
+    """An integer too large for a float becomes an infinity of its sign; other numbers are unchanged."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_INT_BITS:
+        return -math.inf if value < 0 else math.inf
+    return value
+
+
+def expansion_limit(own_nodes: int) -> int:
+    """How many nodes a YAML stream with `own_nodes` nodes written in it may expand to."""
+    return max(MAX_EXPANDED_NODES, EXPANSION_FACTOR * own_nodes)
+
+
 class DocumentError(ValueError):
     """A document that does not parse; carries a 1-based line/column and a message without content."""
 
@@ -71,10 +110,11 @@ def parse_yaml(text: str) -> list[Node]:
     loader = _Loader(text)
     try:
         documents = []
+        converter = _YamlConverter(loader)
         while loader.check_node():
             node = loader.get_node()
             if node is not None:
-                documents.append(_convert_yaml(loader, node, {}))
+                documents.append(converter.document(node))
         return documents
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -95,54 +135,137 @@ def _span(node: yaml.Node) -> tuple[int, int, int, int]:
     return start.line + 1, start.column + 1, end.line + 1, max(end.column, 1)
 
 
-def _convert_yaml(loader: Any, node: yaml.Node, seen: dict[int, Node]) -> Node:
-    key = id(node)
-    if key in seen:
-        return seen[key]
-    line, column, end_line, end_column = _span(node)
-    if isinstance(node, yaml.MappingNode):
-        result = Node({}, line, column, end_line, end_column)
-        seen[key] = result
-        mapping: dict[str, Node] = {}
-        merged: dict[str, Node] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-                for source in sources:
-                    converted = _convert_yaml(loader, source, seen)
-                    if isinstance(converted.value, dict):
-                        for merged_key, merged_value in converted.value.items():
-                            merged.setdefault(merged_key, merged_value)
-                continue
-            name = _scalar_key(loader, key_node)
-            mapping[name] = _convert_yaml(loader, value_node, seen)
-        for merged_key, merged_value in merged.items():
-            mapping.setdefault(merged_key, merged_value)
-        result.value = mapping
+class _YamlConverter:
+    """Composed YAML nodes to `Node`s, each composed node converted once (an alias shares the anchor's
+    `Node`), with the size and depth of every `Node`'s expanded tree kept to bound the stream."""
+
+    def __init__(self, loader: Any) -> None:
+        self.loader = loader
+        self.seen: dict[int, Node] = {}     # id(yaml node) -> its Node
+        self.open: set[int] = set()         # yaml nodes being converted: meeting one again is a cycle
+        self.size: dict[int, int] = {}      # id(Node) -> nodes in its expanded tree
+        self.depth: dict[int, int] = {}     # id(Node) -> levels of its expanded tree
+        self.own = 0                        # nodes written in the stream so far
+        self.expanded = 0                   # nodes of the converted documents, expanded
+        self.copied = 0                     # entries copied by merge keys
+
+    def document(self, node: yaml.Node) -> Node:
+        self.own += _count_nodes(node)
+        result = self.convert(node, 1)
+        self.expanded += self.size[id(result)]
+        self._check_size(self.expanded, result)
         return result
-    if isinstance(node, yaml.SequenceNode):
-        result = Node([], line, column, end_line, end_column)
-        seen[key] = result
-        result.value = [_convert_yaml(loader, item, seen) for item in node.value]
+
+    def _check_size(self, size: int, where: Node) -> None:
+        limit = expansion_limit(self.own)
+        if size > limit:
+            raise DocumentError(f"YAML expands past {limit} nodes (alias bomb?)", where.line, where.column)
+
+    def convert(self, node: yaml.Node, level: int) -> Node:
+        key = id(node)
+        if key in self.seen:
+            if key in self.open:
+                line, column, _, _ = _span(node)
+                raise DocumentError("invalid YAML: an alias refers to a node that contains it", line, column)
+            return self.seen[key]
+        line, column, end_line, end_column = _span(node)
+        if level > MAX_DEPTH:
+            raise DocumentError(f"YAML nested deeper than {MAX_DEPTH} levels", line, column)
+        if isinstance(node, yaml.MappingNode):
+            result = Node({}, line, column, end_line, end_column)
+            self.seen[key] = result
+            self.open.add(key)
+            mapping: dict[str, Node] = {}
+            merged: dict[str, Node] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                    for source in sources:
+                        converted = self.convert(source, level + 1)
+                        if isinstance(converted.value, dict):
+                            self.copied += len(converted.value)
+                            self._check_size(self.copied, result)
+                            for merged_key, merged_value in converted.value.items():
+                                merged.setdefault(merged_key, merged_value)
+                    continue
+                name = _scalar_key(self.loader, key_node)
+                mapping[name] = self.convert(value_node, level + 1)
+            for merged_key, merged_value in merged.items():
+                mapping.setdefault(merged_key, merged_value)
+            result.value = mapping
+            self.open.discard(key)
+            return self._measured(result, mapping.values())
+        if isinstance(node, yaml.SequenceNode):
+            result = Node([], line, column, end_line, end_column)
+            self.seen[key] = result
+            self.open.add(key)
+            result.value = [self.convert(item, level + 1) for item in node.value]
+            self.open.discard(key)
+            return self._measured(result, result.value)
+        result = Node(_scalar(self.loader, node), line, column, end_line, end_column, style=node.style)
+        self.seen[key] = result
+        return self._measured(result, ())
+
+    def _measured(self, result: Node, children: Any) -> Node:
+        size, depth = 1, 0
+        for child in children:
+            size += self.size[id(child)]
+            depth = max(depth, self.depth[id(child)])
+        self.size[id(result)] = size
+        self.depth[id(result)] = depth + 1
+        if depth + 1 > MAX_DEPTH:
+            raise DocumentError(f"YAML nested deeper than {MAX_DEPTH} levels (aliases followed)",
+                                result.line, result.column)
+        self._check_size(self.expanded + size, result)
         return result
+
+
+def _count_nodes(root: yaml.Node) -> int:
+    """Distinct nodes written in a composed document (an alias counts once: it is its anchor's node)."""
+    seen = {id(root)}
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = node.value
+        else:
+            continue
+        for child in children:
+            if id(child) not in seen:
+                seen.add(id(child))
+                pending.append(child)
+    return len(seen)
+
+
+def _scalar(loader: Any, node: yaml.ScalarNode) -> Any:
+    if node.tag == "tag:yaml.org,2002:int" and len(node.value) > _MAX_INT_TEXT:
+        return -math.inf if node.value.lstrip().startswith("-") else math.inf
     try:
         value = loader.construct_object(node, deep=True)
-    except yaml.constructor.ConstructorError:
+    except (yaml.constructor.ConstructorError, ValueError, OverflowError):
         value = node.value
-    if not isinstance(value, (str, int, float, bool, type(None))):
-        value = str(node.value)
-    result = Node(value, line, column, end_line, end_column, style=node.style)
-    seen[key] = result
-    return result
+    if isinstance(value, str):
+        return replace_surrogates(value)
+    if isinstance(value, (int, float)):
+        return bounded_number(value)
+    if not isinstance(value, (bool, type(None))):
+        return replace_surrogates(str(node.value))
+    return value
 
 
 def _scalar_key(loader: Any, key_node: yaml.Node) -> str:
     if isinstance(key_node, yaml.ScalarNode):
+        if key_node.tag == "tag:yaml.org,2002:int" and len(key_node.value) > _MAX_INT_TEXT:
+            return key_node.value
         try:
             value = loader.construct_object(key_node)
-        except yaml.constructor.ConstructorError:
+        except (yaml.constructor.ConstructorError, ValueError, OverflowError):
             value = key_node.value
-        return str(value)
+        if isinstance(value, int) and bounded_number(value) != value:
+            value = key_node.value  # too long for str()
+        return replace_surrogates(str(value))
     return f"<complex key at line {key_node.start_mark.line + 1}>"
 
 
@@ -194,8 +317,8 @@ class _JsonParser:
         return Node(value, line, column, end_line, end_column)
 
     def value(self, offset: int, depth: int) -> tuple[Node, int]:
-        if depth > 500:
-            raise self.fail("nesting too deep", offset)
+        if depth >= MAX_DEPTH:
+            raise self.fail(f"nested deeper than {MAX_DEPTH} levels", offset)
         text = self.text
         if offset >= len(text):
             raise self.fail("unexpected end of document", offset)
@@ -214,7 +337,13 @@ class _JsonParser:
         match = _NUMBER.match(text, offset)
         if match:
             raw = match.group(0)
-            number: Any = float(raw) if any(c in raw for c in ".eE") else int(raw)
+            number: Any
+            if any(c in raw for c in ".eE"):
+                number = float(raw)
+            elif len(raw) > _MAX_INT_TEXT:  # int() refuses it; it is past a float's range anyway
+                number = -math.inf if raw.startswith("-") else math.inf
+            else:
+                number = bounded_number(int(raw))
             return self.node(number, offset, match.end()), match.end()
         raise self.fail("expected a value", offset)
 
@@ -270,7 +399,7 @@ class _JsonParser:
             chunks.append(content)
             offset = match.end()
             if terminator == '"':
-                return "".join(chunks), offset
+                return replace_surrogates("".join(chunks)), offset
             if terminator != "\\":
                 raise self.fail("control character in string", offset - 1)
             escape = text[offset:offset + 1]

@@ -13,6 +13,7 @@ from scanner.collect import fallback
 from scanner.collect.pycode import patterns
 from scanner.collect.pycode.analyzer import analyze
 from scanner.collect.source import SourceFile
+from scanner.collect.tree import replace_surrogates
 from scanner.context import ScanContext
 from scanner.model import Resource
 
@@ -45,8 +46,8 @@ def decode_text(data: bytes) -> tuple[str, str | None]:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError:
         encoding = "utf-8"
-    try:
-        return data.decode(encoding).lstrip("\ufeff"), None
+    try:  # a declared utf-7 or unicode_escape can decode to lone surrogates, which no output can encode
+        return replace_surrogates(data.decode(encoding).lstrip("\ufeff")), None
     except (UnicodeDecodeError, LookupError):
         return data.decode("utf-8", errors="replace").lstrip("\ufeff"), encoding
 

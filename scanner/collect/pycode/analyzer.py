@@ -4,6 +4,7 @@ connection. Reads the syntax tree only; nothing is imported or executed."""
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from scanner.collect.pycode.values import (
     Scope,
     Unknown,
     bind_targets,
+    constant_text,
     dotted_name,
     plain,
     to_text,
@@ -51,6 +53,8 @@ DRIVERS: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 DRIVER_LEAVES = frozenset(driver.rsplit(".", 1)[-1] for driver in DRIVERS)
+# Every name a `class` statement of the file may define (a superset: the word in a string counts too).
+_CLASS_NAME = re.compile(r"\bclass\s+(\w+)")
 
 
 def _driver(name: str, leaf: str) -> str | None:
@@ -81,7 +85,7 @@ class Analyzer(ast.NodeVisitor):
     def __init__(self, ctx: ScanContext, source: SourceFile) -> None:
         self.ctx = ctx
         self.source = source
-        self.evaluator = Evaluator()
+        self.evaluator = Evaluator(set(_CLASS_NAME.findall(source.text)))
         self.scope = Scope()
         self.resources: list[Resource] = []
         self.consumed: set[int] = set()          # origin nodes already turned into a resource
@@ -92,20 +96,38 @@ class Analyzer(ast.NodeVisitor):
         self.dags: dict[str, FileLocation] = {}
         self.env_block = ConfigBlock(origin="dag-code", location=source.location(1), name=f"{source.path}#env")
         self.imports: dict[str, str] = {}        # local name -> qualified name
+        self._pending: list[ast.AST | Callable[[], None]] = []  # the visit's work, last item next
 
     def visit(self, node: ast.AST) -> None:
-        """Dispatch through a table of the handled node classes (`ast.NodeVisitor.visit` builds a method
+        """Depth first, in the order a recursive visit takes, with an explicit stack: a chain of a thousand
+        attributes, `+` terms or calls is as deep as Python parses, and deeper than its recursion limit.
+
+        Dispatch goes through a table of the handled node classes (`ast.NodeVisitor.visit` builds a method
         name per node); other nodes only pass the visit on to their children. Leaves (`Name`,
-        `Constant`...) are not visited: no handler reads them."""
-        handler = HANDLERS.get(type(node))
-        if handler is not None:
-            handler(self, node)
-        else:
-            self.generic_visit(node)
+        `Constant`...) are not visited: no handler reads them. A handler does not visit: it `_schedule`s
+        the children and the steps (callables) that come after them."""
+        outer, self._pending = self._pending, [node]
+        try:
+            while self._pending:
+                item = self._pending.pop()
+                if not isinstance(item, ast.AST):
+                    item()
+                    continue
+                handler = HANDLERS.get(type(item))
+                if handler is not None:
+                    handler(self, item)
+                else:
+                    self.generic_visit(item)
+        finally:
+            self._pending = outer
+
+    def _schedule(self, *items: ast.AST | Callable[[], None]) -> None:
+        """Visit these nodes and run these steps, in this order, before anything scheduled earlier.
+        A handler schedules once, at its end (as a recursive visit would go on)."""
+        self._pending.extend(reversed(items))
 
     def generic_visit(self, node: ast.AST) -> None:
-        for child in walk.branches(node):
-            self.visit(child)
+        self._schedule(*walk.branches(node))
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -152,58 +174,64 @@ class Analyzer(ast.NodeVisitor):
         outer = self.scope
         self.scope = outer.child_class(node.name)
         bind_targets(self.scope, node.body)
-        for statement in node.body:
-            self.visit(statement)
-        self.scope = outer
-        for decorator in node.decorator_list:
-            self.visit(decorator)
+
+        def leave() -> None:
+            self.scope = outer
+
+        self._schedule(*node.body, leave, *node.decorator_list)
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         outer = self.scope
-        for default in [*node.args.defaults, *[d for d in node.args.kw_defaults if d is not None]]:
-            self.visit(default)
-        self.scope = outer.child_function()
-        positional = [*node.args.posonlyargs, *node.args.args]
-        for argument, default in zip(positional[len(positional) - len(node.args.defaults):], node.args.defaults):
-            self.scope.names[argument.arg] = default
-        for argument, default in zip(node.args.kwonlyargs, node.args.kw_defaults):
-            if default is not None:
+        found: dict[str, Any] = {"dag_id": None, "task": None}  # what the decorators make of the function
+
+        def enter() -> None:
+            self.scope = outer.child_function()
+            positional = [*node.args.posonlyargs, *node.args.args]
+            for argument, default in zip(positional[len(positional) - len(node.args.defaults):],
+                                         node.args.defaults):
                 self.scope.names[argument.arg] = default
-        bind_targets(self.scope, node.body)
-        dag_id, task = self._decorated(node)
-        if dag_id:
-            self.dag_stack.append(dag_id)
-        if task:
-            self.task_stack.append(task)
-        for statement in node.body:
-            self.visit(statement)
-        if task:
-            self.task_stack.pop()
-        if dag_id:
-            self.dag_stack.pop()
-        self.scope = outer
+            for argument, default in zip(node.args.kwonlyargs, node.args.kw_defaults):
+                if default is not None:
+                    self.scope.names[argument.arg] = default
+            bind_targets(self.scope, node.body)
+
+        def body() -> None:
+            if found["dag_id"]:
+                self.dag_stack.append(found["dag_id"])
+            if found["task"]:
+                self.task_stack.append(found["task"])
+
+        def leave() -> None:
+            if found["task"]:
+                self.task_stack.pop()
+            if found["dag_id"]:
+                self.dag_stack.pop()
+            self.scope = outer
+
+        steps: list[ast.AST | Callable[[], None]] = [
+            *node.args.defaults, *[d for d in node.args.kw_defaults if d is not None], enter]
+        for decorator in node.decorator_list:  # each read, then visited, in turn
+            steps += [lambda decorator=decorator: self._decorator(node, decorator, found), decorator]
+        self._schedule(*steps, body, *node.body, leave)
 
     visit_FunctionDef = _function
     visit_AsyncFunctionDef = _function
 
-    def _decorated(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str | None, TaskInfo | None]:
-        dag_id = None
-        task = None
-        for decorator in node.decorator_list:
-            call = decorator if isinstance(decorator, ast.Call) else None
-            name = dotted_name(call.func if call else decorator) or ""
-            leaf = name.split(".")[-1]
-            if leaf == "dag" or name.endswith(".dag"):
-                dag_id = self._kw_text(call, "dag_id") if call else None
-                dag_id = dag_id or node.name
-                self.dags.setdefault(dag_id, self.loc(node))
-            elif name == "task" or name.startswith("task.") or leaf == "task" or name.endswith((".task",)):
-                task_id = (self._kw_text(call, "task_id") if call else None) or node.name
-                task = TaskInfo(self.dag_stack[-1] if self.dag_stack else None, task_id,
-                                f"@{name}", self.loc(node))
-                self.tasks.append(task)
-            self.visit(decorator)
-        return dag_id, task
+    def _decorator(self, node: ast.FunctionDef | ast.AsyncFunctionDef, decorator: ast.expr,
+                   found: dict[str, Any]) -> None:
+        """What one decorator makes of the function: a DAG (`@dag`) or a task (`@task...`)."""
+        call = decorator if isinstance(decorator, ast.Call) else None
+        name = dotted_name(call.func if call else decorator) or ""
+        leaf = name.split(".")[-1]
+        if leaf == "dag" or name.endswith(".dag"):
+            dag_id = self._kw_text(call, "dag_id") if call else None
+            found["dag_id"] = dag_id or node.name
+            self.dags.setdefault(found["dag_id"], self.loc(node))
+        elif name == "task" or name.startswith("task.") or leaf == "task" or name.endswith((".task",)):
+            task_id = (self._kw_text(call, "task_id") if call else None) or node.name
+            found["task"] = TaskInfo(self.dag_stack[-1] if self.dag_stack else None, task_id,
+                                     f"@{name}", self.loc(node))
+            self.tasks.append(found["task"])
 
     def _kw(self, call: ast.Call | None, name: str) -> ast.AST | None:
         if call is None:
@@ -230,9 +258,12 @@ class Analyzer(ast.NodeVisitor):
                     pushed += 1
                     if isinstance(item.optional_vars, ast.Name):
                         self.dag_vars[item.optional_vars.id] = dag_id
-        self.generic_visit(node)
-        for _ in range(pushed):
-            self.dag_stack.pop()
+
+        def leave() -> None:
+            for _ in range(pushed):
+                self.dag_stack.pop()
+
+        self._schedule(*walk.branches(node), leave)
 
     visit_AsyncWith = visit_With
 
@@ -541,7 +572,7 @@ class Analyzer(ast.NodeVisitor):
                 self._secret_assignment(node)
                 continue
             if isinstance(node, ast.Constant):
-                value = node.value  # what evaluating a constant gives
+                value = constant_text(node.value)  # what evaluating a constant gives
                 if not isinstance(value, str) or len(value) < 8 or id(node) in self.consumed:
                     continue
             elif id(node) in self.consumed:
@@ -643,7 +674,21 @@ def _dsn_fields(dsn: str, origin: ast.AST) -> dict[str, Evaluated]:
 
 
 def analyze(ctx: ScanContext, source: SourceFile, tree: ast.Module) -> list[Resource]:
+    """The file's resources; a notice when evaluation budgets cut values short. Should the analysis itself
+    fail on a pathological tree (too deep for Python, out of memory), the file gets a parse-error notice
+    and the line-level scan instead, as a file that does not parse does."""
     analyzer = Analyzer(ctx, source)
-    analyzer.visit(tree)
-    analyzer.scan_strings(tree)
-    return analyzer.finish()
+    try:
+        analyzer.visit(tree)
+        analyzer.scan_strings(tree)
+        resources = analyzer.finish()
+    except (RecursionError, MemoryError) as exc:
+        from scanner.collect import fallback
+
+        ctx.notice("parse-error", f"Python source too complex to analyse ({type(exc).__name__}); "
+                   "scanned line by line instead", source.path)
+        return fallback.collect(ctx, source, origin="dag-code-unparsed")
+    if analyzer.evaluator.exhausted:
+        ctx.notice("parse-error", "expressions too large to evaluate (constant-evaluation budget spent); "
+                   "some values were read as unknown", source.path)
+    return resources

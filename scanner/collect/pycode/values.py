@@ -5,14 +5,25 @@ Strings, numbers, dicts and lists written as literals, concatenation, f-strings,
 class-level constants or function defaults in the same file. Anything else (a call, ``os.environ``,
 ``Variable.get``, a Jinja template) is `Unknown`: it renders as ``${...}``, which secret
 classification reads as a reference, never as a literal.
+
+Evaluation is bounded, so hostile code cannot make it hang or exhaust memory: nesting is followed
+`Evaluator.MAX_DEPTH` levels (a long ``a + b + c ...`` chain is folded without recursing), each top-level
+evaluation and each file have a work budget (nodes evaluated, and text built), a name's value is
+evaluated once (not again at each use), text is at most
+`Evaluator.MAX_TEXT` characters, format widths are small, integers past a float's range are infinities and
+lone surrogates are U+FFFD. What a budget or cap cuts short is `Unknown`, and `Evaluator.exhausted` says so.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import re
+import string
 from dataclasses import dataclass
 from typing import Any
+
+from scanner.collect.tree import bounded_number, replace_surrogates
 
 REFERENCE_CALLS = {
     "os.getenv", "getenv", "os.environ.get", "environ.get", "Variable.get", "BaseHook.get_connection",
@@ -138,16 +149,40 @@ def bind_targets(scope: Scope, body: list[ast.stmt]) -> None:
 _TEXT_EXPRESSIONS = frozenset({ast.Attribute, ast.JoinedStr, ast.BinOp, ast.Call, ast.Subscript})
 
 
+# The rest of a `%` conversion after its mapping key: flags, width, precision, length modifier, conversion.
+_PERCENT_TAIL = re.compile(r"[-#0 +]*(\*|\d*)(?:\.(\*|\d*))?[hlL]?(.?)", re.DOTALL)
+_DIGITS = re.compile(r"\d+")
+
+
 class Evaluator:
     MAX_DEPTH = 40
+    BUDGET = 20_000            # work units per top-level evaluation: a node, or 1,024 characters of text built
+    FILE_BUDGET = 2_000_000    # work units for all evaluations of a file (one Evaluator reads one file)
+    MAX_TEXT = 10_000_000      # characters of a text the evaluation builds (a file is at most 5 MiB)
 
-    def __init__(self) -> None:
+    def __init__(self, class_names: set[str] | None = None) -> None:
+        # Names that may be classes of the file (None: any name may): `Name.X` of one not yet visited is
+        # unknown now, but not later.
+        self.class_names = class_names
         self._active: set[int] = set()
+        self._left = 0                      # units left in the current top-level evaluation
+        self.file_left = self.FILE_BUDGET
+        self.exhausted = False              # some value was read as unknown because a budget or cap ran out
+        # What a name's bound expression evaluates to in a scope (the scope kept alive, so its id stays its
+        # own), when nothing that depends on the moment cut the evaluation short (`_cuts` did not change):
+        # `b = a + a; c = b + b; ...` costs one evaluation per name, not two to the power of the names.
+        self._resolved: dict[tuple[int, int], tuple[Scope, Evaluated]] = {}
+        self._cuts = 0                      # depth, cycle, budget or not-yet-known class cut-offs so far
 
     def evaluate(self, node: ast.AST | None, scope: Scope, depth: int = 0) -> Evaluated:
         if node is None:
             return Evaluated(None, ast.Constant(value=None))
+        if depth == 0:
+            self._left = self.BUDGET
         if depth > self.MAX_DEPTH or id(node) in self._active:
+            self._cuts += 1
+            return Evaluated(Unknown("expr"), node)
+        if not self._charge(1):
             return Evaluated(Unknown("expr"), node)
         if type(node) is ast.Constant:  # a leaf: no names to resolve, so no cycle to guard against
             return _constant(node)
@@ -156,6 +191,55 @@ class Evaluator:
             return self._evaluate(node, scope, depth + 1)
         finally:
             self._active.discard(id(node))
+
+    def _charge(self, units: int) -> bool:
+        """Spend work units; False (and `exhausted`) when this evaluation's or the file's budget is spent."""
+        self._left -= units
+        self.file_left -= units
+        if self._left < 0 or self.file_left < 0:
+            self.exhausted = True
+            self._cuts += 1
+            return False
+        return True
+
+    def _resolve(self, bound: ast.AST, scope: Scope, depth: int) -> Evaluated:
+        """The expression a name is bound to, evaluated in `scope`: once, when the result cannot change."""
+        key = (id(bound), id(scope))
+        known = self._resolved.get(key)
+        if known is not None:
+            return known[1]
+        cuts = self._cuts
+        result = self.evaluate(bound, scope, depth)
+        if self._cuts == cuts:
+            self._resolved[key] = (scope, result)
+        return result
+
+    def _text(self, text: str, node: ast.AST) -> Evaluated:
+        """A text the evaluation built, paid for by its length; Unknown past the caps."""
+        if len(text) > self.MAX_TEXT:
+            self.exhausted = True
+            return Evaluated(Unknown("expr"), node)
+        if not self._charge(len(text) // 1024):
+            return Evaluated(Unknown("expr"), node)
+        return Evaluated(text, node)
+
+    def _fits_format(self, template: str, fields: tuple[int, int] | None, args: list[str]) -> bool:
+        """Whether formatting `template` (`fields`: its count of fields and total of widths, None when it may
+        not be formatted) with texts `args` surely builds at most MAX_TEXT characters."""
+        if fields is None:
+            return False
+        count, widths = fields
+        if len(template) + widths + count * max(map(len, args), default=0) <= self.MAX_TEXT:
+            return True
+        self.exhausted = True
+        return False
+
+    def _fits(self, *values: Any) -> bool:
+        """Whether the texts of `values` together stay within MAX_TEXT (else `exhausted`)."""
+        if _text_size(values, self.MAX_TEXT) <= self.MAX_TEXT:
+            return True
+        self.exhausted = True
+        return False
 
     def may_be_text(self, node: ast.AST, scope: Scope) -> bool:
         """False when `evaluate` surely gives no string: a literal container or number, a name bound to
@@ -182,18 +266,25 @@ class Evaluator:
             bound = scope.lookup(node.id)
             if bound is None:
                 return Evaluated(Unknown(node.id), node)
-            return self.evaluate(bound, scope, depth)
+            return self._resolve(bound, scope, depth)
         if isinstance(node, ast.Attribute):
             return self._attribute(node, scope, depth)
         if isinstance(node, ast.JoinedStr):
             parts = []
+            size = 0
             for part in node.values:
                 if isinstance(part, ast.Constant):
-                    parts.append(str(part.value))
+                    parts.append(replace_surrogates(str(part.value)))
                 elif isinstance(part, ast.FormattedValue):
                     inner = self.evaluate(part.value, scope, depth).value
                     parts.append(to_text(inner) if not isinstance(inner, (dict, list)) else str(Unknown("expr")))
-            return Evaluated("".join(parts), node)
+                else:
+                    continue
+                size += len(parts[-1])
+                if size > self.MAX_TEXT:
+                    self.exhausted = True
+                    return Evaluated(Unknown("expr"), node)
+            return self._text("".join(parts), node)
         if isinstance(node, ast.BinOp):
             return self._binop(node, scope, depth)
         if isinstance(node, ast.Dict):
@@ -228,30 +319,73 @@ class Evaluator:
             class_scope = scope.classes.get(owner.id)
             if owner.id in ("self", "cls"):
                 class_scope = _enclosing_class(scope)
+            elif class_scope is None and (self.class_names is None or owner.id in self.class_names):
+                self._cuts += 1  # the class may be defined further on: known once the visit reaches it
             if class_scope is not None and node.attr in class_scope.names:
-                return self.evaluate(class_scope.names[node.attr], class_scope, depth)
+                return self._resolve(class_scope.names[node.attr], class_scope, depth)
         return Evaluated(Unknown(node.attr), node)
 
     def _binop(self, node: ast.BinOp, scope: Scope, depth: int) -> Evaluated:
+        if isinstance(node.op, ast.Add):
+            return self._sum(node, scope, depth)
         left = self.evaluate(node.left, scope, depth).value
         right = self.evaluate(node.right, scope, depth).value
-        if isinstance(node.op, ast.Add):
-            if isinstance(left, (int, float)) and isinstance(right, (int, float)) \
-                    and not isinstance(left, bool) and not isinstance(right, bool):
-                return Evaluated(left + right, node)
-            if isinstance(left, (str, Unknown)) or isinstance(right, (str, Unknown)):
-                return Evaluated(to_text(left) + to_text(right), node)
         if isinstance(node.op, ast.Mult) and isinstance(left, (int, float)) and isinstance(right, (int, float)):
-            return Evaluated(left * right, node)
+            return Evaluated(bounded_number(left * right), node)
         if isinstance(node.op, ast.Mod) and isinstance(left, str):
+            if not self._fits(right):
+                return Evaluated(Unknown("expr"), node)
+            values = right.values() if isinstance(right, dict) else right if isinstance(right, list) else [right]
+            if not self._fits_format(left, _percent_fields(left), [to_text(v) for v in values]):
+                return Evaluated(Unknown("expr"), node)
             try:
                 if isinstance(right, dict):
-                    return Evaluated(left % {k: to_text(v) for k, v in right.items()}, node)
+                    return self._text(left % {k: to_text(v) for k, v in right.items()}, node)
                 args = right if isinstance(right, list) else [right]
-                return Evaluated(left % tuple(to_text(a) for a in args), node)
+                return self._text(left % tuple(to_text(a) for a in args), node)
             except (TypeError, ValueError, KeyError):
                 return Evaluated(Unknown("expr"), node)
         return Evaluated(Unknown("expr"), node)
+
+    def _sum(self, node: ast.BinOp, scope: Scope, depth: int) -> Evaluated:
+        """``a + b + c ...``: the left-nested chain of `+` folded left to right as Python adds, without
+        recursing down the chain (a generated file may hold thousands of terms)."""
+        operands: list[ast.AST] = []
+        current: ast.AST = node
+        while type(current) is ast.BinOp and isinstance(current.op, ast.Add):  # type: ignore[attr-defined]
+            operands.append(current.right)  # type: ignore[attr-defined]
+            current = current.left  # type: ignore[attr-defined]
+        operands.append(current)
+        operands.reverse()
+        if not self._charge(len(operands) - 2):  # the inner `+` nodes
+            return Evaluated(Unknown("expr"), node)
+        total: Any = self.evaluate(operands[0], scope, depth).value
+        parts: list[str] | None = None  # once the sum is text, every later term is appended as text
+        size = 0
+        for operand in operands[1:]:
+            right = self.evaluate(operand, scope, depth).value
+            if parts is None:
+                if isinstance(total, (int, float)) and isinstance(right, (int, float)) \
+                        and not isinstance(total, bool) and not isinstance(right, bool):
+                    total = bounded_number(total + right)
+                    continue
+                if not (isinstance(total, (str, Unknown)) or isinstance(right, (str, Unknown))):
+                    total = Unknown("expr")
+                    continue
+                if not self._fits(total):
+                    return Evaluated(Unknown("expr"), node)
+                parts = [to_text(total)]
+                size = len(parts[0])
+            if not self._fits(right):
+                return Evaluated(Unknown("expr"), node)
+            parts.append(to_text(right))
+            size += len(parts[-1])
+            if size > self.MAX_TEXT:
+                self.exhausted = True
+                return Evaluated(Unknown("expr"), node)
+        if parts is None:
+            return Evaluated(total, node)
+        return self._text("".join(parts), node)
 
     def _call(self, node: ast.Call, scope: Scope, depth: int) -> Evaluated:
         name = dotted_name(node.func) or ""
@@ -260,27 +394,36 @@ class Evaluator:
             return Evaluated(Unknown("ref"), node)
         if name in ("json.dumps", "dumps") and node.args:
             inner = self.evaluate(node.args[0], scope, depth).value
-            return Evaluated(json.dumps(plain(inner)) if isinstance(inner, (dict, list)) else Unknown("expr"), node)
+            if not isinstance(inner, (dict, list)) or not self._fits(inner):
+                return Evaluated(Unknown("expr"), node)
+            return self._text(json.dumps(plain(inner)), node)
         if name in ("dict",) and not node.args:
             return Evaluated({kw.arg: self.evaluate(kw.value, scope, depth).value for kw in node.keywords
                               if kw.arg}, node)
         if name in ("str",) and len(node.args) == 1:
             inner = self.evaluate(node.args[0], scope, depth).value
-            return Evaluated(to_text(inner), node)
+            if not self._fits(inner):
+                return Evaluated(Unknown("expr"), node)
+            return self._text(to_text(inner), node)
         if name in ("int",) and len(node.args) == 1:
             inner = self.evaluate(node.args[0], scope, depth).value
-            try:
-                return Evaluated(int(inner), node)
-            except (TypeError, ValueError):
+            try:  # ValueError: NaN, or text past Python's conversion limit; OverflowError: inf
+                return Evaluated(bounded_number(int(inner)), node)
+            except (TypeError, ValueError, OverflowError):
                 return Evaluated(Unknown("expr"), node)
         if isinstance(node.func, ast.Attribute) and node.func.attr == "format":
             template = self.evaluate(node.func.value, scope, depth).value
             if isinstance(template, str):
-                args = [to_text(self.evaluate(a, scope, depth).value) for a in node.args]
-                kwargs = {kw.arg: to_text(self.evaluate(kw.value, scope, depth).value)
-                          for kw in node.keywords if kw.arg}
+                args = [self.evaluate(a, scope, depth).value for a in node.args]
+                kwargs = {kw.arg: self.evaluate(kw.value, scope, depth).value for kw in node.keywords if kw.arg}
+                if not self._fits(args, kwargs):
+                    return Evaluated(Unknown("expr"), node)
+                texts = [to_text(a) for a in args]
+                named = {k: to_text(v) for k, v in kwargs.items()}
+                if not self._fits_format(template, _format_fields(template), [*texts, *named.values()]):
+                    return Evaluated(Unknown("expr"), node)
                 try:
-                    return Evaluated(template.format(*args, **kwargs), node)
+                    return self._text(template.format(*texts, **named), node)
                 except (IndexError, KeyError, ValueError):
                     return Evaluated(Unknown("expr"), node)
         if isinstance(node.func, ast.Attribute) and node.func.attr in ("strip", "lower", "upper"):
@@ -294,9 +437,83 @@ def _constant(node: ast.Constant) -> Evaluated:
     value = node.value
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
+    elif isinstance(value, str):
+        value = replace_surrogates(value)  # "\ud800" in the code: no UTF-8 output could hold it
+    elif isinstance(value, int) and not isinstance(value, bool):
+        value = bounded_number(value)  # 0xFFFF... past a float's range: too long to print or compare
     if not isinstance(value, (str, int, float, bool, type(None))):
         return Evaluated(Unknown("expr"), node)
     return Evaluated(value, node)
+
+
+def constant_text(value: Any) -> Any:
+    """A string constant's value as evaluation gives it (lone surrogates replaced); other values as they are."""
+    return replace_surrogates(value) if isinstance(value, str) else value
+
+
+def _widths(*specs: str | None) -> int:
+    """The sum of the numbers written in format specs (widths, precisions), at most past any text cap."""
+    total = 0
+    for spec in specs:
+        for digits in _DIGITS.findall(spec or ""):
+            total += int(digits) if len(digits) <= 9 else 10**9
+    return total
+
+
+def _percent_fields(template: str) -> tuple[int, int]:
+    """(conversions, total of their widths and precisions) of a `%` template."""
+    count = widths = 0
+    start = template.find("%")
+    while start >= 0:
+        end = start + 1
+        if template.startswith("(", end):  # a mapping key, parentheses nested as `%` reads them
+            level, end = 1, end + 1
+            while end < len(template) and level:
+                level += {"(": 1, ")": -1}.get(template[end], 0)
+                end += 1
+        match = _PERCENT_TAIL.match(template, end)
+        assert match is not None  # every part of the pattern is optional
+        if match.group(3) != "%":
+            count, widths = count + 1, widths + _widths(match.group(1), match.group(2))
+        start = template.find("%", max(match.end(), start + 1))
+    return count, widths
+
+
+def _format_fields(template: str) -> tuple[int, int] | None:
+    """(fields, total of their widths and precisions) of a `str.format` template whose fields only place
+    their arguments; None for attribute or item access (`'{0.__class__}'`), nested specs, or a template
+    that does not parse."""
+    count = widths = 0
+    try:
+        for _, field_name, spec, _ in string.Formatter().parse(template):
+            if field_name is None:
+                continue
+            if "." in field_name or "[" in field_name or (spec and "{" in spec):
+                return None
+            count, widths = count + 1, widths + _widths(spec)
+    except ValueError:
+        return None
+    return count, widths
+
+
+def _text_size(value: Any, limit: int) -> int:
+    """About how many characters `value` takes as text (strings and JSON of containers); stops past `limit`."""
+    size = 0
+    pending = [value]
+    while pending and size <= limit:
+        item = pending.pop()
+        if isinstance(item, str):
+            size += len(item)
+        elif isinstance(item, dict):
+            size += 2 + 4 * len(item)
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            size += 2 + 2 * len(item)
+            pending.extend(item)
+        else:
+            size += 8
+    return size
 
 
 def _enclosing_class(scope: Scope) -> Scope | None:
