@@ -90,7 +90,9 @@ def run_hostile(root: Path, *args: str, timeout: float = 60, env: dict[str, str]
         "AIRGUARD_CACHE_DIR": str(cache),
         **(env or {}),
     }
-    command = [sys.executable, "-m", "scanner", "scan", *args,
+    # -I: the scanned tree is the working directory, and must never be on the import path (a `yaml.py` or a
+    # `scanner/` folder in it would otherwise be imported and run); the Action runs airguard the same way.
+    command = [sys.executable, "-I", "-m", "scanner", "scan", *args,
                "--report", f"json={out / 'report.json'}", "--report", f"sarif={out / 'report.sarif'}",
                "--report", f"markdown={out / 'report.md'}"]
     started = time.monotonic()

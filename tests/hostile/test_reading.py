@@ -110,3 +110,16 @@ def test_the_runner_environment_never_reaches_a_report(repo: Path) -> None:
     run = run_hostile(repo, ".", "--fail-on", "none", env={"DATABASE_URL": f"postgres://u:{RUNNER_SECRET}@h/db"})
     run.assert_clean()
     assert OUTSIDE_SECRET not in run.everything()
+
+
+def test_modules_in_the_scanned_tree_are_never_imported(repo: Path) -> None:
+    marker = repo.parent / "imported-marker"
+    payload = f"open({str(marker)!r}, 'w').write('ran')\n"
+    for name in ("yaml.py", "pydantic.py", "json.py", "attr.py", "typing_extensions.py"):
+        (repo / name).write_text(payload)
+    (repo / "scanner").mkdir()
+    (repo / "scanner" / "__init__.py").write_text(payload)
+    (repo / "scanner" / "__main__.py").write_text(payload)
+    run = run_hostile(repo, ".", "--fail-on", "none")
+    assert not marker.exists()
+    assert GOOD_FINDING in run.findings()
