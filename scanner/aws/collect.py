@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from scanner.aws.recorder import CREDENTIALS, Clock, Gap, UnitRecorder, utc_now
+from scanner.aws.deadline import Deadline, DeadlineExceeded, run_bounded
+from scanner.aws.recorder import CREDENTIALS, TIMEOUT, Clock, Gap, UnitRecorder, utc_now
 from scanner.aws.session import GLOBAL_REGION, SessionError, SessionFactory, SessionOptions
 from scanner.aws.shape import iso
 from scanner.aws.units import CollectionUnit, Snapshot, merge, plan_units, run_units
@@ -31,13 +32,15 @@ def resolve_regions(factory: SessionFactory, regions: Iterable[str] | None, acco
     from scanner.aws.services.ec2 import enabled_regions
 
     unit = CollectionUnit(account=account, region=factory.global_region(), service="ec2")
-    recorder = UnitRecorder(unit)
+    recorder = _recorder(factory, unit)
     try:
-        found = enabled_regions(factory(unit), recorder)
+        found = run_bounded(lambda: enabled_regions(factory(unit), recorder), recorder.deadline)
     except SessionError as error:
         raise CollectError(
             f"cannot list the enabled regions: {error.operation}: {error.error_code}"
         ) from None
+    except DeadlineExceeded as error:
+        raise CollectError(f"cannot list the enabled regions (ec2:DescribeRegions): {error}") from None
     if not found:
         detail = recorder.gaps[0].message if recorder.gaps else "no region returned"
         raise CollectError(f"cannot list the enabled regions (ec2:DescribeRegions): {detail}")
@@ -58,9 +61,11 @@ def collect_snapshot(
     `CollectError` only when nothing can be planned; AWS failures become gaps."""
     factory = factory or SessionFactory(options)
     if account is None:
+        deadline = Deadline(factory.limits.unit_timeout, "sts:GetCallerIdentity")
         try:
-            account = factory.caller_account(None)
-        except Exception:  # noqa: BLE001 - each unit records the failure as a gap instead
+            account = run_bounded(lambda: factory.caller_account(None), deadline)
+        except Exception as error:  # noqa: BLE001 - each unit records the failure as a gap instead
+            factory.remember_caller_failure(None, error)  # and does not wait for STS again
             account = None
     try:
         region_list = resolve_regions(factory, regions, account)
@@ -109,13 +114,23 @@ def organization_accounts(factory: SessionFactory) -> tuple[list[dict[str, str]]
     from scanner.aws.services.sts import organization_accounts as list_accounts
 
     unit = CollectionUnit(account=None, region=GLOBAL_REGION, service="sts")
-    recorder = UnitRecorder(unit)
+    recorder = _recorder(factory, unit)
     try:
-        accounts = list_accounts(factory(unit), recorder)
+        accounts = run_bounded(lambda: list_accounts(factory(unit), recorder), recorder.deadline)
     except SessionError as error:
         recorder.record_failure(error.operation, error.error_code, CREDENTIALS, error.message, [])
         accounts = []
+    except DeadlineExceeded as error:
+        recorder.seal()
+        recorder.record_failure(error.operation or "organizations:ListAccounts", "DeadlineExceeded", TIMEOUT,
+                                str(error), [], after_seal=True)
+        accounts = []
     return accounts, recorder.gaps
+
+
+def _recorder(factory: SessionFactory, unit: CollectionUnit) -> UnitRecorder:
+    """A recorder for a call outside the units, bound to a deadline of a unit's length."""
+    return UnitRecorder(unit, limits=factory.limits, deadline=Deadline(factory.limits.unit_timeout, f"unit {unit.label}"))
 
 
 __all__ = [

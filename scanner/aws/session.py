@@ -9,6 +9,10 @@ bound to the unit's region, whose clients share one botocore `Config` (adaptive 
 Endpoints: botocore itself honours ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_<SERVICE>``; an explicit
 ``endpoint_url`` (or ``service_endpoint_urls``) overrides them. With any override, host-prefix
 injection (``api.`` for MWAA) is turned off so local servers on an IP address work.
+
+Time: each unit has a total deadline (``unit_timeout``, default 120 s or ``AIRGUARD_AWS_UNIT_TIMEOUT``)
+that every client of the unit is bound to (see `scanner.aws.deadline`); the factory's own calls
+(AssumeRole, GetCallerIdentity) are bound to one of the same length.
 """
 
 from __future__ import annotations
@@ -22,6 +26,15 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from scanner import __version__
+from scanner.aws.deadline import (
+    DEFAULT_MAX_PAGES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    Deadline,
+    DeadlineExceeded,
+    Limits,
+    default_unit_timeout,
+    guard_client,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from scanner.aws.units import CollectionUnit
@@ -54,9 +67,21 @@ class SessionOptions:
     service_endpoint_urls: Mapping[str, str] = field(default_factory=dict)  # e.g. {"mwaa": "http://..."}
     global_region: str | None = None  # region for IAM/STS/Organizations calls
     max_attempts: int = 5  # botocore `retries.max_attempts`: retries after the first try
-    connect_timeout: float = 5.0
-    read_timeout: float = 30.0
+    connect_timeout: float = 5.0  # per connection attempt
+    read_timeout: float = 20.0  # per socket read; never more than the unit's time left
     max_pool_connections: int = 10
+    unit_timeout: float = field(default_factory=default_unit_timeout)  # seconds per unit, everything included
+    max_pages: int = DEFAULT_MAX_PAGES  # per paginated operation
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES  # per HTTP response body
+
+    def __post_init__(self) -> None:
+        for name in ("connect_timeout", "read_timeout", "unit_timeout"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and 0 < value < float("inf")):
+                raise ValueError(f"SessionOptions.{name} must be a positive number of seconds, not {value!r}")
+        for name in ("max_pages", "max_response_bytes"):
+            if not (isinstance(getattr(self, name), int) and getattr(self, name) > 0):
+                raise ValueError(f"SessionOptions.{name} must be a positive integer, not {getattr(self, name)!r}")
 
 
 def botocore_config(options: SessionOptions, *, endpoint_override: bool = False) -> Any:
@@ -120,12 +145,15 @@ class SessionFactory:
 
     def __init__(self, options: SessionOptions | None = None) -> None:
         self.options = options or SessionOptions()
+        self.limits = Limits.from_options(self.options)
         self.api_calls: Counter[str] = Counter()  # calls of the factory itself (AssumeRole, identity)
         self._lock = threading.RLock()
+        self._account_locks: dict[str | None, threading.Lock] = {}  # one AssumeRole at a time per account
         self._base: Any = None
         self._accounts: dict[str | None, _AccountSession] = {}
         self._refused: dict[str | None, SessionError] = {}  # AssumeRole failures: not retried per unit
         self._caller_accounts: dict[str | None, str] = {}
+        self._caller_failures: dict[str | None, BaseException] = {}  # identity failures: not retried per unit
 
     # -- sessions --------------------------------------------------------------------------
     def __call__(self, unit: CollectionUnit) -> AwsSession:
@@ -134,22 +162,30 @@ class SessionFactory:
         return AwsSession(self, boto_session, region, unit.account)
 
     def boto_session(self, account: str | None = None) -> Any:
-        """The boto3 session for `account` (assuming the configured role into it if there is one)."""
+        """The boto3 session for `account` (assuming the configured role into it if there is one).
+
+        AssumeRole runs under the account's own lock, so a slow STS for one account does not hold up
+        the units of the others."""
         with self._lock:
-            cached = self._accounts.get(account)
-            if cached is not None and not _expiring(cached.expires_at):
-                return cached.boto_session
-            if account in self._refused:
-                raise self._refused[account]
+            account_lock = self._account_locks.setdefault(account, threading.Lock())
+        with account_lock:
+            with self._lock:
+                cached = self._accounts.get(account)
+                if cached is not None and not _expiring(cached.expires_at):
+                    return cached.boto_session
+                if account in self._refused:
+                    raise self._refused[account]
             if not self.options.assume_role_arn:
                 session = _AccountSession(self._base_session(), None)
             else:
                 try:
                     session = self._assume_role(account)
                 except SessionError as error:
-                    self._refused[account] = error
+                    with self._lock:
+                        self._refused[account] = error
                     raise
-            self._accounts[account] = session
+            with self._lock:
+                self._accounts[account] = session
             return session.boto_session
 
     def global_region(self) -> str:
@@ -179,22 +215,39 @@ class SessionFactory:
     ) -> str:
         """The account id the credentials for `account` belong to (one STS call, then cached).
 
-        `on_client` sees the STS client before the call (a unit's recorder attaches to it there).
-        Errors from botocore propagate.
+        `on_client` sees the STS client before the call (a unit's recorder attaches to it there, binding
+        it to the unit's deadline); without one the call gets a deadline of its own. Errors from botocore
+        propagate; a failure is remembered, so later units of the account do not wait for it again.
         """
         with self._lock:
             if account in self._caller_accounts:
                 return self._caller_accounts[account]
+            if account in self._caller_failures:
+                raise self._caller_failures[account]
         client = self.make_client(self.boto_session(account), "sts", self.global_region())
         if on_client is not None:
             on_client(client)
         else:
+            self._guard(client, "sts:GetCallerIdentity")
             with self._lock:
                 self.api_calls["sts:GetCallerIdentity"] += 1
-        resolved = str(client.get_caller_identity()["Account"])
+        try:
+            resolved = str(client.get_caller_identity()["Account"])
+        except Exception as error:
+            self.remember_caller_failure(account, error)
+            raise
         with self._lock:
             self._caller_accounts[account] = resolved
         return resolved
+
+    def remember_caller_failure(self, account: str | None, error: BaseException) -> None:
+        """Later `caller_account(account)` calls raise `error` instead of calling STS again."""
+        with self._lock:
+            self._caller_failures.setdefault(account, error)
+
+    def _guard(self, client: Any, label: str) -> Any:
+        """Bind one of the factory's own clients to a deadline of the unit's length."""
+        return guard_client(client, Deadline(self.limits.unit_timeout, label), self.limits)
 
     # -- internals -----------------------------------------------------------------------------
     def _base_session(self) -> Any:
@@ -232,13 +285,14 @@ class SessionFactory:
         if self.options.external_id:
             params["ExternalId"] = self.options.external_id
         try:
-            sts = self.make_client(base, "sts", self.global_region())
-            self.api_calls["sts:AssumeRole"] += 1
+            sts = self._guard(self.make_client(base, "sts", self.global_region()), f"sts:AssumeRole {role_arn}")
+            with self._lock:
+                self.api_calls["sts:AssumeRole"] += 1
             credentials = sts.assume_role(**params)["Credentials"]
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "ClientError")
             raise SessionError("sts:AssumeRole", code, f"could not assume {role_arn}") from None
-        except BotoCoreError as error:
+        except (BotoCoreError, DeadlineExceeded) as error:
             raise SessionError(
                 "sts:AssumeRole", type(error).__name__, f"could not assume {role_arn}"
             ) from None

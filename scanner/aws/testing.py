@@ -5,6 +5,9 @@
   throttling, 5xx, access denied, a delay, or a canned body, and counts requests per operation.
   It recognises the operation from ``X-Amz-Target`` (JSON protocols), the ``Action=`` form parameter
   (query/EC2 protocols) or ``METHOD /path`` (REST), and the service from the SigV4 credential scope.
+- `BlackHole`: a TCP server that accepts connections and never answers.
+- `HostileEndpoint`: an HTTP server whose every answer a function of the test writes (`Reply`): garbage,
+  huge or endless bodies, bodies trickled a byte at a time, token loops, echoes of the request.
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ import http.client
 import json
 import logging
 import re
+import socket
 import threading
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -186,6 +190,155 @@ class LoopbackService:
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         raise NotImplementedError
+
+
+class BlackHole:
+    """A TCP server on 127.0.0.1 that accepts every connection and never sends a byte (nor closes)."""
+
+    def __init__(self) -> None:
+        self.url = ""
+        self.accepted = 0
+        self._listener: socket.socket | None = None
+        self._connections: list[socket.socket] = []
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+
+    def start(self) -> str:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.1)
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, name="black-hole", daemon=True).start()
+        return self.url
+
+    def _accept(self) -> None:
+        assert self._listener is not None
+        while not self._stopping.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            with self._lock:
+                self.accepted += 1
+                self._connections.append(connection)  # kept open, never read from or written to
+
+    def stop(self) -> None:
+        self._stopping.set()
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+
+
+@dataclass
+class SeenRequest:
+    """One request to a `HostileEndpoint`: ``service:Operation`` (as `FaultProxy` names it), its form
+    parameters (query protocols), JSON body (JSON protocols), headers, and how many came before it."""
+
+    operation: str
+    form: dict[str, list[str]]
+    json_body: Any
+    headers: dict[str, str]
+    index: int
+
+
+@dataclass
+class Reply:
+    """An answer: `body` as bytes (sent with its length) or pieces (sent chunked, or under a declared
+    `length`), `pause` seconds before each piece; `head_pause` trickles the status line and headers
+    themselves one byte per pause, forever."""
+
+    status: int = 200
+    body: bytes | Iterable[bytes] = b""
+    content_type: str = "text/xml"
+    length: int | None = None
+    pause: float = 0.0
+    head_pause: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class HostileEndpoint(LoopbackService):
+    """An AWS endpoint on 127.0.0.1 that answers whatever `answer(SeenRequest)` returns."""
+
+    def __init__(self, answer: Callable[[SeenRequest], Reply]) -> None:
+        self.answer = answer
+        self.requests: Counter[str] = Counter()
+        self.seen: list[SeenRequest] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self.thread_name = "hostile-endpoint"
+
+    def stop(self) -> None:
+        self._stopping.set()  # ends trickles and endless bodies (their connections close)
+        super().stop()
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else b""
+        scope = _SCOPE_RE.search(handler.headers.get("Authorization", ""))
+        service = scope.group("service") if scope else "unknown"
+        content_type = handler.headers.get("Content-Type", "")
+        form = parse_qs(body.decode("utf-8", "replace")) if "x-www-form-urlencoded" in content_type else {}
+        target = handler.headers.get("X-Amz-Target")
+        if target:
+            operation = target.rsplit(".", 1)[-1]
+        elif form.get("Action"):
+            operation = form["Action"][0]
+        else:
+            operation = f"{handler.command} {urlsplit(handler.path).path}"
+        try:
+            json_body = json.loads(body) if body and "json" in content_type else None
+        except ValueError:
+            json_body = None
+        with self._lock:
+            key = f"{service}:{operation}"
+            self.requests[key] += 1
+            seen = SeenRequest(key, form, json_body, dict(handler.headers.items()), len(self.seen))
+            self.seen.append(seen)
+        reply = self.answer(seen)
+        try:
+            self._write(handler, reply)
+        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, OSError):
+            return  # the client gave up
+
+    def _write(self, handler: BaseHTTPRequestHandler, reply: Reply) -> None:
+        if reply.head_pause:
+            handler.close_connection = True
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: ":  # then one header byte per pause, until stopped
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+                time.sleep(reply.head_pause)
+            while not self._stopping.is_set():
+                handler.wfile.write(b"a")
+                handler.wfile.flush()
+                self._stopping.wait(reply.head_pause)
+            return
+        handler.send_response(reply.status)
+        handler.send_header("Content-Type", reply.content_type)
+        for key, value in reply.headers.items():
+            handler.send_header(key, value)
+        if isinstance(reply.body, bytes):
+            handler.send_header("Content-Length", str(len(reply.body)))
+            handler.end_headers()
+            handler.wfile.write(reply.body)
+            handler.wfile.flush()
+            return
+        chunked = reply.length is None
+        handler.send_header(*(("Transfer-Encoding", "chunked") if chunked else ("Content-Length", str(reply.length))))
+        handler.end_headers()
+        for piece in reply.body:
+            if self._stopping.is_set():
+                break
+            if reply.pause:
+                self._stopping.wait(reply.pause)
+            handler.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+            handler.wfile.flush()
+        if chunked:
+            handler.wfile.write(b"0\r\n\r\n")
+            handler.wfile.flush()
+        handler.close_connection = True
 
 
 class FaultProxy(LoopbackService):

@@ -2,7 +2,8 @@
 
 A unit's result is plain JSON (`UnitResult.to_json`), so units can run anywhere (threads here,
 Airflow mapped tasks in an org-wide scan) and be merged later. Running a unit never raises: every
-failure becomes a gap in its result.
+failure becomes a gap in its result. Nor does it take longer than its deadline (``unit_timeout``)
+plus a short grace: a unit out of time is one ``DeadlineExceeded`` gap (see `scanner.aws.deadline`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from scanner import __version__
-from scanner.aws.recorder import CREDENTIALS, Clock, Gap, UnitRecorder, kind_for_code
+from scanner.aws.deadline import Deadline, DeadlineExceeded, Limits, run_bounded
+from scanner.aws.recorder import CREDENTIALS, TIMEOUT, Clock, Gap, UnitRecorder, kind_for_name
 from scanner.aws.services import ACCOUNT, DEFAULT_SERVICES, SERVICES, collector_for
 from scanner.aws.session import GLOBAL_REGION, AwsSession, SessionError
 from scanner.model import Resource
@@ -130,32 +132,33 @@ def plan_units(
 
 
 def run_unit(
-    unit: CollectionUnit, session_factory: SessionFactoryLike, clock: Clock | None = None
+    unit: CollectionUnit,
+    session_factory: SessionFactoryLike,
+    clock: Clock | None = None,
+    *,
+    limits: Limits | None = None,
 ) -> UnitResult:
-    """Collect one unit. Never raises: whatever fails becomes a gap."""
+    """Collect one unit. Never raises: whatever fails becomes a gap. Returns within the unit's deadline
+    (`limits`, else the factory's, else the defaults) plus `WATCHDOG_GRACE` seconds."""
     started = time.perf_counter()
-    recorder = UnitRecorder(unit, clock)
+    limits = limits or getattr(session_factory, "limits", None) or Limits.from_options(None)
+    recorder = UnitRecorder(unit, clock, limits=limits, deadline=Deadline(limits.unit_timeout, f"unit {unit.label}"))
     spec = SERVICES.get(unit.service)
     resource_types = spec.resource_types if spec else ()
     resources: list[Resource] = []
     try:
-        if spec is None:
-            raise ValueError(f"unknown AWS service '{unit.service}'")
-        session = session_factory(unit)
-        recorder.hide(session.credential_values())
-        if unit.account is None and unit.service != "sts":  # the sts unit asks for the identity itself
-            try:
-                recorder.account = session.resolve_account(on_client=recorder.attach)
-            except Exception as error:  # noqa: BLE001 - carry on without the account id
-                recorder.record_gap("sts:GetCallerIdentity", error, resource_types)
-        resources = collector_for(unit.service)(session, unit, recorder)
-    except SessionError as error:
+        resources = run_bounded(
+            lambda: _collect(unit, session_factory, recorder), recorder.deadline, f"airguard-aws {unit.label}"
+        )
+    except DeadlineExceeded as error:
+        recorder.seal()  # a thread still running can no longer touch the result
         recorder.record_failure(
-            error.operation,
-            error.error_code,
-            kind_for_code(error.error_code, CREDENTIALS),
-            error.message,
+            error.operation or f"airguard:{unit.service}",
+            "DeadlineExceeded",
+            TIMEOUT,
+            str(error),
             resource_types,
+            after_seal=True,
         )
     except Exception as error:  # noqa: BLE001 - a unit never raises
         recorder.record_gap(f"airguard:{unit.service}", error, resource_types)
@@ -172,13 +175,50 @@ def run_unit(
     )
 
 
+def _collect(unit: CollectionUnit, session_factory: SessionFactoryLike, recorder: UnitRecorder) -> list[Resource]:
+    """The unit's resources; failures recorded as gaps. Only `DeadlineExceeded` (of this unit) escapes."""
+    spec = SERVICES.get(unit.service)
+    resource_types = spec.resource_types if spec else ()
+    try:
+        if spec is None:
+            raise ValueError(f"unknown AWS service '{unit.service}'")
+        session = session_factory(unit)
+        recorder.hide(session.credential_values())
+        if unit.account is None and unit.service != "sts":  # the sts unit asks for the identity itself
+            try:
+                recorder.account = session.resolve_account(on_client=recorder.attach)
+            except DeadlineExceeded as error:
+                if error.deadline is recorder.deadline:
+                    raise
+                recorder.record_gap("sts:GetCallerIdentity", error, resource_types)
+            except Exception as error:  # noqa: BLE001 - carry on without the account id
+                recorder.record_gap("sts:GetCallerIdentity", error, resource_types)
+        return collector_for(unit.service)(session, unit, recorder)
+    except DeadlineExceeded:
+        raise
+    except SessionError as error:
+        recorder.record_failure(
+            error.operation,
+            error.error_code,
+            kind_for_name(error.error_code, CREDENTIALS),
+            error.message,
+            resource_types,
+        )
+    except Exception as error:  # noqa: BLE001 - a unit never raises
+        recorder.record_gap(f"airguard:{unit.service}", error, resource_types)
+    return []
+
+
 def run_units(
     units: Sequence[CollectionUnit],
     session_factory: SessionFactoryLike,
     max_workers: int = 8,
     clock: Clock | None = None,
 ) -> list[UnitResult]:
-    """Run units concurrently on a bounded thread pool; results sorted by (account, region, service)."""
+    """Run units concurrently on a bounded thread pool; results sorted by (account, region, service).
+
+    Each unit returns within its deadline plus a grace, so the whole run takes at most
+    ``ceil(len(units) / max_workers) x (unit_timeout + WATCHDOG_GRACE)``."""
     if not units:
         return []
     with ThreadPoolExecutor(

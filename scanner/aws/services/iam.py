@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -309,7 +308,7 @@ def credential_report(client: Any, recorder: UnitRecorder) -> dict[str, dict[str
     """The credential report's rows by ARN, or None (with a gap) when it cannot be had."""
     for delay in (0.0, *REPORT_POLL_DELAYS):
         if delay:
-            time.sleep(delay)
+            recorder.sleep(delay)  # never past the unit's deadline
         state = call(recorder, client, "generate_credential_report", [USER])
         if state is None:
             return None
