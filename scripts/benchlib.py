@@ -1,0 +1,79 @@
+"""Small helpers for the benchmark scripts: run a command as a child process and measure it.
+
+`run_child` times one whole process (wall clock from start to reaped), its CPU seconds (user + system,
+the child's own and those of the children it reaped, e.g. `--jobs` workers) and its peak RSS (the
+largest single process among the child and its reaped descendants, as `wait4` reports it). Best-of and
+median helpers pick what the tables print. Numbers only; nothing here is a test.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class ChildRun:
+    wall: float           # seconds, start to reaped
+    cpu: float            # user + system seconds (child and its reaped descendants)
+    rss_mb: float         # peak resident set of the largest process, MiB
+    returncode: int
+    stdout: Path | None   # where stdout went (None: discarded)
+    stderr_tail: str      # last bytes of stderr, for error messages
+
+
+def run_child(command: Sequence[str], cwd: Path, env: dict[str, str] | None = None,
+              stdout: Path | None = None, timeout: float | None = None) -> ChildRun:
+    """Run `command` in `cwd`; stdout to the file `stdout` (or discarded), stderr kept (its tail)."""
+    err_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"benchlib-{os.getpid()}-{time.monotonic_ns()}.err"
+    with open(stdout or os.devnull, "wb") as out, open(err_path, "wb") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(list(command), cwd=cwd, env=env, stdout=out, stderr=err,
+                                   stdin=subprocess.DEVNULL)
+        deadline = None if timeout is None else started + timeout
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG if deadline else 0)
+            if pid:
+                break
+            if deadline and time.perf_counter() > deadline:
+                process.kill()
+                pid, status, usage = os.wait4(process.pid, 0)
+                break
+            time.sleep(0.005)
+        wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
+    try:
+        tail = err_path.read_bytes()[-600:].decode("utf-8", "replace")
+    finally:
+        err_path.unlink(missing_ok=True)
+    return ChildRun(wall=wall, cpu=usage.ru_utime + usage.ru_stime, rss_mb=usage.ru_maxrss / 1024,
+                    returncode=process.returncode, stdout=stdout, stderr_tail=tail)
+
+
+def best(runs: list[ChildRun]) -> ChildRun:
+    """The fastest run (wall clock): on a shared machine the least disturbed one."""
+    return min(runs, key=lambda run: run.wall)
+
+
+def median_wall(runs: list[ChildRun]) -> float:
+    return statistics.median(run.wall for run in runs)
+
+
+def peak_rss(runs: list[ChildRun]) -> float:
+    return max(run.rss_mb for run in runs)
+
+
+def verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("PASS" if ok else "FAIL")
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:  # pragma: no cover - not on every platform
+        return "?"
