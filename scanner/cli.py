@@ -102,6 +102,11 @@ def _aws_flags(group: argparse._ActionsContainer) -> None:
                                                           "--assume-role with {account} in the ARN")
     group.add_argument("--organization", action="store_true",
                        help="every active account of the organisation (organizations:ListAccounts)")
+    from scanner.aws.deadline import UnitTimeoutAction
+
+    group.add_argument("--aws-unit-timeout", action=UnitTimeoutAction, metavar="SECONDS",
+                       help="give up on one AWS unit (account x region x service) after SECONDS in all, retries "
+                            "and pages included; it is then a gap (default: 120, or AIRGUARD_AWS_UNIT_TIMEOUT)")
 
 
 def _dagbag_flags(scan: argparse.ArgumentParser) -> None:
