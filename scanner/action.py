@@ -144,7 +144,9 @@ def ignored_repo_config(inputs: ActionInputs, workspace: Path) -> tuple[Path, li
 
 
 def scan_command(inputs: ActionInputs, out_dir: Path, dagbag: bool, repo_config: bool = True) -> list[str]:
-    command = [sys.executable, "-m", "scanner", "scan", *inputs.paths, "--format", "text",
+    # -I: the scan runs in the checked-out tree, which must never be on the import path (a `yaml.py` or a
+    # `scanner/` folder in a pull request would otherwise be imported and run in a job holding secrets)
+    command = [sys.executable, "-I", "-m", "scanner", "scan", *inputs.paths, "--format", "text",
                "--report", f"sarif={out_dir / 'airguard.sarif'}", "--report", f"markdown={out_dir / 'airguard.md'}",
                "--report", f"json={out_dir / 'airguard.json'}"]
     for option, value in (("--config", inputs.config), ("--fail-on", inputs.fail_on),

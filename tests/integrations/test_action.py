@@ -215,7 +215,8 @@ def test_dagbag_never_runs_on_forks_unless_allowed(tmp_path: Path, workspace: Pa
     assert is_fork_event({"pull_request": {"head": {"repo": {"full_name": ""}}, "base": {"repo": {"full_name": "o/r"}}}})
     assert decide(SAME_REPO_PR) is False
     command = scan_command(ActionInputs.from_env({"AIRGUARD_PATHS": "dags 'my dags'"}), tmp_path, dagbag=True)
-    assert command[4:6] == ["dags", "my dags"] and command[-1] == "--dagbag"
+    assert command[1:5] == ["-I", "-m", "scanner", "scan"]
+    assert command[5:7] == ["dags", "my dags"] and command[-1] == "--dagbag"
     assert "--dagbag" not in scan_command(ActionInputs.from_env({}), tmp_path, dagbag=False)
 
 
@@ -229,8 +230,17 @@ def test_install_step_uses_the_actions_own_checkout_by_default() -> None:
 
 @pytest.mark.slow
 def test_action_end_to_end_with_its_install_step(tmp_path: Path, workspace: Path) -> None:
-    """Install from the action's own checkout into a fresh venv (offline wheelhouse), scan, verdict."""
+    """Install from the action's own checkout into a fresh venv (offline wheelhouse), scan, verdict. The
+    pull request plants modules named like what the steps import (pip, scanner, yaml, json): none may run."""
     from tests.integrations.test_precommit import _wheelhouse
+
+    marker = tmp_path / "planted-module-ran"
+    payload = f"open({str(marker)!r}, 'w').write('ran')\n"
+    for package in ("pip", "scanner", "yaml", "pydantic"):
+        (workspace / package).mkdir()
+        (workspace / package / "__init__.py").write_text(payload)
+        (workspace / package / "__main__.py").write_text(payload)
+    (workspace / "json.py").write_text(payload)
 
     wheelhouse = _wheelhouse()
     venv = tmp_path / "venv"
@@ -245,6 +255,7 @@ def test_action_end_to_end_with_its_install_step(tmp_path: Path, workspace: Path
     installed = subprocess.run([str(venv / "bin" / "python"), "-c", "import scanner; print(scanner.__file__)"],
                                capture_output=True, text=True, check=True, env=clean_env, cwd=tmp_path).stdout
     assert str(venv) in installed      # the scan used the installed package, not this tree
+    assert not marker.exists()         # python -I: the checked-out tree is never on the import path
 
 
 def test_a_bad_paths_input_is_a_clear_error_and_stale_reports_never_count(tmp_path: Path, workspace: Path) -> None:
