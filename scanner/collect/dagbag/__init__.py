@@ -1,12 +1,15 @@
 """`--dagbag`: load DAG folders with apache-airflow's own DagBag in a child process.
 
-DagBag imports the DAG files, so their top-level code runs (in a child process with a scrubbed
-environment, a temporary AIRFLOW_HOME and a timeout). Nothing here imports airflow: the check for
-it looks at the installed files only.
+DagBag imports the DAG files, so their top-level code runs: in a contained child process (`sandbox.py`:
+namespaces or an unprivileged user id; no view of this process, read-only installation and tree, no
+survivors) with a scrubbed environment, a temporary AIRFLOW_HOME and a timeout. Without containment DagBag
+mode is refused unless `--dagbag-unsandboxed` is given. Nothing here imports airflow: the check for it
+looks at the installed files only.
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,3 +35,23 @@ def airflow_available() -> bool:
         return False
     return any((Path(location) / "dag_processing" / "dagbag.py").is_file()
                for location in (spec.submodule_search_locations or []))
+
+
+_UNSANDBOXED = {"allowed": False}
+
+
+def unsandboxed_allowed() -> bool:
+    """Whether `--dagbag-unsandboxed` was given: DAG code may then run without containment."""
+    return _UNSANDBOXED["allowed"]
+
+
+class AllowUnsandboxed(argparse.Action):
+    """`--dagbag-unsandboxed`: when no containment is available, run DAG code without it (instead of exit 2)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=False, **kwargs)  # type: ignore[arg-type]
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        setattr(namespace, self.dest, True)
+        _UNSANDBOXED["allowed"] = True

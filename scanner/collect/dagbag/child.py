@@ -1,9 +1,11 @@
 """The child side of `--dagbag`: load DAG folders with Airflow's own DagBag, write plain JSON.
 
-Runs in its own process (see `runner.py`) with a scrubbed environment and a temporary
-AIRFLOW_HOME. Uses only the standard library and apache-airflow, so it can be started as
+Runs in its own contained process (see `runner.py` and `sandbox.py`) with a scrubbed environment and
+a temporary AIRFLOW_HOME. Uses only the standard library and apache-airflow, so it can be started as
 ``python -m scanner.collect.dagbag.child RESULT PROGRESS PATH...``. Airflow's logging goes to
-this process's stdout/stderr, which the parent discards; the result goes to the RESULT file only.
+this process's stdout/stderr, which the parent discards (but for a short, scrubbed last line of stderr);
+the result goes to the RESULT file only. DAG code runs in this same process and can rewrite that file,
+so the parent treats it as hostile input (`result.py`).
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from scanner import safeio
 from scanner.collect.dagbag.runner import DagbagOutcome
 from scanner.collect.files import excluded
 from scanner.collect.source import SourceFile
@@ -22,12 +23,14 @@ DAG, TASK, DAG_FILE = "airflow.dag", "airflow.task", "airflow.dag_file"
 
 
 def _source(ctx: ScanContext, path: str, absolute: Path) -> SourceFile | None:
+    """A DAG file the child named (`result.py` checked that it resolves into a scanned folder), read as
+    every scanned file is (`safeio`: inside the scan's boundaries, a regular file, capped)."""
     if path not in ctx.sources:
         try:
-            ctx.sources[path] = SourceFile(path=path, absolute=absolute,
-                                           text=absolute.read_text("utf-8", errors="replace"))
-        except OSError:
+            text = safeio.read_text(absolute, safeio.SCANNED_FILE_CAP, ctx.boundaries)
+        except safeio.ReadRefused:
             return None
+        ctx.sources[path] = SourceFile(path=path, absolute=absolute, text=text)
     return ctx.sources[path]
 
 
@@ -139,6 +142,8 @@ class _Merger:
 
 def merge_dagbag(graph: ResourceGraph, ctx: ScanContext, outcome: DagbagOutcome) -> None:
     """Add what the DagBag load found to `graph`; a failed load becomes an error notice."""
+    for warning in outcome.warnings:
+        ctx.notice("dagbag", ctx.redactor.scrub(warning), level="warning")
     if outcome.problem:
         last = ctx.relpath(Path(outcome.last_file)) if outcome.last_file else None
         suffix = f" (while importing {last})" if last else ""
@@ -161,3 +166,7 @@ def merge_dagbag(graph: ResourceGraph, ctx: ScanContext, outcome: DagbagOutcome)
             merger.error(record)
     for resource in merger.files.values():
         graph.add(resource)
+    dropped = outcome.data.get("dropped") or 0
+    if dropped:
+        ctx.notice("dagbag", f"{dropped} record(s) of the DagBag result were malformed or named files outside "
+                             "the scanned folders and were ignored", level="error")
