@@ -113,12 +113,19 @@ def _dagbag_flags(scan: argparse.ArgumentParser) -> None:
     group = scan.add_argument_group(
         "DagBag", "also load the DAG files with apache-airflow's own DagBag (needs the airguard[airflow] extra).\n"
                   "WARNING: DagBag IMPORTS the DAG files, so their top-level code runs (even in safe mode).\n"
-                  "It runs in a child process with a scrubbed environment, a temporary AIRFLOW_HOME and a timeout.")
+                  "It runs in a contained child process (no view of this process, read-only install and tree, "
+                  "no network) with a scrubbed environment, a temporary AIRFLOW_HOME and a timeout.")
     group.add_argument("--dagbag", action="store_true",
                        help="load the scanned paths with Airflow's DagBag: import errors, cycles, duplicate DAG ids, "
                             "real operator classes and conn ids (executes the DAG files' top-level code)")
     group.add_argument("--dagbag-timeout", type=_positive_seconds, default=None, metavar="SECONDS",
                        help="stop the DagBag load after SECONDS (default: 120); the scan is then partial")
+    from scanner.collect.dagbag import AllowUnsandboxed
+
+    group.add_argument("--dagbag-unsandboxed", action=AllowUnsandboxed,
+                       help="when no containment (namespaces, sudo, an unprivileged user) is available, load the "
+                            "DAG files anyway instead of refusing (exit 2); their code can then read this "
+                            "process's environment and write wherever this user can")
 
 
 def _positive_seconds(text: str) -> float:
