@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import signal
-import stat
 import subprocess
 import sys
 import sysconfig
@@ -528,4 +527,22 @@ def test_the_launcher_uses_only_the_standard_library() -> None:
                                timeout=60)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == "[]"
-    assert stat.S_IMODE(launcher.stat().st_mode) & 0o022 == 0  # not writable by others
+
+
+def test_sudo_runs_the_launcher_only_when_no_one_else_can_change_it(tmp_path: Path) -> None:
+    from scanner.collect.dagbag.runner import _writable_by_others
+
+    folder = tmp_path / "pkg"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    script = folder / "sandbox.py"
+    script.write_text("")
+    script.chmod(0o644)
+    assert _writable_by_others(script) is False
+    script.chmod(0o664)
+    assert _writable_by_others(script) is True
+    script.chmod(0o644)
+    folder.chmod(0o777)
+    assert _writable_by_others(script) is True
+    folder.chmod(0o755)
+    assert _writable_by_others(folder / "missing.py") is True

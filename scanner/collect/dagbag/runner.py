@@ -275,6 +275,8 @@ class DagbagRun:
             json.dump(spec, handle)
         command = [sys.executable, "-I", "-S", str(SANDBOX_SCRIPT), str(self.spec_file)]
         if mode.startswith("sudo-"):
+            if _writable_by_others(SANDBOX_SCRIPT):  # sudo runs it as root: nobody else may change it
+                return "the launcher script is writable by other users"
             command = ["sudo", "-n", "--", *command]
         self.stderr.seek(0)
         self.stderr.truncate()
@@ -413,6 +415,18 @@ def _read_line(process: subprocess.Popen[bytes], seconds: float) -> str:
             break
         data += chunk
     return re.sub(r"[\x00-\x1f\x7f]", " ", data.split(b"\n", 1)[0].decode("utf-8", "replace")).strip()
+
+
+def _writable_by_others(path: Path) -> bool:
+    """Whether a user other than its owner (or root) could change `path` or the folder holding it."""
+    for item in (path, path.parent):
+        try:
+            status = item.stat()
+        except OSError:
+            return True
+        if status.st_mode & 0o022 or status.st_uid not in (0, os.geteuid()):
+            return True
+    return False
 
 
 def _unused_uid() -> int:
