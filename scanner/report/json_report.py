@@ -74,4 +74,11 @@ def report_json(result: ScanResult, fail_on: str) -> dict[str, Any]:
 
 def render(result: ScanResult, options: ReportOptions) -> str:
     # Every string from a scanned file was masked where the finding or notice was made (by position)
-    return json.dumps(report_json(result, options.fail_on), indent=2, sort_keys=False) + "\n"
+    return inert_json(json.dumps(report_json(result, options.fail_on), indent=2, sort_keys=False)) + "\n"
+
+
+def inert_json(text: str) -> str:
+    """JSON that cannot act as a GitHub workflow command when printed in a job log: `##[` (which the
+    runner reads anywhere in a line) only ever stands inside strings, so it is written `##\\u005b`,
+    the same string once parsed. (A `::` command must start its line; indented JSON lines never do.)"""
+    return text.replace("##[", "##\\u005b")

@@ -13,6 +13,7 @@ from scanner import __version__
 from scanner.engine.rule import Rule
 from scanner.findings import Finding, Severity
 from scanner.model import FileLocation
+from scanner.report.json_report import inert_json
 
 if TYPE_CHECKING:
     from scanner.report import ReportOptions
@@ -180,4 +181,4 @@ def to_dict(obj: Any) -> Any:
 
 def render(result: ScanResult, options: ReportOptions) -> str:
     data = to_dict(build_log(result, options))  # strings were masked where findings and notices were made
-    return json.dumps(data, indent=2) + "\n"
+    return inert_json(json.dumps(data, indent=2)) + "\n"
