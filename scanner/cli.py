@@ -57,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="only these rules (id, name or id prefix; repeatable)")
     scan.add_argument("--ignore", action="append", default=[], metavar="RULE", help="skip these rules")
     scan.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching paths")
-    scan.add_argument("--show-suppressed", action="store_true", help="list suppressed findings in text output")
+    scan.add_argument("--show-suppressed", action="store_true", help="list suppressed and baselined findings in text and SARIF output "
+                           "(left out of SARIF by default: code scanning would open alerts for them)")
     scan.add_argument("--sarif-category", help="SARIF runAutomationDetails id (GitHub category)")
     scan.add_argument("--root", type=Path, help="folder that report paths are relative to (default: git root)")
     scan.add_argument("--no-cache", action="store_true", help="do not read or write the rule and file caches")

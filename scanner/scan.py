@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scanner.collect.files import collect_files
+from scanner.collect.source import SourceFile
 from scanner.config import Config
 from scanner.context import ScanContext
 from scanner.engine.evaluate import evaluate
@@ -177,7 +178,10 @@ def _add_aws(ctx: ScanContext, aws: AwsInput, rules: list[Rule]) -> list[Resourc
     ctx.notices += [*gap_notices(gaps), *rule_gap_notices(gaps, rules),
                     *uncollected_notices(aws.snapshot.services, rules)]
     if aws.file is not None and aws.text is not None and aws.file.resolve().is_relative_to(ctx.root):
-        ctx.aws_locations.update(snapshot_locations(aws.text, ctx.relpath(aws.file.resolve())))
+        relative = ctx.relpath(aws.file.resolve())
+        ctx.aws_locations.update(snapshot_locations(aws.text, relative))
+        # a source like any scanned file, so findings placed in it get snippets and GitHub's line hash
+        ctx.sources[relative] = SourceFile(path=relative, absolute=aws.file.resolve(), text=aws.text)
     return aws.snapshot.resources()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -50,12 +51,51 @@ def test_sarif_has_what_github_code_scanning_reads(demo_sarif: dict) -> None:
         assert result["partialFingerprints"]["airguard/v1"]
 
 
-def test_sarif_keeps_suppressed_results_with_a_suppression(demo_sarif: dict) -> None:
-    suppressed = [r for r in demo_sarif["runs"][0]["results"] if r.get("suppressions")]
+def test_sarif_leaves_suppressed_results_out_unless_asked(demo_sarif: dict, run_cli) -> None:
+    """Code scanning ignores `suppressions`: an uploaded suppressed result would open an alert."""
+    assert not [r for r in demo_sarif["runs"][0]["results"] if r.get("suppressions")]
+    shown = json.loads(run_cli("scan", "fixtures/demo", "-f", "sarif", "--show-suppressed").stdout)
+    suppressed = [r for r in shown["runs"][0]["results"] if r.get("suppressions")]
     assert [(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in suppressed] == [
         ("AG101", 18)]
     assert suppressed[0]["suppressions"] == [{"kind": "inSource",
                                               "justification": "local throwaway database, never deployed"}]
+    report = run_cli("scan", "fixtures/demo", "-f", "json").json()  # JSON keeps them
+    assert [(f["rule_id"], f["location"]["start_line"]) for f in report["findings"] if f["suppression"]] == [
+        ("AG101", 18)]
+
+
+# Computed with github/codeql-action's own src/fingerprints.ts (node) on this text: alerts keep their
+# identity across uploads only if airguard writes the same value the upload would compute.
+FINGERPRINT_TEXT = ("# émoji 😀 line\r\n\tkey:  value\rnext\n" + "x" * 250 + "\n\nsame\nsame\n")
+FINGERPRINT_EXPECTED = {1: "5e86d3c9aadd8ef9:1", 2: "70fc5700ef1ed027:1", 3: "3aad6929fb70b009:1",
+                        4: "52b56201ffb58620:1", 5: "c3cf7fc9cfa5e471:1", 6: "54dd522503d971eb:1",
+                        7: "930af01a65e2307f:1", 8: "c129715d7a2bc9a3:1"}
+
+
+def test_primary_location_line_hash_is_codeql_actions() -> None:
+    from scanner.report.fingerprints import line_hashes
+
+    assert line_hashes(FINGERPRINT_TEXT, range(1, 9)) == FINGERPRINT_EXPECTED
+    assert line_hashes(FINGERPRINT_TEXT, [3]) == {3: FINGERPRINT_EXPECTED[3]}  # early stop, same value
+
+
+def test_sarif_regions_fingerprints_tags_and_links(demo_sarif: dict) -> None:
+    run = demo_sarif["runs"][0]
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["description"]["text"]
+    for result in run["results"]:
+        located = [result["locations"][0]] + result.get("relatedLocations", [])
+        for location in located:
+            region = location["physicalLocation"]["region"]
+            assert region["endColumn"] > 0 and region["startColumn"] > 0
+            assert location["physicalLocation"]["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+        if not result.get("properties", {}).get("locationIsPlaceholder"):
+            assert re.fullmatch(r"[0-9a-f]{1,16}:\d+", result["partialFingerprints"]["primaryLocationLineHash"])
+        for related in result.get("relatedLocations", []):
+            assert f"]({related['id']})" in result["message"]["text"]
+    tags = {t for rule in run["tool"]["driver"]["rules"] for t in rule["properties"]["tags"]}
+    assert "external/cwe/cwe-798" in tags and not [t for t in tags if t.startswith("cwe-")]
+
 
 
 def test_sarif_reports_read_errors_as_notifications(demo_sarif: dict) -> None:
@@ -119,4 +159,5 @@ def test_text_output_groups_by_file_and_summarises(run_cli) -> None:
     # the demo's .airguard.toml adds its AWS snapshot: account findings and the links to it
     assert "     5:46  medium   AG602 Connection 'orders_db' uses a password for orders.cluster-c9akciq32xyz.eu-west-1" \
            ".rds.amazonaws.com, which accepts IAM authentication: switch it to \"iam\": true" in lines
-    assert any(l.startswith("43 findings (2 critical, 26 high, 14 medium, 1 low), 1 suppressed, 2 errors") for l in lines)
+    # config/airflow.cfg's deployment (the compose project) sets no secrets backend: AG201 (the chart's does)
+    assert any(l.startswith("44 findings (2 critical, 26 high, 15 medium, 1 low), 1 suppressed, 2 errors") for l in lines)

@@ -13,6 +13,7 @@ from scanner import __version__
 from scanner.engine.rule import Rule
 from scanner.findings import Finding, Severity
 from scanner.model import FileLocation
+from scanner.report.fingerprints import line_hashes
 from scanner.report.json_report import inert_json
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ def _descriptor(rule: Rule) -> om.ReportingDescriptor:
         help_uri=rule.help_uri,
         default_configuration=om.ReportingConfiguration(level=rule.severity.sarif_level),
         properties={
-            "tags": ["security", *rule.tags],
+            "tags": ["security", *(_github_tag(tag) for tag in rule.tags)],
             "precision": rule.confidence.sarif_precision,
             "security-severity": rule.severity.security_severity,
             "problem.severity": "recommendation" if rule.severity == Severity.INFO else
@@ -60,11 +61,25 @@ def _descriptor(rule: Rule) -> om.ReportingDescriptor:
     )
 
 
-def _physical(location: FileLocation, snippet: str | None = None) -> om.PhysicalLocation:
-    region = om.Region(start_line=location.start_line, start_column=location.start_column,
-                       end_line=location.end_line or location.start_line)
-    if location.end_column is not None and (location.end_line or location.start_line) >= location.start_line:
+def _github_tag(tag: str) -> str:
+    """`cwe-798` is written `external/cwe/cwe-798`, the form code scanning files CWE tags under."""
+    if re.fullmatch(r"cwe-\d{1,5}", tag.lower()):
+        return f"external/cwe/{tag.lower()}"
+    return tag
+
+
+def _physical(location: FileLocation, snippet: str | None = None,
+              lines: list[str] | None = None) -> om.PhysicalLocation:
+    end_line = max(location.end_line or location.start_line, location.start_line)
+    region = om.Region(start_line=location.start_line, start_column=location.start_column or 1, end_line=end_line)
+    if location.end_column is not None:
         region.end_column = location.end_column + 1  # SARIF end columns are exclusive
+    elif lines is not None and 1 <= end_line <= len(lines):
+        region.end_column = len(lines[end_line - 1]) + 1  # the whole last line
+    else:
+        region.end_column = region.start_column + 1
+    if end_line == location.start_line and region.end_column <= region.start_column:
+        region.end_column = region.start_column + 1
     if snippet:
         region.snippet = om.ArtifactContent(text=snippet)
     return om.PhysicalLocation(artifact_location=om.ArtifactLocation(uri=location.path, uri_base_id=SRCROOT),
@@ -85,24 +100,40 @@ def placeholder_uri(finding: Finding) -> str:
     return "/".join(_UNSAFE_PATH.sub("_", part).strip("./") or "_" for part in parts)
 
 
-def _result(finding: Finding, rule_index: int) -> om.Result:
+def _message(finding: Finding) -> str:
+    """The finding's message; related locations are linked from it (`[label](id)`), as code scanning shows."""
+    if not finding.related:
+        return finding.message
+    links = ", ".join(f"[{_link_text(label)}]({index})" for index, label in enumerate(finding.related_labels))
+    return f"{finding.message} (related: {links})"
+
+
+def _link_text(text: str) -> str:
+    return re.sub(r"([\\\[\]])", r"\\\1", text)
+
+
+def _result(finding: Finding, rule_index: int, line_hash: str | None = None,
+            sources: dict[str, Any] | None = None) -> om.Result:
+    fingerprints = {"airguard/v1": finding.fingerprint}
+    if line_hash is not None:
+        fingerprints["primaryLocationLineHash"] = line_hash
     result = om.Result(
         rule_id=finding.rule_id,
         rule_index=rule_index,
         level=finding.severity.sarif_level,
         kind="fail",
-        message=om.Message(text=finding.message),
-        partial_fingerprints={"airguard/v1": finding.fingerprint},
+        message=om.Message(text=_message(finding)),
+        partial_fingerprints=fingerprints,
         properties={"severity": finding.severity.value, "confidence": finding.confidence.value,
                     "resourceType": finding.resource_type, "resourceName": finding.resource_name},
     )
     location = om.Location()
     if finding.location is not None:
-        location.physical_location = _physical(finding.location, finding.snippet)
+        location.physical_location = _physical(finding.location, finding.snippet, _lines(sources, finding.location))
     else:  # GitHub rejects a result without a file: name the resource as a repository-relative path
         location.physical_location = om.PhysicalLocation(
             artifact_location=om.ArtifactLocation(uri=placeholder_uri(finding), uri_base_id=SRCROOT),
-            region=om.Region(start_line=1))
+            region=om.Region(start_line=1, start_column=1, end_column=2))
         result.properties["locationIsPlaceholder"] = True
     if finding.aws is not None:
         location.logical_locations = [om.LogicalLocation(fully_qualified_name=finding.aws.arn, kind="resource",
@@ -113,7 +144,8 @@ def _result(finding: Finding, rule_index: int) -> om.Result:
     result.locations = [location]
     if finding.related:
         result.related_locations = [
-            om.Location(id=index, physical_location=_physical(loc), message=om.Message(text=label))
+            om.Location(id=index, physical_location=_physical(loc, lines=_lines(sources, loc)),
+                        message=om.Message(text=label))
             for index, (loc, label) in enumerate(zip(finding.related, finding.related_labels))
         ]
     if finding.suppression is not None:
@@ -122,6 +154,24 @@ def _result(finding: Finding, rule_index: int) -> om.Result:
             justification=finding.suppression.justification or None,
         )]
     return result
+
+
+def _lines(sources: dict[str, Any] | None, location: FileLocation) -> list[str] | None:
+    source = (sources or {}).get(location.path)
+    return source.lines if source is not None else None
+
+
+def _line_hashes(result: ScanResult, findings: list[Finding]) -> dict[tuple[str, int], str]:
+    """GitHub's `primaryLocationLineHash` for each finding's line, from the text airguard read."""
+    wanted: dict[str, set[int]] = {}
+    for finding in findings:
+        if finding.location is not None and finding.location.path in result.ctx.sources:
+            wanted.setdefault(finding.location.path, set()).add(finding.location.start_line)
+    hashes: dict[tuple[str, int], str] = {}
+    for path, lines in wanted.items():
+        for line, value in line_hashes(result.ctx.sources[path].text, lines).items():
+            hashes[(path, line)] = value
+    return hashes
 
 
 def _notification(notice: Any) -> om.Notification:
@@ -142,11 +192,20 @@ def _notification(notice: Any) -> om.Notification:
 def build_log(result: ScanResult, options: ReportOptions) -> om.SarifLog:
     rules = sorted(result.rules, key=lambda r: r.id)
     index = {rule.id: i for i, rule in enumerate(rules)}
+    # Code scanning ignores `suppressions` (a suppressed result would open an alert): suppressed and
+    # baselined findings are left out of the SARIF unless asked for (--show-suppressed); JSON keeps them.
+    findings = [f for f in result.findings if f.rule_id in index
+                and (f.suppression is None or options.show_suppressed)]
+    hashes = _line_hashes(result, findings)
+    sources = result.ctx.sources
     run = om.Run(
         tool=om.Tool(driver=om.ToolComponent(
             name="airguard", version=__version__, semantic_version=__version__,
             information_uri=INFORMATION_URI, rules=[_descriptor(r) for r in rules])),
-        results=[_result(f, index[f.rule_id]) for f in result.findings if f.rule_id in index],
+        original_uri_base_ids={SRCROOT: om.ArtifactLocation(description=om.Message(
+            text="The root of the scanned repository; every path in this log is relative to it."))},
+        results=[_result(f, index[f.rule_id], hashes.get((f.location.path, f.location.start_line))
+                         if f.location is not None else None, sources) for f in findings],
         invocations=[om.Invocation(
             execution_successful=not result.partial,
             tool_execution_notifications=[_notification(n) for n in result.notices] or None,

@@ -78,7 +78,7 @@ def test_fixed_findings_are_counted_as_no_longer_found(run_cli, tmp_path: Path) 
 def test_baseline_matched_findings_are_external_suppressions_in_sarif(run_cli, tmp_path: Path) -> None:
     project = _project(tmp_path)
     run_cli("baseline", "-o", "base.json", "dags", cwd=project)
-    result = run_cli("scan", "dags", "--baseline", "base.json", "-f", "sarif", cwd=project)
+    result = run_cli("scan", "dags", "--baseline", "base.json", "-f", "sarif", "--show-suppressed", cwd=project)
     sarif = json.loads(result.stdout)
     jsonschema.validate(sarif, json.loads((REPO / "tests/data/sarif-schema-2.1.0.json").read_text()))
     results = sarif["runs"][0]["results"]
