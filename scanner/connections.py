@@ -142,6 +142,7 @@ def build_connection(
             if found:
                 locations["host"] = found
     locations.update(field_locations or {})
+    attributes["secret_fields"], attributes["key_fields"] = _literal_fields(attributes, extra, locations, is_aws)
     resource_id = f"{CONNECTION}:{location.path}:{conn_id}"
     return Resource(
         id=resource_id,
@@ -151,6 +152,59 @@ def build_connection(
         source=Source(file=location),
         locations=locations,
     )
+
+
+# Extra keys whose literal value is a credential although `secrets.is_secret_key` does not say so by name.
+_CREDENTIAL_EXTRAS = frozenset({"authorization", "auth_header", "bearer", "passphrase", "proxy_password",
+                                "keyfile_dict", "service_key"})
+
+
+def _extra_credentials(extra: dict[str, Any], prefix: str = "extra", depth: int = 0) -> list[str]:
+    """Attribute paths (`extra.Authorization`, `extra.headers.Authorization`) of literal credentials in an
+    extra: a secret-named key (`api_key`, `token`, `client_secret`) or an authorization header."""
+    found: list[str] = []
+    for key, value in extra.items():
+        path = f"{prefix}.{key}"
+        if isinstance(value, dict) and depth < 4:
+            found += _extra_credentials(value, path, depth + 1)
+            continue
+        if not isinstance(value, str) or secrets.classify(value) != secrets.LITERAL:
+            continue
+        name = str(key).strip().lower().replace("-", "_")
+        if secrets.is_secret_key(str(key)) or name in _CREDENTIAL_EXTRAS:
+            found.append(path)
+    return found
+
+
+def _literal_fields(attributes: dict[str, Any], extra: dict[str, Any], locations: dict[str, FileLocation],
+                    is_aws: bool) -> tuple[list[str], list[str]]:
+    """The fields holding a literal secret, one per line they are written on (a one-line URI is one place):
+    `secret_fields` for AG101 (password, credentials in the extra), `key_fields` for AG104 (an aws
+    connection's key id and secret, as login/password or in the extra)."""
+
+    def literal(path: str) -> bool:
+        value: Any = attributes
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        return isinstance(value, dict) and value.get("redacted") is True and value.get("kind") == secrets.LITERAL
+
+    def one_per_line(paths: list[str]) -> list[str]:
+        kept, lines = [], set()
+        for path in paths:
+            where = locations.get(path) or locations.get("definition")
+            line = (where.path, where.start_line) if where is not None else None
+            if line not in lines:
+                lines.add(line)
+                kept.append(path)
+        return kept
+
+    if is_aws:
+        keys = [path for path in ("password", "extra.aws_secret_access_key", "login", "extra.aws_access_key_id")
+                if literal(path)]
+        return [], one_per_line(keys)
+    fields = (["password"] if literal("password") else []) + \
+        [path for path in _extra_credentials(extra) if literal(path)]
+    return one_per_line(fields), []
 
 
 def _needles(value: str) -> list[str]:

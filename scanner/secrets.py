@@ -26,6 +26,7 @@ _PLACEHOLDERS = {
     "***", "****", "*****", "xxx", "xxxx", "xxxxx", "<password>", "<secret>", "password_here",
     "your_password", "your-password", "yourpassword", "<your-password>", "redacted", "<redacted>",
     "[redacted]", "changeme_in_prod", "...", "none", "null",
+    "changeme", "change-me", "change_me", "replace-me", "replace_me", "replaceme",
 }
 _REFERENCE_RE = re.compile(
     r"""^\s*(?:

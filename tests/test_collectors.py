@@ -32,7 +32,8 @@ EXPECTED: dict[str, set[tuple[str, int]]] = {
         ("AG105", 23),                 # Deployment env, JSON form
     },
     "export.json": {("AG101", 7), ("AG106", 10)},
-    "export.yaml": {("AG102", 3), ("AG101", 5), ("AG103", 7), ("AG104", 12)},
+    # the aws connection's key id and secret on two lines: one AG104 per line
+    "export.yaml": {("AG102", 3), ("AG101", 5), ("AG103", 7), ("AG104", 11), ("AG104", 12)},
     "connections-export.env": {("AG101", 1), ("AG102", 1)},
     "deploy.sh": {("AG101", 4), ("AG102", 4), ("AG203", 5)},
     "airflow.cfg": {("AG202", 3), ("AG202", 6)},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from scanner.airflow_config import ConfigBlock, build_config
+from scanner.airflow_config import ConfigBlock, build_config_resources
 from scanner.collect.source import SourceFile
 from scanner.context import ScanContext
 from scanner.model import Resource
@@ -55,5 +55,4 @@ def collect(ctx: ScanContext, source: SourceFile) -> list[Resource]:
         if option and section is not None:
             pending = (option.group("key").strip().lower(), option.group("value").strip(), number, [])
     flush()
-    resource = build_config(ctx, block)
-    return [resource] if resource else []
+    return build_config_resources(ctx, block)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+import dotenv.parser
 from dotenv.parser import parse_stream
 
 from scanner.collect.envvars import EnvBlock, is_airflow_env
@@ -14,6 +15,22 @@ from scanner.context import ScanContext
 from scanner.model import Resource
 
 _URI_VALUE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
+
+# python-dotenv cuts an unquoted value at its comment with `re.sub(r"\s+#.*", "", value).rstrip()`: from each
+# space of a long run not followed by '#', `\s+` reads the rest of the run (quadratic: a value with a 1 MB run
+# of spaces never finishes). The same result in linear time: the value up to the first space that a '#'
+# follows, right-stripped (the rest of that run of spaces goes with the strip).
+_SPACE_BEFORE_HASH = re.compile(r"\s#")
+_dotenv_unquoted_value = dotenv.parser.parse_unquoted_value
+
+
+def _parse_unquoted_value(reader: dotenv.parser.Reader) -> str:
+    (part,) = reader.read_regex(dotenv.parser._unquoted_value)
+    comment = _SPACE_BEFORE_HASH.search(part)
+    return (part if comment is None else part[:comment.start()]).rstrip()
+
+
+dotenv.parser.parse_unquoted_value = _parse_unquoted_value  # parse_value looks it up in the module
 
 
 def _bindings(text: str) -> list[tuple[str, str, int, int]]:
@@ -41,6 +58,10 @@ def is_connections_export(bindings: list[tuple[str, str, int, int]]) -> bool:
 
 
 def collect(ctx: ScanContext, source: SourceFile, origin: str = "env") -> list[Resource]:
+    from scanner.collect import shell
+
+    if origin == "env" and shell.is_shell_script(source):  # commands too, not only assignments
+        return shell.collect(ctx, source)
     bindings = _bindings(source.text)
     if origin == "env" and is_connections_export(bindings):
         resources: list[Resource] = []
@@ -55,9 +76,7 @@ def collect(ctx: ScanContext, source: SourceFile, origin: str = "env") -> list[R
         return resources
     block = EnvBlock(ctx, source, origin, source.path, Span(1, 1, max(len(source.lines), 1), 1))
     for key, value, start, end in bindings:
-        if not is_airflow_env(key):
-            continue
         last = source.lines[end - 1] if end <= len(source.lines) else ""
         span = Span(start, 1, end, max(len(last), 1))
-        block.add(key, value, span)
+        block.add(key, value, span, plain=True)  # a .env file is an environment: every variable is judged
     return block.finish()

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from scanner import safeio
-from scanner.collect import cfgfile, envfile, structured
+from scanner.collect import cfgfile, dockerfile, envfile, requirements, structured, terraform
 from scanner.collect.source import SourceFile
 from scanner.collect.tree import DocumentError
 from scanner.context import ScanContext
@@ -31,6 +31,9 @@ COLLECTORS: dict[str, FileCollector] = {
     "yaml": structured.collect_yaml,
     "json": structured.collect_json,
     "cfg": cfgfile.collect,
+    "dockerfile": dockerfile.collect,
+    "requirements": requirements.collect,
+    "terraform": terraform.collect,
 }
 
 
@@ -39,6 +42,12 @@ def kind_of(path: Path) -> str | None:
     name = path.name.lower()
     if name in ENV_NAMES or name.startswith(".env.") or name.endswith(ENV_SUFFIXES):
         return "env"
+    if dockerfile.is_dockerfile(name):
+        return "dockerfile"
+    if requirements.is_requirements(name):
+        return "requirements"
+    if name.endswith(".tf"):
+        return "terraform"
     if name.endswith(YAML_SUFFIXES):
         return "yaml"
     if name.endswith(".json"):

@@ -34,6 +34,9 @@ class Node:
     end_line: int
     end_column: int
     style: str | None = None  # YAML scalar style: None (plain), "'", '"', "|", ">"
+    # In a mapping: key -> span of the key whose value is a YAML alias (`password: *pw`). The value `Node`
+    # is the anchor's (its span is where the value is written); this is where it is used again.
+    aliases: dict[str, tuple[int, int, int, int]] | None = None
 
     def get(self, key: str) -> Node | None:
         if isinstance(self.value, dict):
@@ -189,6 +192,10 @@ class _YamlConverter:
                                 merged.setdefault(merged_key, merged_value)
                     continue
                 name = _scalar_key(self.loader, key_node)
+                if id(value_node) in self.seen and id(value_node) not in self.open:  # an alias of an anchor
+                    if result.aliases is None:
+                        result.aliases = {}
+                    result.aliases[name] = _span(key_node)
                 mapping[name] = self.convert(value_node, level + 1)
             for merged_key, merged_value in merged.items():
                 mapping.setdefault(merged_key, merged_value)

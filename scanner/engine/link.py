@@ -11,7 +11,7 @@ SQL_CONN_TYPES = {"postgres", "mysql", "redshift", "aurora", "aurora_postgresql"
 def link(graph: ResourceGraph) -> None:
     """Add relations: connection -> its AWS connection (aws_conn); connection <-> the tasks that use it
     (used_by / uses); AWS `_links`; connections -> the AWS resources behind their hosts (see
-    `link_aws`); Airflow configs -> each other (peers)."""
+    `link_aws`); Airflow configs -> the other configs of their deployment (peers)."""
     connections = graph.of_type("airflow.connection")
     by_conn_id: dict[str, list[str]] = {}
     for connection in connections:
@@ -38,8 +38,48 @@ def link(graph: ResourceGraph) -> None:
             if target and graph.has(target):
                 graph.relate(resource.id, str(link_data.get("relation")), target)
     link_connections_to_aws(graph)
-    configs = graph.of_type("airflow.config")
-    for config in configs:
-        for other in configs:
-            if other.id != config.id:
-                graph.relate(config.id, "peers", other.id)
+    link_deployments(graph)
+
+
+# Folders that belong to the project above them: the official docker-compose mounts `./config` (airflow.cfg),
+# a chart keeps its Go templates in `templates/` next to its values.
+_PART_OF_PARENT = {"config", "templates"}
+
+
+def deployment_of(path: str) -> str:
+    """The deployment a configuration file belongs to: its folder (one compose project with its `.env`,
+    one chart's values files, one Astro project), `config/` and `templates/` counted with their parent."""
+    parts = path.split("/")[:-1]
+    while parts and parts[-1] in _PART_OF_PARENT:
+        parts.pop()
+    return "/".join(parts)
+
+
+def _example_file(path: str) -> bool:
+    """`.env.example`, `airflow.cfg.sample`, `values.template.yaml`: a file to copy, not the deployment."""
+    name = path.rsplit("/", 1)[-1].lower()
+    return any(marker in name.split(".") for marker in ("example", "sample", "template", "dist", "tmpl"))
+
+
+def link_deployments(graph: ResourceGraph) -> None:
+    """Airflow configs of one deployment are `peers` of each other (a secrets backend set in any of them is
+    set for all); the first one holding settings (outside DAG code and example files such as `.env.example`)
+    is the deployment's `deployment_lead`, where a deployment-wide finding (AG201) is reported once."""
+    groups: dict[str, list] = {}
+    for config in graph.of_type("airflow.config"):
+        where = config.source.file
+        key = deployment_of(where.path) if where is not None else config.id
+        config.attributes["deployment"] = key
+        config.attributes["deployment_lead"] = False
+        groups.setdefault(key, []).append(config)
+    for members in groups.values():
+        members.sort(key=lambda c: (c.source.file.path, c.source.file.start_line, c.id) if c.source.file
+                     else ("", 0, c.id))
+        for config in members:
+            for other in members:
+                if other.id != config.id:
+                    graph.relate(config.id, "peers", other.id)
+        lead = next((c for c in members if c.attributes.get("settings") and c.attributes.get("origin") != "dag-code"
+                     and not _example_file(c.source.file.path if c.source.file else "")), None)
+        if lead is not None:
+            lead.attributes["deployment_lead"] = True

@@ -78,6 +78,12 @@ def comments(source: SourceFile) -> list[tuple[int, int, str]]:
         return _env_comments(source.text)
     if kind == "cfg":
         return _cfg_comments(source.lines)
+    if kind == "dockerfile":   # only whole lines: `ENV A=b # c` keeps `# c` in the value
+        return [(n, c, t) for n, c, t in _cfg_comments(source.lines) if t.startswith("#")]
+    if kind == "requirements":
+        return _pip_comments(source.lines)
+    if kind == "terraform":
+        return _hcl_comments(source.lines)
     return []  # JSON, and anything else: no comments
 
 
@@ -274,6 +280,36 @@ def _cfg_comments(lines: list[str]) -> list[tuple[int, int, str]]:
         stripped = raw.lstrip()
         if stripped.startswith(("#", ";")):   # as scanner.collect.cfgfile skips them
             found.append((number, len(raw) - len(stripped) + 1, stripped))
+    return found
+
+
+def _pip_comments(lines: list[str]) -> list[tuple[int, int, str]]:
+    """pip requirement files: '#' at the start of a line or after whitespace, to the end of the line."""
+    found = []
+    for number, raw in enumerate(lines, start=1):
+        for index, char in enumerate(raw):
+            if char == "#" and (index == 0 or raw[index - 1] in " \t"):
+                found.append((number, index + 1, raw[index:]))
+                break
+    return found
+
+
+def _hcl_comments(lines: list[str]) -> list[tuple[int, int, str]]:
+    """Terraform: '#' or '//' outside a double-quoted string, to the end of the line."""
+    found = []
+    for number, raw in enumerate(lines, start=1):
+        quoted, index = False, 0
+        while index < len(raw):
+            char = raw[index]
+            if quoted and char == "\\":
+                index += 2
+                continue
+            if char == '"':
+                quoted = not quoted
+            elif not quoted and (char == "#" or raw.startswith("//", index)):
+                found.append((number, index + 1, raw[index:]))
+                break
+            index += 1
     return found
 
 
