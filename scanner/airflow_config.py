@@ -106,7 +106,7 @@ def _basic_auth_passwords(value: str) -> list[str]:
     """The passwords of `user:password[,user:password]`."""
     found = []
     for pair in value.split(","):
-        user, sep, password = pair.strip().partition(":")
+        _user, sep, password = pair.strip().partition(":")
         if sep and password and secrets.classify(password) == secrets.LITERAL:
             found.append(password)
     return found

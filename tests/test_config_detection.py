@@ -108,6 +108,8 @@ cat <<EOF > /tmp/notes
 mysql -pNotACommandInAHeredoc
 EOF
 echo "mysql -pNotACommandEither"
+psql "postgresql://app:Tst-Shell-Psql-Uri-50@db.cluster-abc123def456.eu-west-1.rds.amazonaws.com/app" -c 'select 1'
+export DATABASE_URL=mysql://app:Tst-Shell-Env-Dsn-51@db.internal.example.com/app
 """
 
 
@@ -123,11 +125,14 @@ def test_shell_script_commands_and_exports(run_cli, tmp_path: Path) -> None:
         ("AG202", 13),                # users create --password
         ("AG303", 14),                # mysql -p...
         ("AG302", 16),                # a password in an index URL
+        ("AG101", 21), ("AG102", 21),  # a database URI with a password in a command
+        ("AG101", 22),                # a DSN in a plain variable is a connection in all but name
     }
     assert report["errors"] == []
     _no_leak(run_cli, tmp_path, ["Tst-Shell-Mysql-Pwd-06", "AKIATSTSHELLVENDOR01", "Tst-Shell-Conn-Pw-07",
                                  "Tst-Shell-Fields-Pw-08", "TstFakeWebhookPart000", "Tst-Shell-Admin-Pw-09",
-                                 "Tst-Shell-Mysql-Arg-10", "Tst-Shell-Index-Pw-11"])
+                                 "Tst-Shell-Mysql-Arg-10", "Tst-Shell-Index-Pw-11", "Tst-Shell-Psql-Uri-50",
+                                 "Tst-Shell-Env-Dsn-51"])
 
 
 def test_shell_splitting_keeps_quotes_continuations_and_substitutions() -> None:
@@ -142,6 +147,18 @@ def test_shell_splitting_keeps_quotes_continuations_and_substitutions() -> None:
         [("echo", False), ("`date`", True), ("done", False)],
         [("other", False)],
     ]
+
+
+@pytest.mark.parametrize("text", ['"$(' * 50_000, "$(" * 100_000, "`" * 100_000, "${" * 100_000, "<<EOF\n" * 50_000])
+def test_shell_splitting_is_iterative_and_linear(text: str) -> None:
+    """Nesting is kept on an explicit stack: no recursion limit to reach, each character read once."""
+    import time
+
+    from scanner.collect.shell import split_commands
+
+    started = time.perf_counter()
+    split_commands(text)
+    assert time.perf_counter() - started < 2.0
 
 
 # --------------------------------------------------------------------------------------------- Dockerfile, pip
@@ -274,6 +291,9 @@ webserver:
 dags:
   gitSync:
     repo: https://ci-bot:Tst-Helm-Git-Pat-31@github.com/acme/dags.git
+flower:
+  username: admin
+  password: Tst-Helm-Flower-Pw-49
 """
 UMBRELLA = """\
 airflow:
@@ -346,6 +366,7 @@ def test_official_umbrella_and_community_chart_values(run_cli, tmp_path: Path) -
         ("AG301", 23),                # SES SMTP user
         ("AG202", 33),                # webserver.defaultUser.password
         ("AG302", 36),                # a token in the git-sync repository URL
+        ("AG202", 39),                # flower.password (the chart's Flower basic auth)
     }
     assert _found(report, "umbrella/values-staging.yaml") == {("AG201", 2), ("AG202", 3), ("AG202", 7), ("AG202", 12)}
     assert _found(report, "community/values.yaml") == {
@@ -362,7 +383,7 @@ def test_official_umbrella_and_community_chart_values(run_cli, tmp_path: Path) -
     assert report["errors"] == []
     _no_leak(run_cli, tmp_path, ["Tst-Helm-Meta-Pw-26", "Tst-Helm-Broker-Pw-27", "tst0helm0datadog0api0key0000028",
                                  "TstFakeProdWebhook29", "AKIATSTHELMSESUSER01", "Tst-Helm-Default-User-30",
-                                 "Tst-Helm-Git-Pat-31", "Tst-Umbrella-Web-Key-32", "Tst-Umbrella-Meta-Pw-33",
+                                 "Tst-Helm-Git-Pat-31", "Tst-Helm-Flower-Pw-49", "Tst-Umbrella-Web-Key-32", "Tst-Umbrella-Meta-Pw-33",
                                  "Tst-Umbrella-Jwt-34", "Tst0Community0Fernet0Key0000000000000000035=",
                                  "Tst-Community-Admin-36", "Tst-Community-Wh-37", "AKIATSTCOMMUNITY0001",
                                  "TstCommunityLegacySecret0123456789abcdefGH", "Tst-Community-Sftp-38",

@@ -14,6 +14,7 @@ every other secret. Its value is registered with the scan's redactor and replace
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -131,7 +132,7 @@ def urls_with_password(text: str) -> list[tuple[int, str, str]]:
         password = url_password(candidate)
         if password is not None:
             found.append((start, candidate, password))
-        position = end if end > mark + 3 else mark + 3
+        position = max(mark + 3, end)
     return found
 
 
@@ -188,7 +189,7 @@ def name_strength(name: str) -> str | None:
         return None
     if any(word in _STRONG_WORDS for word in words):
         return "strong"
-    pairs = set(zip(words, words[1:]))
+    pairs = set(itertools.pairwise(words))
     if any(pair in pairs for pair in _STRONG_PAIRS):
         return "strong"
     if last == "key":

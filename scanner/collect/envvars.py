@@ -73,6 +73,13 @@ class EnvBlock:
             self.config.add("webserver_user", "password", text, location, secret=True)
             return
         if plain and is_env_name(name):
+            if variables.is_dsn(text):  # `DATABASE_URL=postgresql://app:pw@host/db`: a connection in all but name
+                resource = connection_from_value(
+                    self.ctx, f"env:{name}", text.strip(), origin=self.origin, location=location,
+                    locator=lambda needles: self.source.find(search, needles), env_var=name)
+                if resource is not None:
+                    self.resources.append(resource)
+                return
             judged = credentials.judge(name, text)
             if judged is not None:
                 kind, secret = judged

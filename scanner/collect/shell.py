@@ -25,7 +25,7 @@ from scanner.airflow_uri import ConnectionValueError, parse_fields
 from scanner.collect import credentials, variables
 from scanner.collect.envvars import EnvBlock, is_env_name
 from scanner.collect.source import SourceFile, Span
-from scanner.connections import build_connection, connection_from_value
+from scanner.connections import build_connection, connection_from_value, uris_in_text
 from scanner.context import ScanContext
 from scanner.model import FileLocation, Resource
 
@@ -149,75 +149,84 @@ def split_commands(text: str) -> list[Command]:
     return commands
 
 
-def _double_quoted(text: str, i: int, chars: list[str]) -> int:
-    """Read a double-quoted string from `i` (after the quote); append its content; return the offset after it."""
-    parts: list[str] = []
+def _skip(text: str, i: int, mode: str) -> int:
+    """The offset after the region opened just before `i`: a double-quoted string (`"`), a command
+    substitution (`(`), a parameter expansion (`{`), a backtick command (`` ` ``) or a single-quoted
+    string (`'`), with whatever nests in it. An explicit stack, each character looked at once: no recursion
+    to exhaust and no text read twice, however deep `"$("$("...` nests."""
+    stack = [mode]
     size = len(text)
-    while i < size:
-        char = text[i]
-        if char == '"':
-            chars.append("".join(parts))
-            return i + 1
-        if char == "\\" and i + 1 < size and text[i + 1] in '"\\$`\n':
-            if text[i + 1] != "\n":
-                parts.append(text[i + 1])
+    while i < size and stack:
+        top, char = stack[-1], text[i]
+        if top == "'":
+            if char == "'":
+                stack.pop()
+            i += 1
+            continue
+        if char == "\\":
             i += 2
             continue
-        if char == "$" or char == "`":
-            end = _expansion_end(text, i)
-            parts.append(text[i:end])
-            i = end
+        if top == "`":
+            if char == "`":
+                stack.pop()
+            i += 1
             continue
-        parts.append(char)
+        if char == "$" and text.startswith(("$(", "${"), i):
+            stack.append(text[i + 1])
+            i += 2
+            continue
+        if char == "`":
+            stack.append("`")
+        elif top == '"':
+            if char == '"':
+                stack.pop()
+        elif char in "'\"":
+            stack.append(char)
+        elif top == "(" and char == "(":
+            stack.append("(")
+        elif (top == "(" and char == ")") or (top == "{" and char == "}"):
+            stack.pop()
         i += 1
-    chars.append("".join(parts))
-    return size
+    return min(i, size)
+
+
+def _double_quoted(text: str, i: int, chars: list[str]) -> int:
+    """Read a double-quoted string from `i` (after the quote); append its content (escapes of `"`, `\\`,
+    `$`, `` ` `` and newlines resolved; expansions kept as written); return the offset after it."""
+    end = _skip(text, i, '"')
+    closed = end <= len(text) and text[end - 1:end] == '"' and end > i
+    content = text[i:end - 1] if closed else text[i:end]
+    if "\\" in content:
+        parts: list[str] = []
+        index = 0
+        while index < len(content):
+            char = content[index]
+            if char == "\\" and content[index + 1:index + 2] in ('"', "\\", "$", "`", "\n"):
+                if content[index + 1] != "\n":
+                    parts.append(content[index + 1])
+                index += 2
+                continue
+            parts.append(char)
+            index += 1
+        content = "".join(parts)
+    chars.append(content)
+    return end
 
 
 def _expansion_end(text: str, i: int) -> int:
     """The offset after the expansion starting at `i`: `$(...)`, `$((...))`, `${...}`, `` `...` ``, `$NAME`."""
     size = len(text)
     if text[i] == "`":
-        close = i + 1
-        while close < size and text[close] != "`":
-            close += 2 if text[close] == "\\" else 1
-        return min(close + 1, size)
+        return _skip(text, i + 1, "`")
     nxt = text[i + 1:i + 2]
-    if nxt == "(":
-        return _balanced(text, i + 2, "(", ")")
-    if nxt == "{":
-        return _balanced(text, i + 2, "{", "}")
+    if nxt in ("(", "{"):
+        return _skip(text, i + 2, nxt)
     end = i + 1
     if end < size and (text[end].isdigit() or text[end] in "?$!#*@-"):
         return end + 1
     while end < size and (text[end].isalnum() or text[end] == "_"):
         end += 1
     return end
-
-
-def _balanced(text: str, i: int, opening: str, closing: str) -> int:
-    """The offset after the `closing` that balances an already-open `opening`, skipping quoted text."""
-    depth, size = 1, len(text)
-    while i < size:
-        char = text[i]
-        if char == "\\":
-            i += 2
-            continue
-        if char == "'":
-            close = text.find("'", i + 1)
-            i = size if close < 0 else close + 1
-            continue
-        if char == '"':
-            i = _double_quoted(text, i + 1, [])
-            continue
-        if char == opening:
-            depth += 1
-        elif char == closing:
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    return size
 
 
 def _heredoc_delimiter(text: str, i: int) -> tuple[str, bool, int]:
@@ -259,6 +268,7 @@ class _Script:
         self.env = EnvBlock(ctx, source, origin, source.path, Span(1, 1, max(len(source.lines), 1), 1))
         self.users = ConfigBlock(origin=origin, location=source.location(1), name=f"{source.path}#airflow-cli")
         self.resources: list[Resource] = []
+        self.consumed: set[int] = set()  # words read as a connection already (`--conn-uri`)
 
     def span(self, start: int, end: int) -> Span:
         line = bisect.bisect_right(self.text_starts, start)
@@ -333,9 +343,18 @@ class _Script:
             self.mysql(args[1:])
         if program == "curl":
             self.curl(args[1:])
+        consumed = self.consumed
         for word in args:
-            if word.expanded or "://" not in word.value:
+            if word.expanded or "://" not in word.value or id(word) in consumed:
                 continue
+            for offset, uri in uris_in_text(word.value, with_password_only=True):  # `psql "postgresql://u:pw@h/db"`
+                line = self.span(word.start, word.end).line
+                resource = connection_from_value(
+                    self.ctx, f"uri@{self.source.path}:{line}", uri, origin=self.origin,
+                    location=self.located(word, uri),
+                    locator=lambda needles, w=word: self.source.find(self.span(w.start, w.end), needles))
+                if resource is not None:
+                    self.resources.append(resource)
             for _, _, password in credentials.urls_with_password(word.value):
                 self.resources.append(credentials.resource(
                     self.ctx, credentials.SECRET, password, self.located(word, password),
@@ -356,6 +375,7 @@ class _Script:
         for option in ("--conn-uri", "--conn-json"):
             if option in options:
                 word, value = options[option]
+                self.consumed.add(id(word))
                 if word.expanded and "${" not in value and "$" in value and "://" not in value:
                     return
                 location = self.location(word)
@@ -423,7 +443,7 @@ class _Script:
         for index, word in enumerate(args[:-1]):
             if word.value in ("-u", "--user", "--proxy-user"):
                 value = args[index + 1]
-                user, sep, password = value.value.partition(":")
+                _user, sep, password = value.value.partition(":")
                 if sep and password and not value.expanded and not credentials.is_placeholder(password):
                     self.resources.append(credentials.resource(
                         self.ctx, credentials.SECRET, password, self.located(value, password),

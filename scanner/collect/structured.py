@@ -315,7 +315,8 @@ def _helm_config(ctx: ScanContext, source: SourceFile, document: Node, origin: s
         block.add("celery", "broker_url", broker.value, source.span_location(broker))
     for keys, (section, key) in {("webserver", "defaultUser", "password"): ("webserver_user", "default_user.password"),
                                  ("apiServer", "defaultUser", "password"): ("webserver_user", "default_user.password"),
-                                 ("redis", "password"): ("redis", "password")}.items():
+                                 ("redis", "password"): ("redis", "password"),
+                                 ("flower", "password"): ("flower", "password")}.items():
         node = _path(document, *keys)
         if node is not None and isinstance(node.value, str) and node.value:
             block.add(section, key, node.value, source.span_location(node), secret=True)

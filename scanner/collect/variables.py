@@ -15,7 +15,7 @@ from typing import Any
 
 from scanner import secrets
 from scanner.collect import credentials
-from scanner.connections import connection_from_value
+from scanner.connections import connection_from_value, uris_in_text
 from scanner.context import ScanContext
 from scanner.model import FileLocation, Resource
 
@@ -28,6 +28,16 @@ def key_from_env(name: str) -> str | None:
     if not name.startswith(VAR_PREFIX) or len(name) == len(VAR_PREFIX):
         return None
     return name[len(VAR_PREFIX):].lower()
+
+
+def is_dsn(value: str) -> bool:
+    """A database URI (postgres, mysql, redshift, ... as `connections.uris_in_text` knows them) with a
+    literal password, and nothing else."""
+    text = value.strip()
+    if "://" not in text or not _dsn_password(text):
+        return False
+    found = uris_in_text(text, with_password_only=True)
+    return len(found) == 1 and found[0][0] == 0 and found[0][1] == text
 
 
 def _dsn_password(value: str) -> bool:
@@ -66,5 +76,4 @@ def variable(ctx: ScanContext, key: str, value: Any, location: FileLocation, *, 
         found = locator([secret])
         if found is not None:
             where = found
-    return [credentials.resource(ctx, kind, secret, where, via or f"Airflow Variable {key}",
-                                 register_line=location.start_line if where is location else None)]
+    return [credentials.resource(ctx, kind, secret, where, via or f"Airflow Variable {key}")]
