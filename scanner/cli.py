@@ -42,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Scan Airflow connection configs, airflow.cfg, compose/Helm/Kubernetes files and DAG code. "
                     "Static analysis only: scanned code is never imported or executed (except with --dagbag, see below).")
     scan.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: .)")
-    scan.add_argument("--format", "-f", choices=["text", "json", "sarif", "markdown"], default="text")
+    scan.add_argument("--format", "-f", choices=["text", "json", "sarif", "markdown"], default=None,
+                      help="report format (default: from the --output extension .json/.sarif/.md, else text)")
     scan.add_argument("--output", "-o", type=Path, help="write the report to FILE instead of stdout")
     scan.add_argument("--fail-on", choices=SEVERITY_CHOICES, help="lowest severity that fails (default: low)")
     scan.add_argument("--config", type=Path, help="configuration file (default: .airguard.toml or "
@@ -73,20 +74,25 @@ def build_parser() -> argparse.ArgumentParser:
     aws_command = commands.add_parser("aws", help="AWS collection")
     aws_commands = aws_command.add_subparsers(dest="aws_command", metavar="ACTION")
     snapshot = aws_commands.add_parser("snapshot", help="collect the account and write a snapshot (JSON)")
-    snapshot.add_argument("--output", "-o", type=Path, required=True, metavar="FILE")
+    snapshot.add_argument("--output", "-o", type=Path, required=True, metavar="FILE",
+                          help="snapshot file to write (JSON, see scanner/aws/snapshot.schema.json)")
     _aws_flags(snapshot)
 
     rules = commands.add_parser("rules", help="list rules, show one, or run their tests")
     rules_commands = rules.add_subparsers(dest="rules_command", metavar="ACTION")
     rules.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR",
                        help="also load rules from this folder (repeatable)")
-    rules.add_argument("--format", choices=["text", "json"], default="text")
+    rules.add_argument("--format", choices=["text", "json"], default="text", help="output format")
     show = rules_commands.add_parser("show", help="print a rule's documentation")
     show.add_argument("rule", help="rule id or name")
-    show.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR", dest="rules_more")
+    show.add_argument("--format", choices=["text", "json"], default=argparse.SUPPRESS,
+                      help="output format (also accepted before `show`)")
+    show.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR", dest="rules_more",
+                      help="also load rules from this folder (repeatable)")
     test = rules_commands.add_parser("test", help="run every rule's own fail/pass examples")
     test.add_argument("ids", nargs="*", help="only these rules")
-    test.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR", dest="rules_more")
+    test.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR", dest="rules_more",
+                      help="also load rules from this folder (repeatable)")
     test.add_argument("--strict", action="store_true", help="use the strict parameter profile")
     rules_commands.add_parser("list", help="list rules (the default)")
     _integration_commands(commands, scan)
@@ -147,10 +153,28 @@ def _dagbag_request(args: argparse.Namespace, paths: list[Path], exclude: list[s
     return DagbagRequest(paths=paths, timeout=args.dagbag_timeout or DEFAULT_TIMEOUT_SECONDS, exclude=exclude)
 
 
+def _require_credentials(profile: str | None) -> None:
+    """No credentials at all is one clear line (exit 2), not one failed call per service and region."""
+    import boto3
+    from botocore.exceptions import BotoCoreError
+
+    from scanner.aws.collect import CollectError
+
+    try:
+        credentials = boto3.Session(profile_name=profile).get_credentials()
+    except BotoCoreError as exc:  # an unknown profile, a broken config or credential process
+        raise CollectError(f"cannot load AWS credentials: {type(exc).__name__}") from None
+    if credentials is None:
+        raise CollectError("no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
+                           "run `aws configure` or `aws sso login`, or pass --profile NAME (in GitHub Actions: "
+                           "aws-actions/configure-aws-credentials with OIDC)")
+
+
 def _collect_aws(args: argparse.Namespace):  # -> Snapshot
     from scanner.aws.collect import collect_snapshot
     from scanner.aws.session import SessionOptions
 
+    _require_credentials(args.profile)
     options = SessionOptions(profile=args.profile, assume_role_arn=args.assume_role)
     regions = ["all"] if args.all_regions else (args.region or None)
     services = args.services.split(",") if args.services else None
@@ -209,6 +233,17 @@ def _paths_leaving_the_tree(config, root: Path) -> str | None:  # config: scanne
     return None
 
 
+def _rule_json(rule) -> dict:  # rule: scanner.engine.rule.Rule
+    """One rule's documentation as data (`airguard rules show ID --format json`)."""
+    return {"id": rule.id, "name": rule.name, "title": rule.title, "severity": rule.severity.value,
+            "confidence": rule.confidence.value, "resource": rule.resource, "tags": rule.tags,
+            "origin": rule.origin, "help_uri": rule.help_uri, "references": rule.references,
+            "docs": {"what": rule.docs.what, "why": rule.docs.why, "fix": rule.docs.fix, "bad": rule.docs.bad,
+                     "good": rule.docs.good, "example_language": rule.docs.example_language},
+            "parameters": {name: parameter.model_dump(mode="json") if hasattr(parameter, "model_dump")
+                           else parameter for name, parameter in rule.parameters.items()}}
+
+
 def _error(message: str) -> int:
     from scanner.report.text import visible_lines  # messages quote paths: never a workflow command
 
@@ -227,6 +262,14 @@ def _scan(args: argparse.Namespace) -> int:
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         return _error(f"no such file or folder: {', '.join(missing)}")
+    if args.root is not None and not args.root.is_dir():
+        return _error(f"--root is not a folder: {args.root}")
+    if args.aws and args.aws_snapshot is not None:
+        return _error("--aws and --aws-snapshot exclude each other: collect the account live, or read a snapshot")
+    if args.aws and not _boto3_available():
+        return _error(AWS_INSTALL_HINT)
+    if getattr(args, "format", None) is None:
+        args.format = _format_for(getattr(args, "output", None))
     root = (args.root or _find_root(cwd)).resolve()
     try:
         config_path = args.config or (None if args.no_repo_config else find_config(paths[0]))
@@ -303,9 +346,32 @@ def _scan(args: argparse.Namespace) -> int:
     return result.exit_code(config.fail_on)
 
 
+AWS_INSTALL_HINT = "collecting from AWS needs boto3: pip install 'airguard[aws]'"
+_FORMAT_BY_SUFFIX = {".json": "json", ".sarif": "sarif", ".md": "markdown", ".markdown": "markdown", ".txt": "text"}
+
+
+def _boto3_available() -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("boto3") is not None
+    except (ImportError, ValueError):  # a broken or blocked installation counts as absent
+        return False
+
+
+def _format_for(output: Path | None) -> str:
+    """The report format an --output file's extension asks for (`x.sarif`), else text."""
+    if output is None:
+        return "text"
+    return _FORMAT_BY_SUFFIX.get(output.suffix.lower(), "text")
+
+
 def _aws_snapshot(args: argparse.Namespace) -> int:
     from scanner.aws.collect import CollectError
     from scanner.aws.snapshot import write_snapshot
+
+    if not _boto3_available():
+        return _error(AWS_INSTALL_HINT)
 
     try:
         snapshot = _collect_aws(args)
@@ -333,7 +399,12 @@ def _rules(args: argparse.Namespace) -> int:
         wanted = args.rule
         for rule in rules:
             if wanted in (rule.id, rule.name) or wanted.upper() == rule.id:
-                sys.stdout.write(render_rule(rule))
+                if args.format == "json":
+                    import json
+
+                    print(json.dumps(_rule_json(rule), indent=2))
+                else:
+                    sys.stdout.write(render_rule(rule))
                 return 0
         return _error(f"no rule '{wanted}' (see `airguard rules`)")
     if args.rules_command == "test":

@@ -64,6 +64,12 @@ def select_rules(rules: list[Rule], select: list[str], ignore: list[str]) -> lis
     def named(rule: Rule, patterns: list[str]) -> bool:
         return any(rule.id.startswith(p) or rule.name == p for p in patterns)
 
+    unknown = [p for p in select if not any(named(rule, [p]) for rule in rules)]
+    if unknown:  # a typo must not turn the scan into a pass that checks nothing
+        from scanner.config import ConfigError
+
+        raise ConfigError(f"--select {', '.join(unknown)}: no rule has this id, name or id prefix "
+                          "(see `airguard rules`)")
     chosen = [r for r in rules if not select or named(r, select)]
     return [r for r in chosen if not named(r, ignore)]
 

@@ -125,3 +125,89 @@ def test_bad_aws_snapshot_is_a_clear_error(run_cli, tmp_path: Path) -> None:
     result = run_cli("scan", "--aws-snapshot", bad)
     assert result.exit_code == 2
     assert result.stderr.startswith("airguard: error:") and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--select", "AG9"], "airguard: error: --select AG9: no rule has this id, name or id prefix (see `airguard rules`)"),
+    (["--root", "no-such-folder"], "airguard: error: --root is not a folder: no-such-folder"),
+    (["--aws", "--aws-snapshot", "x.json"],
+     "airguard: error: --aws and --aws-snapshot exclude each other: collect the account live, or read a snapshot"),
+])
+def test_flags_that_would_check_nothing_are_usage_errors(run_cli, tmp_path: Path, args: list[str],
+                                                         message: str) -> None:
+    (tmp_path / ".env").write_text(BAD)
+    result = run_cli("scan", ".", *args, cwd=tmp_path)
+    assert (result.exit_code, result.stderr.strip()) == (2, message)
+
+
+@pytest.mark.parametrize(("name", "start"), [("r.sarif", '{\n  "runs"'), ("r.json", '{\n  "schema_version"'),
+                                              ("r.md", "## airguard"), ("r.txt", ".env\n")])
+def test_output_extension_picks_the_format(run_cli, tmp_path: Path, name: str, start: str) -> None:
+    (tmp_path / ".env").write_text(BAD)
+    run_cli("scan", ".", "-o", name, cwd=tmp_path)
+    assert (tmp_path / name).read_text().startswith(start)
+    run_cli("scan", ".", "-o", "forced.sarif", "-f", "json", cwd=tmp_path)
+    assert json.loads((tmp_path / "forced.sarif").read_text())["schema_version"]
+
+
+def test_counts_are_singular_for_one(run_cli, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(BAD)
+    last = run_cli("scan", ".env", "--select", "AG101", cwd=tmp_path).stdout.strip().splitlines()[-1]
+    assert last.startswith("1 file, 1 resource, 1 rule in ")
+
+
+def test_rules_show_json_in_either_order(run_cli) -> None:
+    after = json.loads(run_cli("rules", "show", "AG101", "--format", "json").stdout)
+    before = json.loads(run_cli("rules", "--format", "json", "show", "AG101").stdout)
+    assert after == before
+    assert (after["id"], after["severity"]) == ("AG101", "high") and after["docs"]["fix"]
+
+
+def test_every_flag_has_help_text() -> None:
+    import argparse
+
+    from scanner.cli import build_parser
+
+    def parsers(parser: argparse.ArgumentParser):
+        yield parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for child in action.choices.values():
+                    yield from parsers(child)
+
+    missing = [(p.prog, a.dest) for p in parsers(build_parser()) for a in p._actions
+               if a.option_strings and not a.help and a.help is not argparse.SUPPRESS]
+    assert missing == []
+
+
+def test_aws_without_boto3_says_how_to_install(tmp_path: Path) -> None:
+    """A site without boto3: `--aws` and `aws snapshot` name the extra (exit 2), never an internal error."""
+    blocker = tmp_path / "blocker"
+    blocker.mkdir()
+    (blocker / "boto3.py").write_text("raise ImportError('blocked for this test')\n")
+    (blocker / "sitecustomize.py").write_text(
+        "import importlib.abc, sys\n"
+        "class _Block(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'boto3' or name.startswith('boto3.'):\n"
+        "            raise ModuleNotFoundError(name)\n"
+        "sys.meta_path.insert(0, _Block())\n")
+    env = {"PYTHONPATH": str(blocker)}
+    for args in (["scan", ".", "--aws"], ["aws", "snapshot", "-o", str(tmp_path / "s.json")]):
+        result = run_process(*args, cwd=tmp_path, env=env)
+        assert (result.exit_code, result.stderr.strip()) == (
+            2, "airguard: error: collecting from AWS needs boto3: pip install 'airguard[aws]'"), result.stderr
+
+
+def test_no_aws_credentials_is_one_clear_line(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"HOME": str(home), "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": str(home / "none"),
+           "AWS_SHARED_CREDENTIALS_FILE": str(home / "none"), "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "",
+           "AWS_SESSION_TOKEN": ""}
+    result = run_process("scan", "--aws", "--region", "eu-west-1", cwd=tmp_path, env=env)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("airguard: error: no AWS credentials found:")
+    assert result.stdout == "" and len(result.stderr.strip().splitlines()) == 1
+    result = run_process("aws", "snapshot", "-o", str(tmp_path / "s.json"), "--profile", "nope", cwd=tmp_path, env=env)
+    assert (result.exit_code, result.stderr.strip()) == (2, "airguard: error: cannot load AWS credentials: ProfileNotFound")

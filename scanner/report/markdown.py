@@ -115,6 +115,11 @@ def render(result: ScanResult, options: ReportOptions) -> str:
         else:
             if len(errors) > top:
                 lines.append(f"- … {len(errors) - top} more")
-    stats = f"{counts['files_scanned']} files, {counts['resources']} resources, {counts['rules_evaluated']} rules."
+    stats = (f"{_plural(counts['files_scanned'], 'file')}, {_plural(counts['resources'], 'resource')}, "
+             f"{_plural(counts['rules_evaluated'], 'rule')}.")
     lines += ["", f"<sub>{stats}</sub>", ""]
     return "\n".join(lines)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -105,9 +105,13 @@ def render(result: ScanResult, options: ReportOptions) -> str:
     if counts["errors"]:
         details.append(f"{counts['errors']} error{'s' if counts['errors'] != 1 else ''} (scan incomplete)")
     lines.append(paint(", ".join(details), "bold"))
-    lines.append(f"{counts['files_scanned']} files, {counts['resources']} resources, "
-                 f"{counts['rules_evaluated']} rules in {counts['duration_seconds']:.2f}s; "
+    lines.append(f"{_plural(counts['files_scanned'], 'file')}, {_plural(counts['resources'], 'resource')}, "
+                 f"{_plural(counts['rules_evaluated'], 'rule')} in {counts['duration_seconds']:.2f}s; "
                  f"failing at {options.fail_on} and above")
     if not shown and not result.notices:
         lines.insert(0, "No findings.")
     return "\n".join(lines) + "\n"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
