@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -238,13 +239,17 @@ def connection_from_value(
                             locator=locator, env_var=env_var)
 
 
-# Database connection URIs inside free text (code strings, lines of files that do not parse).
+# Database connection URIs inside free text (code strings, lines of files that do not parse), matched in time
+# linear in the text. The suffix of an `aurora...` dialect (`aurora_postgresql`, `auroradataapi`) is bounded
+# and taken atomically (a lookahead and its back-reference): `aurora[a-z_]*` read the rest of a long run of
+# letters again from every "aurora" in it (quadratic). The pattern is matched case-sensitively on the text
+# folded by `_FOLD`, character for character (every offset kept): ASCII capitals, and the four other letters
+# re.IGNORECASE pairs with a-z. The same matches as with re.IGNORECASE, several times faster.
+_FOLD = str.maketrans(string.ascii_uppercase + "\u0130\u0131\u017f\u212a", string.ascii_lowercase + "iisk")
 _URI_IN_TEXT = re.compile(
-    r"""(?P<uri>(?:jdbc:)?(?:postgres(?:ql)?|mysql|mariadb|redshift|aurora[a-z_]*|mssql|oracle)"""
-    r"""(?:\+[a-z0-9_]+)?://[^\s'"`<>]+)""",
-    re.IGNORECASE,
+    r"""(?P<uri>(?:jdbc:)?(?:postgres(?:ql)?|mysql|mariadb|redshift|aurora(?=(?P<suffix>[a-z_]{0,64}))(?P=suffix)"""
+    r"""|mssql|oracle)(?:\+[a-z0-9_]+)?://[^\s'"`<>]+)"""
 )
-_HAS_PASSWORD = re.compile(r"://[^/@\s]*:[^@\s]+@")
 
 
 def uris_in_text(text: str, *, with_password_only: bool = False) -> list[tuple[int, str]]:
@@ -253,9 +258,9 @@ def uris_in_text(text: str, *, with_password_only: bool = False) -> list[tuple[i
     found: list[tuple[int, str]] = []
     if "://" not in text:  # every match holds it
         return found
-    for match in _URI_IN_TEXT.finditer(text):
-        uri = match.group("uri").rstrip(").,;]}")
-        keep = _HAS_PASSWORD.search(uri) if with_password_only else (
+    for match in _URI_IN_TEXT.finditer(text.translate(_FOLD)):
+        uri = text[match.start("uri"):match.end("uri")].rstrip(").,;]}")
+        keep = secrets.uri_passwords(uri) if with_password_only else (
             "@" in uri or ".rds.amazonaws.com" in uri.lower())
         if keep:
             offset = match.start()

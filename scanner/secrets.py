@@ -34,12 +34,15 @@ _REFERENCE_RE = re.compile(
       | \$[A-Za-z_][A-Za-z0-9_]*  # $VAR
       | \{\{.*\}\}             # Jinja {{ ... }}
       | \{%.*%\}
-      | <\s*[A-Za-z_ -]+\s*>   # <password>
+      | <(?:\s*[A-Za-z_-](?:[A-Za-z_ -]*[A-Za-z_-])?\s*|[^\S ]*[ ]\s*)>   # <password> (`<\s*[A-Za-z_ -]+\s*>`)
       | %\([A-Za-z_]+\)s       # %(password)s
     )\s*$""",
     re.VERBOSE | re.DOTALL,
 )
 _MASKED_RE = re.compile(r"^\*+$|^x+$", re.IGNORECASE)
+# `<password>`: `^\s*<\s*[A-Za-z_ -]+\s*>\s*$` written so that no two quantifiers can share a space (that
+# pattern tries every split of a run of spaces between `[A-Za-z_ -]+` and `\s*`: quadratic in the run).
+_ANGLE_PLACEHOLDER_RE = re.compile(r"^\s*<(?:\s*[A-Za-z_-](?:[A-Za-z_ -]*[A-Za-z_-])?\s*|[^\S ]*[ ]\s*)>\s*$")
 
 # Keys whose values are secrets wherever they appear (extras, settings, env maps).
 SECRET_KEY_RE = re.compile(
@@ -59,7 +62,7 @@ def classify(value: Any) -> str:
     if text.strip() == "":
         return EMPTY
     if _REFERENCE_RE.match(text) or ("{{" in text and "}}" in text):
-        if re.match(r"^\s*<\s*[A-Za-z_ -]+\s*>\s*$", text):
+        if _ANGLE_PLACEHOLDER_RE.match(text):
             return PLACEHOLDER
         return REFERENCE
     if text.strip().lower() in _PLACEHOLDERS or _MASKED_RE.match(text.strip()):
@@ -96,12 +99,22 @@ def is_sensitive_key(key: str) -> bool:
     return any(field in normalized for field in AIRFLOW_SENSITIVE_FIELDS) and not _NOT_SECRET_KEYS.match(key)
 
 
-# Credential shapes masked even when nobody registered them.
-_URI_USERINFO_RE = re.compile(r"(?P<pre>[A-Za-z][A-Za-z0-9+.\-]*://[^:/?#@\s'\"]*:)(?P<pw>[^@/\s'\"]+)(?P<at>@)")
+# Credential shapes masked even when nobody registered them. Every pattern here runs on attacker-written text
+# and takes time linear in it (tests/hostile/test_regex_linear.py): a match is tried once per run of name
+# characters (a lookbehind says "the run starts here"), never from each letter of a long word, and no two
+# adjacent quantifiers can trade characters. The groups are those of the plain forms in the comments.
+# `[A-Za-z][A-Za-z0-9+.\-]*://[^:/?#@\s'"]*:` + password + `@`: the scheme starts at the run's first letter.
+_URI_USERINFO_RE = re.compile(
+    r"(?<![A-Za-z0-9+.\-])[0-9+.\-]*(?P<pre>[A-Za-z][A-Za-z0-9+.\-]*://[^:/?#@\s'\"]*:)(?P<pw>[^@/\s'\"]+)(?P<at>@)")
 _AWS_SECRET_RE = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])")
 _AWS_KEY_ID_RE = re.compile(r"\b(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b")
+# `\b[\w.-]*(?:password|...)[\w.-]*\b["']?\s*[:=]\s*["']?` + value: the name is the whole run of `[\w.-]` from
+# its first word character (skipped `.`/`-` come before group k), checked for a keyword by one lookahead and
+# taken atomically (a lookahead and its back-reference), so a run is read a bounded number of times.
 _ASSIGNMENT_RE = re.compile(
-    r"(?i)(?P<k>\b[\w.-]*(?:password|passwd|secret|token|fernet_key|PGPASSWORD)[\w.-]*\b[\"']?\s*[:=]\s*[\"']?)"
+    r"(?i)(?<![\w.-])[.-]*(?=\w)"
+    r"(?P<k>(?=[\w.-]*?(?:password|passwd|secret|token|fernet_key|PGPASSWORD))(?=(?P<name>[\w.-]*))(?P=name)"
+    r"\b[\"']?\s*[:=]\s*[\"']?)"
     r"(?P<v>[^\s\"',}]{2,})"
 )
 _MYSQL_P_RE = re.compile(r"(?P<k>\s-p)(?P<v>[^\s'\"]{2,})")
@@ -271,12 +284,36 @@ def _apply(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(parts)
 
 
-_USERINFO_PASSWORD_RE = re.compile(r"://[^:/@\s]*:(?P<pw>[^@\s]+)@")
+# `://[^:/@\s]*:(?P<pw>[^@\s]+)@`, matched by `uri_passwords` in two steps: the user part (which ends before
+# the next `://`), then the password up to the first `@` or space. That end is looked up once per stretch of
+# text, not again for every `://` inside a long password-shaped run (quadratic as one regex).
+_USERINFO_USER_RE = re.compile(r"://[^:/@\s]*:")
+_AT_OR_SPACE_RE = re.compile(r"[@\s]")
 
 
 def uri_passwords(text: str) -> list[str]:
     """Passwords in ``scheme://user:password@`` userinfo, found without parsing (for unparseable values)."""
-    return [m.group("pw") for m in _USERINFO_PASSWORD_RE.finditer(text)]
+    found: list[str] = []
+    position, stop = 0, -1  # stop: the first '@' or space at or after the last password start (or the end)
+    while (start := text.find("://", position)) >= 0:
+        user = _USERINFO_USER_RE.match(text, start)
+        if user is None:
+            position = start + 1
+            continue
+        begin = user.end()  # grows from one `://` to the next: a user part holds no ':' or '/'
+        if begin > stop:
+            hit = _AT_OR_SPACE_RE.search(text, begin)
+            stop = hit.start() if hit is not None else len(text)
+        if stop == len(text):
+            break  # no '@' after this one: no password after it either
+        if text[stop] != "@":
+            position = max(start + 1, stop)  # a space: every `://` before it ends the same way
+        elif stop > begin:
+            found.append(text[begin:stop])
+            position = stop + 1
+        else:
+            position = start + 1
+    return found
 
 
 def redact_tree(value: Any, register: Callable[[Any], None], key: str = "") -> tuple[Any, bool]:
@@ -328,20 +365,41 @@ def scrub_patterns(text: str) -> str:
     def uri_sub(m: re.Match[str]) -> str:
         if _keep_reference(m, "pw") or m.group("pw") == MASK:
             return m.group(0)
-        return f"{m.group('pre')}{MASK}{m.group('at')}"
+        return f"{m.string[m.start():m.start('pw')]}{MASK}{m.group('at')}"
 
     def kv_sub(m: re.Match[str]) -> str:
         if _keep_reference(m, "v") or m.group("v").startswith(MASK) or _inside_arn(m):
             return m.group(0)
-        return f"{m.group('k')}{MASK}"
+        return f"{m.string[m.start():m.start('v')]}{MASK}"
 
-    text = _URI_USERINFO_RE.sub(uri_sub, text)
-    text = _AWS_KEY_ID_RE.sub(lambda m: m.group(1) + MASK, text)
+    # Each substitution is skipped where a literal every match holds is absent (a cheap test on long texts).
+    if "://" in text:
+        text = _URI_USERINFO_RE.sub(uri_sub, text)
+    if any(prefix in text for prefix in _AWS_KEY_ID_PREFIXES):
+        text = _AWS_KEY_ID_RE.sub(lambda m: m.group(1) + MASK, text)
     text = _AWS_SECRET_RE.sub(lambda m: m.group(0) if not _looks_like_aws_secret(m.group(0)) else MASK, text)
-    text = _ASSIGNMENT_RE.sub(kv_sub, text)
-    text = _IDENTIFIED_RE.sub(kv_sub, text)
-    text = _MYSQL_P_RE.sub(kv_sub, text)
+    if _may_hold_assignment(text):
+        text = _ASSIGNMENT_RE.sub(kv_sub, text)
+    if "'" in text:
+        text = _IDENTIFIED_RE.sub(kv_sub, text)
+    if "-p" in text:
+        text = _MYSQL_P_RE.sub(kv_sub, text)
     return text
+
+
+_AWS_KEY_ID_PREFIXES = ("AKIA", "ASIA", "ABIA", "ACCA")
+_ASSIGNMENT_KEYWORDS = ("password", "passwd", "secret", "token", "fernet_key")
+
+
+def _may_hold_assignment(text: str) -> bool:
+    """False only when `_ASSIGNMENT_RE` cannot match. Only ASCII texts are judged: in other text,
+    case-insensitive matching also pairs letters such as 'ſ' with 's'."""
+    if "=" not in text and ":" not in text:
+        return False
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    return any(keyword in lowered for keyword in _ASSIGNMENT_KEYWORDS)
 
 
 _TOKEN_SEPARATORS = frozenset(" \t\r\n\"'=,([{")
@@ -349,7 +407,7 @@ _TOKEN_SEPARATORS = frozenset(" \t\r\n\"'=,([{")
 
 def _inside_arn(match: re.Match[str]) -> bool:
     """`arn:aws:secretsmanager:…:secret:name` is a resource name, not `secret: value`."""
-    text, start = match.string, match.start()
+    text, start = match.string, match.start("k")
     lowest = max(0, start - 256)  # ARNs are at most 2048 characters; the service part comes early
     while start > lowest and text[start - 1] not in _TOKEN_SEPARATORS:
         start -= 1

@@ -8,7 +8,9 @@ import re
 
 from scanner.model import FileLocation
 
-_ID_LINE = re.compile(r'^\s*"id"\s*:\s*("(?:[^"\\]|\\.)*")\s*,?\s*$')
+# `...\s*,?\s*$` with the second run of spaces only after a comma: `\s*\s*` would try every split of a run
+# of spaces (quadratic in it) before failing on what follows.
+_ID_LINE = re.compile(r'^\s*"id"\s*:\s*("(?:[^"\\]|\\.)*")\s*(?:,\s*)?$')
 
 
 def snapshot_locations(text: str, path: str) -> dict[str, FileLocation]:

@@ -10,7 +10,9 @@ from scanner.context import ScanContext
 from scanner.model import Resource
 
 _SECTION = re.compile(r"^\[(?P<name>[^\]]+)\]\s*$")
-_OPTION = re.compile(r"^(?P<key>[^=:\s][^=:]*?)\s*[=:]\s?(?P<value>.*)$")
+# The key runs to the first '=' or ':' (its trailing spaces are stripped by the reader, as configparser
+# does); `[^=:]*?\s*[=:]` would try every split of a run of spaces between the two (quadratic in it).
+_OPTION = re.compile(r"^(?P<key>[^=:\s][^=:]*)[=:]\s?(?P<value>.*)$")
 _AIRFLOW_SECTIONS = {"core", "database", "webserver", "api", "scheduler", "secrets", "celery", "logging",
                      "dag_processor", "api_auth", "fab", "smtp", "operators", "triggerer", "kubernetes_executor"}
 

@@ -13,15 +13,18 @@ from scanner.secrets import marker
 
 CREDENTIAL = "code.credential"
 # `aws_secret_access_key = "..."`, `"SecretAccessKey": "..."`, `AWS_SECRET = '...'` on one line.
+# The matches of `(?P<name>[A-Za-z_][\w.]*)["']?\s*[:=]...`, in time linear in the line: a name is the run of
+# `[\w.]` from its first letter or '_' (digits, dots... before it skipped), tried once per run (the lookbehind
+# says "a run starts here"), not from every letter of it (quadratic: 40k of `a.b.b...` took half a minute).
 _AWS_SECRET_ASSIGNMENT = re.compile(
+    r"""(?<![\w.])(?:[^\W_A-Za-z]|\.)*"""
     r"""(?P<name>[A-Za-z_][\w.]*)["']?\s*[:=]\s*[rbuRBU]?["'](?P<value>[A-Za-z0-9/+=]{40})["']"""
 )
-# The quoted value alone: the assignment pattern is only tried just before one. Tried along a whole line, its
-# name part costs time quadratic in a long run of name characters (`a.b.b.b...`, 40k of them: half a minute).
-_AWS_SECRET_VALUE = re.compile(r"""["'][A-Za-z0-9/+=]{40}["']""")
-_NAME_WINDOW = 200  # characters before a value where its name and `=` may be
 
+# The matches of `(?P<name>AIRFLOW_CONN_[A-Z0-9_]+)["']?\s*[:=]...`: tried once per run of `[A-Z0-9_]`, from its
+# first `AIRFLOW_CONN_` (found by an atomic lookahead), not from each of them (quadratic in a run of them).
 _ENV_ASSIGNMENT = re.compile(
+    r"""(?<![A-Z0-9_])(?=(?P<skip>[A-Z0-9_]*?)AIRFLOW_CONN_[A-Z0-9_])(?P=skip)"""
     r"""(?P<name>AIRFLOW_CONN_[A-Z0-9_]+)["']?\s*[:=]\s*["']?(?P<value>[A-Za-z][A-Za-z0-9+.\-]*://[^\s"'`]+)"""
 )
 
@@ -37,8 +40,8 @@ def collect(ctx: ScanContext, source: SourceFile, origin: str = "unparsed") -> l
         for match in _ENV_ASSIGNMENT.finditer(line):
             conn_id = conn_id_from_env(match.group("name")) or "unknown"
             taken.append(match.span("value"))
-            resources.extend(_one(ctx, source, conn_id, match.group("value"), number, match.start(), origin,
-                                  match.group("name")))
+            resources.extend(_one(ctx, source, conn_id, match.group("value"), number, match.start("name"),
+                                  origin, match.group("name")))
         for offset, value in uris_in_text(line, with_password_only=True):
             if any(start <= offset < end for start, end in taken):
                 continue
@@ -55,17 +58,8 @@ def _one(ctx: ScanContext, source: SourceFile, conn_id: str, value: str, line: i
 
 
 def _aws_secret_assignments(line: str) -> list[re.Match[str]]:
-    """`_AWS_SECRET_ASSIGNMENT` matches on the line, each tried only in a window before a quoted value."""
-    found: list[re.Match[str]] = []
-    taken = 0
-    for value in _AWS_SECRET_VALUE.finditer(line):
-        start = max(taken, value.start() - _NAME_WINDOW)
-        match = next((m for m in _AWS_SECRET_ASSIGNMENT.finditer(line, start, value.end())
-                      if m.end() == value.end()), None)
-        if match is not None:
-            found.append(match)
-            taken = match.end()
-    return found
+    """`_AWS_SECRET_ASSIGNMENT` matches on the line."""
+    return list(_AWS_SECRET_ASSIGNMENT.finditer(line))
 
 
 def _aws_keys(ctx: ScanContext, source: SourceFile, number: int, line: str) -> list[Resource]:

@@ -18,6 +18,14 @@ Additions for AWS rules:
   of the expected networks (a list, or a single one); invalid text is never inside.
 - ``op: glob_covers``: the found value, read as an IAM-style wildcard pattern (``*``, ``?``, case
   insensitive), matches the expected text: ``rds-db:*`` and ``*`` cover ``rds-db:connect``.
+
+Regular expressions (``op: matches`` / ``not_matches``) run on scanned, attacker-written values, so they are
+matched with RE2 (google-re2), in time linear in the value whatever the pattern: ``^(a+)+$`` on a megabyte
+of ``a`` takes a millisecond. RE2 takes Python's syntax except backreferences, lookaround and ``\\Z`` (write
+``\\z``); ``\\w``, ``\\d``, ``\\s`` and ``\\b`` are ASCII, and ``$`` (without ``(?m)``) is the end of the value
+only. A pattern RE2 rejects, or one whose compiled program is larger than `MAX_REGEX_PROGRAM` (which bounds
+the time per character), is a rule load error naming the rule file (exit 2). There is no timeout: no match
+can take longer than its value's length times that bound.
 """
 
 from __future__ import annotations
@@ -27,6 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
+
+import re2
 
 from scanner.model import Resource, ResourceGraph
 
@@ -112,9 +122,8 @@ def _value_test(op: str, ignore_case: bool) -> Callable[[Any, Any], bool]:
     if op == "in":
         return lambda v, e: _fold(v, ignore_case) in [_fold(x, ignore_case) for x in (e or [])]
     if op == "matches":
-        flags = re.IGNORECASE if ignore_case else 0
         return lambda v, e: v is not None and not isinstance(v, (dict, list)) and \
-            re.search(e, str(v), flags) is not None
+            rule_regex(e, ignore_case).search(str(v)) is not None
     if op in ("gt", "gte", "lt", "lte"):
         compare = {"gt": float.__gt__, "gte": float.__ge__, "lt": float.__lt__, "lte": float.__le__}[op]
 
@@ -147,7 +156,7 @@ def _value_test(op: str, ignore_case: bool) -> Callable[[Any, Any], bool]:
     if op == "cidr_in":
         return _cidr_in
     if op == "glob_covers":
-        return lambda v, e: isinstance(v, str) and isinstance(e, str) and _glob(v).fullmatch(e) is not None
+        return lambda v, e: isinstance(v, str) and isinstance(e, str) and glob_covers(v, e)
     raise ConditionError(f"unknown operator '{op}'")
 
 
@@ -177,10 +186,84 @@ def _cidr_in(value: Any, expected: Any) -> bool:
     return False
 
 
+# RE2 runs in time proportional to the value's length times its compiled program's size (when its DFA cannot
+# be built, as for `(a|b)*a(a|b){400}`): the size is bounded so that a rule costs at most a few seconds per
+# megabyte of value. A 64-character class repeat (`[A-Za-z0-9_]{1,64}`) is about 400.
+MAX_REGEX_PROGRAM = 1000
+
+
+@lru_cache(maxsize=512)
+def rule_regex(pattern: str, ignore_case: bool = False) -> Any:
+    """A rule's `matches` pattern, compiled by RE2 (see the module docstring); ConditionError if RE2 rejects it."""
+    if not isinstance(pattern, str):
+        raise ConditionError(f"invalid regular expression: {pattern!r} is not text")
+    options = re2.Options()
+    options.log_errors = False
+    options.case_sensitive = not ignore_case
+    try:
+        compiled = re2.compile(pattern, options)
+    except re2.error as exc:
+        detail = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise ConditionError(f"invalid regular expression for RE2, the linear-time engine rules use "
+                             f"(no backreferences or lookaround; \\z for the end): {detail}") from None
+    if compiled.programsize > MAX_REGEX_PROGRAM:
+        raise ConditionError(f"invalid regular expression: too large for linear-time matching (RE2 program "
+                             f"of {compiled.programsize} instructions, at most {MAX_REGEX_PROGRAM})")
+    return compiled
+
+
+def glob_covers(pattern: str, text: str) -> bool:
+    """The IAM-style wildcard `pattern` (`*` any run, `?` any one character, case insensitive) matches all of
+    `text`. Segment by segment between the stars: the first at the start, the last at the end, each other at
+    its leftmost place after the one before (str.find), so the time is linear in both for star patterns; a
+    regex of `.*` parts tries every split (`*a*a*a...` against a long text: exponential)."""
+    pattern, text = _casefold(pattern), _casefold(text)
+    parts = _STARS.sub("*", pattern).split("*")
+    if len(parts) == 1:
+        return len(pattern) == len(text) and _segment_at(pattern, text, 0)
+    first, last = parts[0], parts[-1]
+    end = len(text) - len(last)
+    if end < len(first) or not _segment_at(first, text, 0) or not _segment_at(last, text, end):
+        return False
+    position = len(first)
+    for segment in parts[1:-1]:
+        found = _segment_find(segment, text, position, end)
+        if found < 0:
+            return False
+        position = found + len(segment)
+    return True
+
+
+_STARS = re.compile(r"\*\*+")
+
+
+def _casefold(text: str) -> str:
+    """Case folded character by character (a character whose folding is longer stays as it is)."""
+    folded = text.casefold()
+    if len(folded) == len(text):
+        return folded
+    return "".join(c.casefold() if len(c.casefold()) == 1 else c for c in text)
+
+
+def _segment_at(segment: str, text: str, start: int) -> bool:
+    if "?" not in segment:
+        return text.startswith(segment, start)
+    return start + len(segment) <= len(text) and all(
+        p == "?" or p == t for p, t in zip(segment, text[start:start + len(segment)]))
+
+
+def _segment_find(segment: str, text: str, start: int, end: int) -> int:
+    """The leftmost place in text[start:end] where `segment` (`?`: any character) stands whole, or -1."""
+    if "?" not in segment:
+        return text.find(segment, start, end)
+    found = _segment_regex(segment).search(text, start, end)
+    return found.start() if found is not None else -1
+
+
 @lru_cache(maxsize=256)
-def _glob(pattern: str) -> re.Pattern[str]:
-    parts = [".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern]
-    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
+def _segment_regex(segment: str) -> re.Pattern[str]:
+    """A star-free segment with `?`: fixed length, so no backtracking (time: text times segment length)."""
+    return re.compile("".join("." if c == "?" else re.escape(c) for c in segment), re.DOTALL)
 
 
 def compile_condition(condition: dict[str, Any]) -> Predicate:

@@ -10,14 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from scanner import __version__, safeio
 from scanner.collect.tree import DocumentError, Node, parse_yaml
-from scanner.engine.conditions import ConditionError, compile_condition
+from scanner.engine.conditions import ConditionError, compile_condition, rule_regex
 from scanner.engine.rule import Rule
 from scanner.resource_types import RESOURCE_TYPES
 
@@ -204,9 +203,9 @@ def _check_condition(condition: Any, path: list[Any], parameters: dict[str, Any]
             problems.append((path + ["value"], f"unknown parameter '{value['param']}'"))
         if condition["op"] in ("matches", "not_matches") and isinstance(value, str):
             try:
-                re.compile(value)
-            except re.error as exc:
-                problems.append((path + ["value"], f"invalid regular expression: {exc}"))
+                rule_regex(value, bool(condition.get("ignore_case", False)))
+            except ConditionError as exc:
+                problems.append((path + ["value"], str(exc)))
     if not path[1:]:
         try:
             compile_condition(condition)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ast
 import io
-import re
 import tokenize
 import warnings
 from pathlib import Path
+from typing import Protocol
+
+import re2
 
 from scanner.collect import fallback
 from scanner.collect.pycode import patterns
@@ -18,17 +20,40 @@ from scanner.context import ScanContext
 from scanner.model import Resource
 
 
-def needs_parse(data: bytes, known_conn_ids: re.Pattern[bytes] | None) -> bool:
+class BytesSearch(Protocol):
+    def search(self, data: bytes, /) -> object: ...
+
+
+def needs_parse(data: bytes, known_conn_ids: BytesSearch | None) -> bool:
     """The byte-level pre-check: could this file yield a finding or a usage link we need?"""
     if patterns.precheck(data):
         return True
     return bool(known_conn_ids is not None and known_conn_ids.search(data))
 
 
-def conn_id_pattern(conn_ids: set[str]) -> re.Pattern[bytes] | None:
+class _EveryFile:
+    """Stands in for a set of conn ids too large for RE2's memory budget: every file may name one."""
+
+    def search(self, data: bytes, /) -> bool:
+        return True
+
+
+def conn_id_pattern(conn_ids: set[str]) -> BytesSearch | None:
+    """Finds any of `conn_ids` in a file's bytes in time linear in the file, however many ids the scanned
+    connections define: RE2 runs the alternation as one automaton, where Python's `re` tries each id at
+    each position (thousands of ids made every DAG file cost seconds). A set too large for RE2 makes every
+    file a candidate: it is parsed, nothing is missed."""
     if not conn_ids:
         return None
-    return re.compile(b"|".join(re.escape(c.encode()) for c in sorted(conn_ids, key=len, reverse=True)))
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1  # bytes, matched byte for byte
+    options.max_mem = 64 << 20
+    options.log_errors = False
+    alternation = b"|".join(re2.escape(c.encode()) for c in sorted(conn_ids, key=lambda c: (-len(c), c)))
+    try:
+        return re2.compile(alternation, options)  # type: ignore[no-any-return]
+    except re2.error:
+        return _EveryFile()
 
 
 def decode(ctx: ScanContext, relative: str, data: bytes) -> str:

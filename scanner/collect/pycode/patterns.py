@@ -3,19 +3,74 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 AWS_ACCESS_KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])")
 AWS_SECRET_CANDIDATE = re.compile(r"^[A-Za-z0-9/+=]{40}$")
+
+
+class GapPattern:
+    """`LEAD[^STOP]*?TAIL` (a command or statement, anything up to a separator, then the password part),
+    searched in time linear in the text. As one regex, every LEAD reads on to the next separator when no TAIL
+    follows: `mysql mysql mysql ...` on one 200 KB line is quadratic. Here the first TAIL after a LEAD is
+    found by one search, remembered for the LEADs after it (a TAIL does not depend on its LEAD), and a LEAD
+    matches when that TAIL starts before the next separator (on it, for a TAIL such as `\\s-p` on a newline).
+    `finditer`/`search` give the matches (re.Match of `pattern`) the single regex gives."""
+
+    def __init__(self, lead: str, stop: str, tail: str, flags: int = 0) -> None:
+        self.pattern = f"{lead}[^{stop}]*?{tail}"
+        self.flags = flags
+        self._full = re.compile(self.pattern, flags)
+        self._lead = re.compile(lead, flags)
+        self._stop = re.compile(f"[{stop}]", flags)
+        self._tail = re.compile(tail, flags)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        position, size = 0, len(text)
+        stop_from, stop = 0, -1  # text[stop_from:stop] holds no separator; stop is one (or the end)
+        tail_from, tail = 0, -1  # text[tail_from:tail] holds no TAIL start; one starts at tail (size: none)
+        while (lead := self._lead.search(text, position)) is not None:
+            after = lead.end()
+            if not stop_from <= after <= stop:
+                found = self._stop.search(text, after)
+                stop_from, stop = after, found.start() if found is not None else size
+            if not tail_from <= after <= tail:
+                found = self._tail.search(text, after)
+                tail_from, tail = after, found.start() if found is not None else size
+            if tail > stop or tail == size:
+                if stop >= size or tail == size:
+                    return  # no TAIL before the end, or none before the separator that ends the text
+                position = stop  # no TAIL before the separator: no later LEAD before it has one
+                continue
+            match = self._full.match(text, lead.start())
+            if match is None:  # pragma: no cover - the TAIL found above makes the whole pattern match
+                position = after
+                continue
+            yield match
+            position = max(match.end(), lead.start() + 1)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return next(self.finditer(text), None)
+
+
 # Shell: PGPASSWORD=..., MYSQL_PWD=..., mysql -pSECRET / --password=SECRET
-SHELL_PASSWORDS = [
+SHELL_PASSWORDS: list[re.Pattern[str] | GapPattern] = [
     re.compile(r"""\b(?:PGPASSWORD|MYSQL_PWD|PGPASS)=(?P<q>['"]?)(?P<v>[^\s'";&|]+)(?P=q)"""),
-    re.compile(r"""\bmysql(?:dump|admin|import|sh)?\b[^\n;|&]*?\s-p(?P<q>['"]?)(?P<v>[^\s'"-][^\s'";&|]*)(?P=q)"""),
-    re.compile(r"""\b(?:mysql(?:dump|admin|import|sh)?|psql|pg_dump|pg_restore)\b[^\n;|&]*?\s--password[= ](?P<q>['"]?)(?P<v>[^\s'";&|]+)(?P=q)"""),
+    # \bmysql(?:dump|admin|import|sh)?\b[^\n;|&]*?\s-p(?P<q>['"]?)(?P<v>[^\s'"-][^\s'";&|]*)(?P=q)
+    GapPattern(r"\bmysql(?:dump|admin|import|sh)?\b", r"\n;|&",
+               r"""\s-p(?P<q>['"]?)(?P<v>[^\s'"-][^\s'";&|]*)(?P=q)"""),
+    # \b(?:mysql(?:dump|admin|import|sh)?|psql|pg_dump|pg_restore)\b[^\n;|&]*?\s--password[= ](?P<q>...)...
+    GapPattern(r"\b(?:mysql(?:dump|admin|import|sh)?|psql|pg_dump|pg_restore)\b", r"\n;|&",
+               r"""\s--password[= ](?P<q>['"]?)(?P<v>[^\s'";&|]+)(?P=q)"""),
 ]
-SQL_PASSWORDS = [
-    re.compile(r"""(?is)\b(?:CREATE|ALTER)\s+(?:USER|ROLE)\b[^;]*?\bPASSWORD\s+'(?P<v>[^']+)'"""),
+SQL_PASSWORDS: list[re.Pattern[str] | GapPattern] = [
+    # (?is)\b(?:CREATE|ALTER)\s+(?:USER|ROLE)\b[^;]*?\bPASSWORD\s+'(?P<v>[^']+)'
+    GapPattern(r"\b(?:CREATE|ALTER)\s+(?:USER|ROLE)\b", ";", r"\bPASSWORD\s+'(?P<v>[^']+)'",
+               re.IGNORECASE | re.DOTALL),
     re.compile(r"""(?is)\bIDENTIFIED\s+(?:WITH\s+\S+\s+)?BY\s+'(?P<v>[^']+)'"""),
-    re.compile(r"""(?is)\bSET\s+PASSWORD\b[^;]*?=\s*(?:PASSWORD\s*\(\s*)?'(?P<v>[^']+)'"""),
+    # (?is)\bSET\s+PASSWORD\b[^;]*?=\s*(?:PASSWORD\s*\(\s*)?'(?P<v>[^']+)'
+    GapPattern(r"\bSET\s+PASSWORD\b", ";", r"=\s*(?:PASSWORD\s*\(\s*)?'(?P<v>[^']+)'",
+               re.IGNORECASE | re.DOTALL),
 ]
 # A literal every SHELL_PASSWORDS or SQL_PASSWORDS match holds (lowercased): texts without one skip them.
 PASSWORD_WORD = re.compile("password|identified|pgpass|mysql")
@@ -50,7 +105,9 @@ PRECHECK_KEY_ID = re.compile(rb"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}")
 # connections for database schemes (`connections.uris_in_text`), which may be built from pieces
 # (f"{SCHEME}://..."), so the scheme word anywhere in the file counts; so does a userinfo password.
 PRECHECK_DB_SCHEMES = (b"postgres", b"mariadb", b"redshift", b"aurora", b"mssql", b"oracle", b"jdbc:")
-PRECHECK_USERINFO_PASSWORD = re.compile(rb"://[^\s'\"/@]*:[^\s'\"/@]+@")
+# `://[^\s'"/@]*:[^\s'"/@]+@` (does one occur?) with the user part ending at its first ':', so the user and
+# password parts cannot trade the colons of a long `::::` run (quadratic).
+PRECHECK_USERINFO_PASSWORD = re.compile(rb"://[^\s'\"/@:]*:[^\s'\"/@]+@")
 
 
 def precheck(data: bytes) -> bool:
