@@ -82,43 +82,11 @@ def excluded(relative: str, patterns: list[str]) -> bool:
     return False
 
 
-class AirflowIgnore:
-    """`.airflowignore` files (Airflow 3's default glob syntax, gitignore rules) for DAG code."""
-
-    def __init__(self) -> None:
-        self.specs: list[tuple[Path, object]] = []
-
-    def load(self, ctx: ScanContext, directory: Path) -> None:
-        ignore_file = directory / ".airflowignore"
-        if ignore_file.is_file():
-            import pathspec
-
-            try:
-                lines = safeio.read_text(ignore_file, safeio.CONFIG_CAP, ctx.boundaries).splitlines()
-            except safeio.ReadRefused as exc:
-                ctx.notice("read-error", exc.message, ctx.relpath(ignore_file))
-                return
-            try:  # Airflow's glob syntax is gitignore's; pathspec >= 1.0 names it so
-                spec = pathspec.PathSpec.from_lines("gitignore", lines)
-            except KeyError:  # pathspec 0.12
-                spec = pathspec.PathSpec.from_lines("gitwildmatch", lines)
-            self.specs.append((directory, spec))
-
-    def ignored(self, path: Path, is_dir: bool = False) -> bool:
-        for base, spec in self.specs:
-            try:
-                relative = path.relative_to(base).as_posix()
-            except ValueError:
-                continue
-            if spec.match_file(relative + ("/" if is_dir else "")):  # type: ignore[attr-defined]
-                return True
-        return False
-
-
 def discover(ctx: ScanContext, paths: Iterable[Path], excludes: list[str]) -> list[tuple[Path, str]]:
     """(file, kind) for every file to scan, sorted and without duplicates."""
     found: dict[Path, str] = {}
-    airflowignore = AirflowIgnore()
+    # `.airflowignore` is not honoured: it keeps Airflow from loading a file, but a secret in that file
+    # is still in the repository, and a pull request could otherwise hide any DAG file from the scan.
     for path in paths:
         if not path.exists():
             ctx.notice("read-error", f"path does not exist: {ctx.relpath(path)}", ctx.relpath(path))
@@ -138,8 +106,6 @@ def discover(ctx: ScanContext, paths: Iterable[Path], excludes: list[str]) -> li
             continue
         for directory, subdirs, files in os.walk(path):
             here = Path(directory)
-            if ".airflowignore" in files:
-                airflowignore.load(ctx, here)
             subdirs[:] = sorted(
                 d for d in subdirs
                 if d not in SKIP_DIRS and not excluded(ctx.relpath(here / d), excludes)
@@ -148,8 +114,6 @@ def discover(ctx: ScanContext, paths: Iterable[Path], excludes: list[str]) -> li
                 file_path = here / name
                 kind = kind_of(file_path)
                 if kind is None or excluded(ctx.relpath(file_path), excludes):
-                    continue
-                if kind == "python" and airflowignore.specs and airflowignore.ignored(file_path):
                     continue
                 found[file_path] = kind
     return sorted(found.items(), key=lambda item: ctx.relpath(item[0]))
