@@ -86,7 +86,8 @@ def test_action_snippet_uses_declared_inputs_and_permissions() -> None:
     assert workflow["permissions"] == {"security-events": "write", "contents": "read", "actions": "read"}
     steps = workflow["jobs"]["airguard"]["steps"]
     (airguard,) = [s for s in steps if s.get("uses", "").split("@")[0].endswith("/airguard")]
-    assert airguard["uses"].endswith(f"@v{VERSION}")
+    assert re.fullmatch(r"[0-9a-f]{40}", airguard["uses"].split("@")[1])  # pinned by commit SHA
+    assert f"{airguard['uses']}  # v{VERSION}" in README
     assert set(airguard["with"]) <= set(ACTION["inputs"])
     _parses(["scan", "--fail-on", airguard["with"]["fail-on"], "--baseline", airguard["with"]["baseline"],
              *airguard["with"]["paths"].split()])
