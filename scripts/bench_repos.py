@@ -31,7 +31,7 @@ before each run) and the peak RSS of every airguard run. The goals from the issu
 
 --profile runs one cold airguard scan of the largest dense tree in this process (--jobs 1) under cProfile,
 renders every report format, and prints the time per stage and the top functions by cumulative and by own
-time.
+time; with --snapshot also one `scan --aws-snapshot` (--profile-snapshot N groups, default 10000).
 
 Usage: python scripts/bench_repos.py [--sizes 2000,5000] [--densities dense,sparse] [--repeat 3]
                                      [--tools /tmp/benchpeers/bin] [--corpus DIR] [--no-examples]
@@ -1874,9 +1874,54 @@ STAGES = [  # (label, file suffix, function): cumulative time of these functions
 ]
 
 
+SNAPSHOT_STAGES = [
+    ("read + json.loads + schema + models", "scanner/aws/snapshot.py", "parse_snapshot"),
+    ("  jsonschema validation", "scanner/aws/snapshot.py", "validate_document"),
+    ("snapshot line locations", "scanner/aws/locate.py", "snapshot_locations"),
+    ("resources from the units", "scanner/aws/units.py", "resources"),
+    ("graph add_all", "scanner/model.py", "add_all"),
+    ("link", "scanner/engine/link.py", "link"),
+    ("evaluate", "scanner/engine/evaluate.py", "evaluate"),
+    ("render json", "scanner/report/json_report.py", "render"),
+]
+
+
+def _short(key: tuple[str, int, str]) -> str:
+    filename, line, name = key
+    for marker in (str(REPO) + "/", "site-packages/", "/lib/python3."):
+        if marker in filename:
+            filename = filename.split(marker, 1)[1]
+            if marker.startswith("/lib/python3."):
+                filename = "stdlib/" + filename.split("/", 1)[1]
+            break
+    return f"{filename}:{line}:{name}" if filename != "~" else name
+
+
+def print_profile(profiler: object, stages: list[tuple[str, str, str]], top: int) -> None:
+    """Time per stage (cumulative time of the stage's functions) and the top functions."""
+    import pstats
+
+    entries = pstats.Stats(profiler).stats  # type: ignore[arg-type, attr-defined]
+    total = sum(tt for (_cc, _nc, tt, _ct, _callers) in entries.values())
+    print(f"  {'stage':<38} {'calls':>8} {'cum s':>8} {'share':>6}   (share of the profile's total own time "
+          f"{total:.2f} s)")
+    for label, suffix, func in stages:
+        found = [v for k, v in entries.items() if k[0].endswith(suffix) and k[2] == func]
+        if not found:
+            print(f"  {label:<38} {'-':>8}")
+            continue
+        calls, cum = sum(v[1] for v in found), sum(v[3] for v in found)
+        print(f"  {label:<38} {calls:>8} {cum:>8.3f} {100 * cum / total:>5.1f}%")
+    for title, index in (("cumulative", 3), ("own (total) time", 2)):
+        print(f"  top {top} by {title}:")
+        print(f"    {'cum s':>7} {'own s':>7} {'share':>6} {'calls':>9}  function")
+        ranked = sorted(entries.items(), key=lambda kv: kv[1][index], reverse=True)[:top]
+        for key, (_cc, calls, tt, ct, _callers) in ranked:
+            print(f"    {ct:>7.3f} {tt:>7.3f} {100 * (ct if index == 3 else tt) / total:>5.1f}% {calls:>9}  {_short(key)}")
+
+
 def profile(tree: Tree, workdir: Path, top: int = 25) -> None:
     import cProfile
-    import pstats
 
     sys.path.insert(0, str(REPO))
     cache = workdir / "cache-profile"
@@ -1900,39 +1945,44 @@ def profile(tree: Tree, workdir: Path, top: int = 25) -> None:
         renderer(fmt)(result, ReportOptions(fail_on="none"))
     profiler.disable()
     profiled = time.perf_counter() - started
-    stats = pstats.Stats(profiler)
-    entries = stats.stats  # type: ignore[attr-defined]
-    total = sum(tt for (_cc, _nc, tt, _ct, _callers) in entries.values())
     print(f"\nprofile: {tree.describe()}")
     print(f"  one cold scan in this process, --jobs 1, then every report format; without the profiler the scan "
-          f"takes {plain:.2f} s, under it {profiled:.2f} s with the renders (total own time {total:.2f} s); "
-          f"{len(result.findings)} findings")
+          f"takes {plain:.2f} s, under it {profiled:.2f} s with the renders; {len(result.findings)} findings "
+          f"(cProfile inflates Python-level code more than C: read shares, not seconds)")
+    print_profile(profiler, STAGES, top)
 
-    def short(key: tuple[str, int, str]) -> str:
-        filename, line, name = key
-        for marker in (str(REPO) + "/", "site-packages/", "/lib/python3."):
-            if marker in filename:
-                filename = filename.split(marker, 1)[1]
-                if marker.startswith("/lib/python3."):
-                    filename = "stdlib/" + filename.split("/", 1)[1]
-                break
-        return f"{filename}:{line}:{name}" if filename != "~" else name
 
-    print(f"  {'stage':<34} {'calls':>8} {'cum s':>8} {'share':>6}")
-    for label, suffix, func in STAGES:
-        found = [(k, v) for k, v in entries.items() if k[0].endswith(suffix) and k[2] == func]
-        if not found:
-            print(f"  {label:<34} {'-':>8}")
-            continue
-        calls = sum(v[1] for _k, v in found)
-        cum = sum(v[3] for _k, v in found)
-        print(f"  {label:<34} {calls:>8} {cum:>8.3f} {100 * cum / total:>5.1f}%")
-    for title, index in (("cumulative", 3), ("own (total) time", 2)):
-        print(f"  top {top} by {title}:")
-        print(f"    {'cum s':>7} {'own s':>7} {'share':>6} {'calls':>9}  function")
-        ranked = sorted(entries.items(), key=lambda kv: kv[1][index], reverse=True)[:top]
-        for key, (_cc, calls, tt, ct, _callers) in ranked:
-            print(f"    {ct:>7.3f} {tt:>7.3f} {100 * (ct if index == 3 else tt) / total:>5.1f}% {calls:>9}  {short(key)}")
+def profile_snapshot(groups: int, workdir: Path, top: int = 25) -> None:
+    """`airguard scan --aws-snapshot FILE -f json` in this process under cProfile."""
+    import contextlib
+    import cProfile
+    import io
+
+    sys.path.insert(0, str(REPO))
+    path = workdir / f"snapshot-profile-{groups}.json"
+    generate_snapshot(path, groups)
+    empty = workdir / "empty"
+    empty.mkdir(exist_ok=True)
+    from scanner.cli import main as cli_main
+
+    argv = ["scan", "--aws-snapshot", str(path), "-f", "json", "--fail-on", "none", "-o", os.devnull]
+    here = Path.cwd()
+    os.chdir(empty)
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            cli_main(argv)                                      # imports, rules
+            started = time.perf_counter()
+            cli_main(argv)
+            plain = time.perf_counter() - started
+            profiler = cProfile.Profile()
+            profiler.enable()
+            cli_main(argv)
+            profiler.disable()
+    finally:
+        os.chdir(here)
+    print(f"\nprofile: `airguard scan --aws-snapshot FILE -f json` with {groups} security groups, in this process; "
+          f"{plain:.2f} s without the profiler")
+    print_profile(profiler, SNAPSHOT_STAGES, top)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1977,7 +2027,10 @@ def main() -> int:
     parser.add_argument("--huge-density", default="dense", choices=sorted(DENSITY))
     parser.add_argument("--snapshot", type=int, default=0, metavar="N",
                         help="also an AWS snapshot with N security groups (e.g. 50000)")
-    parser.add_argument("--profile", action="store_true", help="cProfile one cold scan of the largest dense tree")
+    parser.add_argument("--profile", action="store_true", help="cProfile one cold scan of the largest dense tree "
+                        "(and, with --snapshot, one snapshot scan)")
+    parser.add_argument("--profile-snapshot", type=int, default=10000, metavar="N",
+                        help="security groups in the profiled snapshot (at most --snapshot; default 10000)")
     parser.add_argument("--format", default="json", choices=["json", "sarif", "text"], help="airguard report format")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", type=Path, metavar="DIR", help="generate into DIR and keep it")
@@ -2033,6 +2086,8 @@ def main() -> int:
             bench.snapshot(args.snapshot)
         if args.huge:
             bench.huge(args.huge, DENSITY[args.huge_density])
+        if args.profile and args.snapshot:
+            profile_snapshot(min(args.snapshot, args.profile_snapshot), workdir)
         if args.profile:
             dense = [t for (d, _s), t in trees.items() if d == "dense"]
             target = max(dense or trees.values(), key=lambda t: t.files, default=None)
