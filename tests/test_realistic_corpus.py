@@ -68,26 +68,8 @@ MWAA_TF = "MWAA airflow_configuration_options in Terraform"
 
 KNOWN_MISSES: list[tuple[str, str, int, str]] = [
     # astro-orders
-    ("AG302", "astro-orders/dags/customer_exports.py", 40, OP_KWARGS),
-    ("AG302", "astro-orders/dags/customer_exports.py", 54, BEARER),
-    ("AG303", "astro-orders/dags/orders_daily.py", 42, BASH_ENV),
-    ("AG302", "astro-orders/dags/orders_daily.py", 66, K8S_ENV),
-    ("AG302", "astro-orders/include/settings.py", 19, WEBHOOK),
-    ("AG302", "astro-orders/plugins/hooks/payments_hook.py", 15, DEFAULT_ARG),
     # dataplatform-monorepo
-    ("AG303", "dataplatform-monorepo/airflow/dags/warehouse/load_orders.py", 68, BASH_ENV),
-    ("AG302", "dataplatform-monorepo/airflow/dags/warehouse/load_orders.py", 76, OP_KWARGS),
-    ("AG302", "dataplatform-monorepo/airflow/dags/warehouse/load_orders.py", 88, K8S_ENV),
-    ("AG302", "dataplatform-monorepo/airflow/include/db.py", 19, SECRET_NAME_PW),
-    ("AG103", "dataplatform-monorepo/airflow/include/db.py", 38, URLCREATE_TLS),
-    ("AG102", "dataplatform-monorepo/airflow/include/warehouse_config.py", 4, CROSS_MODULE),
-    ("AG101", "dataplatform-monorepo/airflow/include/warehouse_config.py", 7, CROSS_MODULE),
-    ("AG103", "dataplatform-monorepo/airflow/include/warehouse_config.py", 10, CROSS_MODULE),
-    ("AG302", "dataplatform-monorepo/airflow/plugins/hooks/marketing_api_hook.py", 19, DEFAULT_ARG),
     # mwaa-finance
-    ("AG302", "mwaa-finance/dags/ledger_sync.py", 35, ECS_ENV),
-    ("AG302", "mwaa-finance/dags/utils/notify.py", 7, WEBHOOK),
-    ("AG302", "mwaa-finance/plugins/operators/netsuite_export.py", 19, DEFAULT_ARG),
 ]
 
 # ------------------------------------------------------------------------------------------------
@@ -103,18 +85,6 @@ PLACEHOLDER = "placeholder in .env.example read as a secret"
 GO_TEMPLATE = "Helm Go template read as a literal password"
 
 KNOWN_FALSE_ALARMS: list[tuple[str, str, int, str]] = [
-    ("AG102", "astro-orders/dags/orders_daily.py", 17, ASSET),
-    ("AG102", "dataplatform-monorepo/airflow/dags/ml/feature_refresh.py", 11, ASSET),
-    ("AG102", "dataplatform-monorepo/airflow/dags/ml/feature_refresh.py", 12, ASSET),
-    ("AG302", "astro-orders/include/db.py", 23, SECRET_NAME),
-    ("AG302", "astro-orders/include/db.py", 24, SECRET_NAME),
-    ("AG302", "dataplatform-monorepo/airflow/include/aws.py", 35, SECRET_NAME),
-    ("AG302", "mwaa-finance/dags/ledger_sync.py", 17, SECRET_NAME),
-    ("AG101", "astro-orders/include/db.py", 30, AT_USE),
-    ("AG101", "dataplatform-monorepo/airflow/include/db.py", 27, AT_USE),
-    ("AG102", "astro-orders/include/db.py", 43, IAM_TOKEN),
-    ("AG102", "dataplatform-monorepo/airflow/include/db.py", 50, IAM_TOKEN),
-    ("AG103", "dataplatform-monorepo/airflow/include/db.py", 31, URLCREATE_TLS),
 ]
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.collect import pycode, unit
+from scanner.collect.pycode import project
 from scanner.context import ScanContext
 from scanner.model import Resource
 
@@ -74,11 +75,13 @@ def collect_python_files(ctx: ScanContext, paths: list[Path], known_conn_ids: re
     """Every DAG file: pre-check, cache lookup, then the misses in-process or in worker processes."""
     # (path, relative, data, cache key, cached entry) of each file needing a full parse, in file order
     needed: list[tuple[Path, str, bytes, str | None, dict[str, Any] | None]] = []
+    python_files: dict[str, Path] = {}  # every DAG file read: the modules other files may import from
     for path in paths:
         relative = ctx.relpath(path)
         data = ctx.read_file(path, relative)
         if data is None:
             continue
+        python_files[relative] = path
         ctx.files_scanned += 1
         if not pycode.needs_parse(data, known_conn_ids):
             continue
@@ -87,17 +90,19 @@ def collect_python_files(ctx: ScanContext, paths: list[Path], known_conn_ids: re
     misses = [(path, relative, data) for path, relative, data, _, entry in needed if entry is None]
     keys = [key for _, _, _, key, entry in needed if entry is None]
     computed = iter(_run_all(ctx, misses, workers_for(jobs, len(misses)), keys, cache))
-    resources: list[Resource] = []
+    per_file: list[tuple[str, list[Resource]]] = []
     for path, relative, data, key, entry in needed:
         if entry is not None:
             restored = unit.restore(ctx, path, relative, "python", data, entry)
             if restored is not None:
-                resources.extend(restored)
+                per_file.append((relative, restored))
                 continue
             outcome = unit.run_file(ctx.root, path, relative, "python", data)
         else:
             outcome = next(computed)
             if outcome.pop("stored", False):
                 key = None  # a worker stored it already
-        resources.extend(unit.absorb(ctx, path, relative, "python", data, outcome, cache, key))
-    return resources
+        per_file.append((relative, unit.absorb(ctx, path, relative, "python", data, outcome, cache, key)))
+    # values imported from other modules of the scan (`pycode.project`): marked files analysed again
+    project.link_modules(ctx, per_file, list(python_files), project.reader(ctx, python_files))
+    return [resource for _, resources in per_file for resource in resources]

@@ -4,16 +4,18 @@ connection. Reads the syntax tree only; nothing is imported or executed."""
 from __future__ import annotations
 
 import ast
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner import secrets
+from scanner import secret_shapes, secrets
 from scanner.airflow_config import ConfigBlock, build_config, env_setting
 from scanner.airflow_uri import ConnectionValueError, normalize_conn_type, parse_fields, parse_uri
 from scanner.collect.pycode import patterns, walk
 from scanner.collect.pycode.values import (
+    IAM_TOKEN,
     Evaluated,
     Evaluator,
     Scope,
@@ -31,6 +33,10 @@ from scanner.model import FileLocation, Resource, Source
 
 CREDENTIAL = "code.credential"
 ASSUME_ROLE = "code.assume_role"
+# Marks a file whose connections, credentials or session durations take values from names it imports from
+# other modules (`scanner.collect.pycode.project` analyses it again with those modules once all are read).
+CROSS_MODULE = "code.cross_module"
+CONNECTION_TYPES = ("airflow.connection",)
 TASK = "airflow.task"
 DAG = "airflow.dag"
 
@@ -53,6 +59,25 @@ DRIVERS: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 DRIVER_LEAVES = frozenset(driver.rsplit(".", 1)[-1] for driver in DRIVERS)
+# Airflow data-aware scheduling: the URI of an asset names data, it is no connection (and may not hold a password).
+ASSET_CALLS = frozenset({"Asset", "Dataset"})
+# Environment variables a database client reads its password from (libpq, the mysql client): a literal under
+# one of these names is a password handed to a shell (AG303).
+CLIENT_PASSWORD_VARS = frozenset({"PGPASSWORD", "PGPASS", "MYSQL_PWD"})
+# Keys of the name/value pairs that define an environment variable or a setting: ECS `environment`, Kubernetes
+# `V1EnvVar`, Batch, `{"key": ..., "value": ...}` lists.
+_PAIR_KEYS = (("name", "value"), ("Name", "Value"), ("key", "value"), ("Key", "Value"))
+_VALUE_KEYS = frozenset({"value", "Value"})
+# Database schemes whose URIs are connections (`connections.uris_in_text`): their passwords are AG101, not AG302.
+_DB_SCHEMES = ("postgres", "postgresql", "mysql", "mariadb", "redshift", "aurora", "mssql", "oracle", "jdbc")
+SHAPE_TEXT_LIMIT = 1 << 20
+_SHAPE_LABELS = {
+    secret_shapes.SLACK_WEBHOOK: "Slack webhook URL", secret_shapes.SLACK_TOKEN: "Slack token",
+    secret_shapes.GITHUB_TOKEN: "GitHub token", secret_shapes.GITLAB_TOKEN: "GitLab token",
+    secret_shapes.STRIPE_KEY: "Stripe live key", secret_shapes.GOOGLE_API_KEY: "Google API key",
+    secret_shapes.PRIVATE_KEY: "private key", secret_shapes.JWT: "JSON web token",
+    secret_shapes.BEARER_TOKEN: "bearer token", secret_shapes.URL_PASSWORD: "password in a URL",
+}
 # Every name a `class` statement of the file may define (a superset: the word in a string counts too).
 _CLASS_NAME = re.compile(r"\bclass\s+(\w+)")
 
@@ -96,6 +121,17 @@ class Analyzer(ast.NodeVisitor):
         self.dags: dict[str, FileLocation] = {}
         self.env_block = ConfigBlock(origin="dag-code", location=source.location(1), name=f"{source.path}#env")
         self.imports: dict[str, str] = {}        # local name -> qualified name
+        # local name -> (module, name, relative level) of `from M import N`; local name -> module of `import M`
+        self.from_imports: dict[str, tuple[str, str, int]] = {}
+        self.module_imports: dict[str, str] = {}
+        self.cross_modules: set[tuple[str, int]] = set()  # modules values were needed from (phase 1)
+        # Nodes of other modules (phase 2): id -> (node, its module), evaluated and located there.
+        self.foreign: dict[int, tuple[ast.AST, Any]] = {}
+        self.foreign_modules: set[str] = set()
+        self.iam_signed: set[int] = set()        # nodes of engines that sign an IAM token on each connect
+        self._signs_tokens = "do_connect" in source.text and "generate_db_auth_token" in source.text
+        # (argument name, default, scope it is evaluated in, where): secret defaults, judged after the visit
+        self.defaults: list[tuple[str, ast.AST, Scope, str]] = []
         self._pending: list[ast.AST | Callable[[], None]] = []  # the visit's work, last item next
 
     def visit(self, node: ast.AST) -> None:
@@ -133,11 +169,16 @@ class Analyzer(ast.NodeVisitor):
         for alias in node.names:
             if alias.asname:
                 self.imports[alias.asname] = alias.name
+                self.module_imports[alias.asname] = alias.name
+            else:
+                self.module_imports.setdefault(alias.name.split(".")[0], alias.name.split(".")[0])
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         for alias in node.names:
             if node.module:
                 self.imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+            if alias.name != "*":
+                self.from_imports[alias.asname or alias.name] = (node.module or "", alias.name, node.level or 0)
 
     def qualified(self, func: ast.AST) -> str:
         """The dotted callee name with import aliases resolved (``pg.connect`` -> ``psycopg2.connect``)."""
@@ -148,27 +189,106 @@ class Analyzer(ast.NodeVisitor):
         return name
 
     # ------------------------------------------------------------------ helpers
+    def source_of(self, node: ast.AST) -> SourceFile:
+        """The file a node is written in: this one, or (phase 2) the module a value was imported from."""
+        if self.foreign:
+            found = self.foreign.get(id(node))
+            if found is not None:
+                return found[1].source  # type: ignore[no-any-return]
+        return self.source
+
     def loc(self, node: ast.AST) -> FileLocation:
+        source = self.source_of(node)
         line = getattr(node, "lineno", 1)
         end_line = getattr(node, "end_lineno", None) or line
-        text = self.source.lines[line - 1] if 0 < line <= len(self.source.lines) else ""
-        end_text = self.source.lines[end_line - 1] if 0 < end_line <= len(self.source.lines) else ""
+        text = source.lines[line - 1] if 0 < line <= len(source.lines) else ""
+        end_text = source.lines[end_line - 1] if 0 < end_line <= len(source.lines) else ""
         column = _char_col(text, getattr(node, "col_offset", 0)) + 1
         end_offset = getattr(node, "end_col_offset", None)
         end_column = _char_col(end_text, end_offset) if end_offset is not None else None
-        return self.source.location(line, column, end_line, end_column)
+        return source.location(line, column, end_line, end_column)
+
+    def find_in(self, node: ast.AST, needles: list[str]) -> FileLocation | None:
+        """Where one of `needles` is written inside `node` (in the file it belongs to)."""
+        return self.source_of(node).find(self.loc(node), needles)
 
     def eval(self, node: ast.AST | None) -> Evaluated:
+        if self.foreign and node is not None:
+            found = self.foreign.get(id(node))
+            if found is not None:  # a node of another module: evaluated in its module's scope
+                module = found[1]
+                return module.evaluator.evaluate(node, module.scope)  # type: ignore[no-any-return]
         return self.evaluator.evaluate(node, self.scope)
 
     def register(self, value: Any, node: ast.AST) -> None:
         if isinstance(value, str):
-            self.ctx.secret(value, self.source.path, getattr(node, "lineno", None))
+            self.ctx.secret(value, self.source_of(node).path, getattr(node, "lineno", None))
+
+    def _note_imported(self, *nodes: ast.AST | None) -> None:
+        """Phase 1: remember the modules that names in these expressions come from, when the file imports
+        them (the value is unknown here; the project pass reads it in the other module)."""
+        if self.evaluator.resolver is not None or not (self.from_imports or self.module_imports):
+            return
+        for top in nodes:
+            if top is None:
+                continue
+            for node in ast.walk(top):
+                if isinstance(node, ast.Name) and node.id in self.from_imports \
+                        and self.scope.lookup(node.id) is None:
+                    module, name, level = self.from_imports[node.id]
+                    self.cross_modules.add((module, level))
+                    self.cross_modules.add((f"{module}.{name}" if module else name, level))
+                elif isinstance(node, ast.Name) and node.id in self.module_imports \
+                        and self.scope.lookup(node.id) is None:
+                    self.cross_modules.add((self.module_imports[node.id], 0))
+                elif isinstance(node, ast.Attribute) and self.module_imports:
+                    parts = (dotted_name(node) or "").split(".")
+                    if len(parts) > 2 and parts[0] in self.module_imports:  # a.b.X: module a.b
+                        head = self.module_imports[parts[0]]
+                        self.cross_modules.add((".".join([head, *parts[1:-1]]), 0))
 
     # ------------------------------------------------------------------ scopes
     def visit_Module(self, node: ast.Module) -> None:
         bind_targets(self.scope, node.body)
+        if self._signs_tokens:
+            self._mark_signed_engines(node.body)
         self.generic_visit(node)
+
+    def _mark_signed_engines(self, body: list[ast.stmt]) -> None:
+        """IAM authentication through an engine event: `engine = create_engine(url)` (or a helper's) with
+        `@event.listens_for(engine, "do_connect")` (or `event.listen(engine, "do_connect", fn)`) on a function
+        that puts `generate_db_auth_token(...)` into the connect arguments. Every node of that engine's
+        definition in the same block is marked: the connection it builds signs a token, it has no password."""
+        signing: dict[str, ast.AST] = {}
+        for statement in body:
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and _calls_token(statement):
+                signing[statement.name] = statement
+        engines: set[str] = set()
+        for statement in body:
+            calls: list[ast.Call] = []
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name in signing:
+                calls = [d for d in statement.decorator_list if isinstance(d, ast.Call)]
+            elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+                calls = [statement.value]
+            for call in calls:
+                leaf = (dotted_name(call.func) or "").rsplit(".", 1)[-1]
+                if leaf not in ("listens_for", "listen") or len(call.args) < 2:
+                    continue
+                target, event = call.args[0], call.args[1]
+                if not (isinstance(target, ast.Name) and isinstance(event, ast.Constant)
+                        and event.value == "do_connect"):
+                    continue
+                handler = call.args[2] if leaf == "listen" and len(call.args) > 2 else None
+                if leaf == "listens_for" or (isinstance(handler, ast.Name) and handler.id in signing) \
+                        or (isinstance(handler, ast.Lambda) and _calls_token(handler)):
+                    engines.add(target.id)
+        if not engines:
+            return
+        for statement in body:
+            if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
+                targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+                if any(isinstance(t, ast.Name) and t.id in engines for t in targets):
+                    self.iam_signed.update(id(n) for n in ast.walk(statement.value))
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         outer = self.scope
@@ -187,13 +307,20 @@ class Analyzer(ast.NodeVisitor):
         def enter() -> None:
             self.scope = outer.child_function()
             positional = [*node.args.posonlyargs, *node.args.args]
-            for argument, default in zip(positional[len(positional) - len(node.args.defaults):],
-                                         node.args.defaults):
+            pairs = [*zip(positional[len(positional) - len(node.args.defaults):], node.args.defaults),
+                     *((a, d) for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults) if d is not None)]
+            for argument, default in pairs:
                 self.scope.names[argument.arg] = default
-            for argument, default in zip(node.args.kwonlyargs, node.args.kw_defaults):
-                if default is not None:
-                    self.scope.names[argument.arg] = default
+                # a default naming a constant is judged where that is written; numbers and flags are no secret
+                if type(default) is not ast.Name and not (type(default) is ast.Constant
+                                                          and type(default.value) is not str) \
+                        and secret_shapes.name_strength(argument.arg) is not None:
+                    owner = f"{outer.class_name}.{node.name}" if outer.class_name else node.name
+                    via = f"default of argument {argument.arg} of {owner}()"
+                    self.defaults.append((argument.arg, default, outer, via))
             bind_targets(self.scope, node.body)
+            if self._signs_tokens:
+                self._mark_signed_engines(node.body)
 
         def body() -> None:
             if found["dag_id"]:
@@ -306,15 +433,20 @@ class Analyzer(ast.NodeVisitor):
         name = self.qualified(node.func)
         leaf = name.split(".")[-1]
         if leaf == "Connection" and not name.endswith("get_connection"):
+            self._note_imported(node)
             self._connection_call(node)
         elif (driver := _driver(name, leaf)) is not None:
+            self._note_imported(node)
             self._driver_call(node, driver)
         elif leaf == "create_engine" and node.args:
+            self._note_imported(node.args[0])
             evaluated = self.eval(node.args[0])
             if isinstance(evaluated.value, str):
                 self.consumed.add(id(evaluated.origin))
                 self._connection_from_text(f"create_engine@{self.loc(node).start_line}", evaluated.value,
                                            evaluated.origin, node, origin_kind="driver")
+        elif leaf in ASSET_CALLS:
+            self._asset(node)
         elif name in ("os.environ.setdefault", "environ.setdefault", "os.putenv", "putenv") and len(node.args) >= 2:
             env_name = self.eval(node.args[0]).value
             if isinstance(env_name, str):
@@ -327,6 +459,7 @@ class Analyzer(ast.NodeVisitor):
                     if isinstance(env_name, str) and value is not None:
                         self._env_write(env_name, value, node)
         if leaf == "assume_role" or name.endswith("assume_role"):
+            self._note_imported(self._kw(node, "DurationSeconds"))
             self._assume_role(node)
         if isinstance(node.func, ast.Attribute) and node.func.attr in ("expand", "expand_kwargs") \
                 and isinstance(node.func.value, ast.Call):
@@ -400,10 +533,15 @@ class Analyzer(ast.NodeVisitor):
                     extra[target[len("extra."):]] = evaluated.value
                 else:
                     fields[target] = evaluated
-        if "query" in args:
-            query = self.eval(args["query"]).value
-            if isinstance(query, dict):
-                extra.update(query)
+        if "query" in args:  # URL.create(query={"sslmode": ...}): each key located where it is written
+            query = self.eval(args["query"])
+            if isinstance(query.value, dict):
+                extra.update(query.value)
+                if isinstance(query.origin, ast.Dict):
+                    for key, value in zip(query.origin.keys, query.origin.values):
+                        key_value = self.eval(key).value if key is not None else None
+                        if key_value in ("sslmode", "ssl_mode", "ssl_disabled"):
+                            uses[key_value] = value
         if "conn_type" in fields and isinstance(fields["conn_type"].value, str):
             scheme = fields["conn_type"].value.split("+")[0]
             fields["conn_type"] = Evaluated(normalize_conn_type(scheme), fields["conn_type"].origin)
@@ -411,9 +549,26 @@ class Analyzer(ast.NodeVisitor):
             fields["conn_type"] = Evaluated(conn_type, node)
         if "extra.sslmode" in fields:
             extra["sslmode"] = fields.pop("extra.sslmode").value
+        if _iam_token(fields.get("password")) or id(node) in self.iam_signed:
+            extra["iam"] = True  # the password is a short-lived IAM token: IAM authentication
         if extra:
             fields["extra"] = Evaluated(extra, node)
         self._emit_fields(f"{driver}@{self.loc(node).start_line}", fields, node, "driver", uses=uses)
+
+    def _asset(self, node: ast.Call) -> None:
+        """`Asset("postgres://...")`, `Dataset(uri=...)`: the URI names data for scheduling, it is no connection.
+        A password in it is still a literal secret written in code (Airflow refuses such URIs)."""
+        for argument in (*node.args[:1], self._kw(node, "uri"), self._kw(node, "name")):
+            if argument is None:
+                continue
+            evaluated = self.eval(argument)
+            if not isinstance(evaluated.value, str):
+                continue
+            self.consumed.add(id(evaluated.origin))
+            if "@" in evaluated.value:
+                for password in secrets.uri_passwords(evaluated.value):
+                    self._credential("password-argument", evaluated, "password in the URI of an asset",
+                                     value=password, location=self.find_in(evaluated.origin, [password]))
 
     def _emit_fields(self, conn_id: str, fields: dict[str, Evaluated], node: ast.AST, definition: str,
                      uses: dict[str, ast.AST] | None = None) -> None:
@@ -444,9 +599,10 @@ class Analyzer(ast.NodeVisitor):
                               conn_type: str | None = None) -> None:
         stripped = text.strip()
         location = self.loc(origin)
+        source = self.source_of(origin)
         if stripped.startswith("{"):
             resource = connection_from_value(self.ctx, conn_id, stripped, origin="dag-code", location=location,
-                                             locator=lambda needles: self.source.find(location, needles),
+                                             locator=lambda needles: source.find(location, needles),
                                              env_var=env_var)
             if resource is not None:
                 self.resources.append(resource)
@@ -454,14 +610,65 @@ class Analyzer(ast.NodeVisitor):
         try:
             parsed = parse_uri(stripped)
         except ConnectionValueError as exc:
-            self.ctx.notice("parse-error", f"connection '{conn_id}': {exc}", self.source.path, location.start_line)
+            if not _template(stripped):  # f"...:{port}/db", "...{user}:{password}@...".format(): a template
+                self.ctx.notice("parse-error", f"connection '{conn_id}': {exc}", location.path, location.start_line)
             return
         if conn_type and parsed.conn_type and parsed.conn_type.split("+")[0] in ("postgres", "postgresql", "mysql") or parsed.conn_type and "+" in parsed.conn_type:
             parsed.conn_type = normalize_conn_type(parsed.conn_type.split("+")[0])
+        if parsed.password and _template(parsed.password):
+            parsed.password = "${template}"  # a `{password}` field filled in at run time
+        elif parsed.password and secrets.classify(parsed.password) == secrets.LITERAL:
+            constant = self._part_constant(origin, parsed.password)
+            if constant is not None:  # f"...:{PW}@...": the secret is reported where PW's literal is written
+                if id(constant.origin) not in self.consumed:
+                    self._credential("hardcoded-secret", constant, "constant used as the password of a "
+                                     "connection URI")
+                parsed.password = "${constant}"
+        if _iam_token(Evaluated(parsed.password, origin)) or id(origin) in self.iam_signed \
+                or id(anchor) in self.iam_signed:
+            extra, _ = parsed.extra_dejson()
+            parsed.extra = json.dumps({**extra, "iam": True})
         resource = build_connection(self.ctx, conn_id, parsed, origin="dag-code", definition="uri",
                                     location=location, env_var=env_var,
-                                    locator=lambda needles: self.source.find(location, needles))
+                                    locator=lambda needles: source.find(location, needles))
         self.resources.append(resource)
+
+    def _part_constant(self, origin: ast.AST, secret: str) -> Evaluated | None:
+        """The constant a text built by an f-string or `+` takes its whole secret from, when that is a
+        name bound to a literal: `f"postgresql://u:{PW}@h/db"`, `f"Bearer {TOKEN}"` -> the literal."""
+        if isinstance(origin, ast.JoinedStr):
+            parts = [part.value for part in origin.values if isinstance(part, ast.FormattedValue)]
+        elif isinstance(origin, ast.BinOp) and isinstance(origin.op, ast.Add):
+            parts, current = [], origin
+            while isinstance(current, ast.BinOp) and isinstance(current.op, ast.Add):
+                parts.append(current.right)
+                current = current.left
+            parts.append(current)
+        else:
+            return None
+        for part in parts:
+            if not isinstance(part, (ast.Name, ast.Attribute)):
+                continue
+            evaluated = self.eval(part)
+            if evaluated.value == secret and isinstance(evaluated.origin, ast.Constant):
+                return evaluated
+        return None
+
+    def _report_built(self, kind: str, evaluated: Evaluated, via: str, secret: str,
+                      location: FileLocation | None = None) -> None:
+        """A credential in a text that may be built from constants: reported where the secret's literal is
+        written (once: a constant already reported under its own name is not reported again at its use)."""
+        if type(evaluated.origin) in (ast.JoinedStr, ast.BinOp):
+            constant = self._part_constant(evaluated.origin, secret)
+            if constant is not None:
+                if id(constant.origin) not in self.consumed:
+                    self._credential(kind, constant, via)
+                return
+        if secret == to_text(evaluated.value) and location is None:
+            self._credential(kind, evaluated, via)
+        else:
+            self._credential(kind, evaluated, via, value=secret,
+                             location=location or self.find_in(evaluated.origin, [secret]))
 
     def _assume_role(self, node: ast.Call) -> None:
         duration_node = self._kw(node, "DurationSeconds")
@@ -530,10 +737,13 @@ class Analyzer(ast.NodeVisitor):
 
     # ------------------------------------------------------------------ credentials in arguments
     def _secret_arguments(self, node: ast.Call, name: str) -> None:
+        pair = len(node.args) >= 2 and name.endswith("EnvVar")  # name/value keywords (or V1EnvVar(n, v))
         for keyword in node.keywords:
             if not keyword.arg:
                 continue
             key = keyword.arg
+            if key in _VALUE_KEYS:
+                pair = True
             if not self.evaluator.may_be_text(keyword.value, self.scope):
                 continue
             evaluated = self.eval(keyword.value)
@@ -544,8 +754,71 @@ class Analyzer(ast.NodeVisitor):
                 self._credential("aws-access-key-id", evaluated, via)
             elif key in ("aws_secret_access_key", "SecretAccessKey", "aws_session_token"):
                 self._credential("aws-secret-access-key", evaluated, via)
-            elif patterns.SECRET_NAME.search(key) and not patterns.NOT_SECRET_NAME.search(key):
-                self._credential("password-argument", evaluated, via)
+            elif (kind := _named_kind(key, evaluated.value, "password-argument")) is not None:
+                self._credential(kind, evaluated, via)
+        if pair:
+            self._pair_call(node, name)
+
+    def _pair_call(self, node: ast.Call, name: str) -> None:
+        """An environment variable (or setting) defined by a call: `k8s.V1EnvVar(name="DB_PASSWORD",
+        value="...")`, `Variable.set(key=..., value=...)`: the value is a secret when the name says so."""
+        keywords = {keyword.arg: keyword.value for keyword in node.keywords if keyword.arg}
+        if len(node.args) >= 2 and name.rsplit(".", 1)[-1] in ("V1EnvVar", "EnvVar"):
+            keywords.setdefault("name", node.args[0])
+            keywords.setdefault("value", node.args[1])
+        for name_key, value_key in _PAIR_KEYS:
+            if name_key in keywords and value_key in keywords:
+                label = self.eval(keywords[name_key]).value
+                if isinstance(label, str):
+                    self._named_value(label, keywords[value_key], f"value of {label} in {name or 'a call'}")
+                return
+
+    def _secret_entries(self, node: ast.Dict) -> None:
+        """Literal secrets in a dict: under a secret-named key (`op_kwargs={"password": ...}`,
+        `headers={"Authorization": "Bearer ..."}`, `env={"PGPASSWORD": ...}`), or as the value of a
+        name/value pair (ECS `{"name": "DB_PASSWORD", "value": ...}`)."""
+        keys: dict[str, ast.AST] = {}
+        for key, value in zip(node.keys, node.values):
+            if type(key) is ast.Constant and type(key.value) is str:  # type: ignore[attr-defined]
+                keys[key.value] = value  # type: ignore[attr-defined]
+        if not keys:
+            return
+        pair = next(((n, v) for n, v in _PAIR_KEYS if n in keys and v in keys), None)
+        if pair is not None:
+            label = self.eval(keys[pair[0]]).value
+            if isinstance(label, str):
+                self._named_value(label, keys[pair[1]], f"value of {label} in a name/value pair")
+        for key, value in keys.items():
+            if pair is None or key not in pair:
+                self._named_value(key, value, f"key '{key}' of a dict")
+
+    def _named_value(self, name: str, node: ast.AST, via: str, scope: Scope | None = None) -> None:
+        """A credential where the literal `node` evaluates to is a secret under `name`."""
+        if type(node) is ast.Constant and type(node.value) is not str:  # type: ignore[attr-defined]
+            return  # a number, a flag
+        if not secret_shapes.name_strength(name) and name.upper() not in CLIENT_PASSWORD_VARS:
+            return
+        if scope is not None:
+            if not self.evaluator.may_be_text(node, scope):
+                return
+            evaluated = self.evaluator.evaluate(node, scope)
+        else:
+            if not self.evaluator.may_be_text(node, self.scope):
+                return
+            evaluated = self.eval(node)
+        if id(evaluated.origin) in self.consumed or not isinstance(evaluated.value, str):
+            return
+        text = evaluated.value
+        if patterns.AWS_ACCESS_KEY_ID.fullmatch(text.strip()):
+            self._credential("aws-access-key-id", evaluated, via)
+            return
+        kind = _named_kind(name, text, "hardcoded-secret")
+        if kind is None or (text.strip() != secret_shapes.credential_part(text)
+                            and secret_shapes.is_placeholder(secret_shapes.credential_part(text))):
+            return  # "Bearer <token>", "Basic ${AUTH}"
+        shape = next((found for found in secret_shapes.find(text) if found.kind == secret_shapes.BEARER_TOKEN),
+                     None) if secret_shapes.may_hold(text) else None
+        self._report_built(kind, evaluated, via, shape.secret if shape is not None else text)
 
     def _credential(self, kind: str, evaluated: Evaluated, via: str, value: str | None = None,
                     location: FileLocation | None = None) -> None:
@@ -558,7 +831,7 @@ class Analyzer(ast.NodeVisitor):
         self.register(text, evaluated.origin)
         where = location or self.loc(evaluated.origin)
         self.resources.append(Resource(
-            id=f"{CREDENTIAL}:{self.source.path}:{where.start_line}:{where.start_column}:{kind}",
+            id=f"{CREDENTIAL}:{where.path}:{where.start_line}:{where.start_column}:{kind}",
             type=CREDENTIAL, name=via,
             attributes={"kind": kind, "via": via, "value": secrets.marker(text)},
             source=Source(file=where), locations={"value": where},
@@ -566,10 +839,17 @@ class Analyzer(ast.NodeVisitor):
 
     # ------------------------------------------------------------------ second pass: strings
     def scan_strings(self, tree: ast.AST) -> None:
-        """Every maximal string expression: URIs, AWS keys, shell and SQL passwords; secret-named constants."""
+        """Every maximal string expression: URIs, AWS keys, shell and SQL passwords, token shapes;
+        secret-named constants, dict entries and function defaults."""
+        for argument, default, scope, via in self.defaults:
+            self._named_value(argument, default, via, scope)
         for node in walk.string_pass_nodes(tree):
-            if isinstance(node, (ast.Assign, ast.AnnAssign)):
-                self._secret_assignment(node)
+            kind = type(node)
+            if kind is ast.Dict:
+                self._secret_entries(node)  # type: ignore[arg-type]
+                continue
+            if kind is ast.Assign or kind is ast.AnnAssign:
+                self._secret_assignment(node)  # type: ignore[arg-type]
                 continue
             if isinstance(node, ast.Constant):
                 value = constant_text(node.value)  # what evaluating a constant gives
@@ -585,7 +865,8 @@ class Analyzer(ast.NodeVisitor):
 
     def _scan_text(self, text: str, node: ast.AST) -> None:
         evaluated = Evaluated(text, node)
-        for _, uri in uris_in_text(text):
+        uris = uris_in_text(text)
+        for _, uri in uris:
             self._connection_from_text(f"uri@{self.source.path}:{self.loc(node).start_line}", uri, node, node)
         if patterns.may_hold_key_id(text):
             for match in patterns.AWS_ACCESS_KEY_ID.finditer(text):
@@ -593,6 +874,19 @@ class Analyzer(ast.NodeVisitor):
                                  location=self.source.find(self.loc(node), [match.group(0)]))
         if patterns.may_hold_password(text):
             self._scan_passwords(text, node, evaluated)
+        # Token shapes in texts up to 1 MiB (a longer one is a built bomb, or a blob: not a place for tokens);
+        # URL passwords only beside other URLs than the database ones (those are connections, read above).
+        if 15 <= len(text) <= SHAPE_TEXT_LIMIT and secret_shapes.may_hold(
+                text, urls := not uris or text.count("://") > len(uris)):
+            for shape in secret_shapes.find(text, urls):
+                if shape.kind == secret_shapes.AWS_ACCESS_KEY_ID or (
+                        shape.kind == secret_shapes.URL_PASSWORD
+                        and (secret_shapes.url_scheme(text, shape.start).startswith(_DB_SCHEMES)
+                             or any(c.isspace() for c in text.strip()))):
+                    continue  # found above (key ids), read as a connection (database URIs), or an example
+                    # in prose (a docstring's `scheme://user:pass@host`): a URL with a password is a whole value
+                self._report_built("hardcoded-secret", evaluated, f"{_SHAPE_LABELS[shape.kind]} in a string",
+                                   shape.secret)
 
     def _scan_passwords(self, text: str, node: ast.AST, evaluated: Evaluated) -> None:
         for kind, regexes in (("shell-password", patterns.SHELL_PASSWORDS), ("sql-password", patterns.SQL_PASSWORDS)):
@@ -611,15 +905,15 @@ class Analyzer(ast.NodeVisitor):
                 target.attr if isinstance(target, ast.Attribute) else None)
             if name is None or node.value is None:
                 continue
-            if not (patterns.SECRET_NAME.search(name) and not patterns.NOT_SECRET_NAME.search(name)):
+            if secret_shapes.name_strength(name) is None and name.upper() not in CLIENT_PASSWORD_VARS:
                 continue
             evaluated = self.eval(node.value)
             if id(evaluated.origin) in self.consumed or not isinstance(evaluated.value, str):
                 continue
             if "aws" in name.lower() and "secret" in name.lower() and patterns.looks_like_aws_secret(evaluated.value):
                 self._credential("aws-secret-access-key", evaluated, f"constant {name}")
-            else:
-                self._credential("hardcoded-secret", evaluated, f"constant {name}")
+            elif (kind := _named_kind(name, evaluated.value, "hardcoded-secret")) is not None:
+                self._credential(kind, evaluated, f"constant {name}")
 
     # ------------------------------------------------------------------ results
     def finish(self) -> list[Resource]:
@@ -638,7 +932,62 @@ class Analyzer(ast.NodeVisitor):
         config = build_config(self.ctx, self.env_block)
         if config is not None:
             self.resources.append(config)
+        if self.cross_modules:
+            self.resources.append(Resource(
+                id=f"{CROSS_MODULE}:{self.source.path}", type=CROSS_MODULE, name=self.source.path,
+                attributes={"modules": sorted([module, level] for module, level in self.cross_modules)},
+                source=Source(file=self.source.location(1))))
         return self.resources
+
+
+def _named_kind(name: str, text: str, kind: str) -> str | None:
+    """The credential kind of a literal `text` under `name` (an argument, a key, a constant), or None, as
+    `secret_shapes.detect_named` judges it: AG303's for a database client's password variable, AWS kinds
+    for AWS keys, `kind` for any other secret (`*_PASSWORD`, `*_PW`, `api_key`, `client_secret`, a `*_key`
+    holding a key). Not: names of secrets (`"password"`, `"WAREHOUSE_PASSWORD"`, `"prod/orders/db"`),
+    placeholders, labels, small numbers."""
+    client = name.upper() in CLIENT_PASSWORD_VARS
+    if not client and secret_shapes.name_strength(name) is None:
+        return None
+    judged = secret_shapes.detect_named("password" if client else name, text)
+    if judged is None:
+        return None
+    if client:
+        return "shell-password"
+    if judged == secret_shapes.AWS_SECRET_ACCESS_KEY:
+        return "aws-secret-access-key"
+    if judged == secret_shapes.AWS_ACCESS_KEY_ID:
+        return "aws-access-key-id"
+    return kind
+
+
+def _template(text: str) -> bool:
+    """A value filled in at run time: unknown parts (`${...}`), `str.format` fields, `%` fields, Jinja."""
+    if "${" in text or "{{" in text or "%(" in text or "%s" in text:
+        return True
+    open_brace = text.find("{")
+    return open_brace >= 0 and text.find("}", open_brace) > open_brace
+
+
+def _iam_token(evaluated: Evaluated | None) -> bool:
+    """A password that is an RDS IAM auth token (`generate_db_auth_token(...)`, or text built from one)."""
+    if evaluated is None:
+        return False
+    value = evaluated.value
+    if isinstance(value, Unknown):
+        return value.why == IAM_TOKEN
+    return isinstance(value, str) and value.strip() == "${" + IAM_TOKEN + "}"
+
+
+def _calls_token(node: ast.AST) -> bool:
+    """Whether `node` (a function, a lambda) calls `generate_db_auth_token`."""
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Call):
+            func = inner.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name == "generate_db_auth_token":
+                return True
+    return False
 
 
 HANDLERS: dict[type, Callable[[Analyzer, Any], None]] = {

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from scanner import secret_shapes
+
 AWS_ACCESS_KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])")
 AWS_SECRET_CANDIDATE = re.compile(r"^[A-Za-z0-9/+=]{40}$")
 
@@ -88,7 +90,14 @@ PRECHECK_TOKENS = (
     b"create_engine", b"url.create", b"secret", b"passw", b"token", b"apikey", b"api_key",
     b"accesskey", b"access_key", b"privatekey", b"private_key", b"credential", b"assume_role", b"assumerole",
     b"durationseconds", b"putenv", b"identified", b"mysql", b"pgpass", b"airflow_conn",
-)
+    # secret names of the analyzer's (`secret_shapes.name_strength`): `*_PW`, `*_PWD`, `DB_PASS`, headers
+    b"_pw", b"pw_", b"pwd", b"_pass=", b"_pass =", b"_pass:", b"_pass\"", b"_pass'", b"passphrase", b"passcode",
+    b"creds", b"authorization",
+) + secret_shapes.PRECHECK_LITERALS  # token shapes (Slack webhooks, GitHub tokens, bearer tokens, JWTs...)
+# `*_KEY` names the analyzer reads as secret names (`secret_shapes` strong pairs), tried when "key" is in the file.
+PRECHECK_KEY_NAMES = tuple(
+    f"{first}{glue}{second}".encode() for first, second in sorted(secret_shapes.KEY_NAME_PAIRS)
+    for glue in ("_", "-", ""))
 # Code the analyzer reads (case-sensitive, like its callee names): `Connection(...)` (or an import alias of
 # it) and driver `connect(...)` calls; prose ("connections", "a Connection extra") is no reason to parse.
 # Each starts with a literal, which the regex engine then searches fast (a leading `\b` or alternation
@@ -113,6 +122,8 @@ PRECHECK_USERINFO_PASSWORD = re.compile(rb"://[^\s'\"/@:]*:[^\s'\"/@]+@")
 def precheck(data: bytes) -> bool:
     lowered = data.lower()
     if any(token in lowered for token in PRECHECK_TOKENS) or PRECHECK_KEY_ID.search(data) is not None:
+        return True
+    if b"key" in lowered and any(token in lowered for token in PRECHECK_KEY_NAMES):
         return True
     if b"onnect" in data and _code_call(data):  # the literal test first: 20x faster
         return True

@@ -25,6 +25,9 @@ from typing import Any
 
 from scanner.collect.tree import bounded_number, replace_surrogates
 
+# What a call to RDS's `generate_db_auth_token` evaluates to: a short-lived IAM token, not a password.
+IAM_TOKEN = "iam-token"
+
 REFERENCE_CALLS = {
     "os.getenv", "getenv", "os.environ.get", "environ.get", "Variable.get", "BaseHook.get_connection",
     "Connection.get_connection_from_secrets", "get_secret_value", "Variable.get_variable_from_secrets",
@@ -160,10 +163,13 @@ class Evaluator:
     FILE_BUDGET = 2_000_000    # work units for all evaluations of a file (one Evaluator reads one file)
     MAX_TEXT = 10_000_000      # characters of a text the evaluation builds (a file is at most 5 MiB)
 
-    def __init__(self, class_names: set[str] | None = None) -> None:
+    def __init__(self, class_names: set[str] | None = None, resolver: Resolver | None = None) -> None:
         # Names that may be classes of the file (None: any name may): `Name.X` of one not yet visited is
         # unknown now, but not later.
         self.class_names = class_names
+        # Names imported from other modules of the scanned repository (`scanner.collect.pycode.project`):
+        # None in the per-file analysis, where they are unknown.
+        self.resolver = resolver
         self._active: set[int] = set()
         self._left = 0                      # units left in the current top-level evaluation
         self.file_left = self.FILE_BUDGET
@@ -265,6 +271,10 @@ class Evaluator:
         if isinstance(node, ast.Name):
             bound = scope.lookup(node.id)
             if bound is None:
+                if self.resolver is not None:
+                    found = self.resolver.resolve(node.id, depth)
+                    if found is not None:
+                        return found
                 return Evaluated(Unknown(node.id), node)
             return self._resolve(bound, scope, depth)
         if isinstance(node, ast.Attribute):
@@ -323,6 +333,12 @@ class Evaluator:
                 self._cuts += 1  # the class may be defined further on: known once the visit reaches it
             if class_scope is not None and node.attr in class_scope.names:
                 return self._resolve(class_scope.names[node.attr], class_scope, depth)
+        if self.resolver is not None and scope.lookup(_root_name(node)) is None:
+            dotted = dotted_name(node)
+            if dotted is not None:
+                found = self.resolver.resolve(dotted, depth)
+                if found is not None:
+                    return found
         return Evaluated(Unknown(node.attr), node)
 
     def _binop(self, node: ast.BinOp, scope: Scope, depth: int) -> Evaluated:
@@ -389,8 +405,11 @@ class Evaluator:
 
     def _call(self, node: ast.Call, scope: Scope, depth: int) -> Evaluated:
         name = dotted_name(node.func) or ""
+        if name.endswith("generate_db_auth_token") or (
+                isinstance(node.func, ast.Attribute) and node.func.attr == "generate_db_auth_token"):
+            return Evaluated(Unknown(IAM_TOKEN), node)  # boto3.client("rds").generate_db_auth_token(...) too
         if name in REFERENCE_CALLS or name.endswith((".getenv", "Variable.get", ".get_connection",
-                                                     "get_secret_value", "generate_db_auth_token")):
+                                                     "get_secret_value")):
             return Evaluated(Unknown("ref"), node)
         if name in ("json.dumps", "dumps") and node.args:
             inner = self.evaluate(node.args[0], scope, depth).value
@@ -431,6 +450,21 @@ class Evaluator:
             if isinstance(inner, str):
                 return Evaluated(getattr(inner, node.func.attr)(), node)
         return Evaluated(Unknown("call"), node)
+
+
+class Resolver:
+    """Evaluates a name the file imports from another module of the repository (`resolve(dotted, depth)`:
+    ``CATALOG`` of ``from include.config import CATALOG``, ``cfg.CATALOG`` of ``import include.config as
+    cfg``), or None when it cannot. The value's origin is a node of the other module."""
+
+    def resolve(self, dotted: str, depth: int) -> Evaluated | None:  # pragma: no cover - interface
+        return None
+
+
+def _root_name(node: ast.AST) -> str:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _constant(node: ast.Constant) -> Evaluated:

@@ -38,7 +38,7 @@ NODE_FIELDS: dict[type, tuple[str, ...]] = {
 # instances of subclasses.)
 _STRING_EXPRESSIONS = frozenset({ast.Constant, ast.JoinedStr, ast.BinOp})
 _STRING_PARTS = frozenset({ast.JoinedStr, ast.BinOp, ast.FormattedValue})
-_ASSIGNMENTS = frozenset({ast.Assign, ast.AnnAssign})
+_ASSIGNMENTS = frozenset({ast.Assign, ast.AnnAssign, ast.Dict})  # and dicts: their secret-named entries
 
 
 def all_children(node: ast.AST) -> list[ast.AST]:
@@ -70,8 +70,8 @@ def branches(node: ast.AST) -> list[ast.AST]:
 
 
 def string_pass_nodes(tree: ast.AST) -> list[ast.AST]:
-    """In `ast.walk` (breadth-first) order: every assignment and every maximal string expression
-    (a non-string constant included; the caller reads its value)."""
+    """In `ast.walk` (breadth-first) order: every assignment, every dict display and every maximal string
+    expression (a non-string constant included; the caller reads its value)."""
     found: list[ast.AST] = []
     queue = [tree]
     for parent in queue:  # a node is recorded when it is found: in breadth-first order that is its turn
