@@ -449,6 +449,22 @@ def test_uri_templates_are_neither_findings_nor_notices(run_cli, tmp_path: Path)
     assert [e for e in report["errors"] if e["kind"] == "parse-error"] == []
 
 
+def test_a_connection_extra_is_reported_once(run_cli, tmp_path: Path) -> None:
+    check(run_cli, tmp_path, {"dags/conns.py": '''
+        import json
+        import os
+
+        import psycopg2
+        from airflow.models import Connection
+
+        api = Connection(conn_id="api", conn_type="http", host="api.example.com", extra={"token": "Extra-Tok-12345"})  # expect: AG101
+        api2 = Connection(conn_id="api2", conn_type="http", extra=json.dumps({"auth": {"api_key": "Extra-Key-12345"}}))  # expect: AG101
+        db = psycopg2.connect(**{"host": "db.internal", "password": "Splat-Pw-12345",  # expect: AG101
+                                 "options": "-c statement_timeout=0", "secret_token": "Splat-Tok-9999"})  # expect: AG302
+        os.environ.update({"REPORTING_DB_PASSWORD": "Env-Update-Pw-77"})  # expect: AG302
+        '''}, secrets=("Extra-Tok-12345", "Extra-Key-12345", "Splat-Pw-12345", "Splat-Tok-9999", "Env-Update-Pw-77"))
+
+
 # ------------------------------------------------------------------------------------------------ cross module
 def test_config_dict_unpacked_into_a_driver_in_another_module(run_cli, tmp_path: Path) -> None:
     check(run_cli, tmp_path, {

@@ -591,6 +591,8 @@ class Analyzer(ast.NodeVisitor):
                 key_value = self.eval(key).value if key is not None else None
                 if isinstance(key_value, str):
                     exact[f"extra.{key_value}"] = self.loc(value)
+            # the extra's secrets are the connection's (AG101): its dicts are not read again for AG302
+            self.consumed.update(id(inner) for inner in ast.walk(extra_dict) if type(inner) is ast.Dict)
         self.resources.append(build_connection(self.ctx, conn_id, parsed, origin="dag-code", definition=definition,
                                                location=self.loc(node), field_locations=exact))
 
@@ -777,6 +779,8 @@ class Analyzer(ast.NodeVisitor):
         """Literal secrets in a dict: under a secret-named key (`op_kwargs={"password": ...}`,
         `headers={"Authorization": "Bearer ..."}`, `env={"PGPASSWORD": ...}`), or as the value of a
         name/value pair (ECS `{"name": "DB_PASSWORD", "value": ...}`)."""
+        if id(node) in self.consumed:
+            return  # a connection's extra
         keys: dict[str, ast.AST] = {}
         for key, value in zip(node.keys, node.values):
             if type(key) is ast.Constant and type(key.value) is str:  # type: ignore[attr-defined]
