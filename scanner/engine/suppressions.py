@@ -172,7 +172,7 @@ _ENV_PLAIN_VALUE = re.compile(r"([^\r\n]*)")
 _ENV_COMMENT = re.compile(r"(?:[^\S\r\n]*#[^\r\n]*)?")
 _ENV_END_OF_LINE = re.compile(r"[^\S\r\n]*(?:\r\n|\n|\r|$)")
 _ENV_REST_OF_LINE = re.compile(r"[^\r\n]*(?:\r|\n|\r\n)?")
-_ENV_INLINE_COMMENT = re.compile(r"\s+#")
+_ENV_INLINE_COMMENT = re.compile(r"\s#")  # not `\s+#`: that reads a run of spaces again from each one
 
 
 class _NotABinding(Exception):

@@ -30,7 +30,7 @@ def escape(text: str) -> str:
     """Plain text inside a table cell: no Markdown, no HTML, no line breaks, no @mentions; control and
     bidi characters as visible escapes."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = visible(re.sub(r"\s*[\r\n]+\s*", " ", text))
+    text = visible(re.sub(r"(?<!\s)\s*[\r\n]+\s*", " ", text))
     return _MENTION.sub("@\u200b", _SPECIAL.sub(r"\\\1", text))
 
 

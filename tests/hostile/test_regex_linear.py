@@ -63,19 +63,7 @@ NOT_ON_SCANNED_TEXT = {
 }
 # Patterns in other owners' files that are still super-linear on some text (see the reason). Strict: when
 # one is made linear, its test passes and fails as XPASS until the entry is removed.
-KNOWN_SUPERLINEAR: dict[str, str] = {
-    "scanner.collect.dagbag.child._FRAME_RE":
-        "`^\\s*File` (MULTILINE) reads every following blank line again from each line start: quadratic in a "
-        "run of newlines in a traceback (an exception message); in the DagBag child, which has a deadline",
-    inline_name("scanner/report/markdown.py", "sub", r"\s*[\r\n]+\s*"):
-        "`\\s*[\\r\\n]+\\s*` (Markdown cell escape) reads the rest of a run of spaces from each of them when no "
-        "line break follows: quadratic in a finding message holding such a run (a value of a scanned file: the "
-        "Markdown report of one with 100 kB of spaces did not finish in a minute); `(?<!\\s)\\s*[\\r\\n]+\\s*` "
-        "makes the same replacements, trying each run from its start only",
-    "scanner.engine.suppressions._ENV_INLINE_COMMENT":
-        "`\\s+#` searched in an unquoted .env value reads the rest of a run of spaces from each of them "
-        "(quadratic); `\\s#` finds the same comment start (the run's spaces are stripped anyway)",
-}
+KNOWN_SUPERLINEAR: dict[str, str] = {}
 
 
 def _shipped_patterns() -> dict[str, Any]:

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-_FRAME_RE = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)', re.MULTILINE)
+_FRAME_RE = re.compile(r'^[^\S\n]*File "(?P<file>[^"]+)", line (?P<line>\d+)', re.MULTILINE)
 _CYCLE_RE = re.compile(r"Cycle detected in Dag: (?P<dag_id>\S+?)\.? Faulty task: (?P<task_id>\S+)")
 _DUPLICATE_RE = re.compile(r"Ignoring DAG (?P<dag_id>\S+) from (?P<file>.+?) - also found in (?P<other>.+?)\s*$")
 
