@@ -90,13 +90,26 @@ AIRFLOW_SENSITIVE_FIELDS = frozenset({
 })
 
 
+# Names the scanned deployment adds to Airflow's list (`[core] sensitive_var_conn_names`, or its
+# AIRFLOW__CORE__SENSITIVE_VAR_CONN_NAMES variable), found before the files are collected
+# (`scanner.collect.sensitive_names`); part of every file-cache key.
+EXTRA_SENSITIVE_FIELDS: frozenset[str] = frozenset()
+
+
+def set_extra_sensitive_fields(names: frozenset[str]) -> None:
+    global EXTRA_SENSITIVE_FIELDS
+    EXTRA_SENSITIVE_FIELDS = names
+
+
 def is_sensitive_key(key: str) -> bool:
-    """A key whose value airguard never shows: every secret key, and every name Airflow masks."""
+    """A key whose value airguard never shows: every secret key, and every name Airflow masks (its own
+    list and the names the scanned configuration adds to it)."""
     if is_secret_key(key):
         return True
     lowered = key.strip().lower()
     normalized = "".join(char if char.isalnum() or char == "_" else "_" for char in lowered)
-    return any(field in normalized for field in AIRFLOW_SENSITIVE_FIELDS) and not _NOT_SECRET_KEYS.match(key)
+    fields = AIRFLOW_SENSITIVE_FIELDS | EXTRA_SENSITIVE_FIELDS if EXTRA_SENSITIVE_FIELDS else AIRFLOW_SENSITIVE_FIELDS
+    return any(field in normalized for field in fields) and not _NOT_SECRET_KEYS.match(key)
 
 
 # Credential shapes masked even when nobody registered them. Every pattern here runs on attacker-written text

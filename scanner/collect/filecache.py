@@ -52,7 +52,9 @@ class FileCache:
 
     def key(self, kind: str, relative: str, data: bytes) -> str:
         digest = hashlib.blake2b(digest_size=20)
-        digest.update(f"{collector_code_hash()}\0{kind}\0{relative}\0".encode())
+        from scanner.secrets import EXTRA_SENSITIVE_FIELDS  # the deployment's own masked names change results
+
+        digest.update(f"{collector_code_hash()}\0{kind}\0{relative}\0{sorted(EXTRA_SENSITIVE_FIELDS)}\0".encode())
         digest.update(hashlib.blake2b(data, digest_size=32).digest())
         return digest.hexdigest()
 

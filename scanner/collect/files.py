@@ -181,6 +181,10 @@ def collect_files(ctx: ScanContext, paths: Iterable[Path], excludes: list[str] |
     cache = filecache.FileCache.open()
     resources: list[Resource] = []
     discovered = discover(ctx, paths, excludes or [])
+    from scanner import secrets
+    from scanner.collect.sensitive_names import extra_sensitive_names
+
+    secrets.set_extra_sensitive_fields(extra_sensitive_names(ctx, discovered))
     python_files = [path for path, kind in discovered if kind == "python"]
     for path, kind in discovered:
         if kind not in COLLECTORS and kind != "sniff":

@@ -75,3 +75,23 @@ def test_a_password_that_is_a_word_changes_no_path_rule_or_scheme(repo: Path) ->
     assert '"uri": "dbt-postgres-issue/.env"' in sarif
     assert "dbt-****" not in run.everything()
     assert "****ql://" not in run.everything()
+
+
+EXPORT_WITH_CUSTOM_FIELD = json.dumps({"partner": {
+    "conn_type": "http", "host": "api.partner.example", "login": "u", "password": "Partner-Pw-7171",
+    "extra": json.dumps({"partner_ref": "Partner-Ref-Secret-7272", "timeout": 30})}})
+
+
+def test_names_the_deployment_adds_to_sensitive_var_conn_names_are_never_shown(repo: Path) -> None:
+    (repo / "connections.json").write_text(EXPORT_WITH_CUSTOM_FIELD)
+    # (its own cache folder: without the setting the value is an ordinary extra, shown and cacheable)
+    shown = run_hostile(repo, ".", "--fail-on", "none", env={"AIRGUARD_CACHE_DIR": str(repo.parent / "c0")})
+    assert "Partner-Ref-Secret-7272" in shown.everything()
+    (repo / "airflow.cfg").write_text("[core]\nsensitive_var_conn_names = partner_ref, billing_code\n")
+    hidden = run_hostile(repo, ".", "--fail-on", "none")
+    hidden.assert_clean("Partner-Ref-Secret-7272", "Partner-Pw-7171")
+    assert _cache_text(hidden)
+    assert ("AG101", "connections.json", 1) in hidden.findings()
+    (repo / "airflow.cfg").unlink()
+    (repo / ".env").write_text("AIRFLOW__CORE__SENSITIVE_VAR_CONN_NAMES=partner_ref\n")
+    run_hostile(repo, ".", "--fail-on", "none").assert_clean("Partner-Ref-Secret-7272")
