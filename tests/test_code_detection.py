@@ -467,7 +467,7 @@ def test_a_connection_extra_is_reported_once(run_cli, tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------------------------ cross module
 def test_config_dict_unpacked_into_a_driver_in_another_module(run_cli, tmp_path: Path) -> None:
-    check(run_cli, tmp_path, {
+    report = check(run_cli, tmp_path, {
         "airflow/include/__init__.py": "",
         "airflow/include/warehouse_config.py": '''
             """Connection settings for the MySQL systems we still read directly."""
@@ -506,6 +506,10 @@ def test_config_dict_unpacked_into_a_driver_in_another_module(run_cli, tmp_path:
                 return pymysql.connect(**wc.REPORTS)
             ''',
     }, secrets=("Cross-Module-Dict-Pw-2112", "Cross-Module-Alias-Pw-7"))
+    # the connection found in the config module names the call that makes it, in the other file
+    names = {f["resource"]["name"] for f in report["findings"] if f["location"]["path"].endswith("warehouse_config.py")}
+    assert names == {"pymysql.connect@airflow/dags/warehouse/load_orders.py:8",
+                     "pymysql.connect@airflow/dags/warehouse/load_orders.py:14"}
 
 
 def test_values_that_flow_between_modules(run_cli, tmp_path: Path) -> None:

@@ -553,7 +553,10 @@ class Analyzer(ast.NodeVisitor):
             extra["iam"] = True  # the password is a short-lived IAM token: IAM authentication
         if extra:
             fields["extra"] = Evaluated(extra, node)
-        self._emit_fields(f"{driver}@{self.loc(node).start_line}", fields, node, "driver", uses=uses)
+        where = f"{self.loc(node).start_line}"
+        if self.foreign and any(id(e.origin) in self.foreign for e in fields.values()):
+            where = f"{self.source.path}:{where}"  # reported in the module the values come from: name the call
+        self._emit_fields(f"{driver}@{where}", fields, node, "driver", uses=uses)
 
     def _asset(self, node: ast.Call) -> None:
         """`Asset("postgres://...")`, `Dataset(uri=...)`: the URI names data for scheduling, it is no connection.
