@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 from scanner import secrets
 from scanner.context import ScanContext
 from scanner.model import FileLocation, Resource, Source
+from scanner.secret_shapes import name_words  # one splitter of names into words, shared
 
 CREDENTIAL = "code.credential"
 AWS_KEY_ID = "aws-access-key-id"
@@ -155,27 +156,6 @@ def token_shape(value: str) -> str | None:
     if url_password(text) is not None:
         return "url-password"
     return None
-
-
-def name_words(name: str) -> list[str]:
-    """`DD_API_KEY` / `apiKey` / `slack-webhook.url` -> ['dd', 'api', 'key']."""
-    words: list[str] = []
-    current = ""
-    previous = ""
-    for char in name:
-        if not char.isalnum():
-            if current:
-                words.append(current.lower())
-            current = ""
-        elif char.isupper() and previous.islower() and current:
-            words.append(current.lower())
-            current = char
-        else:
-            current += char
-        previous = char
-    if current:
-        words.append(current.lower())
-    return words
 
 
 def name_strength(name: str) -> str | None:
