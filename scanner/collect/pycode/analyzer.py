@@ -198,7 +198,7 @@ class Analyzer(ast.NodeVisitor):
         return self.source
 
     def loc(self, node: ast.AST) -> FileLocation:
-        source = self.source_of(node)
+        source = self.source_of(node) if self.foreign else self.source
         line = getattr(node, "lineno", 1)
         end_line = getattr(node, "end_lineno", None) or line
         text = source.lines[line - 1] if 0 < line <= len(source.lines) else ""
@@ -795,8 +795,9 @@ class Analyzer(ast.NodeVisitor):
             label = self.eval(keys[pair[0]]).value
             if isinstance(label, str):
                 self._named_value(label, keys[pair[1]], f"value of {label} in a name/value pair")
+        strength = secret_shapes.name_strength
         for key, value in keys.items():
-            if pair is None or key not in pair:
+            if (strength(key) is not None or key in CLIENT_PASSWORD_VARS) and (pair is None or key not in pair):
                 self._named_value(key, value, f"key '{key}' of a dict")
 
     def _named_value(self, name: str, node: ast.AST, via: str, scope: Scope | None = None) -> None:
@@ -953,8 +954,10 @@ def _named_kind(name: str, text: str, kind: str) -> str | None:
     for AWS keys, `kind` for any other secret (`*_PASSWORD`, `*_PW`, `api_key`, `client_secret`, a `*_key`
     holding a key). Not: names of secrets (`"password"`, `"WAREHOUSE_PASSWORD"`, `"prod/orders/db"`),
     placeholders, labels, small numbers."""
-    client = name.upper() in CLIENT_PASSWORD_VARS
-    if not client and secret_shapes.name_strength(name) is None:
+    strength = secret_shapes.name_strength(name)
+    client = name in CLIENT_PASSWORD_VARS or (  # `pgpassword` too; only the upper-case name on other names
+        (strength is not None or "pass" in name.lower()) and name.upper() in CLIENT_PASSWORD_VARS)
+    if not client and strength is None:
         return None
     judged = secret_shapes.detect_named("password" if client else name, text)
     if judged is None:
