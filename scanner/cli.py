@@ -109,7 +109,7 @@ def _aws_flags(group: argparse._ActionsContainer) -> None:
                                                           "--assume-role with {account} in the ARN")
     group.add_argument("--organization", action="store_true",
                        help="every active account of the organisation (organizations:ListAccounts)")
-    from scanner.aws.deadline import UnitTimeoutAction
+    from scanner.aws.flags import UnitTimeoutAction
 
     group.add_argument("--aws-unit-timeout", action=UnitTimeoutAction, metavar="SECONDS",
                        help="give up on one AWS unit (account x region x service) after SECONDS in all, retries "

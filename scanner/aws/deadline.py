@@ -32,7 +32,6 @@ there after at most ``unit_timeout + WATCHDOG_GRACE`` seconds.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -44,7 +43,8 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-UNIT_TIMEOUT_ENV = "AIRGUARD_AWS_UNIT_TIMEOUT"
+from scanner.aws.flags import UNIT_TIMEOUT_ENV, UnitTimeoutAction
+
 DEFAULT_UNIT_TIMEOUT = 120.0
 DEFAULT_MAX_PAGES = 1000
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
@@ -65,22 +65,6 @@ def default_unit_timeout() -> float:
     except ValueError:
         return DEFAULT_UNIT_TIMEOUT
     return value if 0 < value < float("inf") else DEFAULT_UNIT_TIMEOUT
-
-
-class UnitTimeoutAction(argparse.Action):
-    """``--aws-unit-timeout SECONDS`` on the command line: checked, then made the default of every
-    `SessionOptions` the run builds (through `AIRGUARD_AWS_UNIT_TIMEOUT`, as ``--no-cache`` sets its variable)."""
-
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
-                 option_string: str | None = None) -> None:
-        try:
-            seconds = float(values)
-        except (TypeError, ValueError):
-            parser.error(f"{option_string}: not a number of seconds: {values!r}")
-        if not 0 < seconds < float("inf"):
-            parser.error(f"{option_string}: must be more than 0 seconds: {values!r}")
-        os.environ[UNIT_TIMEOUT_ENV] = repr(seconds)
-        setattr(namespace, self.dest, seconds)
 
 
 @dataclass(frozen=True)
