@@ -184,12 +184,16 @@ def collect_files(ctx: ScanContext, paths: Iterable[Path], excludes: list[str] |
     from scanner import secrets
     from scanner.collect.sensitive_names import extra_sensitive_names
 
-    secrets.set_extra_sensitive_fields(extra_sensitive_names(ctx, discovered))
+    # Config files are read once, before any is collected: the names a deployment adds to Airflow's
+    # masked fields (sensitive_var_conn_names) must be known to every collector and to the cache keys.
+    config_files = [(path, kind) for path, kind in discovered if kind in COLLECTORS or kind == "sniff"]
+    contents = {path: read_bytes(ctx, path, ctx.relpath(path)) for path, _ in config_files}
+    secrets.set_extra_sensitive_fields(extra_sensitive_names(data for data in contents.values() if data))
     python_files = [path for path, kind in discovered if kind == "python"]
-    for path, kind in discovered:
-        if kind not in COLLECTORS and kind != "sniff":
-            continue
-        resources.extend(unit.collect_config_file(ctx, path, kind, cache))
+    for path, kind in config_files:
+        data = contents.pop(path)
+        if data is not None:
+            resources.extend(unit.collect_one(ctx, path, ctx.relpath(path), kind, data, cache))
     if python_files:
         from scanner.collect import pycode
         from scanner.collect.parallel import collect_python_files

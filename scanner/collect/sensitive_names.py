@@ -2,8 +2,8 @@
 airflow.cfg, or `AIRFLOW__CORE__SENSITIVE_VAR_CONN_NAMES` in an env file, compose file or Helm values.
 
 Airflow then hides the values of connection extras and Variables under those names; airguard must not
-show them either. They are found in one cheap pass before the files are collected (a byte search, and
-only files that mention the setting are looked at more closely), so every collector already treats
+show them either. They are found in the config files' bytes before any is collected (read once by
+`collect_files`; a byte search, and only files that mention the setting are looked at more closely), so every collector already treats
 them as sensitive and the file cache keys include them.
 """
 
@@ -11,10 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from pathlib import Path
-
-from scanner import safeio
-from scanner.context import ScanContext
 
 _SETTING = b"sensitive_var_conn_names"
 # `sensitive_var_conn_names = a,b` (cfg) / `AIRFLOW__CORE__SENSITIVE_VAR_CONN_NAMES=a,b` / `...: "a,b"`;
@@ -23,16 +19,10 @@ _VALUE = re.compile(r"sensitive_var_conn_names[\"']?[ \t]{0,16}[=:][ \t]{0,16}[\
                     re.IGNORECASE)
 
 
-def extra_sensitive_names(ctx: ScanContext, files: Iterable[tuple[Path, str]]) -> frozenset[str]:
-    """Every name the scanned configuration adds (lower-cased, as Airflow compares them)."""
+def extra_sensitive_names(contents: Iterable[bytes]) -> frozenset[str]:
+    """Every name the scanned configuration files (their bytes) add, lower-cased as Airflow compares them."""
     names: set[str] = set()
-    for path, kind in files:
-        if kind == "python":
-            continue
-        try:  # a file that cannot be read is reported when it is collected
-            data = safeio.read_bytes(path, safeio.SCANNED_FILE_CAP, ctx.boundaries)
-        except safeio.ReadRefused:
-            continue
+    for data in contents:
         if _SETTING not in data.lower():
             continue
         text = data.decode("utf-8", errors="replace")

@@ -166,14 +166,3 @@ def collect_one(ctx: ScanContext, path: Path, relative: str, kind: str, data: by
             if restored is not None:
                 return restored
     return absorb(ctx, path, relative, kind, data, run_file(ctx.root, path, relative, kind, data), cache, key)
-
-
-def collect_config_file(ctx: ScanContext, path: Path, kind: str, cache: Any) -> list[Resource]:
-    """A config file (env, yaml, json, cfg, or `sniff` = judged by content)."""
-    from scanner.collect.files import read_bytes
-
-    relative = ctx.relpath(path)
-    data = read_bytes(ctx, path, relative)
-    if data is None:
-        return []
-    return collect_one(ctx, path, relative, kind, data, cache)
