@@ -139,11 +139,8 @@ class Project:
         text = self.read(relative)
         if text is None or len(text) > MAX_MODULE_BYTES:
             return None
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(text, filename=relative)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = quiet_parse(text, relative)
+        if tree is None:
             return None
         scope = Scope()
         bind_targets(scope, tree.body)
@@ -248,6 +245,16 @@ def link_modules(ctx: ScanContext, files: list[tuple[str, list[Resource]]], pyth
         files[index] = (relative, kept)
 
 
+def quiet_parse(text: str, filename: str) -> ast.Module | None:
+    """The module's tree, or None when it does not parse (its own scan reported why); no SyntaxWarnings."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text, filename=filename)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
 def _analyse(ctx: ScanContext, project: Project, relative: str,
              read: Callable[[str], str | None]) -> tuple[list[Resource], Analyzer] | None:
     """The resources of `relative` analysed with its imports resolved; None when that fails (the first
@@ -255,11 +262,8 @@ def _analyse(ctx: ScanContext, project: Project, relative: str,
     text = read(relative)
     if text is None:
         return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text, filename=relative)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = quiet_parse(text, relative)
+    if tree is None:
         return None
     # Secrets go to the scan's redactor; notices were given by the first analysis of the file.
     sub = ScanContext(root=ctx.root, redactor=ctx.redactor, sources=ctx.sources, boundaries=ctx.boundaries)
