@@ -190,10 +190,6 @@ class Redactor:
             if len(form) >= self.MIN_SUBSTRING and not _plain_word(form):
                 self._free.add(form)
 
-    def hides_line(self, path: str, line: int) -> bool:
-        """True where a secret read on that line could not be masked there: show no snippet."""
-        return self.snippet(path, line, "") is None
-
     def snippet(self, path: str, line: int, text: str, limit: int = 240) -> str | None:
         """Line `line` of file `path`, its secrets masked and cut to `limit` characters; None when a
         secret read on this line cannot be masked with certainty."""
@@ -218,16 +214,6 @@ class Redactor:
         if not text:
             return text
         return scrub_patterns(_apply(text, _merged(self._free.spans(text))))
-
-    def scrub_obj(self, obj: Any) -> Any:
-        """Scrub every string inside a JSON-like object."""
-        if isinstance(obj, str):
-            return self.scrub(obj)
-        if isinstance(obj, dict):
-            return {self.scrub(str(k)) if isinstance(k, str) else k: self.scrub_obj(v) for k, v in obj.items()}
-        if isinstance(obj, list):
-            return [self.scrub_obj(v) for v in obj]
-        return obj
 
 
 def _plain_word(form: str) -> bool:
