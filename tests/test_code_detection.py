@@ -159,6 +159,29 @@ def test_kubernetes_env_var_values(run_cli, tmp_path: Path) -> None:
         '''}, secrets=("K8s-Pod-Env-4412", "K8s-Positional-Tok-77", "K8s-Pg-Env-31"))
 
 
+def test_kubernetes_secret_references_are_not_secrets(run_cli, tmp_path: Path) -> None:
+    """KubernetesPodOperator `Secret(...)` and `V1Secret*` selectors name a Kubernetes Secret and a key in it;
+    a Secret object whose data is written in the DAG still holds the value."""
+    check(run_cli, tmp_path, {"dags/pods.py": '''
+        from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+        from airflow.providers.cncf.kubernetes.secret import Secret
+        from airflow.kubernetes.secret import Secret as LegacySecret
+        from kubernetes.client import models as k8s
+
+        DB_PASSWORD = Secret("env", "DB_PASSWORD", "airflow-secrets", "password")
+        API_TOKEN = Secret(deploy_type="env", deploy_target="API_TOKEN", secret="orders-api", key="token")
+        PRIVATE_KEY = LegacySecret(deploy_type="volume", deploy_target="/etc/keys", secret="orders-private-key")
+        SELECTOR = k8s.V1SecretKeySelector(name="orders-db-password", key="password")
+        VOLUME = k8s.V1Volume(name="keys", secret=k8s.V1SecretVolumeSource(secret_name="orders-secret-keys"))
+        WRITTEN = k8s.V1Secret(string_data={"password": "K8s-Written-Secret-93"})  # expect: AG302
+
+        job = KubernetesPodOperator(
+            task_id="orders", name="orders", image="registry.example.com/orders:1.0",
+            secrets=[DB_PASSWORD, API_TOKEN, PRIVATE_KEY], volumes=[VOLUME],
+        )
+        '''}, secrets=("K8s-Written-Secret-93",))
+
+
 def test_ecs_overrides_environment(run_cli, tmp_path: Path) -> None:
     check(run_cli, tmp_path, {"dags/ledger.py": '''
         from airflow.providers.amazon.aws.operators.ecs import EcsRunTaskOperator

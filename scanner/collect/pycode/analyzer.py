@@ -78,6 +78,12 @@ _SHAPE_LABELS = {
     secret_shapes.PRIVATE_KEY: "private key", secret_shapes.JWT: "JSON web token",
     secret_shapes.BEARER_TOKEN: "bearer token", secret_shapes.URL_PASSWORD: "password in a URL",
 }
+# Kubernetes objects that *name* a Secret (and the key in it) for a pod to read at run time: KubernetesPodOperator's
+# `Secret("env", "DB_PASSWORD", "airflow-secrets", "password")` (`secret=`, `key=`), `V1SecretKeySelector(name=,
+# key=)`, `V1SecretEnvSource`, `V1SecretVolumeSource(secret_name=)`... Their arguments are references, never values.
+_K8S_SECRET_REFERENCES = frozenset({
+    "V1SecretKeySelector", "V1SecretEnvSource", "V1SecretVolumeSource", "V1SecretReference", "V1SecretProjection",
+})
 # Every name a `class` statement of the file may define (a superset: the word in a string counts too).
 _CLASS_NAME = re.compile(r"\bclass\s+(\w+)")
 
@@ -742,6 +748,8 @@ class Analyzer(ast.NodeVisitor):
 
     # ------------------------------------------------------------------ credentials in arguments
     def _secret_arguments(self, node: ast.Call, name: str) -> None:
+        if _secret_reference(name):
+            return
         pair = len(node.args) >= 2 and name.endswith("EnvVar")  # name/value keywords (or V1EnvVar(n, v))
         for keyword in node.keywords:
             if not keyword.arg:
@@ -969,6 +977,12 @@ def _named_kind(name: str, text: str, kind: str) -> str | None:
     if judged == secret_shapes.AWS_ACCESS_KEY_ID:
         return "aws-access-key-id"
     return kind
+
+
+def _secret_reference(name: str) -> bool:
+    """A call that references a Kubernetes Secret by name (`_K8S_SECRET_REFERENCES`, KPO's `Secret`)."""
+    leaf = name.rsplit(".", 1)[-1]
+    return leaf in _K8S_SECRET_REFERENCES or (leaf == "Secret" and "kubernetes" in name)
 
 
 def _template(text: str) -> bool:
