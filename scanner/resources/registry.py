@@ -1,0 +1,99 @@
+"""The resource-type registry: what each type's attributes are, how it relates to others, what it is called
+elsewhere (CloudFormation, Terraform, Security Hub).
+
+A type's attribute model is a `TypedDict`: resources stay plain dicts at run time (50k resources are
+evaluated without any per-resource validation cost); tests validate every resource the collectors emit
+against it (`scanner.resources.validate`). Registering is done at import of each domain module of this
+package, so `scanner.resources.REGISTRY` is complete once the package is imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A named, directed relation from a resource of the registering type to resources of `targets`.
+
+    `made_by` says who adds the edge: ``"collector"`` (an AWS collector's ``_links``, or the file
+    collectors), or the name of the linker (``"link.connections"``...) that derives it across resources.
+    """
+
+    name: str
+    targets: tuple[str, ...]
+    meaning: str
+    made_by: str = "collector"
+
+
+@dataclass(frozen=True)
+class NativeNames:
+    """What a type is called by the tools that define or report it.
+
+    The first CloudFormation/Terraform name is the resource itself; `*_parts` are the other native types
+    whose settings become attributes of it (a security group's separate ingress rules, a role's attached
+    policies). `security_hub` is the ASFF ``Resources[].Type`` (``Other`` when Security Hub has none).
+    """
+
+    cloudformation: tuple[str, ...] = ()
+    cloudformation_parts: tuple[str, ...] = ()
+    terraform: tuple[str, ...] = ()
+    terraform_parts: tuple[str, ...] = ()
+    security_hub: str = "Other"
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    name: str
+    description: str
+    attributes: Any  # a TypedDict class: the attribute model
+    relations: tuple[Relation, ...] = ()
+    native: NativeNames = field(default_factory=NativeNames)
+
+    def relation(self, name: str) -> Relation | None:
+        return next((r for r in self.relations if r.name == name), None)
+
+
+class Registry:
+    """Every registered resource type, by name."""
+
+    def __init__(self) -> None:
+        self._types: dict[str, ResourceType] = {}
+
+    def register(self, resource_type: ResourceType) -> ResourceType:
+        if resource_type.name in self._types:
+            raise ValueError(f"resource type {resource_type.name} registered twice")
+        self._types[resource_type.name] = resource_type
+        return resource_type
+
+    def get(self, name: str) -> ResourceType:
+        return self._types[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._types
+
+    def __iter__(self) -> Iterator[ResourceType]:
+        return iter(self._types.values())
+
+    def names(self) -> list[str]:
+        return sorted(self._types)
+
+    def descriptions(self) -> dict[str, str]:
+        return {name: self._types[name].description for name in sorted(self._types)}
+
+    def incoming(self, target: str, relation: str) -> list[str]:
+        """The types whose `relation` may point at a `target` resource."""
+        return sorted(t.name for t in self if any(r.name == relation and target in r.targets for r in t.relations))
+
+    def by_terraform(self, native_type: str) -> list[ResourceType]:
+        """The registered types a Terraform resource type makes or contributes to."""
+        return [t for t in self if native_type in (*t.native.terraform, *t.native.terraform_parts)]
+
+    def by_cloudformation(self, native_type: str) -> list[ResourceType]:
+        """The registered types a CloudFormation resource type makes or contributes to."""
+        return [t for t in self if native_type in (*t.native.cloudformation, *t.native.cloudformation_parts)]
+
+
+REGISTRY = Registry()
