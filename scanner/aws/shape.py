@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timezone
+from collections.abc import Iterable
+from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import unquote
 
 from scanner.model import AwsIdentity, Resource, Source
+from scanner.resources.iam import policy_document, principals, statements
+from scanner.resources.values import iso, plain, tags
+
+# Shared with every collector (scanner.resources); importable from here as before.
+__all__ = ["age_days", "arn_account", "build_arn", "iso", "link", "make_resource", "parse_time", "partition_for",
+           "plain", "policy_document", "principals", "resource_id", "statements", "tags"]
 
 
 def partition_for(region: str | None) -> str:
@@ -35,18 +39,6 @@ def resource_id(resource_type: str, arn: str) -> str:
     return f"{resource_type}:{arn}"
 
 
-def iso(value: Any) -> str | None:
-    """A datetime (or date, or already a string) as ISO 8601 in UTC with a Z, to the second."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
 def parse_time(value: Any) -> datetime | None:
     """A datetime from an API datetime or an ISO string; None for N/A-style values."""
     if isinstance(value, datetime):
@@ -63,31 +55,6 @@ def parse_time(value: Any) -> datetime | None:
 def age_days(created: Any, now: datetime) -> int | None:
     moment = parse_time(created)
     return None if moment is None else max(0, (now - moment).days)
-
-
-def tags(tag_list: Any) -> dict[str, str]:
-    """``[{"Key": k, "Value": v}]`` (any key casing) or a map, as a sorted map."""
-    if isinstance(tag_list, Mapping):
-        return {str(k): str(v) for k, v in sorted(tag_list.items())}
-    result: dict[str, str] = {}
-    for tag in tag_list or []:
-        key = tag.get("Key", tag.get("key"))
-        if key is not None:
-            result[str(key)] = str(tag.get("Value", tag.get("value", "")))
-    return dict(sorted(result.items()))
-
-
-def plain(value: Any) -> Any:
-    """JSON-plain data: datetimes as ISO strings, bytes as text, tuples as lists."""
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, (datetime, date)):
-        return iso(value)
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return value
 
 
 def link(relation: str, target_type: str, target_arn: str, target_name: str) -> dict[str, str]:
@@ -121,58 +88,3 @@ def make_resource(
         attributes=body,
         source=Source(aws=AwsIdentity(arn=arn, account=account or arn_account(arn), region=region)),
     )
-
-
-# -- IAM policy documents ------------------------------------------------------------------------
-def policy_document(value: Any) -> Any:
-    """A policy document as a JSON object (IAM returns URL-encoded JSON; boto3 usually decodes it)."""
-    if isinstance(value, str):
-        for candidate in (value, unquote(value)):
-            try:
-                return json.loads(candidate)
-            except ValueError:
-                continue
-        return value
-    return value
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
-
-
-def principals(value: Any) -> dict[str, list[str]]:
-    """A statement's Principal as ``{"AWS": [...], "Service": [...], ...}`` ("*" means AWS "*")."""
-    if value is None:
-        return {}
-    if isinstance(value, str):
-        return {"AWS": [value]}
-    if isinstance(value, Mapping):
-        return {str(k): sorted(str(v) for v in _as_list(v)) for k, v in sorted(value.items())}
-    return {}
-
-
-def statements(document: Any, policy: str) -> list[dict[str, Any]]:
-    """The statements of a policy document, each with list-valued fields and the policy's name."""
-    if not isinstance(document, Mapping):
-        return []
-    flat = []
-    for statement in _as_list(document.get("Statement")):
-        if not isinstance(statement, Mapping):
-            continue
-        entry: dict[str, Any] = {
-            "policy": policy,
-            "sid": statement.get("Sid"),
-            "effect": statement.get("Effect"),
-            "actions": [str(a) for a in _as_list(statement.get("Action"))],
-            "not_actions": [str(a) for a in _as_list(statement.get("NotAction"))],
-            "resources": [str(r) for r in _as_list(statement.get("Resource"))],
-            "not_resources": [str(r) for r in _as_list(statement.get("NotResource"))],
-            "condition": plain(statement.get("Condition")),
-        }
-        if "Principal" in statement or "NotPrincipal" in statement:
-            entry["principals"] = principals(statement.get("Principal"))
-            entry["not_principals"] = principals(statement.get("NotPrincipal"))
-        flat.append(entry)
-    return flat

@@ -17,6 +17,18 @@ from scanner.aws.recorder import UnitRecorder
 from scanner.aws.session import AwsSession
 from scanner.aws.shape import build_arn, link, make_resource, tags
 from scanner.model import Resource
+from scanner.resources.ec2 import (
+    WORLD_CIDRS,  # noqa: F401 - kept importable from here
+    Route,
+    SecurityGroupRule,
+    default_routes,
+    open_to_world,
+    route,
+    security_rule,
+    sorted_routes,
+    sorted_rules,
+    subnet_routing,
+)
 
 VPC = "aws.ec2.vpc"
 SUBNET = "aws.ec2.subnet"
@@ -25,7 +37,6 @@ SECURITY_GROUP = "aws.ec2.security_group"
 PAGE = 1000
 ROUTE_TABLE_PAGE = 100
 
-WORLD_CIDRS = {"0.0.0.0/0", "::/0"}
 # Route fields naming a target, in the order AWS documents them.
 _TARGET_FIELDS = (
     ("GatewayId", "gateway"),
@@ -144,8 +155,7 @@ def collect(session: AwsSession, unit: Any, recorder: UnitRecorder) -> list[Reso
         association = "explicit" if table else None
         if table is None and vpc_id in main_tables:
             table, association = main_tables[vpc_id], "main"
-        routing = default_routes(table) if table else {"ipv4": None, "ipv6": None, "public": False}
-        known = route_tables_read and table is not None
+        routing = subnet_routing(api_routes(table) if table else None, route_tables_read and table is not None)
         attributes = {
             "subnet_id": subnet_id,
             "vpc_id": vpc_id,
@@ -161,9 +171,7 @@ def collect(session: AwsSession, unit: Any, recorder: UnitRecorder) -> list[Reso
             "default_for_az": bool(subnet.get("DefaultForAz")),
             "route_table_id": table["RouteTableId"] if table else None,
             "route_table_association": association,
-            "default_route_target": routing["ipv4"] if known else None,
-            "default_route_target_ipv6": routing["ipv6"] if known else None,
-            "public": routing["public"] if known else None,
+            **routing,
             "tags": tags(subnet.get("Tags")),
         }
         links = [link("vpc", VPC, arn("vpc", vpc_id, owner), vpc_id)] if vpc_id else []
@@ -195,57 +203,39 @@ def collect(session: AwsSession, unit: Any, recorder: UnitRecorder) -> list[Reso
     return resources
 
 
-def _route_target(route: dict[str, Any]) -> tuple[str | None, str | None]:
+def _route_target(item: dict[str, Any]) -> tuple[str | None, str | None]:
     for field, kind in _TARGET_FIELDS:
-        if route.get(field):
-            value = str(route[field])
+        if item.get(field):
+            value = str(item[field])
             if field == "GatewayId":
                 kind = "local" if value == "local" else _GATEWAY_KINDS.get(value.split("-", 1)[0], kind)
             return value, kind
     return None, None
 
 
-def default_routes(table: dict[str, Any]) -> dict[str, Any]:
-    """The targets of a table's 0.0.0.0/0 and ::/0 routes, and whether either is an internet gateway."""
-    result: dict[str, Any] = {"ipv4": None, "ipv6": None, "public": False}
-    for route in table.get("Routes") or []:
-        if route.get("State") == "blackhole":
-            continue
-        target, _ = _route_target(route)
-        if route.get("DestinationCidrBlock") == "0.0.0.0/0":
-            result["ipv4"] = target
-        elif route.get("DestinationIpv6CidrBlock") == "::/0":
-            result["ipv6"] = target
-    result["public"] = any(str(t).startswith("igw-") for t in (result["ipv4"], result["ipv6"]) if t)
-    return result
+def api_routes(table: dict[str, Any]) -> list[Route]:
+    """A route table's API routes in the neutral shape, in the order listed."""
+    routes = []
+    for item in table.get("Routes") or []:
+        target, target_type = _route_target(item)
+        if item.get("DestinationCidrBlock"):
+            destination, destination_type = item["DestinationCidrBlock"], "ipv4"
+        elif item.get("DestinationIpv6CidrBlock"):
+            destination, destination_type = item["DestinationIpv6CidrBlock"], "ipv6"
+        else:
+            destination, destination_type = item.get("DestinationPrefixListId"), "prefix_list"
+        routes.append(route(destination, destination_type, target, target_type, item.get("State"), item.get("Origin")))
+    return routes
 
 
 def route_table_resource(table: dict[str, Any], account: str | None, region: str) -> Resource:
     table_id, vpc_id = table["RouteTableId"], table.get("VpcId")
     owner = table.get("OwnerId") or account
-    routes = []
-    for route in table.get("Routes") or []:
-        target, target_type = _route_target(route)
-        if route.get("DestinationCidrBlock"):
-            destination, destination_type = route["DestinationCidrBlock"], "ipv4"
-        elif route.get("DestinationIpv6CidrBlock"):
-            destination, destination_type = route["DestinationIpv6CidrBlock"], "ipv6"
-        else:
-            destination, destination_type = route.get("DestinationPrefixListId"), "prefix_list"
-        routes.append(
-            {
-                "destination": destination,
-                "destination_type": destination_type,
-                "target": target,
-                "target_type": target_type,
-                "state": route.get("State"),
-                "origin": route.get("Origin"),
-            }
-        )
-    routes.sort(key=lambda r: (str(r["destination_type"]), str(r["destination"]), str(r["target"])))
+    listed = api_routes(table)
+    routes = sorted_routes(listed)
     associations = table.get("Associations") or []
     subnet_ids = sorted(a["SubnetId"] for a in associations if a.get("SubnetId"))
-    routing = default_routes(table)
+    routing = default_routes(listed)
     attributes = {
         "route_table_id": table_id,
         "vpc_id": vpc_id,
@@ -271,62 +261,23 @@ def route_table_resource(table: dict[str, Any], account: str | None, region: str
     )
 
 
-def flatten_permissions(permissions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One entry per (permission x source): protocol, ports and exactly one source field set."""
-    rules: list[dict[str, Any]] = []
+def flatten_permissions(permissions: list[dict[str, Any]]) -> list[SecurityGroupRule]:
+    """One rule per (permission x source) of an API IpPermissions list (see `scanner.resources.ec2`)."""
+    rules: list[SecurityGroupRule] = []
     for permission in permissions or []:
-        protocol = str(permission.get("IpProtocol", "-1"))
-        base = {
-            "protocol": protocol,
-            "from_port": permission.get("FromPort"),
-            "to_port": permission.get("ToPort"),
-        }
-        if protocol == "-1":
-            base["from_port"], base["to_port"] = None, None
-        sources: list[tuple[str, Any, Any]] = []
-        sources += [
-            ("cidr_ipv4", r.get("CidrIp"), r.get("Description")) for r in permission.get("IpRanges") or []
-        ]
-        sources += [
-            ("cidr_ipv6", r.get("CidrIpv6"), r.get("Description")) for r in permission.get("Ipv6Ranges") or []
-        ]
-        sources += [
-            ("source_security_group_id", p.get("GroupId"), p.get("Description"))
-            for p in permission.get("UserIdGroupPairs") or []
-        ]
-        sources += [
-            ("prefix_list_id", p.get("PrefixListId"), p.get("Description"))
-            for p in permission.get("PrefixListIds") or []
-        ]
+        protocol = permission.get("IpProtocol", "-1")
+        ports = (protocol, permission.get("FromPort"), permission.get("ToPort"))
+        rules += [security_rule(*ports, "cidr_ipv4", r.get("CidrIp"), r.get("Description"))
+                  for r in permission.get("IpRanges") or []]
+        rules += [security_rule(*ports, "cidr_ipv6", r.get("CidrIpv6"), r.get("Description"))
+                  for r in permission.get("Ipv6Ranges") or []]
         owners = {p.get("GroupId"): p.get("UserId") for p in permission.get("UserIdGroupPairs") or []}
-        for field, value, description in sources:
-            rule = {
-                **base,
-                "cidr_ipv4": None,
-                "cidr_ipv6": None,
-                "source_security_group_id": None,
-                "source_security_group_owner": None,
-                "prefix_list_id": None,
-                "description": description,
-            }
-            rule[field] = value
-            if field == "source_security_group_id":
-                rule["source_security_group_owner"] = owners.get(value)
-            rule["open_to_world"] = rule["cidr_ipv4"] in WORLD_CIDRS or rule["cidr_ipv6"] in WORLD_CIDRS
-            rules.append(rule)
-    rules.sort(
-        key=lambda r: (
-            r["protocol"],
-            r["from_port"] if r["from_port"] is not None else -2,
-            r["to_port"] if r["to_port"] is not None else -2,
-            str(r["cidr_ipv4"]),
-            str(r["cidr_ipv6"]),
-            str(r["source_security_group_id"]),
-            str(r["prefix_list_id"]),
-            str(r["description"]),
-        )
-    )
-    return rules
+        rules += [security_rule(*ports, "source_security_group_id", p.get("GroupId"), p.get("Description"),
+                                owners.get(p.get("GroupId")))
+                  for p in permission.get("UserIdGroupPairs") or []]
+        rules += [security_rule(*ports, "prefix_list_id", p.get("PrefixListId"), p.get("Description"))
+                  for p in permission.get("PrefixListIds") or []]
+    return sorted_rules(rules)
 
 
 def security_group_resource(group: dict[str, Any], account: str | None, region: str) -> Resource:
@@ -342,7 +293,7 @@ def security_group_resource(group: dict[str, Any], account: str | None, region: 
         "owner_id": group.get("OwnerId"),
         "ingress": ingress,
         "egress": egress,
-        "ingress_open_to_world": any(rule["open_to_world"] for rule in ingress),
+        "ingress_open_to_world": open_to_world(ingress),
         "tags": tags(group.get("Tags")),
     }
     links = [link("vpc", VPC, build_arn("ec2", region, owner, f"vpc/{vpc_id}"), vpc_id)] if vpc_id else []

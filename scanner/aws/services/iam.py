@@ -19,17 +19,18 @@ from typing import Any
 from scanner.aws.calls import call, pages, paginate
 from scanner.aws.recorder import TIMEOUT, UnitRecorder
 from scanner.aws.session import AwsSession
-from scanner.aws.shape import (
-    age_days,
-    iso,
-    link,
-    make_resource,
-    parse_time,
-    policy_document,
-    statements,
-    tags,
-)
+from scanner.aws.shape import age_days, iso, link, make_resource, parse_time, tags
 from scanner.model import Resource
+from scanner.resources.iam import (
+    AttachedPolicy,
+    is_aws_managed,
+    policy_document,
+    policy_statements,
+    service_linked,
+    sorted_policies,
+    statements,
+    trusted_principals,
+)
 
 ROLE = "aws.iam.role"
 USER = "aws.iam.user"
@@ -81,10 +82,6 @@ def collect(session: AwsSession, unit: Any, recorder: UnitRecorder) -> list[Reso
     return resources
 
 
-def is_aws_managed(arn: str) -> bool:
-    return ":iam::aws:policy/" in arn
-
-
 def _policy_name(policy: dict[str, Any]) -> str:
     return str(policy.get("PolicyName") or policy["Arn"].rsplit("/", 1)[-1])
 
@@ -97,7 +94,7 @@ def default_document(policy: dict[str, Any]) -> Any:
     return policy_document(chosen.get("Document")) if chosen else None
 
 
-def _inline(entries: list[dict[str, Any]], via_group: str | None = None) -> list[dict[str, Any]]:
+def _inline(entries: list[dict[str, Any]], via_group: str | None = None) -> list[AttachedPolicy]:
     return [
         {
             "name": p.get("PolicyName"),
@@ -113,8 +110,8 @@ def _inline(entries: list[dict[str, Any]], via_group: str | None = None) -> list
 
 def _attached(
     entries: list[dict[str, Any]], managed: dict[str, dict[str, Any]], via_group: str | None = None
-) -> list[dict[str, Any]]:
-    result = []
+) -> list[AttachedPolicy]:
+    result: list[AttachedPolicy] = []
     for entry in entries or []:
         arn = entry.get("PolicyArn")
         policy = managed.get(arn or "")
@@ -131,26 +128,12 @@ def _attached(
     return result
 
 
-def _statements(policies: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    flat = []
-    for policy in policies:
-        label = policy["name"] if not policy["via_group"] else f"{policy['via_group']}/{policy['name']}"
-        flat += statements(policy["document"], str(label))
-    return flat
-
-
-def _policy_links(policies: list[dict[str, Any]]) -> list[dict[str, str]]:
+def _policy_links(policies: list[AttachedPolicy]) -> list[dict[str, str]]:
     return [
         link("policies", POLICY, p["arn"], str(p["name"]))
         for p in policies
         if p["kind"] == "managed" and p["arn"] and not p["aws_managed"]
     ]
-
-
-def _sorted_policies(policies: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(
-        policies, key=lambda p: (str(p["via_group"] or ""), p["kind"], str(p["name"]), str(p["arn"]))
-    )
 
 
 def role_resource(
@@ -160,12 +143,7 @@ def role_resource(
     arn, name = role["Arn"], role["RoleName"]
     trust = policy_document(role.get("AssumeRolePolicyDocument"))
     trust_statements = statements(trust, "trust")
-    trusted: dict[str, set[str]] = {}
-    for statement in trust_statements:
-        if statement["effect"] == "Allow":
-            for kind, values in statement.get("principals", {}).items():
-                trusted.setdefault(kind, set()).update(values)
-    policies = _sorted_policies(
+    policies = sorted_policies(
         _inline(role.get("RolePolicyList") or [])
         + _attached(role.get("AttachedManagedPolicies") or [], managed)
     )
@@ -180,12 +158,12 @@ def role_resource(
         "max_session_duration": (listed or {}).get("MaxSessionDuration", role.get("MaxSessionDuration")),
         "trust_policy": trust,
         "trust_statements": trust_statements,
-        "trusted_principals": {kind: sorted(values) for kind, values in sorted(trusted.items())},
+        "trusted_principals": trusted_principals(trust_statements),
         "policies": policies,
-        "statements": _statements(policies),
+        "statements": policy_statements(policies),
         "attached_policy_arns": sorted(p["arn"] for p in policies if p["arn"]),
         "permissions_boundary_arn": (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn"),
-        "service_linked": str(role.get("Path", "")).startswith("/aws-service-role/"),
+        "service_linked": service_linked(role.get("Path")),
         "instance_profiles": sorted(
             p.get("InstanceProfileName") for p in role.get("InstanceProfileList") or []
         ),
@@ -234,7 +212,7 @@ def user_resource(
         group = groups.get(group_name) or {}
         policies += _inline(group.get("GroupPolicyList") or [], group_name)
         policies += _attached(group.get("AttachedManagedPolicies") or [], managed, group_name)
-    policies = _sorted_policies(policies)
+    policies = sorted_policies(policies)
     attributes = {
         "name": name,
         "arn": arn,
@@ -244,7 +222,7 @@ def user_resource(
         "is_root": False,
         "groups": group_names,
         "policies": policies,
-        "statements": _statements(policies),
+        "statements": policy_statements(policies),
         "attached_policy_arns": sorted({p["arn"] for p in policies if p["arn"]}),
         "permissions_boundary_arn": (user.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn"),
         "password_enabled": _report_bool(report_row, "password_enabled"),

@@ -17,6 +17,7 @@ from scanner.aws.recorder import UnitRecorder
 from scanner.aws.session import AwsSession
 from scanner.aws.shape import build_arn, iso, link, make_resource, tags
 from scanner.model import Resource
+from scanner.resources.rds import ProxyAuth, proxy_iam_auth
 
 CLUSTER = "aws.rds.cluster"
 INSTANCE = "aws.rds.instance"
@@ -251,22 +252,12 @@ def subnet_group_resource(group: dict[str, Any], place: _Place) -> Resource:
     return place.resource(SUBNET_GROUP, arn, name, attributes, links)
 
 
-def _iam_auth_summary(auth: list[dict[str, Any]], default_scheme: str | None) -> str | None:
-    """REQUIRED / DISABLED / OPTIONAL when every auth entry agrees, MIXED otherwise."""
-    if default_scheme == "IAM_AUTH":
-        return "REQUIRED"
-    values = {str(a.get("iam_auth")) for a in auth if a.get("iam_auth")}
-    if not values:
-        return None
-    return values.pop() if len(values) == 1 else "MIXED"
-
-
 def proxy_resource(
     proxy: dict[str, Any], endpoints: list[dict[str, Any]], targets: list[dict[str, Any]], place: _Place
 ) -> Resource:
     name = proxy["DBProxyName"]
     arn = proxy.get("DBProxyArn") or place.rds(f"db-proxy:{name}")
-    auth = [
+    auth: list[ProxyAuth] = [
         {
             "auth_scheme": a.get("AuthScheme"),
             "iam_auth": a.get("IAMAuth"),
@@ -320,7 +311,7 @@ def proxy_resource(
         "require_tls": bool(proxy.get("RequireTLS")),
         "auth": auth,
         "default_auth_scheme": proxy.get("DefaultAuthScheme"),
-        "iam_auth": _iam_auth_summary(auth, proxy.get("DefaultAuthScheme")),
+        "iam_auth": proxy_iam_auth(auth, proxy.get("DefaultAuthScheme")),
         "vpc_id": proxy.get("VpcId"),
         "vpc_subnet_ids": subnet_ids,
         "vpc_security_group_ids": security_groups,
