@@ -42,8 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Scan Airflow connection configs, airflow.cfg, compose/Helm/Kubernetes files and DAG code. "
                     "Static analysis only: scanned code is never imported or executed (except with --dagbag, see below).")
     scan.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: .)")
-    scan.add_argument("--format", "-f", choices=["text", "json", "sarif", "markdown"], default=None,
-                      help="report format (default: from the --output extension .json/.sarif/.md, else text)")
+    scan.add_argument("--format", "-f", choices=["text", "json", "sarif", "markdown", "asff", "junit"], default=None,
+                      help="report format (default: from the --output extension .json/.sarif/.md/.xml, else "
+                           "text); asff: AWS Security Hub findings, junit: JUnit XML for CI dashboards")
     scan.add_argument("--output", "-o", type=Path, help="write the report to FILE instead of stdout")
     scan.add_argument("--fail-on", choices=SEVERITY_CHOICES, help="lowest severity that fails (default: low)")
     scan.add_argument("--config", type=Path, help="configuration file (default: .airguard.toml or "
@@ -61,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--show-suppressed", action="store_true", help="list suppressed and baselined findings in text and SARIF output "
                            "(left out of SARIF by default: code scanning would open alerts for them)")
     scan.add_argument("--sarif-category", help="SARIF runAutomationDetails id (GitHub category)")
+    scan.add_argument("--asff-account", metavar="ID", help="ASFF: the AWS account findings about files are filed "
+                                                           "under, and whose Security Hub imports them")
+    scan.add_argument("--asff-region", metavar="REGION", help="ASFF: the Security Hub region the findings go to "
+                                                              "(default: AWS_REGION, else the scan's one region)")
     scan.add_argument("--root", type=Path, help="folder that report paths are relative to (default: git root)")
     scan.add_argument("--no-cache", action="store_true", help="do not read or write the rule and file caches")
     scan.add_argument("--jobs", "-j", type=_positive, metavar="N",
@@ -96,6 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--strict", action="store_true", help="use the strict parameter profile")
     rules_commands.add_parser("list", help="list rules (the default)")
     _integration_commands(commands, scan)
+    from scanner.aws.securityhub import add_import_parser
+    from scanner.compliance.command import add_compliance_parser
+
+    add_compliance_parser(commands, scan, _REPORT_ONLY_FLAGS)
+    add_import_parser(aws_commands, scan, _REPORT_ONLY_FLAGS)
     return parser
 
 
@@ -204,6 +214,14 @@ def main(argv: list[str] | None = None) -> int:
             return _rules(args)
         if args.command == "aws" and args.aws_command == "snapshot":
             return _aws_snapshot(args)
+        if args.command == "compliance":
+            from scanner.compliance.command import run_compliance
+
+            return run_compliance(args)
+        if args.command == "aws" and args.aws_command == "securityhub":
+            from scanner.aws.securityhub import run_securityhub
+
+            return run_securityhub(args)
     except BrokenPipeError:
         return 0
     except KeyboardInterrupt:
@@ -238,6 +256,7 @@ def _rule_json(rule) -> dict:  # rule: scanner.engine.rule.Rule
     return {"id": rule.id, "name": rule.name, "title": rule.title, "severity": rule.severity.value,
             "confidence": rule.confidence.value, "resource": rule.resource, "tags": rule.tags,
             "origin": rule.origin, "help_uri": rule.help_uri, "references": rule.references,
+            "compliance": rule.compliance,
             "docs": {"what": rule.docs.what, "why": rule.docs.why, "fix": rule.docs.fix, "bad": rule.docs.bad,
                      "good": rule.docs.good, "example_language": rule.docs.example_language},
             "parameters": {name: parameter.model_dump(mode="json") if hasattr(parameter, "model_dump")
@@ -252,9 +271,38 @@ def _error(message: str) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
+    from scanner.report import ReportError, ReportOptions, renderer
+
+    ran = _run_scan(args)
+    if isinstance(ran, int):
+        return ran
+    result, config = ran
+    color = args.format == "text" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    options = ReportOptions(fail_on=config.fail_on, color=color, sarif_category=args.sarif_category,
+                            show_suppressed=args.show_suppressed, aws_account=args.asff_account,
+                            aws_region=args.asff_region)
+    _integration_options(args, options)
+    try:
+        report = renderer(args.format)(result, options)
+    except ReportError as exc:
+        return _error(str(exc))
+    if args.output:
+        write_error = _write_file(args.output, report)
+        if write_error is not None:
+            return write_error
+    else:
+        sys.stdout.write(report)
+    report_error = _write_reports(args, result, options)
+    if report_error is not None:
+        return report_error
+    return result.exit_code(config.fail_on)
+
+
+def _run_scan(args: argparse.Namespace):  # -> tuple[ScanResult, Config] | int (an exit code)
+    """Everything `scan`, `baseline`, `compliance` and `aws securityhub import --from-scan` share: check the
+    flags, read the configuration, collect, evaluate, apply the baseline."""
     from scanner.config import Config, ConfigError, find_config, load_config
     from scanner.engine.loader import RuleLoadError
-    from scanner.report import ReportOptions, renderer
     from scanner.scan import AwsInput, run_scan
 
     cwd = Path.cwd()
@@ -329,25 +377,12 @@ def _scan(args: argparse.Namespace) -> int:
     baseline_error = _apply_baseline(args, config, result)
     if baseline_error is not None:
         return baseline_error
-    color = args.format == "text" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    options = ReportOptions(fail_on=config.fail_on, color=color, sarif_category=args.sarif_category,
-                            show_suppressed=args.show_suppressed)
-    _integration_options(args, options)
-    report = renderer(args.format)(result, options)
-    if args.output:
-        write_error = _write_file(args.output, report)
-        if write_error is not None:
-            return write_error
-    else:
-        sys.stdout.write(report)
-    report_error = _write_reports(args, result, options)
-    if report_error is not None:
-        return report_error
-    return result.exit_code(config.fail_on)
+    return result, config
 
 
 AWS_INSTALL_HINT = "collecting from AWS needs boto3: pip install 'airguard[aws]'"
-_FORMAT_BY_SUFFIX = {".json": "json", ".sarif": "sarif", ".md": "markdown", ".markdown": "markdown", ".txt": "text"}
+_FORMAT_BY_SUFFIX = {".json": "json", ".sarif": "sarif", ".md": "markdown", ".markdown": "markdown", ".txt": "text",
+                     ".xml": "junit"}
 
 
 def _boto3_available() -> bool:
@@ -428,7 +463,7 @@ def _rules(args: argparse.Namespace) -> int:
 
         print(json.dumps([{"id": r.id, "name": r.name, "title": r.title, "severity": r.severity.value,
                            "confidence": r.confidence.value, "resource": r.resource, "tags": r.tags,
-                           "origin": r.origin} for r in rules], indent=2))
+                           "compliance": r.compliance, "origin": r.origin} for r in rules], indent=2))
         return 0
     width = max((len(r.name) for r in rules), default=10)
     for rule in rules:
@@ -440,7 +475,7 @@ def _rules(args: argparse.Namespace) -> int:
 
 # Scan flags the `baseline` command does not share: they only shape a report it does not write.
 _REPORT_ONLY_FLAGS = {"--format", "--output", "--show-suppressed", "--sarif-category", "--baseline",
-                      "--no-baseline", "--report", "--top"}
+                      "--no-baseline", "--report", "--top", "--asff-account", "--asff-region"}
 
 
 def _report_spec(text: str) -> tuple[str, Path]:
@@ -554,10 +589,14 @@ def _integration_options(args: argparse.Namespace, options) -> None:
 def _write_reports(args: argparse.Namespace, result, options) -> int | None:
     from dataclasses import replace
 
-    from scanner.report import renderer
+    from scanner.report import ReportError, renderer
 
     for fmt, file in getattr(args, "report", []):
-        write_error = _write_file(file, renderer(fmt)(result, replace(options, color=False)))
+        try:
+            text = renderer(fmt)(result, replace(options, color=False, pretty=False))
+        except ReportError as exc:
+            return _error(str(exc))
+        write_error = _write_file(file, text)
         if write_error is not None:
             return write_error
     return None

@@ -21,6 +21,11 @@ def render_rule(rule: Rule) -> str:
         for name, parameter in rule.parameters.items():
             profiles = "".join(f", {p}: {v}" for p, v in parameter.profiles.items())
             lines.append(f"  {name} (default: {parameter.default}{profiles}) - {parameter.description}")
+    if rule.compliance:
+        from scanner.compliance.frameworks import FRAMEWORKS
+
+        lines += ["", "Compliance", *[f"  {framework.title}: {', '.join(rule.compliance[key])}"
+                                      for key, framework in FRAMEWORKS.items() if key in rule.compliance]]
     if rule.references:
         lines += ["", "References", *[f"  {ref}" for ref in rule.references]]
     if rule.resource.startswith("aws."):

@@ -129,6 +129,7 @@ class Rule(BaseModel):
     docs: Docs
     references: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
+    compliance: dict[str, list[str]] = Field(default_factory=dict)  # framework key -> control ids
     parameters: dict[str, Parameter] = Field(default_factory=dict)
     tests: RuleTests
     origin: str = "builtin"        # builtin | the user rule folder's file
@@ -137,6 +138,13 @@ class Rule(BaseModel):
     @property
     def help_uri(self) -> str | None:
         return self.references[0] if self.references else None
+
+    @property
+    def compliance_tags(self) -> list[str]:
+        """`compliance/aws-fsbp/RDS.10`: one tag per mapped control, frameworks in their documented order."""
+        from scanner.compliance.frameworks import compliance_tags
+
+        return compliance_tags(self.compliance)
 
     def resolve_parameters(self, profile: str | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         """Parameter values: default, then the profile's value, then the user's overrides."""

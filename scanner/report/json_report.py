@@ -57,18 +57,19 @@ def finding_json(finding: Finding) -> dict[str, Any]:
 
 
 def report_json(result: ScanResult, fail_on: str) -> dict[str, Any]:
+    compliance = {rule.id: rule.compliance for rule in result.rules}
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "airguard", "version": __version__},
         "summary": summary(result, fail_on),
-        "findings": [finding_json(f) for f in result.findings],
+        "findings": [{**finding_json(f), "compliance": compliance.get(f.rule_id, {})} for f in result.findings],
         "errors": [
             {"kind": n.kind, "level": n.level, "message": n.message, "path": n.path, "line": n.line,
              "rule_id": n.rule_id}
             for n in result.notices
         ],
         "rules": [{"id": r.id, "name": r.name, "title": r.title, "severity": r.severity.value,
-                   "parameters": result.parameters.get(r.id, {})} for r in result.rules],
+                   "parameters": result.parameters.get(r.id, {}), "compliance": r.compliance} for r in result.rules],
     }
 
 

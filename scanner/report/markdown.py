@@ -101,6 +101,7 @@ def render(result: ScanResult, options: ReportOptions) -> str:
                 lines.append(f"| | | | … {len(active) - shown} more (summary size limit) |")
                 break
             lines.append(row)
+    lines += _compliance_lines(result, active)
     errors = [n for n in result.notices if n.level == "error"]
     if errors:
         lines += ["", "### Not scanned (partial result)", ""]
@@ -119,6 +120,28 @@ def render(result: ScanResult, options: ReportOptions) -> str:
              f"{_plural(counts['rules_evaluated'], 'rule')}.")
     lines += ["", f"<sub>{stats}</sub>", ""]
     return "\n".join(lines)
+
+
+def _compliance_lines(result: ScanResult, active: list[Finding]) -> list[str]:
+    """Per framework, the controls that open findings fail (`RDS.2 (AG502)`), most frameworks first."""
+    from scanner.compliance.frameworks import FRAMEWORKS, control_sort_key
+
+    rules = {rule.id: rule for rule in result.rules}
+    failing: dict[str, dict[str, set[str]]] = {}
+    for finding in active:
+        rule = rules.get(finding.rule_id)
+        for key, controls in (rule.compliance.items() if rule is not None else ()):
+            for control in controls:
+                failing.setdefault(key, {}).setdefault(control, set()).add(finding.rule_id)
+    if not failing:
+        return []
+    lines = ["", "### Compliance controls with open findings", ""]
+    for key, framework in FRAMEWORKS.items():
+        if key in failing:
+            controls = sorted(failing[key], key=control_sort_key)
+            listed = ", ".join(f"{escape(c)} ({', '.join(sorted(failing[key][c]))})" for c in controls)
+            lines.append(f"- **{framework.title}**: {listed}")
+    return lines
 
 
 def _plural(count: int, noun: str) -> str:

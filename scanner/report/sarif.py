@@ -33,6 +33,11 @@ def rule_help_markdown(rule: Rule) -> str:
         parts += ["", "### Example", f"```{language}", rule.docs.bad.rstrip(), "```"]
     if rule.docs.good:
         parts += ["", "Use instead:", f"```{language}", rule.docs.good.rstrip(), "```"]
+    if rule.compliance:
+        from scanner.compliance.frameworks import FRAMEWORKS
+
+        parts += ["", "### Compliance", *[f"- {framework.title}: {', '.join(rule.compliance[key])}"
+                                          for key, framework in FRAMEWORKS.items() if key in rule.compliance]]
     if rule.references:
         parts += ["", "### References", *[f"- {ref}" for ref in rule.references]]
     return "\n".join(parts) + "\n"
@@ -52,7 +57,7 @@ def _descriptor(rule: Rule) -> om.ReportingDescriptor:
         help_uri=rule.help_uri,
         default_configuration=om.ReportingConfiguration(level=rule.severity.sarif_level),
         properties={
-            "tags": ["security", *(_github_tag(tag) for tag in rule.tags)],
+            "tags": ["security", *(_github_tag(tag) for tag in rule.tags), *rule.compliance_tags],
             "precision": rule.confidence.sarif_precision,
             "security-severity": rule.severity.security_severity,
             "problem.severity": "recommendation" if rule.severity == Severity.INFO else

@@ -11,6 +11,7 @@ import re
 from itertools import groupby
 from typing import TYPE_CHECKING
 
+from scanner.compliance.frameworks import short_labels
 from scanner.findings import Finding
 from scanner.report.summary import summary
 
@@ -60,6 +61,7 @@ def render(result: ScanResult, options: ReportOptions) -> str:
 
     lines: list[str] = []
     shown = [f for f in result.findings if options.show_suppressed or f.suppression is None]
+    controls = {rule.id: ", ".join(short_labels(rule.compliance)) for rule in result.rules}
 
     def group_key(finding: Finding) -> str:
         if finding.location:
@@ -79,6 +81,8 @@ def render(result: ScanResult, options: ReportOptions) -> str:
             for related, label in zip(finding.related, finding.related_labels):
                 lines.append(paint(f"           ↳ {visible(label)} at {visible(related.path)}:{related.start_line}",
                                    "dim"))
+            if controls.get(finding.rule_id):
+                lines.append(paint(f"           ⚖ {visible(controls[finding.rule_id])}", "dim"))
         lines.append("")
 
     if result.notices:

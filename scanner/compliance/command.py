@@ -1,0 +1,74 @@
+"""`airguard compliance FRAMEWORK [scan options]`: scan, then pass / fail / not evaluated per control."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from scanner.compliance.frameworks import FRAMEWORKS
+
+
+def share_scan_flags(target: argparse.ArgumentParser, scan: argparse.ArgumentParser, skip: set[str],
+                     skip_dests: frozenset[str] = frozenset()) -> None:
+    """Give `target` every flag of `scan` but those in `skip` (option strings) or `skip_dests`, in the same
+    argument groups (the same Action objects: one definition, one help text)."""
+    groups: dict[int, argparse._ActionsContainer] = {}
+    for group in scan._action_groups:
+        shared = [a for a in group._group_actions if a.dest != "help" and a.dest not in skip_dests
+                  and not skip.intersection(a.option_strings)]
+        if not shared:
+            continue
+        plain = group.title in ("positional arguments", "options", "optional arguments")
+        container = target if plain else groups.setdefault(id(group), target.add_argument_group(
+            group.title, group.description))
+        for action in shared:
+            container._add_action(action)
+
+
+def add_compliance_parser(commands: argparse._SubParsersAction, scan: argparse.ArgumentParser,
+                          report_only: set[str]) -> None:
+    from scanner.cli import EXIT_DOC
+
+    parser = commands.add_parser(
+        "compliance", help="scan and summarise pass/fail per control of a compliance framework",
+        epilog=EXIT_DOC, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Scan like `airguard scan`, then list each control of FRAMEWORK that a rule maps to: "
+                    "FAIL (an open finding of a mapped rule), NOT EVALUATED (a mapped rule did not run or the "
+                    "scan could not evaluate it, or no rule saw a resource) or PASS. Frameworks: "
+                    + ", ".join(f"{key} ({f.title})" for key, f in FRAMEWORKS.items()) + ".")
+    parser.add_argument("framework", choices=list(FRAMEWORKS), metavar="FRAMEWORK",
+                        help=f"one of {', '.join(FRAMEWORKS)}")
+    share_scan_flags(parser, scan, report_only - {"--baseline", "--no-baseline"})
+    parser.add_argument("--format", "-f", choices=["text", "json"], default="text", help="output format")
+    parser.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the summary to FILE")
+
+
+def run_compliance(args: argparse.Namespace) -> int:
+    from scanner.cli import _error, _run_scan, _write_file
+    from scanner.compliance.summary import render_text, summarise, summary_json
+    from scanner.engine.loader import RuleLoadError, load_rules
+
+    ran = _run_scan(args)
+    if isinstance(ran, int):
+        return ran
+    result, config = ran
+    try:  # every rule, run or not: a control whose rule was left out is not evaluated, not passed
+        rules = load_rules([*config.resolved_rule_dirs(), *(p.resolve() for p in args.rules)])
+    except RuleLoadError as exc:
+        return _error("invalid rules:\n  " + "\n  ".join(exc.problems))
+    controls = summarise(result, args.framework, rules)
+    if args.format == "json":
+        from scanner.report.json_report import inert_json
+
+        text = inert_json(json.dumps(summary_json(result, args.framework, controls, config.fail_on), indent=2)) + "\n"
+    else:
+        text = render_text(result, args.framework, controls, config.fail_on)
+    if args.output:
+        problem = _write_file(args.output, text)
+        if problem is not None:
+            return problem
+    else:
+        sys.stdout.write(text)
+    return result.exit_code(config.fail_on)
