@@ -1,85 +1,36 @@
-"""Relations between resources that no single collector can see (they span files)."""
+"""The link step: relations between resources that no single collector can see.
+
+Generic: each resource's ``_links`` (relations a collector wrote as plain data) become edges when the target
+was collected; then each linker runs (domain linkers are registered beside their resource types, in
+`scanner.resources`; the engine knows no resource type by name).
+"""
 
 from __future__ import annotations
 
-from scanner.engine.link_aws import link_connections_to_aws
+from collections.abc import Iterable
+
 from scanner.model import ResourceGraph
+from scanner.resources.registry import Linker
 
-SQL_CONN_TYPES = {"postgres", "mysql", "redshift", "aurora", "aurora_postgresql", "aurora_mysql"}
 
-
-def link(graph: ResourceGraph) -> None:
-    """Add relations: connection -> its AWS connection (aws_conn); connection <-> the tasks that use it
-    (used_by / uses); AWS `_links`; connections -> the AWS resources behind their hosts (see
-    `link_aws`); Airflow configs -> the other configs of their deployment (peers)."""
-    connections = graph.of_type("airflow.connection")
-    by_conn_id: dict[str, list[str]] = {}
-    for connection in connections:
-        by_conn_id.setdefault(str(connection.attributes.get("conn_id")), []).append(connection.id)
-    for connection in connections:
-        attributes = connection.attributes
-        extra = attributes.get("extra") or {}
-        aws_conn_id = extra.get("aws_conn_id") if isinstance(extra, dict) else None
-        if aws_conn_id is None and attributes.get("iam_enabled") and attributes.get("conn_type") in SQL_CONN_TYPES:
-            aws_conn_id = "aws_default"
-        if isinstance(aws_conn_id, str):
-            for target in by_conn_id.get(aws_conn_id, []):
-                if target != connection.id:
-                    graph.relate(connection.id, "aws_conn", target)
-                    graph.relate(target, "used_by_connection", connection.id)
-    for task in graph.of_type("airflow.task"):
-        for conn_id in task.attributes.get("conn_ids") or []:
-            for target in by_conn_id.get(conn_id, []):
-                graph.relate(target, "used_by", task.id)
-                graph.relate(task.id, "uses", target)
+def link_declared(graph: ResourceGraph) -> None:
+    """Every ``_links`` entry whose `target_id` names a resource of the graph becomes an edge."""
     for resource in list(graph):
         for link_data in resource.attributes.get("_links") or []:
             target = link_data.get("target_id") if isinstance(link_data, dict) else None
             if target and graph.has(target):
                 graph.relate(resource.id, str(link_data.get("relation")), target)
-    link_connections_to_aws(graph)
-    link_deployments(graph)
 
 
-# Folders that belong to the project above them: the official docker-compose mounts `./config` (airflow.cfg),
-# a chart keeps its Go templates in `templates/` next to its values.
-_PART_OF_PARENT = {"config", "templates"}
+def link(graph: ResourceGraph, linkers: Iterable[Linker] | None = None) -> None:
+    """Add the declared relations, then run `linkers` (all registered ones when None) in order, each only when
+    the graph holds a type it reads."""
+    if linkers is None:
+        from scanner.resources import REGISTRY
 
-
-def deployment_of(path: str) -> str:
-    """The deployment a configuration file belongs to: its folder (one compose project with its `.env`,
-    one chart's values files, one Astro project), `config/` and `templates/` counted with their parent."""
-    parts = path.split("/")[:-1]
-    while parts and parts[-1] in _PART_OF_PARENT:
-        parts.pop()
-    return "/".join(parts)
-
-
-def _example_file(path: str) -> bool:
-    """`.env.example`, `airflow.cfg.sample`, `values.template.yaml`: a file to copy, not the deployment."""
-    name = path.rsplit("/", 1)[-1].lower()
-    return any(marker in name.split(".") for marker in ("example", "sample", "template", "dist", "tmpl"))
-
-
-def link_deployments(graph: ResourceGraph) -> None:
-    """Airflow configs of one deployment are `peers` of each other (a secrets backend set in any of them is
-    set for all); the first one holding settings (outside DAG code and example files such as `.env.example`)
-    is the deployment's `deployment_lead`, where a deployment-wide finding (AG201) is reported once."""
-    groups: dict[str, list] = {}
-    for config in graph.of_type("airflow.config"):
-        where = config.source.file
-        key = deployment_of(where.path) if where is not None else config.id
-        config.attributes["deployment"] = key
-        config.attributes["deployment_lead"] = False
-        groups.setdefault(key, []).append(config)
-    for members in groups.values():
-        members.sort(key=lambda c: (c.source.file.path, c.source.file.start_line, c.id) if c.source.file
-                     else ("", 0, c.id))
-        for config in members:
-            for other in members:
-                if other.id != config.id:
-                    graph.relate(config.id, "peers", other.id)
-        lead = next((c for c in members if c.attributes.get("settings") and c.attributes.get("origin") != "dag-code"
-                     and not _example_file(c.source.file.path if c.source.file else "")), None)
-        if lead is not None:
-            lead.attributes["deployment_lead"] = True
+        linkers = REGISTRY.linkers
+    link_declared(graph)
+    present = graph.types()
+    for linker in linkers:
+        if present.intersection(linker.reads):
+            linker.run(graph)

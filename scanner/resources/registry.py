@@ -9,9 +9,12 @@ package, so `scanner.resources.REGISTRY` is complete once the package is importe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from scanner.model import ResourceGraph
 
 
 @dataclass(frozen=True)
@@ -56,17 +59,43 @@ class ResourceType:
         return next((r for r in self.relations if r.name == name), None)
 
 
+@dataclass(frozen=True)
+class Linker:
+    """Adds relations no single collector can see (they span files, or files and an account).
+
+    `reads` lists the types it starts from: the link step skips a linker when the graph holds none of them.
+    Linkers run by `order` (then name), after every resource's own ``_links`` became edges: a linker that
+    follows another's relations takes a higher order.
+    """
+
+    name: str
+    reads: tuple[str, ...]
+    run: Callable[[ResourceGraph], None]
+    order: int = 50
+
+
 class Registry:
-    """Every registered resource type, by name."""
+    """Every registered resource type, by name, and the linkers that relate them."""
 
     def __init__(self) -> None:
         self._types: dict[str, ResourceType] = {}
+        self._linkers: list[Linker] = []
 
     def register(self, resource_type: ResourceType) -> ResourceType:
         if resource_type.name in self._types:
             raise ValueError(f"resource type {resource_type.name} registered twice")
         self._types[resource_type.name] = resource_type
         return resource_type
+
+    def add_linker(self, linker: Linker) -> Linker:
+        if any(known.name == linker.name for known in self._linkers):
+            raise ValueError(f"linker {linker.name} registered twice")
+        self._linkers.append(linker)
+        return linker
+
+    @property
+    def linkers(self) -> tuple[Linker, ...]:
+        return tuple(sorted(self._linkers, key=lambda linker: (linker.order, linker.name)))
 
     def get(self, name: str) -> ResourceType:
         return self._types[name]

@@ -20,11 +20,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from scanner.model import Resource, ResourceGraph
-
-CONNECTION = "airflow.connection"
-CLUSTER, INSTANCE, PROXY, CLUSTER_ENDPOINT = ("aws.rds.cluster", "aws.rds.instance", "aws.rds.proxy",
-                                              "aws.rds.cluster_endpoint")
-ROLE = "aws.iam.role"
+from scanner.resources.airflow import CONNECTION
+from scanner.resources.iam import ROLE
+from scanner.resources.rds import CLUSTER, CLUSTER_ENDPOINT, INSTANCE, PROXY
+from scanner.resources.registry import REGISTRY, Linker
 
 # Relations followed from what a connection reaches to everything its safety depends on.
 DEPENDENCY_RELATIONS = ("security_groups", "subnet_group", "subnets", "members", "cluster", "targets")
@@ -132,3 +131,7 @@ def link_connections_to_aws(graph: ResourceGraph) -> None:
             reached.append(role)
         for resource in _dependencies(graph, reached):
             graph.relate(resource.id, "referenced_by_connection", connection.id)
+
+
+REGISTRY.add_linker(Linker("link.aws", (CLUSTER, INSTANCE, PROXY, CLUSTER_ENDPOINT, ROLE), link_connections_to_aws,
+                           order=20))
