@@ -124,3 +124,14 @@ def test_the_validator_reports_what_botocore_and_the_docs_refuse(sample: list[di
     assert "Severity.Label: 'SEVERE' is not one of INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL" in problems
     assert "Description: 1025 characters, at most 1024 allowed" in problems
     assert "AwsAccountId: '12345' is not a 12-digit account id" in problems
+
+
+def test_report_flag_writes_asff_alongside(run_cli, tmp_path: Path) -> None:
+    out = tmp_path / "securityhub.json"
+    run = run_cli("scan", "--aws-snapshot", SNAPSHOT, "--no-cache", "-f", "json", "--report", f"asff={out}",
+                  "--asff-region", "eu-west-1")
+    assert run.exit_code == 1, run.stderr
+    findings = json.loads(out.read_text())["Findings"]
+    assert sorted(f["GeneratorId"] for f in findings) == ["AG501", "AG502", "AG505", "AG506", "AG507", "AG509"]
+    assert validate_findings(findings) == []
+    assert [f["Resources"][0]["Type"] for f in findings if f["GeneratorId"] == "AG507"] == ["AwsIamRole"]

@@ -169,3 +169,13 @@ def test_unknown_framework_is_a_usage_error(run_cli) -> None:
     with pytest.raises(SystemExit) as raised:
         run_cli("compliance", "pci-dss", ".")
     assert raised.value.code == 2
+
+
+def test_a_file_that_could_not_be_read_leaves_the_file_controls_not_evaluated(run_cli, tmp_path: Path) -> None:
+    (tmp_path / "big.env").write_bytes(b"A=" + b"x" * (6 * 1024 * 1024) + b"\n")   # over the 5 MiB cap
+    run = run_cli("compliance", "nist-800-53", str(tmp_path), "--no-cache", "--no-repo-config", "-f", "json")
+    assert run.exit_code == 3   # nothing failed, the scan is partial: the scan's exit code
+    controls = {c["control"]: c for c in run.json()["controls"]}
+    assert controls["IA-5(7)"]["status"] == "not-evaluated"
+    assert {r["reason"] for r in controls["IA-5(7)"]["rules"]} == {"a file could not be read (scan incomplete)"}
+    assert controls["SC-28"]["status"] == "not-evaluated"   # AWS rules: no resource seen
