@@ -40,16 +40,21 @@ class ScanContext:
             return None
 
     def relpath(self, path: Path) -> str:
-        """Repo-relative path with forward slashes (absolute paths never reach an output)."""
+        """The path as reports show it: relative to the report root with forward slashes when it is
+        inside the root (as written, or once symlinks are resolved), else absolute. Never shortened to
+        its name: `a/.env` and `b/.env` outside the root stay two files."""
         text = str(path)
         root = str(self.root)
         if text.startswith(root + os.sep) and ".." not in path.parts:
             return text[len(root) + 1:].replace(os.sep, "/")
+        absolute = Path(os.path.abspath(path))  # lexical: a symlink inside the root stays inside it
+        for base in dict.fromkeys((Path(os.path.abspath(self.root)), self.root.resolve())):
+            if absolute.is_relative_to(base):
+                return absolute.relative_to(base).as_posix()
         resolved = path.resolve()
-        try:
-            return resolved.relative_to(self.root).as_posix()
-        except ValueError:
-            return path.name if path.is_absolute() else path.as_posix()
+        if resolved.is_relative_to(self.root.resolve()):
+            return resolved.relative_to(self.root.resolve()).as_posix()
+        return absolute.as_posix()
 
     def secret(self, value: object, path: str | None = None, line: int | None = None) -> None:
         self.redactor.register(value, path, line)
