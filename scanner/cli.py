@@ -282,6 +282,7 @@ def _scan(args: argparse.Namespace) -> int:
                             show_suppressed=args.show_suppressed, aws_account=args.asff_account,
                             aws_region=args.asff_region)
     _integration_options(args, options)
+    options.pretty = args.output is None and sys.stdout.isatty()  # JSON/SARIF files stay compact
     try:
         report = renderer(args.format)(result, options)
     except ReportError as exc:

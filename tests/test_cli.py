@@ -140,7 +140,7 @@ def test_flags_that_would_check_nothing_are_usage_errors(run_cli, tmp_path: Path
     assert (result.exit_code, result.stderr.strip()) == (2, message)
 
 
-@pytest.mark.parametrize(("name", "start"), [("r.sarif", '{\n  "runs"'), ("r.json", '{\n  "schema_version"'),
+@pytest.mark.parametrize(("name", "start"), [("r.sarif", '{"$schema":'), ("r.json", '{"schema_version":'),
                                               ("r.md", "## airguard"), ("r.txt", ".env\n")])
 def test_output_extension_picks_the_format(run_cli, tmp_path: Path, name: str, start: str) -> None:
     (tmp_path / ".env").write_text(BAD)

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from array import array
+from collections.abc import Iterable
 from pathlib import Path
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import DATA, REPO
 
@@ -78,6 +82,73 @@ def test_primary_location_line_hash_is_codeql_actions() -> None:
 
     assert line_hashes(FINGERPRINT_TEXT, range(1, 9)) == FINGERPRINT_EXPECTED
     assert line_hashes(FINGERPRINT_TEXT, [3]) == {3: FINGERPRINT_EXPECTED[3]}  # early stop, same value
+    assert line_hashes(FINGERPRINT_TEXT, range(1, 9)) == codeql_line_hashes(FINGERPRINT_TEXT, range(1, 9))
+
+
+def codeql_line_hashes(text: str, wanted: Iterable[int]) -> dict[int, str]:
+    """codeql-action's fingerprints.ts `hash`, step for step (a rolling hash, one UTF-16 unit at a time): the
+    reference the batched implementation is checked against."""
+    block, mod, mask = 100, 37, (1 << 64) - 1
+    first_mod = pow(mod, block, 1 << 64)
+    window, line_numbers = [0] * block, [-1] * block
+    value = index = line_number = 0
+    line_start, previous_cr = True, False
+    counts: dict[int, int] = {}
+    found: dict[int, str] = {}
+    lines = set(wanted)
+
+    def output() -> None:
+        counts[value] = counts.get(value, 0) + 1
+        if line_numbers[index] in lines:
+            found[line_numbers[index]] = f"{value:x}:{counts[value]}"
+        line_numbers[index] = -1
+
+    units = array("H")
+    units.frombytes(text.encode("utf-16-le", "surrogatepass"))
+    for current in [*units, 65535]:
+        if current in (32, 9) or (previous_cr and current == 10):
+            previous_cr = False
+            continue
+        current, previous_cr = (10, True) if current == 13 else (current, False)
+        if line_numbers[index] != -1:
+            output()
+        if line_start:
+            line_start, line_number = False, line_number + 1
+            line_numbers[index] = line_number
+        line_start = current == 10
+        value = (mod * value + current - first_mod * window[index]) & mask
+        window[index], index = current, (index + 1) % block
+    for _ in range(block):
+        if line_numbers[index] != -1:
+            output()
+        value = (mod * value - first_mod * window[index]) & mask
+        window[index], index = 0, (index + 1) % block
+    return found
+
+
+_PIECES = st.sampled_from(["a", "b", "x = 1", " ", "\t", "\r", "\n", "\r\n", "\r \n", "\0", "é", "😀", "\ud800",
+                           "\uffff", "same\n", "y" * 120])
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(_PIECES, max_size=80), wanted=st.lists(st.integers(-1, 40), max_size=6))
+def test_line_hashes_match_the_rolling_hash_on_any_text(pieces: list[str], wanted: list[int]) -> None:
+    from scanner.report.fingerprints import line_hashes
+
+    text = "".join(pieces)
+    assert line_hashes(text, wanted) == codeql_line_hashes(text, wanted)
+
+
+def test_line_hashes_of_many_files_are_batched_without_mixing_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scanner.report import fingerprints
+
+    texts = [FINGERPRINT_TEXT, "", "same\n" * 30, "a\r\n" * 12 + "😀" * 150, "x\n" * 5]
+    expected = [codeql_line_hashes(text, range(1, 35)) for text in texts]
+    assert fingerprints.line_hashes_of_files((text, range(1, 35)) for text in texts) == expected
+    monkeypatch.setattr(fingerprints, "ROWS_PER_BATCH", 7)    # files split over batches, batches over files
+    assert fingerprints.line_hashes_of_files((text, range(1, 35)) for text in texts) == expected
+    # the first 11 lines of "same\\n" * 30 see the same 100 units: a repeated window counts its repeats
+    assert expected[2][11] == expected[2][1].replace(":1", ":11") and expected[2][12].endswith(":1")
 
 
 def test_sarif_regions_fingerprints_tags_and_links(demo_sarif: dict) -> None:
@@ -161,3 +232,131 @@ def test_text_output_groups_by_file_and_summarises(run_cli) -> None:
            ".rds.amazonaws.com, which accepts IAM authentication: switch it to \"iam\": true" in lines
     # config/airflow.cfg's deployment (the compose project) sets no secrets backend: AG201 (the chart's does)
     assert any(l.startswith("44 findings (2 critical, 26 high, 15 medium, 1 low), 1 suppressed, 2 errors") for l in lines)
+
+
+# -- GitHub's upload limits ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo_result(tmp_path_factory: pytest.TempPathFactory):
+    """A real scan result whose findings the limit tests replace with synthetic ones."""
+    from scanner.config import Config
+    from scanner.scan import run_scan
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AIRGUARD_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        return run_scan([REPO / "fixtures" / "demo"], Config(), REPO, jobs=1)
+
+
+def _copies(result, counts: dict[str, int], snippet: str | None = None) -> list:
+    """Findings like the demo's first .env one, on lines 1..N, `counts[severity]` of each severity in turn."""
+    from scanner.findings import Severity
+
+    model = next(f for f in result.findings if f.location is not None and f.location.path.endswith(".env"))
+    findings = []
+    for severity, count in counts.items():
+        for _ in range(count):
+            line = len(findings) + 1
+            findings.append(model.model_copy(update={
+                "severity": Severity(severity), "fingerprint": f"{line:032x}", "suppression": None,
+                "snippet": snippet if snippet is not None else model.snippet,
+                "location": model.location.model_copy(update={"start_line": line, "end_line": line})}))
+    return findings
+
+
+def _sarif_of(result, findings: list) -> dict:
+    from dataclasses import replace
+
+    from scanner.report import ReportOptions, renderer
+
+    return json.loads(renderer("sarif")(replace(result, findings=findings), ReportOptions(fail_on="none")))
+
+
+def _valid(log: dict, keep: int = 50) -> None:
+    """Schema-valid (the results beyond the first `keep` have the same shape: left out of the check)."""
+    trimmed = {**log, "runs": [{**run, "results": run["results"][:keep]} for run in log["runs"]]}
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(trimmed)
+
+
+def test_sarif_over_the_results_limit_keeps_the_most_severe_and_counts_the_rest(demo_result) -> None:
+    from scanner.report.sarif_limits import MAX_RESULTS
+
+    findings = _copies(demo_result, {"low": 110, "critical": 10, "medium": 200, "high": MAX_RESULTS - 10})
+    log = _sarif_of(demo_result, findings)
+    _valid(log)
+    run = log["runs"][0]
+    assert len(log["runs"]) == 1 and len(run["results"]) == MAX_RESULTS
+    assert {r["properties"]["severity"] for r in run["results"]} == {"critical", "high"}
+    lines = [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in run["results"]]
+    assert lines == sorted(lines) and lines[0] == 111          # file order kept; the 110 low ones went first
+    assert run["properties"]["resultsOmitted"] == 310
+    notice = [n for n in run["invocations"][0]["toolExecutionNotifications"]
+              if n["descriptor"]["id"] == "sarif-results-omitted"]
+    assert len(notice) == 1 and notice[0]["level"] == "warning"
+    assert notice[0]["message"]["text"].startswith(
+        "310 results (200 medium, 110 low) left out of this SARIF file: GitHub accepts at most 25,000 results "
+        "per run; the most severe were kept. Every finding is in the JSON report")
+
+
+def test_sarif_over_the_size_limit_drops_results_until_it_fits(demo_result, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gzip
+    import random
+
+    from scanner.report import sarif_limits
+
+    monkeypatch.setattr(sarif_limits, "MAX_GZIP_BYTES", 150_000)
+    noise = random.Random(3)
+    findings = _copies(demo_result, {"high": 400, "low": 400})
+    findings = [f.model_copy(update={"snippet": "".join(noise.choices("0123456789abcdef", k=400))})
+                for f in findings]   # incompressible: ~200 compressed bytes each, 160 KB in all
+    log = _sarif_of(demo_result, findings)
+    _valid(log)
+    run = log["runs"][0]
+    text = json.dumps(log, separators=(",", ":"))
+    assert len(gzip.compress(text.encode(), 6)) <= 150_000
+    kept = len(run["results"])
+    assert 400 < kept < 800 and run["properties"]["resultsOmitted"] == 800 - kept
+    assert {r["properties"]["severity"] for r in run["results"][:400]} == {"high"}
+    [notice] = [n for n in run["invocations"][0]["toolExecutionNotifications"]
+                if n["descriptor"]["id"] == "sarif-results-omitted"]
+    assert notice["message"]["text"].startswith(
+        f"{800 - kept} results ({800 - kept} low) left out of this SARIF file: GitHub accepts a file of at most "
+        "0.15 MB gzip-compressed")
+
+
+def test_sarif_under_the_limits_is_whole_and_says_nothing_of_them(demo_result) -> None:
+    log = _sarif_of(demo_result, _copies(demo_result, {"high": 30, "low": 30}))
+    run = log["runs"][0]
+    assert len(run["results"]) == 60 and "resultsOmitted" not in run.get("properties", {})
+    assert not [n for n in run["invocations"][0].get("toolExecutionNotifications", [])
+                if n["descriptor"]["id"] == "sarif-results-omitted"]
+
+
+def test_sarif_related_locations_are_cut_to_what_github_shows(demo_result) -> None:
+    [finding] = _copies(demo_result, {"high": 1})
+    related = [finding.location.model_copy(update={"start_line": n}) for n in range(1, 151)]
+    finding = finding.model_copy(update={"related": related, "related_labels": [f"use {n}" for n in range(150)]})
+    log = _sarif_of(demo_result, [finding])
+    _valid(log)
+    [result] = log["runs"][0]["results"]
+    assert [r["id"] for r in result["relatedLocations"]] == list(range(99))
+    assert result["properties"]["relatedLocationsOmitted"] == 51
+    assert result["message"]["text"].endswith("[use 98](98), and 51 more (in the JSON report))")
+
+
+def test_rule_tags_are_cut_to_what_github_shows() -> None:
+    from scanner.report.sarif_limits import rule_tags
+
+    tags = ["security", "external/cwe/cwe-798", "security", *[f"t{n}" for n in range(30)]]
+    assert rule_tags(tags) == ["security", "external/cwe/cwe-798", *[f"t{n}" for n in range(8)]]
+
+
+def test_json_and_sarif_are_compact_in_files_and_indented_on_a_terminal(run_cli, tmp_path: Path) -> None:
+    out = tmp_path / "r.sarif"
+    run_cli("scan", "fixtures/demo", "-o", out, "--report", f"json={tmp_path / 'r.json'}")
+    for path in (out, tmp_path / "r.json"):
+        assert path.read_text().count("\n") == 1    # one line: a file for machines
+    from scanner.report import ReportOptions, json_report
+
+    assert json_report.dumps({"a": [1]}, pretty=True) == '{\n  "a": [\n    1\n  ]\n}'
+    assert json_report.dumps({"a": "##[x"}) == r'{"a":"##\u005bx"}'
+    assert ReportOptions().pretty is False

@@ -75,11 +75,20 @@ def report_json(result: ScanResult, fail_on: str) -> dict[str, Any]:
 
 def render(result: ScanResult, options: ReportOptions) -> str:
     # Every string from a scanned file was masked where the finding or notice was made (by position)
-    return inert_json(json.dumps(report_json(result, options.fail_on), indent=2, sort_keys=False)) + "\n"
+    return dumps(report_json(result, options.fail_on), options.pretty) + "\n"
+
+
+def dumps(data: Any, pretty: bool = False) -> str:
+    """Compact JSON (the C encoder; reports are files for machines), indented when `pretty` (a terminal),
+    ASCII only, and inert in a GitHub job log (`inert_json`)."""
+    if pretty:
+        return inert_json(json.dumps(data, indent=2))
+    return inert_json(json.dumps(data, separators=(",", ":")))
 
 
 def inert_json(text: str) -> str:
     """JSON that cannot act as a GitHub workflow command when printed in a job log: `##[` (which the
     runner reads anywhere in a line) only ever stands inside strings, so it is written `##\\u005b`,
-    the same string once parsed. (A `::` command must start its line; indented JSON lines never do.)"""
+    the same string once parsed. (A `::` command must start its line; JSON lines start with a bracket,
+    a brace or, indented, a space.)"""
     return text.replace("##[", "##\\u005b")

@@ -1,20 +1,19 @@
-"""SARIF 2.1.0 through the sarif-om object model, shaped for GitHub code scanning."""
+"""SARIF 2.1.0 shaped for GitHub code scanning, built as plain JSON data in one pass (property names as
+the SARIF schema spells them; no object model: building and serialising sarif-om objects was most of
+the render time)."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import TYPE_CHECKING, Any
-
-import attrs
-import sarif_om as om
 
 from scanner import __version__
 from scanner.engine.rule import Rule
 from scanner.findings import Finding, Severity
 from scanner.model import FileLocation
-from scanner.report.fingerprints import line_hashes
-from scanner.report.json_report import inert_json
+from scanner.report import sarif_limits as limits
+from scanner.report.fingerprints import line_hashes_of_files
+from scanner.report.json_report import dumps
 
 if TYPE_CHECKING:
     from scanner.report import ReportOptions
@@ -47,48 +46,53 @@ def rule_help_text(rule: Rule) -> str:
     return f"{rule.docs.what.strip()}\n\nWhy: {rule.docs.why.strip()}\n\nFix: {rule.docs.fix.strip()}\n"
 
 
-def _descriptor(rule: Rule) -> om.ReportingDescriptor:
-    return om.ReportingDescriptor(
-        id=rule.id,
-        name=rule.name,
-        short_description=om.MultiformatMessageString(text=rule.title),
-        full_description=om.MultiformatMessageString(text=rule.docs.what.strip()),
-        help=om.MultiformatMessageString(text=rule_help_text(rule), markdown=rule_help_markdown(rule)),
-        help_uri=rule.help_uri,
-        default_configuration=om.ReportingConfiguration(level=rule.severity.sarif_level),
-        properties={
-            "tags": ["security", *(_github_tag(tag) for tag in rule.tags), *rule.compliance_tags],
+def _descriptor(rule: Rule) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": rule.docs.what.strip()},
+        "defaultConfiguration": {"level": rule.severity.sarif_level},
+        "help": {"text": rule_help_text(rule), "markdown": rule_help_markdown(rule)},
+        **({"helpUri": rule.help_uri} if rule.help_uri is not None else {}),
+        "properties": {
+            "tags": limits.rule_tags(["security", *(_github_tag(tag) for tag in rule.tags), *rule.compliance_tags]),
             "precision": rule.confidence.sarif_precision,
             "security-severity": rule.severity.security_severity,
             "problem.severity": "recommendation" if rule.severity == Severity.INFO else
             ("error" if rule.severity.sarif_level == "error" else "warning"),
         },
-    )
+    }
 
 
 def _github_tag(tag: str) -> str:
     """`cwe-798` is written `external/cwe/cwe-798`, the form code scanning files CWE tags under."""
-    if re.fullmatch(r"cwe-\d{1,5}", tag.lower()):
+    if _CWE.fullmatch(tag.lower()):
         return f"external/cwe/{tag.lower()}"
     return tag
 
 
-def _physical(location: FileLocation, snippet: str | None = None,
-              lines: list[str] | None = None) -> om.PhysicalLocation:
-    end_line = max(location.end_line or location.start_line, location.start_line)
-    region = om.Region(start_line=location.start_line, start_column=location.start_column or 1, end_line=end_line)
+_CWE = re.compile(r"cwe-\d{1,5}")
+
+
+def _physical(location: FileLocation, snippet: str | None = None, source: Any = None) -> dict[str, Any]:
+    """A SARIF physical location; a span without an end column ends with its last line (of `source`)."""
+    start_line = location.start_line
+    start_column = location.start_column or 1
+    end_line = max(location.end_line or start_line, start_line)
     if location.end_column is not None:
-        region.end_column = location.end_column + 1  # SARIF end columns are exclusive
-    elif lines is not None and 1 <= end_line <= len(lines):
-        region.end_column = len(lines[end_line - 1]) + 1  # the whole last line
+        end_column = location.end_column + 1  # SARIF end columns are exclusive
+    elif source is not None and 1 <= end_line <= len(source.lines):
+        end_column = len(source.lines[end_line - 1]) + 1  # the whole last line
     else:
-        region.end_column = region.start_column + 1
-    if end_line == location.start_line and region.end_column <= region.start_column:
-        region.end_column = region.start_column + 1
+        end_column = start_column + 1
+    if end_line == start_line and end_column <= start_column:
+        end_column = start_column + 1
+    region: dict[str, Any] = {"startLine": start_line, "startColumn": start_column, "endLine": end_line,
+                              "endColumn": end_column}
     if snippet:
-        region.snippet = om.ArtifactContent(text=snippet)
-    return om.PhysicalLocation(artifact_location=om.ArtifactLocation(uri=location.path, uri_base_id=SRCROOT),
-                               region=region)
+        region["snippet"] = {"text": snippet}
+    return {"artifactLocation": {"uri": location.path, "uriBaseId": SRCROOT}, "region": region}
 
 
 _UNSAFE_PATH = re.compile(r"[^A-Za-z0-9._/-]+")
@@ -105,144 +109,149 @@ def placeholder_uri(finding: Finding) -> str:
     return "/".join(_UNSAFE_PATH.sub("_", part).strip("./") or "_" for part in parts)
 
 
-def _message(finding: Finding) -> str:
+def _message(finding: Finding, related: int) -> str:
     """The finding's message; related locations are linked from it (`[label](id)`), as code scanning shows."""
     if not finding.related:
         return finding.message
-    links = ", ".join(f"[{_link_text(label)}]({index})" for index, label in enumerate(finding.related_labels))
+    labels = finding.related_labels[:related]
+    links = ", ".join(f"[{_link_text(label)}]({index})" for index, label in enumerate(labels))
+    more = len(finding.related) - len(labels)
+    if more > 0:
+        links += f", and {more} more (in the JSON report)"
     return f"{finding.message} (related: {links})"
 
 
 def _link_text(text: str) -> str:
-    return re.sub(r"([\\\[\]])", r"\\\1", text)
+    return _LINK_SPECIAL.sub(r"\\\1", text)
 
 
-def _result(finding: Finding, rule_index: int, line_hash: str | None = None,
-            sources: dict[str, Any] | None = None) -> om.Result:
+_LINK_SPECIAL = re.compile(r"([\\\[\]])")
+
+
+def _result(finding: Finding, rule_index: int, line_hash: str | None,
+            sources: dict[str, Any]) -> dict[str, Any]:
     fingerprints = {"airguard/v1": finding.fingerprint}
     if line_hash is not None:
         fingerprints["primaryLocationLineHash"] = line_hash
-    result = om.Result(
-        rule_id=finding.rule_id,
-        rule_index=rule_index,
-        level=finding.severity.sarif_level,
-        kind="fail",
-        message=om.Message(text=_message(finding)),
-        partial_fingerprints=fingerprints,
-        properties={"severity": finding.severity.value, "confidence": finding.confidence.value,
-                    "resourceType": finding.resource_type, "resourceName": finding.resource_name},
-    )
-    location = om.Location()
+    properties: dict[str, Any] = {"severity": finding.severity.value, "confidence": finding.confidence.value,
+                                  "resourceType": finding.resource_type, "resourceName": finding.resource_name}
+    location: dict[str, Any]
     if finding.location is not None:
-        location.physical_location = _physical(finding.location, finding.snippet, _lines(sources, finding.location))
+        location = {"physicalLocation": _physical(finding.location, finding.snippet,
+                                                  sources.get(finding.location.path))}
     else:  # GitHub rejects a result without a file: name the resource as a repository-relative path
-        location.physical_location = om.PhysicalLocation(
-            artifact_location=om.ArtifactLocation(uri=placeholder_uri(finding), uri_base_id=SRCROOT),
-            region=om.Region(start_line=1, start_column=1, end_column=2))
-        result.properties["locationIsPlaceholder"] = True
+        location = {"physicalLocation": {
+            "artifactLocation": {"uri": placeholder_uri(finding), "uriBaseId": SRCROOT},
+            "region": {"startLine": 1, "startColumn": 1, "endColumn": 2}}}
+        properties["locationIsPlaceholder"] = True
     if finding.aws is not None:
-        location.logical_locations = [om.LogicalLocation(fully_qualified_name=finding.aws.arn, kind="resource",
-                                                         name=finding.resource_name)]
+        location["logicalLocations"] = [{"fullyQualifiedName": finding.aws.arn, "kind": "resource",
+                                         "name": finding.resource_name}]
     elif finding.location is None:
-        location.logical_locations = [om.LogicalLocation(fully_qualified_name=finding.resource_id,
-                                                         kind="resource", name=finding.resource_name)]
-    result.locations = [location]
-    if finding.related:
-        result.related_locations = [
-            om.Location(id=index, physical_location=_physical(loc, lines=_lines(sources, loc)),
-                        message=om.Message(text=label))
-            for index, (loc, label) in enumerate(zip(finding.related, finding.related_labels))
+        location["logicalLocations"] = [{"fullyQualifiedName": finding.resource_id, "kind": "resource",
+                                         "name": finding.resource_name}]
+    related = finding.related[:limits.RELATED_LOCATIONS]
+    result: dict[str, Any] = {
+        "ruleId": finding.rule_id,
+        "ruleIndex": rule_index,
+        "level": finding.severity.sarif_level,
+        "kind": "fail",
+        "message": {"text": _message(finding, len(related))},
+        "locations": [location],
+        "partialFingerprints": fingerprints,
+        "properties": properties,
+    }
+    if related:
+        result["relatedLocations"] = [
+            {"id": index, "physicalLocation": _physical(loc, source=sources.get(loc.path)), "message": {"text": label}}
+            for index, (loc, label) in enumerate(zip(related, finding.related_labels))
         ]
+        if len(finding.related) > len(related):
+            properties["relatedLocationsOmitted"] = len(finding.related) - len(related)
     if finding.suppression is not None:
-        result.suppressions = [om.Suppression(
-            kind="inSource" if finding.suppression.kind == "inline" else "external",
-            justification=finding.suppression.justification or None,
-        )]
+        suppression = {"kind": "inSource" if finding.suppression.kind == "inline" else "external"}
+        if finding.suppression.justification:
+            suppression["justification"] = finding.suppression.justification
+        result["suppressions"] = [suppression]
     return result
-
-
-def _lines(sources: dict[str, Any] | None, location: FileLocation) -> list[str] | None:
-    source = (sources or {}).get(location.path)
-    return source.lines if source is not None else None
 
 
 def _line_hashes(result: ScanResult, findings: list[Finding]) -> dict[tuple[str, int], str]:
     """GitHub's `primaryLocationLineHash` for each finding's line, from the text airguard read."""
+    sources = result.ctx.sources
     wanted: dict[str, set[int]] = {}
     for finding in findings:
-        if finding.location is not None and finding.location.path in result.ctx.sources:
+        if finding.location is not None and finding.location.path in sources:
             wanted.setdefault(finding.location.path, set()).add(finding.location.start_line)
+    paths = list(wanted)
     hashes: dict[tuple[str, int], str] = {}
-    for path, lines in wanted.items():
-        for line, value in line_hashes(result.ctx.sources[path].text, lines).items():
+    for path, found in zip(paths, line_hashes_of_files((sources[path].text, wanted[path]) for path in paths)):
+        for line, value in found.items():
             hashes[(path, line)] = value
     return hashes
 
 
-def _notification(notice: Any) -> om.Notification:
-    notification = om.Notification(
-        message=om.Message(text=notice.message),
-        level=notice.level if notice.level in ("error", "warning", "note") else "note",
-        descriptor=om.ReportingDescriptorReference(id=notice.kind),
-    )
+def _notification(notice: Any) -> dict[str, Any]:
+    notification: dict[str, Any] = {
+        "descriptor": {"id": notice.kind},
+        "level": notice.level if notice.level in ("error", "warning", "note") else "note",
+        "message": {"text": notice.message},
+    }
     if notice.path:
-        region = om.Region(start_line=notice.line) if notice.line else None
-        notification.locations = [om.Location(physical_location=om.PhysicalLocation(
-            artifact_location=om.ArtifactLocation(uri=notice.path, uri_base_id=SRCROOT), region=region))]
+        physical: dict[str, Any] = {"artifactLocation": {"uri": notice.path, "uriBaseId": SRCROOT}}
+        if notice.line:
+            physical["region"] = {"startLine": notice.line}
+        notification["locations"] = [{"physicalLocation": physical}]
     if notice.rule_id:
-        notification.associated_rule = om.ReportingDescriptorReference(id=notice.rule_id)
+        notification["associatedRule"] = {"id": notice.rule_id}
     return notification
 
 
-def build_log(result: ScanResult, options: ReportOptions) -> om.SarifLog:
+def build_log(result: ScanResult, options: ReportOptions) -> tuple[dict[str, Any], limits.Omitted]:
+    """The SARIF log as plain JSON data within GitHub's limits on counts (`scanner.report.sarif_limits`),
+    and the results it leaves out."""
     rules = sorted(result.rules, key=lambda r: r.id)
     index = {rule.id: i for i, rule in enumerate(rules)}
     # Code scanning ignores `suppressions` (a suppressed result would open an alert): suppressed and
     # baselined findings are left out of the SARIF unless asked for (--show-suppressed); JSON keeps them.
     findings = [f for f in result.findings if f.rule_id in index
                 and (f.suppression is None or options.show_suppressed)]
+    findings, omitted = limits.keep_results(findings)
     hashes = _line_hashes(result, findings)
     sources = result.ctx.sources
-    run = om.Run(
-        tool=om.Tool(driver=om.ToolComponent(
-            name="airguard", version=__version__, semantic_version=__version__,
-            information_uri=INFORMATION_URI, rules=[_descriptor(r) for r in rules])),
-        original_uri_base_ids={SRCROOT: om.ArtifactLocation(description=om.Message(
-            text="The root of the scanned repository; every path in this log is relative to it."))},
-        results=[_result(f, index[f.rule_id], hashes.get((f.location.path, f.location.start_line))
-                         if f.location is not None else None, sources) for f in findings],
-        invocations=[om.Invocation(
-            execution_successful=not result.partial,
-            tool_execution_notifications=[_notification(n) for n in result.notices] or None,
-        )],
-        column_kind="unicodeCodePoints",
-    )
+    results = [_result(f, index[f.rule_id], hashes.get((f.location.path, f.location.start_line))
+                       if f.location is not None else None, sources) for f in findings]
+    notifications = [_notification(n) for n in result.notices]
+    invocation: dict[str, Any] = {"executionSuccessful": not result.partial}
+    run: dict[str, Any] = {
+        "tool": {"driver": {"name": "airguard", "version": __version__, "semanticVersion": __version__,
+                            "informationUri": INFORMATION_URI, "contents": ["localizedData", "nonLocalizedData"],
+                            "rules": [_descriptor(r) for r in rules]}},
+        "invocations": [invocation],
+        "originalUriBaseIds": {SRCROOT: {"description": {
+            "text": "The root of the scanned repository; every path in this log is relative to it."}}},
+        "results": results,
+        "columnKind": "unicodeCodePoints",
+        "newlineSequences": ["\r\n", "\n"],
+    }
+    if options.sarif_category:
+        run["automationDetails"] = {"id": f"{options.sarif_category.rstrip('/')}/"}
+    properties: dict[str, Any] = {}
     baseline = result.baseline
     if baseline is not None:  # recorded findings the scan no longer found (fixed or moved)
-        run.properties = {"baselineUnmatched": baseline.unmatched}
-    if options.sarif_category:
-        run.automation_details = om.RunAutomationDetails(id=f"{options.sarif_category.rstrip('/')}/")
-    return om.SarifLog(version="2.1.0", schema_uri=SARIF_SCHEMA, runs=[run])
-
-
-def to_dict(obj: Any) -> Any:
-    """Serialise sarif-om objects with their schema property names, leaving out unset values."""
-    if attrs.has(type(obj)):
-        data: dict[str, Any] = {}
-        for field in attrs.fields(type(obj)):
-            value = getattr(obj, field.name)
-            if value is None or (field.default is not attrs.NOTHING and value == field.default
-                                 and field.name not in ("level", "kind")):
-                continue
-            data[field.metadata.get("schema_property_name", field.name)] = to_dict(value)
-        return data
-    if isinstance(obj, dict):
-        return {k: to_dict(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [to_dict(v) for v in obj]
-    return obj
+        properties["baselineUnmatched"] = baseline.unmatched
+    if properties:
+        run["properties"] = properties
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
+    log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+    limits.record_omitted(log, omitted)
+    return log, omitted
 
 
 def render(result: ScanResult, options: ReportOptions) -> str:
-    data = to_dict(build_log(result, options))  # strings were masked where findings and notices were made
-    return inert_json(json.dumps(data, indent=2)) + "\n"
+    """Compact JSON (a file for machines; `--pretty` indents it). Strings were masked where findings and
+    notices were made. A log over GitHub's size limit loses its lowest-severity results, counted."""
+    log, omitted = build_log(result, options)
+    text = limits.fit_size(log, omitted, lambda data: dumps(data, options.pretty))
+    return text + "\n"

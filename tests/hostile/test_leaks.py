@@ -72,7 +72,7 @@ def test_a_password_that_is_a_word_changes_no_path_rule_or_scheme(repo: Path) ->
     assert {f["location"]["snippet"] for f in pg} == {
         f"AIRFLOW_CONN_PG=postgresql://postgres:****@{RDS}:5432/postgres"}
     sarif = run.outputs["report.sarif"]
-    assert '"uri": "dbt-postgres-issue/.env"' in sarif
+    assert '"uri":"dbt-postgres-issue/.env"' in sarif
     assert "dbt-****" not in run.everything()
     assert "****ql://" not in run.everything()
 
