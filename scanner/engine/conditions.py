@@ -51,6 +51,26 @@ class EvalEnv:
 
 Predicate = Callable[[Resource, EvalEnv], bool]
 
+UNKNOWN_KEY = "_unknown"
+
+
+class UnknownValue(Exception):
+    """A condition read an attribute that infrastructure code leaves unknown until apply (listed in the
+    resource's ``_unknown``): the rule cannot judge the resource, neither pass nor finding (see `evaluate`)."""
+
+    def __init__(self, resource: Resource, path: str) -> None:
+        super().__init__(path)
+        self.resource = resource
+        self.path = path
+
+
+def _check_known(resource: Resource, path: str) -> None:
+    unknown = resource.attributes.get(UNKNOWN_KEY)
+    if unknown and path[:1] != "$":
+        for entry in unknown:
+            if path == entry or path.startswith(entry + ".") or entry.startswith(path + "."):
+                raise UnknownValue(resource, path)
+
 
 class ConditionError(ValueError):
     pass
@@ -334,7 +354,11 @@ def item_resources(resource: Resource, path: str) -> list[Resource]:
 
 def _compile_items(condition: dict[str, Any]) -> Predicate:
     path = condition["items"]
-    return _quantified(condition, lambda r, env: item_resources(r, path), "an items condition needs any, all or none")
+    def items(resource: Resource, env: EvalEnv) -> list[Resource]:
+        _check_known(resource, path)
+        return item_resources(resource, path)
+
+    return _quantified(condition, items, "an items condition needs any, all or none")
 
 
 def _compile_predicate(condition: dict[str, Any]) -> Predicate:
@@ -347,6 +371,7 @@ def _compile_predicate(condition: dict[str, Any]) -> Predicate:
     param = expected.get("param") if isinstance(expected, dict) and set(expected) == {"param"} else None
 
     def predicate(resource: Resource, env: EvalEnv) -> bool:
+        _check_known(resource, key)
         value = env.params.get(param) if param is not None else expected
         found = any(test(v, value) for v in resolve_path(resource, key))
         return not found if negate else found

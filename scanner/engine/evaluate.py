@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 from scanner.context import ScanContext
-from scanner.engine.conditions import EvalEnv, compile_condition, render, resolve_path
+from scanner.engine.conditions import EvalEnv, UnknownValue, compile_condition, render, resolve_path
 from scanner.engine.rule import Rule
 from scanner.engine.suppressions import SuppressionIndex
 from scanner.findings import Finding, Suppression
@@ -55,6 +55,9 @@ def evaluate(
         for resource in graph.of_type(rule.resource):
             try:
                 matched = predicate(resource, env)
+            except UnknownValue as unknown:
+                _not_evaluated(ctx, rule, resource, unknown)
+                continue
             except Exception as exc:  # noqa: BLE001 - a rule must never take the scan down
                 ctx.notice("rule-error", f"rule {rule.id} failed on {resource.type} '{resource.name}': "
                            f"{type(exc).__name__}", rule_id=rule.id)
@@ -76,6 +79,17 @@ def evaluate(
                         )
                 findings.append(finding)
     return sorted(findings, key=Finding.sort_key)
+
+
+def _not_evaluated(ctx: ScanContext, rule: Rule, resource: Resource, unknown: UnknownValue) -> None:
+    """A rule that needs a value infrastructure code leaves unknown until apply: a warning on the resource,
+    never a pass and never a finding."""
+    where = resource.location_for(rule.location) or resource.source.file
+    subject = unknown.resource
+    about = "" if subject is resource else f" of {subject.type} '{subject.name}'"
+    ctx.notice("not-evaluated", f"rule {rule.id} not evaluated on {resource.type} '{resource.name}': "
+               f"{unknown.path}{about} is not known before apply", where.path if where else None,
+               where.start_line if where else None, level="warning", rule_id=rule.id)
 
 
 def _connection_locations(graph: ResourceGraph, resource: Resource) \
