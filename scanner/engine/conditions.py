@@ -185,12 +185,19 @@ _NEGATIONS = {"not_equals": "equals", "not_in": "in", "not_matches": "matches", 
 
 
 def _network(text: Any) -> Any:
-    import ipaddress
-
     if not isinstance(text, str):
         return None
+    return _parsed_network(text.strip())
+
+
+@lru_cache(maxsize=4096)
+def _parsed_network(text: str) -> Any:
+    """An ip_network, parsed once per text: an account repeats a few CIDRs (`10.0.0.0/16`, `0.0.0.0/0`)
+    over thousands of security-group rules."""
+    import ipaddress
+
     try:
-        return ipaddress.ip_network(text.strip(), strict=False)
+        return ipaddress.ip_network(text, strict=False)
     except ValueError:
         return None
 
@@ -340,15 +347,25 @@ def _quantified(condition: dict[str, Any], candidates: Callable[[Resource, EvalE
     raise ConditionError(problem)
 
 
+class ItemView:
+    """One item of a resource's list seen as a resource: the item's keys are its attributes; id, type, name
+    and source are the resource's (a plain object: thousands of items per scan, no model to build)."""
+
+    __slots__ = ("attributes", "id", "locations", "name", "source", "type")
+
+    def __init__(self, resource: Resource, attributes: dict[str, Any]) -> None:
+        self.id, self.type, self.name = resource.id, resource.type, resource.name
+        self.attributes = attributes
+        self.source = resource.source
+        self.locations: dict[str, Any] = {}
+
+
 def item_resources(resource: Resource, path: str) -> list[Resource]:
     """Each item of the list(s) at `path` as a stand-in resource whose attributes are the item."""
-    stand_ins: list[Resource] = []
+    stand_ins: list[Any] = []
     for values in resolve_path(resource, path):
         for item in values if isinstance(values, list) else [values]:
-            attributes = item if isinstance(item, dict) else {"value": item}
-            stand_ins.append(resource.model_construct(id=resource.id, type=resource.type, name=resource.name,
-                                                      attributes=attributes, source=resource.source,
-                                                      locations={}))
+            stand_ins.append(ItemView(resource, item if isinstance(item, dict) else {"value": item}))
     return stand_ins
 
 
