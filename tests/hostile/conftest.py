@@ -94,7 +94,9 @@ def run_hostile(root: Path, *args: str, timeout: float = 60, env: dict[str, str]
     # `scanner/` folder in it would otherwise be imported and run); the Action runs airguard the same way.
     command = [sys.executable, "-I", "-m", "scanner", "scan", *args,
                "--report", f"json={out / 'report.json'}", "--report", f"sarif={out / 'report.sarif'}",
-               "--report", f"markdown={out / 'report.md'}"]
+               "--report", f"markdown={out / 'report.md'}", "--report", f"junit={out / 'report.xml'}",
+               "--report", f"asff={out / 'report.asff.json'}", "--asff-account", "123456789012",
+               "--asff-region", "eu-west-1"]
     started = time.monotonic()
     completed = subprocess.run(command, cwd=root, env=environment, capture_output=True, text=True,
                                timeout=timeout, check=False, errors="replace")

@@ -81,7 +81,9 @@ def test_a_planted_secret_never_reaches_an_output(secret: str, filler: object) -
         for name, text in _documents(secret, filler).items():
             (root / name).write_text(text)
         result = run_scan([root], Config(), root, jobs=1)
-        outputs = [renderer(fmt)(result, ReportOptions(fail_on="none", show_suppressed=True)) for fmt in FORMATS]
+        options = ReportOptions(fail_on="none", show_suppressed=True, aws_account="123456789012",
+                                aws_region="eu-west-1")  # ASFF files findings under an account and region
+        outputs = [renderer(fmt)(result, options) for fmt in FORMATS]
     forms = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], repr(secret)[1:-1]}
     assert {f["rule_id"] for f in (json.loads(outputs[list(FORMATS).index("json")])["findings"])} >= {"AG101"}
     for output in outputs:
