@@ -135,3 +135,20 @@ def test_report_flag_writes_asff_alongside(run_cli, tmp_path: Path) -> None:
     assert sorted(f["GeneratorId"] for f in findings) == ["AG501", "AG502", "AG505", "AG506", "AG507", "AG509"]
     assert validate_findings(findings) == []
     assert [f["Resources"][0]["Type"] for f in findings if f["GeneratorId"] == "AG507"] == ["AwsIamRole"]
+
+
+def test_the_root_user_is_the_account() -> None:
+    from scanner.findings import Confidence, Finding, Severity
+    from scanner.model import AwsIdentity
+    from scanner.report.asff import finding_asff
+
+    finding = Finding(rule_id="AG518", rule_name="iam-root-access-key", title="The root user has an active access key",
+                      severity=Severity.CRITICAL, confidence=Confidence.HIGH, message="root key",
+                      resource_id="aws.iam.user:root", resource_type="aws.iam.user", resource_name="<root_account>",
+                      aws=AwsIdentity(arn=f"arn:aws:iam::{ACCOUNT}:root", account=ACCOUNT, region=None),
+                      fingerprint="1" * 32)
+    data = finding_asff(finding, None, ACCOUNT, "eu-west-1", "2026-01-01T00:00:00.000Z")
+    assert data["Resources"] == [{"Type": "AwsAccount", "Id": f"AWS::::Account:{ACCOUNT}", "Partition": "aws",
+                                  "Details": {"Other": {"airguard/arn": f"arn:aws:iam::{ACCOUNT}:root"}}}]
+    assert data["Severity"]["Label"] == "CRITICAL"
+    assert validate_findings([data]) == []

@@ -145,6 +145,9 @@ def _resource(finding: Finding, region: str, redact: Any) -> dict[str, Any]:
                                     "Partition": partition(finding.aws.region or region)}
         if finding.aws.region and finding.aws.region != "global":
             resource["Region"] = finding.aws.region
+        if kind == "AwsAccount" and finding.aws.account:   # the Id Security Hub gives accounts
+            resource["Id"] = f"AWS::::Account:{finding.aws.account}"
+            resource["Details"] = {"Other": {"airguard/arn": _cut(finding.aws.arn, MAX_OTHER_VALUE)}}
         if kind == "Other":
             resource["Details"] = {"Other": {"airguard/resourceType": finding.resource_type,
                                              "airguard/resourceName": _cut(finding.resource_name, MAX_OTHER_VALUE)}}
