@@ -11,8 +11,8 @@ Security Hub shows them as such instead of re-opening them):
 - `ProductArn` is the account's default product, `arn:<partition>:securityhub:<region>:<account>:product/
   <account>/default`; `<region>` is the Security Hub region the findings are imported into.
 - `AwsAccountId` is the resource's account (AWS findings) or the account given for the report (files).
-- `Resources[0].Type` follows ASFF's resource types (AwsRdsDbCluster, AwsEc2SecurityGroup, ...), `Other`
-  for files and for AWS types ASFF has no name for.
+- `Resources[0].Type` is the resource registry's Security Hub name (AwsRdsDbCluster, AwsEc2SecurityGroup,
+  ...), `Other` for files and for AWS types ASFF has no name for.
 - Texts are cut to the documented maxima (Title 256, Description 1024, Recommendation 512 characters).
 
 Every message was redacted where the finding was made; nothing here reads scanned files.
@@ -50,22 +50,6 @@ MAX_RELATED_REQUIREMENTS = 32
 
 _SEVERITY_LABEL = {"critical": "CRITICAL", "high": "HIGH", "medium": "MEDIUM", "low": "LOW", "info": "INFORMATIONAL"}
 _CONFIDENCE = {"high": 90, "medium": 60, "low": 30}   # ASFF Confidence: 0-100
-
-# airguard resource type -> ASFF Resources[].Type (the names Security Hub's own findings use)
-RESOURCE_TYPES: dict[str, str] = {
-    "aws.rds.cluster": "AwsRdsDbCluster",
-    "aws.rds.instance": "AwsRdsDbInstance",
-    "aws.ec2.security_group": "AwsEc2SecurityGroup",
-    "aws.ec2.subnet": "AwsEc2Subnet",
-    "aws.ec2.vpc": "AwsEc2Vpc",
-    "aws.ec2.route_table": "AwsEc2RouteTable",
-    "aws.iam.role": "AwsIamRole",
-    "aws.iam.user": "AwsIamUser",
-    "aws.iam.policy": "AwsIamPolicy",
-    "aws.secretsmanager.secret": "AwsSecretsManagerSecret",
-    "aws.cloudtrail.trail": "AwsCloudTrailTrail",
-    "aws.cloudtrail.account": "AwsAccount",
-}
 
 _TYPE_BEST_PRACTICES = "Software and Configuration Checks/AWS Security Best Practices"
 _TYPE_STANDARDS = "Software and Configuration Checks/Industry and Regulatory Standards"
@@ -116,6 +100,14 @@ def default_account(result: ScanResult, options: ReportOptions) -> str | None:
     return accounts.pop() if len(accounts) == 1 else None
 
 
+def resource_type_name(resource_type: str) -> str:
+    """ASFF `Resources[].Type` for an airguard resource type: the registry's Security Hub name
+    (AwsRdsDbCluster, AwsEc2SecurityGroup, ...), `Other` where Security Hub has none."""
+    from scanner.resources import REGISTRY
+
+    return REGISTRY.get(resource_type).native.security_hub if resource_type in REGISTRY else "Other"
+
+
 def _cut(text: str, limit: int) -> str:
     text = text.strip() or "-"
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -138,7 +130,7 @@ def _types(finding: Finding, rule: Rule | None) -> list[str]:
 
 def _resource(finding: Finding, region: str, redact: Any) -> dict[str, Any]:
     if finding.aws is not None:
-        kind = RESOURCE_TYPES.get(finding.resource_type, "Other")
+        kind = resource_type_name(finding.resource_type)
         if finding.resource_type == "aws.iam.user" and finding.aws.arn.endswith(":root"):
             kind = "AwsAccount"   # the root user is the account (as in Security Hub's IAM.4 findings)
         resource: dict[str, Any] = {"Type": kind, "Id": finding.aws.arn,
