@@ -1,9 +1,11 @@
-"""The per-file content-hash cache and the worker processes: same reports, no secrets on disk."""
+"""The per-file content-hash cache (one SQLite database) and the worker processes: same reports, no secrets on
+disk, a hostile or broken cache never fails a scan."""
 
 from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -53,8 +55,15 @@ def _sarif(root: Path, cache: Path | str) -> str:
     return result.stdout
 
 
-def _entries(cache: Path) -> dict[str, float]:
-    return {p.name: p.stat().st_mtime_ns for p in (cache / "files").iterdir()}
+def _entries(cache: Path) -> dict[str, tuple[bytes, int, int]]:
+    """Every entry of the cache database: key -> (value, size, last used)."""
+    with sqlite3.connect(cache / "files" / filecache.DATABASE) as db:
+        return {key: (value, size, used) for key, value, size, used in db.execute("SELECT * FROM entries")}
+
+
+def _stored_bytes(cache: Path) -> bytes:
+    """Every byte the cache holds on disk (database, write-ahead log, anything else)."""
+    return b"".join(p.read_bytes() for p in cache.rglob("*") if p.is_file())
 
 
 def test_warm_scan_gives_byte_identical_reports(tree: Path, tmp_path: Path) -> None:
@@ -63,7 +72,7 @@ def test_warm_scan_gives_byte_identical_reports(tree: Path, tmp_path: Path) -> N
     written = _entries(cache)
     assert len(written) >= 20
     warm = _scan(tree, cache)
-    assert _entries(cache) == written          # nothing rewritten: every entry was a hit
+    assert _entries(cache) == written          # nothing rewritten (not even the use time): every entry was a hit
     uncached = _scan(tree, "")
     assert cold == warm == uncached
     assert {(f["rule_id"], f["location"]["start_line"], f["suppression"] is not None)
@@ -92,7 +101,7 @@ def test_hits_are_counted_and_cover_every_cacheable_file(tree: Path, tmp_path: P
     paths = [tree / p for p in SCANNED]
     first = run_scan(paths, Config(), tree)
     second = run_scan(paths, Config(), tree)
-    entries = len(list((tmp_path / "cache" / "files").iterdir()))
+    entries = len(_entries(tmp_path / "cache"))
     assert counts == [(0, entries), (entries, 0)]
     assert first.graph.to_json() == second.graph.to_json()
     assert [f.model_dump() for f in first.findings] == [f.model_dump() for f in second.findings]
@@ -101,7 +110,7 @@ def test_hits_are_counted_and_cover_every_cacheable_file(tree: Path, tmp_path: P
 def test_no_planted_secret_is_stored_in_the_cache(tree: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     _scan(tree, cache)
-    stored = b"".join(p.read_bytes() for p in cache.rglob("*") if p.is_file())
+    stored = _stored_bytes(cache)
     assert len(stored) > 10_000
     forms = {form for secret in [*PLANTED, *DAG_SECRETS] for form in (secret, quote(secret, safe=""))}
     assert sorted(form for form in forms if form.encode() in stored) == []
@@ -110,14 +119,52 @@ def test_no_planted_secret_is_stored_in_the_cache(tree: Path, tmp_path: Path) ->
 def test_a_corrupt_entry_is_a_miss_never_an_error(tree: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     cold = _scan(tree, cache)
-    entries = sorted((cache / "files").iterdir())
-    corruptions = [b"", b"{not json", b"[]", b'{"format": 1}',
-                   (b'{"format": 1, "resources": [{"id": 3}], '
-                    b'"notices": [], "source": true, "scanned": 1, "secret_spans": [[999999, 5, null, null]]}')]
-    for number, entry in enumerate(entries):
-        entry.write_bytes(corruptions[number % len(corruptions)])
+    corruptions: list[object] = [
+        b"", b"{not json", b"[]", b'{"format": 1}', "a text, not bytes", 7, b"\xff\xfe",
+        (b'{"format": 1, "resources": [{"id": 3}], '
+         b'"notices": [], "source": true, "scanned": 1, "secret_spans": [[999999, 5, null, null]]}'),
+        b'{"format": 1, "resources": [], "notices": [], "source": true, "scanned": 1, "secret_spans": [],'
+        b' "pad": "' + b"x" * (filecache.MAX_ENTRY_BYTES + 1) + b'"}']
+    with sqlite3.connect(cache / "files" / filecache.DATABASE) as db:
+        keys = [key for (key,) in db.execute("SELECT key FROM entries ORDER BY key")]
+        for number, key in enumerate(keys):
+            db.execute("UPDATE entries SET value = ? WHERE key = ?", (corruptions[number % len(corruptions)], key))
     assert _scan(tree, cache) == cold
     assert _scan(tree, cache) == cold   # rewritten entries are good again
+    assert all(len(value) < 1_000_000 for value, _, _ in _entries(cache).values())
+
+
+@pytest.mark.parametrize("content", [b"", b"not a database at all" * 100, b"SQLite format 3\x00" + b"\x07" * 5000])
+def test_a_database_that_is_not_one_is_replaced(tree: Path, tmp_path: Path, content: bytes) -> None:
+    cache = tmp_path / "cache"
+    cold = _scan(tree, cache)
+    database = cache / "files" / filecache.DATABASE
+    for suffix in ("-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    database.write_bytes(content)
+    assert _scan(tree, cache) == cold
+    assert len(_entries(cache)) >= 20      # written again
+    assert _scan(tree, cache) == cold
+
+
+def test_a_symlinked_database_is_not_followed(tree: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    elsewhere = tmp_path / "elsewhere.sqlite3"
+    elsewhere.write_bytes(b"the user's own file")
+    (cache / "files").mkdir(parents=True)
+    (cache / "files" / filecache.DATABASE).symlink_to(elsewhere)
+    uncached = _scan(tree, "")
+    assert _scan(tree, cache) == uncached
+    assert elsewhere.read_bytes() == b"the user's own file"
+
+
+def test_entries_of_the_former_format_are_removed(tree: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    (cache / "files").mkdir(parents=True)
+    for name in ("0" * 40 + ".json", ".abc.123.tmp"):
+        (cache / "files" / name).write_text("{}")
+    _scan(tree, cache)
+    assert sorted(p.name for p in (cache / "files").iterdir() if not p.name.startswith(filecache.DATABASE)) == []
 
 
 def test_a_changed_file_is_a_miss(tree: Path, tmp_path: Path) -> None:
@@ -150,17 +197,41 @@ def test_concurrent_scans_share_one_cache(tree: Path, tmp_path: Path) -> None:
         report["summary"].pop("duration_seconds")
         reports.append(report)
     assert reports[0] == reports[1] == reports[2] == _scan(tree, cache)
-    assert not [p for p in (cache / "files").iterdir() if p.name.endswith(".tmp")]
+    with sqlite3.connect(cache / "files" / filecache.DATABASE) as db:
+        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
 
 
-def test_prune_keeps_the_newest_entries(tmp_path: Path) -> None:
+def test_prune_keeps_the_most_recently_used_entries(tmp_path: Path) -> None:
     cache = filecache.FileCache(tmp_path)
     for number in range(50):
-        cache.put(f"{number:040x}", {"n": number})
-        os.utime(cache.directory / f"{number:040x}.json", (1_000_000 + number, 1_000_000 + number))
-    cache.prune(40)
-    kept = sorted(int(p.stem, 16) for p in cache.directory.iterdir())
-    assert kept == list(range(18, 50))   # pruned to 80 % of the bound, oldest first
+        cache.put(f"{number:040x}", {"n": number % 10})         # 18 bytes each
+    with sqlite3.connect(cache.database) as db:
+        assert db.execute("SELECT DISTINCT size FROM entries").fetchall() == [(18,)]
+        db.executemany("UPDATE entries SET used = ? WHERE key = ?",
+                       [((number * 7) % 50, f"{number:040x}") for number in range(50)])  # used in another order
+    cache.prune(40 * 18)
+    kept = sorted((number * 7) % 50 for number in (int(key, 16) for key in _entries(tmp_path)))
+    assert kept == list(range(18, 50))   # pruned to 80 % of the bound, least recently used first
+    cache.prune(40 * 18)
+    assert len(_entries(tmp_path)) == 32
+
+
+def test_a_scan_marks_what_it_used_and_the_bound_keeps_it(tree: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("AIRGUARD_CACHE_DIR", str(cache))
+    paths = [tree / p for p in SCANNED]
+    run_scan(paths, Config(), tree)
+    with sqlite3.connect(cache / "files" / filecache.DATABASE) as db:
+        db.execute("UPDATE entries SET used = 1")
+        db.execute("INSERT INTO entries VALUES ('stale', ?, 3000000, 0)", (b"{}",))  # 3 MB, never used since
+    run_scan(paths, Config(), tree)                    # warm: every entry used now
+    used = {key: row[2] for key, row in _entries(cache).items()}
+    assert used.pop("stale") == 0 and set(used.values()) == {filecache._now()}
+    monkeypatch.setenv("AIRGUARD_CACHE_MAX_MB", "2")
+    (tree / "extra" / "new_dag.py").write_text('B = "postgres://u:Tmp-New-Pw-33@h.example.com/db"\n')
+    run_scan(paths, Config(), tree)                    # one write: over the bound, the stale entry goes
+    assert "stale" not in _entries(cache) and len(_entries(cache)) == len(used) + 1
 
 
 def test_worker_processes_give_identical_results(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -195,11 +266,11 @@ def test_worker_processes_fill_the_cache_without_secrets(tree: Path, tmp_path: P
     paths = [tree / p for p in SCANNED]
     multi = run_scan(paths, Config(), tree, jobs=2)
     warm = run_scan(paths, Config(), tree, jobs=1)
-    entries = len(list((cache / "files").iterdir()))
+    entries = len(_entries(cache))
     assert counts == [(0, entries), (entries, 0)]
     assert multi.graph.to_json() == warm.graph.to_json()
     assert [f.model_dump() for f in multi.findings] == [f.model_dump() for f in warm.findings]
-    stored = b"".join(p.read_bytes() for p in (cache / "files").iterdir())
+    stored = _stored_bytes(cache)
     assert [s for s in [*PLANTED, *DAG_SECRETS] if s.encode() in stored] == []
 
 

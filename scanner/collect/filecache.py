@@ -2,8 +2,18 @@
 
 Key: airguard version, a hash of the collector code, the file's kind, its repo-relative path and a
 BLAKE2 hash of its bytes. Value: the file's outcome as JSON (`scanner.collect.unit`), with secrets
-stored only as positions in the file's text. Writes are atomic (temp file + rename), a corrupt or
-unreadable entry is a miss, and the cache is pruned to `MAX_ENTRIES` (oldest written first).
+stored only as positions in the file's text.
+
+Storage: one SQLite database (`files/entries.sqlite3`, write-ahead log, so concurrent scans and the
+worker processes of one scan share it). A scan's own entries are written in one transaction when it
+finishes (worker processes write theirs as they go); a file per entry cost a create + rename each and
+a folder scan to prune. The cache is bounded by size (`MAX_BYTES`, `AIRGUARD_CACHE_MAX_MB`): the
+least recently used entries go first, so a scan larger than the cache keeps the entries it uses.
+
+The database lives in the user's cache folder, and its content is still read as untrusted: an entry
+larger than any airguard writes, malformed JSON or a wrong shape is a miss (`scanner.collect.unit`
+validates the rest); a file that is not a database, or a symlink, disables the cache for the scan (a
+corrupt database is replaced); no SQLite error ever fails a scan.
 """
 
 from __future__ import annotations
@@ -11,14 +21,21 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
 from scanner import __version__
 
-FORMAT_VERSION = 1
-MAX_ENTRIES = 20_000
+FORMAT_VERSION = 1                    # of the outcome JSON
+SCHEMA_VERSION = 2                    # of the database (PRAGMA user_version); 1 was a file per entry
+DATABASE = "entries.sqlite3"
+MAX_BYTES = 512 * 1024 * 1024         # the cache's bound (values); pruned to 80 % of it when over
+MAX_ENTRY_BYTES = 16 * 1024 * 1024    # no outcome airguard writes is larger: a larger value is a miss
+BATCH = 512                           # buffered puts written at once
 _code_hash: str | None = None
+_connections: dict[tuple[int, str], tuple[sqlite3.Connection, tuple[int, int] | None]] = {}  # (pid, file)
 
 
 def collector_code_hash() -> str:
@@ -35,12 +52,28 @@ def collector_code_hash() -> str:
     return _code_hash
 
 
+def max_bytes() -> int:
+    """`AIRGUARD_CACHE_MAX_MB` (a positive number of MiB), else `MAX_BYTES`."""
+    configured = os.environ.get("AIRGUARD_CACHE_MAX_MB", "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured) * 1024 * 1024
+    return MAX_BYTES
+
+
 class FileCache:
-    def __init__(self, directory: Path) -> None:
+    """The cache of one scan (or one worker process). `open()` buffers its puts until `finish()`; a
+    cache made directly (in a worker process) writes each put at once."""
+
+    def __init__(self, directory: Path, buffered: bool = False) -> None:
         self.directory = directory / "files"
+        self.database = self.directory / DATABASE
         self.writes = 0
         self.hits = 0
-        self._made = False
+        self.buffered = buffered
+        self._pending: list[tuple[str, bytes, int, int]] = []
+        self._hit_keys: list[str] = []
+        self._broken = False
+        self._connection_here: sqlite3.Connection | None = None
 
     @classmethod
     def open(cls) -> FileCache | None:
@@ -48,7 +81,7 @@ class FileCache:
         from scanner.cachedir import cache_dir
 
         directory = cache_dir()
-        return None if directory is None else cls(directory)
+        return None if directory is None else cls(directory, buffered=True)
 
     def key(self, kind: str, relative: str, data: bytes) -> str:
         digest = hashlib.blake2b(digest_size=20)
@@ -58,55 +91,198 @@ class FileCache:
         digest.update(hashlib.blake2b(data, digest_size=32).digest())
         return digest.hexdigest()
 
+    # -- reading ---------------------------------------------------------------------------------------
+
     def get(self, key: str) -> dict[str, Any] | None:
+        connection = self._connection(create=False)
+        if connection is None:
+            return None
         try:
-            entry = json.loads((self.directory / f"{key}.json").read_bytes())
-        except (OSError, ValueError):
+            row = connection.execute("SELECT value FROM entries WHERE key = ? AND length(value) <= ?",
+                                     (key, MAX_ENTRY_BYTES)).fetchone()
+        except sqlite3.Error as exc:
+            self._broken = not isinstance(exc, sqlite3.OperationalError)   # malformed: no more reads
+            return None
+        if row is None or not isinstance(row[0], bytes):
+            return None
+        try:
+            entry = json.loads(row[0])
+        except ValueError:
             return None
         if not isinstance(entry, dict) or entry.get("format") != FORMAT_VERSION:
             return None
         self.hits += 1
+        self._hit_keys.append(key)
         return entry
 
+    # -- writing ---------------------------------------------------------------------------------------
+
     def put(self, key: str, entry: dict[str, Any]) -> None:
-        target = self.directory / f"{key}.json"
-        tmp = self.directory / f".{key}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
-        try:
-            if not self._made:
-                self.directory.mkdir(parents=True, exist_ok=True)
-                self._made = True
-            tmp.write_text(json.dumps({"format": FORMAT_VERSION, **entry}, separators=(",", ":")), "utf-8")
-            os.replace(tmp, target)
-            self.writes += 1
-        except OSError:
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
+        value = json.dumps({"format": FORMAT_VERSION, **entry}, separators=(",", ":")).encode("utf-8")
+        if len(value) > MAX_ENTRY_BYTES:
+            return
+        self._pending.append((key, value, len(value), _now()))
+        self.writes += 1
+        if not self.buffered or len(self._pending) >= BATCH:
+            self._flush()
 
     def finish(self) -> None:
-        """Prune after a scan that wrote entries."""
-        if self.writes:
-            self.prune(MAX_ENTRIES)
-
-    def prune(self, max_entries: int) -> None:
-        """Keep at most `max_entries` entries (drop the oldest written to 80 % of it); stale temp files go."""
+        """Write what is buffered, mark the entries used, and prune when the scan wrote entries."""
+        self._flush()
+        connection = self._connection(create=False) if (self._hit_keys or self.writes) else None
+        if connection is None:
+            return
+        now = _now()
         try:
-            with os.scandir(self.directory) as scan:
-                entries = list(scan)
+            with connection:
+                connection.executemany("UPDATE entries SET used = ? WHERE key = ? AND used < ?",
+                                       [(now, key, now) for key in self._hit_keys])
+        except sqlite3.Error:
+            pass
+        self._hit_keys = []
+        if self.writes:
+            self.prune(max_bytes())
+
+    def prune(self, limit: int) -> None:
+        """Keep at most `limit` bytes of values: the least recently used go until 80 % of it is left."""
+        connection = self._connection(create=False)
+        if connection is None:
+            return
+        try:
+            with connection:
+                total = connection.execute("SELECT coalesce(sum(size), 0) FROM entries").fetchone()[0]
+                if total <= limit:
+                    return
+                excess, doomed = total - int(limit * 0.8), []
+                for key, size in connection.execute("SELECT key, size FROM entries ORDER BY used, key"):
+                    if excess <= 0:
+                        break
+                    doomed.append((key,))
+                    excess -= size
+                connection.executemany("DELETE FROM entries WHERE key = ?", doomed)
+        except sqlite3.Error:
+            pass
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        connection = self._connection(create=True)
+        if connection is None:
+            return
+        try:
+            with connection:
+                connection.executemany("INSERT OR REPLACE INTO entries (key, value, size, used) VALUES (?, ?, ?, ?)",
+                                       pending)
+        except sqlite3.Error:
+            pass   # busy beyond the timeout, disk full, read-only: the entries are just not cached
+
+    # -- the database ----------------------------------------------------------------------------------
+
+    def _connection(self, create: bool) -> sqlite3.Connection | None:
+        """This process's connection to the database (None when it cannot be used, or does not exist yet
+        and `create` is false)."""
+        if self._connection_here is not None or self._broken:
+            return self._connection_here
+        slot = (os.getpid(), str(self.database))
+        identity = _identity(self.database)
+        known = _connections.get(slot)
+        if known is not None and known[1] == identity:
+            self._connection_here = known[0]
+            return known[0]
+        if known is not None:          # the file was removed or replaced since (e.g. `rm -r` of the cache)
+            del _connections[slot]
+            known[0].close()
+        if not create and identity is None:
+            return None
+        try:
+            connection = _connect(self.database)
+        except (OSError, sqlite3.Error):
+            connection = None
+        if connection is None:
+            self._broken = True
+            return None
+        _connections[slot] = (connection, _identity(self.database))
+        self._connection_here = connection
+        return connection
+
+
+def _identity(database: Path) -> tuple[int, int] | None:
+    try:
+        stat = database.stat()
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino)
+
+
+def _now() -> int:
+    """Recency in hours: an entry used again within the hour is not written again."""
+    return int(time.time()) // 3600
+
+
+def _connect(database: Path) -> sqlite3.Connection | None:
+    """Open (create) the database; a corrupt one is replaced once, a symlink or non-file is refused."""
+    if database.is_symlink() or (database.exists() and not database.is_file()):
+        return None
+    database.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for attempt in range(2):
+        fresh = not database.exists()
+        connection = sqlite3.connect(database, timeout=10, isolation_level=None, check_same_thread=False)
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+            if connection.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                _create_schema(connection)
+                if fresh:
+                    _remove_file_entries(database.parent)
+            connection.isolation_level = "DEFERRED"
+            return connection
+        except sqlite3.DatabaseError as exc:
+            connection.close()
+            if attempt or isinstance(exc, sqlite3.OperationalError):   # locked, read-only: not corrupt
+                return None
+            for suffix in ("", "-wal", "-shm"):                      # not a database: start again
+                Path(f"{database}{suffix}").unlink(missing_ok=True)
+    return None
+
+
+def _create_schema(connection: sqlite3.Connection) -> None:
+    """The table, made once even when concurrent scans open a new database at the same time."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        if connection.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            connection.execute("DROP TABLE IF EXISTS entries")
+            connection.execute("CREATE TABLE entries (key TEXT PRIMARY KEY, value BLOB NOT NULL, "
+                               "size INTEGER NOT NULL, used INTEGER NOT NULL) WITHOUT ROWID")
+            connection.execute("CREATE INDEX entries_used ON entries (used)")
+            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+
+
+def _remove_file_entries(directory: Path) -> None:
+    """The entries of the former format (a JSON file per entry, and temp files) next to a new database."""
+    try:
+        with os.scandir(directory) as scan:
+            names = [e.name for e in scan if e.name.endswith((".json", ".tmp")) and e.is_file(follow_symlinks=False)]
+    except OSError:
+        return
+    for name in names:
+        try:
+            os.unlink(directory / name)
         except OSError:
-            return
-        if len(entries) <= max_entries:
-            return
-        aged = []
-        for entry in entries:
-            try:
-                aged.append((entry.stat().st_mtime, entry.path))
-            except OSError:
-                continue
-        aged.sort()
-        for _, path in aged[: len(aged) - int(max_entries * 0.8)]:
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
+            pass
+
+
+def _forget_inherited_connections() -> None:
+    """In a forked child: the parent's connections are the parent's (SQLite forbids using them across a
+    fork); the child opens its own. They are kept referenced, never closed, so nothing runs on them here."""
+    _inherited.extend(connection for connection, _ in _connections.values())
+    _connections.clear()
+
+
+_inherited: list[sqlite3.Connection] = []
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_inherited_connections)
