@@ -181,14 +181,15 @@ def _add_aws(ctx: ScanContext, aws: AwsInput, rules: list[Rule]) -> list[Resourc
     from scanner.aws.notices import gap_notices, rule_gap_notices, uncollected_notices
 
     gaps = aws.snapshot.gaps()
+    resources = aws.snapshot.resources()
     ctx.notices += [*gap_notices(gaps), *rule_gap_notices(gaps, rules),
                     *uncollected_notices(aws.snapshot.services, rules)]
     if aws.file is not None and aws.text is not None and aws.file.resolve().is_relative_to(ctx.root):
         relative = ctx.relpath(aws.file.resolve())
-        ctx.aws_locations.update(snapshot_locations(aws.text, relative))
+        ctx.aws_locations.update(snapshot_locations(aws.text, relative, resources))
         # a source like any scanned file, so findings placed in it get snippets and GitHub's line hash
         ctx.sources[relative] = SourceFile(path=relative, absolute=aws.file.resolve(), text=aws.text)
-    return aws.snapshot.resources()
+    return resources
 
 
 def _start_dagbag(request: DagbagRequest | None) -> DagbagRun | None:
