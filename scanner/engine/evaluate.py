@@ -21,11 +21,10 @@ def fingerprint(rule: Rule, resource: Resource, location: FileLocation | None, o
     """Stable across lines inserted above: rule, file (or ARN), resource name, which attribute.
     An AWS resource is anchored to its ARN even when the finding points at a connection's file."""
     if resource.source.aws is not None:
-        anchor = resource.source.aws.arn
+        anchor, attribute = resource.source.aws.arn, ""  # the AWS rules' location names an IaC line only
     else:
-        anchor = location.path if location else resource.id
-    material = "|".join([rule.id, anchor, resource.type, resource.name, rule.location or "", item,
-                         str(occurrence)])
+        anchor, attribute = (location.path if location else resource.id), rule.location or ""
+    material = "|".join([rule.id, anchor, resource.type, resource.name, attribute, item, str(occurrence)])
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
 
 

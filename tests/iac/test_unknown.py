@@ -26,7 +26,7 @@ def test_unknown_iam_flag_is_not_evaluated_and_known_values_are_judged() -> None
     rules = [r for r in load_rules() if r.id in ("AG501", "AG502", "AG505", "AG506")]
     findings = evaluate(graph, rules, ctx)
     assert sorted((f.rule_id, f.location.path, f.location.start_line) for f in findings if f.location) == [
-        ("AG502", "aurora-bad.yaml", 45), ("AG505", "aurora-bad.yaml", 15), ("AG506", "aurora-bad.yaml", 33)]
+        ("AG502", "aurora-bad.yaml", 52), ("AG505", "aurora-bad.yaml", 21), ("AG506", "aurora-bad.yaml", 41)]
     notices = [(n.kind, n.rule_id, n.path, n.line, n.level) for n in ctx.notices]
-    assert notices == [("not-evaluated", "AG501", "aurora-bad.yaml", 33, "warning")]
+    assert notices == [("not-evaluated", "AG501", "aurora-bad.yaml", 42, "warning")]  # the property's line
     assert "iam_database_authentication_enabled is not known before apply" in ctx.notices[0].message
