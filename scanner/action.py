@@ -1,9 +1,20 @@
-"""The GitHub Action's logic (`action.yml` runs `python -m scanner.action scan|verdict`).
+"""The GitHub Action's logic (`action.yml` runs `python -m scanner.action scan|upload-result|verdict`).
 
 `scan` runs one `airguard scan` that writes SARIF, Markdown and JSON at once, appends the Markdown to
 `$GITHUB_STEP_SUMMARY` and sets step outputs; it never fails the step itself, so the SARIF upload
-still runs. `verdict` then fails the job on the scan's exit code. Inputs arrive as `AIRGUARD_*`
+still runs. `upload-result` turns a failed upload (a private repository without code scanning answers
+403) into a warning. `verdict` then fails the job on the scan's exit code. Inputs arrive as `AIRGUARD_*`
 environment variables (never interpolated into shell text).
+
+The scan runs in the repository's checkout (`checkout-path`, the `path:` given to actions/checkout;
+the workspace by default), which is also the report root: SARIF URIs and summary links are relative
+to the repository, not to the workspace.
+
+A partial scan (a file not read, a rule not evaluated) is not uploaded to code scanning unless
+`upload-sarif-on-partial: true`: an upload replaces the category's previous analysis, and code scanning
+closes every open alert missing from it, so alerts in the files or rules the scan missed would be
+closed as if fixed. The job still fails (or warns, `fail-on-partial: false`), and the reports stay
+on disk (outputs `sarif-file`, `json-file`, `markdown-file`) for an artifact.
 
 DagBag mode executes DAG code, so it runs only when asked (`dagbag: true`) and, on a pull request
 from a fork, only with `dagbag-on-forks: true` as well. On a pull request from a fork the scanned tree's
@@ -46,6 +57,9 @@ class ActionInputs:
     fail_on_partial: bool
     top: str
     repo_config_on_forks: bool = False
+    checkout_path: str = "."
+    upload_sarif: bool = True
+    upload_sarif_on_partial: bool = False
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> ActionInputs:
@@ -68,6 +82,9 @@ class ActionInputs:
             fail_on_partial=flag("AIRGUARD_FAIL_ON_PARTIAL", "true"),
             top=env.get("AIRGUARD_TOP", "").strip(),
             repo_config_on_forks=flag("AIRGUARD_REPO_CONFIG_ON_FORKS"),
+            checkout_path=env.get("AIRGUARD_CHECKOUT_PATH", "").strip() or ".",
+            upload_sarif=flag("AIRGUARD_UPLOAD_SARIF", "true"),
+            upload_sarif_on_partial=flag("AIRGUARD_UPLOAD_SARIF_ON_PARTIAL"),
         )
 
 
@@ -143,7 +160,43 @@ def ignored_repo_config(inputs: ActionInputs, workspace: Path) -> tuple[Path, li
     return found, config_differences(repo, Config())
 
 
-def scan_command(inputs: ActionInputs, out_dir: Path, dagbag: bool, repo_config: bool = True) -> list[str]:
+def checkout_root(inputs: ActionInputs, workspace: Path) -> Path:
+    """The repository's checkout: `checkout-path` relative to the workspace (or absolute)."""
+    root = Path(inputs.checkout_path)
+    root = (root if root.is_absolute() else workspace / root).resolve()
+    if not root.is_dir():
+        raise InputError(f"input 'checkout-path' is not a folder: {inputs.checkout_path} (it must be the path: "
+                         "given to actions/checkout, relative to the workspace)")
+    return root
+
+
+def nested_checkouts(root: Path) -> list[str]:
+    """Folders right under `root` that are git work trees, when `root` is not one itself: the repository
+    was probably checked out with `path:` and `checkout-path` was not set."""
+    if (root / ".git").exists():
+        return []
+    try:
+        return sorted(child.name for child in root.iterdir() if child.is_dir() and (child / ".git").exists())
+    except OSError:
+        return []
+
+
+def sarif_upload_decision(inputs: ActionInputs, sarif_written: bool, partial: bool) -> tuple[bool, str]:
+    """Whether the SARIF goes to code scanning, and why not. A partial scan is held back by default: the
+    upload would replace the category's analysis and close the open alerts of whatever was not scanned."""
+    if not inputs.upload_sarif:
+        return False, "upload-sarif: false"
+    if not sarif_written:
+        return False, "the scan wrote no SARIF report"
+    if partial and not inputs.upload_sarif_on_partial:
+        return False, ("partial scan: the SARIF report was not uploaded to code scanning, so the alerts of what "
+                       "was not scanned stay open (an upload would close every alert missing from it); set "
+                       "upload-sarif-on-partial: true to upload anyway")
+    return True, "uploading the SARIF report to code scanning"
+
+
+def scan_command(inputs: ActionInputs, out_dir: Path, dagbag: bool, repo_config: bool = True,
+                 root: Path | None = None) -> list[str]:
     # -I: the scan runs in the checked-out tree, which must never be on the import path (a `yaml.py` or a
     # `scanner/` folder in a pull request would otherwise be imported and run in a job holding secrets)
     command = [sys.executable, "-I", "-m", "scanner", "scan", *inputs.paths, "--format", "text",
@@ -154,6 +207,8 @@ def scan_command(inputs: ActionInputs, out_dir: Path, dagbag: bool, repo_config:
                           ("--sarif-category", inputs.sarif_category), ("--top", inputs.top)):
         if value:
             command += [option, value]
+    if root is not None:
+        command += ["--root", str(root)]
     if dagbag:
         command.append("--dagbag")
     if not repo_config:
@@ -226,16 +281,36 @@ def ignored_config_summary(path: Path, workspace: Path, changes: list[tuple[str,
     return "\n".join(lines) + "\n"
 
 
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+COUNT_OUTPUTS = ("findings", *SEVERITIES, "suppressed", "baselined", "partial")
+
+
+def _did_not_run(env: dict[str, str], message: str) -> int:
+    from scanner.report.markdown import escape
+
+    print(f"::error title=airguard::{command_data(message)}", flush=True)
+    _outputs(env, {"exit-code": "2", "sarif-upload": "false"})
+    _append(env.get("GITHUB_STEP_SUMMARY"), f"## airguard\n\n**❌ the scan did not run**: {escape(message)}\n")
+    return 0
+
+
+def count_outputs(summary: dict[str, Any]) -> dict[str, str]:
+    """The count outputs from the JSON report's summary: every severity, zero when absent."""
+    by_severity = summary.get("by_severity") or {}
+    values = {"findings": str(summary["findings"])}
+    values.update({severity: str(by_severity.get(severity, 0)) for severity in SEVERITIES})
+    values.update({"suppressed": str(summary.get("suppressed", 0)), "baselined": str(summary.get("baselined", 0)),
+                   "partial": str(bool(summary.get("partial"))).lower()})
+    return values
+
+
 def run_scan_step(env: dict[str, str]) -> int:
+    workspace = Path(env.get("GITHUB_WORKSPACE") or ".").resolve()
     try:
         inputs = ActionInputs.from_env(env)
+        root = checkout_root(inputs, workspace)
     except InputError as exc:
-        from scanner.report.markdown import escape
-
-        print(f"::error title=airguard::{command_data(str(exc))}", flush=True)
-        _outputs(env, {"exit-code": "2"})
-        _append(env.get("GITHUB_STEP_SUMMARY"), f"## airguard\n\n**❌ the scan did not run**: {escape(str(exc))}\n")
-        return 0
+        return _did_not_run(env, str(exc))
     event = read_event(env)
     out_dir = Path(env.get("AIRGUARD_OUTPUT_DIR") or Path(env.get("RUNNER_TEMP") or ".") / "airguard")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -245,21 +320,27 @@ def run_scan_step(env: dict[str, str]) -> int:
     print(f"airguard action: {reason}", flush=True)
     if inputs.dagbag and not dagbag:
         print(f"::notice title=airguard::{reason}", flush=True)
-    workspace = Path(env.get("GITHUB_WORKSPACE") or ".")
+    nested = nested_checkouts(root)
+    if nested:
+        from scanner.report.text import visible
+
+        print(f"::warning title=airguard::{command_data(visible(str(inputs.checkout_path)))} is not a git checkout "
+              f"but {command_data(visible(', '.join(nested)))} is: if actions/checkout used path:, set checkout-path "
+              "to it, or the report paths start with that folder and do not match the repository", flush=True)
     repo_config, config_reason = repo_config_decision(inputs, event)
-    ignored = None if repo_config else ignored_repo_config(inputs, workspace)
+    ignored = None if repo_config else ignored_repo_config(inputs, root)
     if ignored is not None:
         print(f"airguard action: {config_reason}", flush=True)
         print(f"::notice title=airguard::{command_data(config_reason)}", flush=True)
-    command = scan_command(inputs, out_dir, dagbag, repo_config)
+    command = scan_command(inputs, out_dir, dagbag, repo_config, root=root)
     from scanner.report.text import visible_lines
 
     # Nothing the scan prints (it quotes the scanned tree) may act as a workflow command.
     token = f"airguard-{secrets.token_hex(16)}"
     print(f"::stop-commands::{token}", flush=True)
     try:
-        completed = subprocess.run(command, cwd=env.get("GITHUB_WORKSPACE") or None, env=env, text=True,
-                                   errors="replace", stdout=sys.stdout, stderr=subprocess.PIPE, check=False)
+        completed = subprocess.run(command, cwd=root, env=env, text=True, errors="replace", stdout=sys.stdout,
+                                   stderr=subprocess.PIPE, check=False)
         sys.stdout.flush()
         if completed.stderr:
             sys.stderr.write(visible_lines(completed.stderr.rstrip("\n")) + "\n")
@@ -268,18 +349,17 @@ def run_scan_step(env: dict[str, str]) -> int:
         print(f"::{token}::", flush=True)
     code = completed.returncode
     sarif, markdown, report = out_dir / "airguard.sarif", out_dir / "airguard.md", out_dir / "airguard.json"
-    values = {"exit-code": str(code), "dagbag": str(dagbag).lower(),
+    values = {"exit-code": str(code), "dagbag": str(dagbag).lower(), "checkout-path": str(root),
               "sarif-file": str(sarif) if sarif.is_file() else "",
               "markdown-file": str(markdown) if markdown.is_file() else "",
               "json-file": str(report) if report.is_file() else ""}
     if report.is_file():
-        counts = json.loads(report.read_text("utf-8"))["summary"]
-        values.update({"findings": str(counts["findings"]), "suppressed": str(counts["suppressed"]),
-                       "baselined": str(counts.get("baselined", 0)), "partial": str(counts["partial"]).lower()})
-        for severity, count in counts["by_severity"].items():
-            values[severity] = str(count)
+        values.update(count_outputs(json.loads(report.read_text("utf-8"))["summary"]))
+    upload, upload_reason = sarif_upload_decision(inputs, sarif.is_file(), values.get("partial") == "true")
+    values["sarif-upload"] = str(upload).lower()
     values["repo-config-ignored"] = str(ignored is not None).lower()
     _outputs(env, values)
+    print(f"airguard action: {upload_reason}", flush=True)
     if markdown.is_file():
         _append(env.get("GITHUB_STEP_SUMMARY"), markdown.read_text("utf-8") + "\n")
     else:
@@ -287,8 +367,34 @@ def run_scan_step(env: dict[str, str]) -> int:
         _append(env.get("GITHUB_STEP_SUMMARY"),
                 f"## airguard\n\n**❌ the scan did not run** (exit code {code}):\n\n"
                 f"{fenced(visible_lines(error))}\n")
+    if not upload and inputs.upload_sarif and sarif.is_file():   # held back: a partial scan
+        print(f"::warning title=airguard::{command_data(upload_reason)}", flush=True)
+        _append(env.get("GITHUB_STEP_SUMMARY"), "\n### Code scanning not updated\n\n"
+                "The scan is partial, so its SARIF report (output `sarif-file`) was not uploaded: an upload replaces this category's "
+                "results, and code scanning would close the open alerts of the files and rules that were not "
+                "scanned. Fix what could not be read (above), or set `upload-sarif-on-partial: true`.\n")
     if ignored is not None:
-        _append(env.get("GITHUB_STEP_SUMMARY"), ignored_config_summary(ignored[0], workspace, ignored[1]))
+        _append(env.get("GITHUB_STEP_SUMMARY"), ignored_config_summary(ignored[0], root, ignored[1]))
+    return 0
+
+
+UPLOAD_FAILED = ("the SARIF upload to code scanning failed; the findings are in the job summary and the "
+                 "sarif-file output. Code scanning is probably not enabled for this repository (a private "
+                 "repository needs GitHub Code Security), or the token cannot write security events (a pull "
+                 "request from a fork, or no security-events: write permission). Set upload-sarif: false to "
+                 "skip the upload")
+
+
+def upload_result(env: dict[str, str]) -> int:
+    """After the upload step (continue-on-error): a failed upload is a warning, never a failed job.
+    Sets `sarif-uploaded`."""
+    wanted = env.get("AIRGUARD_UPLOAD_WANTED", "").strip() == "true"
+    outcome = env.get("AIRGUARD_UPLOAD_OUTCOME", "").strip()
+    uploaded = wanted and outcome == "success"
+    _outputs(env, {"sarif-uploaded": str(uploaded).lower()})
+    if wanted and outcome == "failure":
+        print(f"::warning title=airguard::{command_data(UPLOAD_FAILED)}", flush=True)
+        _append(env.get("GITHUB_STEP_SUMMARY"), f"\n### Code scanning not updated\n\n⚠️ {UPLOAD_FAILED}.\n")
     return 0
 
 
@@ -317,7 +423,9 @@ def main(argv: list[str] | None = None) -> int:
         return run_scan_step(env)
     if args == ["verdict"]:
         return verdict(env)
-    print("usage: python -m scanner.action scan|verdict", file=sys.stderr)
+    if args == ["upload-result"]:
+        return upload_result(env)
+    print("usage: python -m scanner.action scan|upload-result|verdict", file=sys.stderr)
     return 2
 
 
