@@ -144,6 +144,9 @@ def _result(finding: Finding, rule_index: int, line_hash: str | None,
             "artifactLocation": {"uri": placeholder_uri(finding), "uriBaseId": SRCROOT},
             "region": {"startLine": 1, "startColumn": 1, "endColumn": 2}}}
         properties["locationIsPlaceholder"] = True
+        # upload-sarif cannot hash a line of a file that does not exist: a value of the same form from
+        # airguard's own fingerprint (rule, ARN, ...) keeps the alert the same one from run to run
+        fingerprints["primaryLocationLineHash"] = f"{finding.fingerprint[:16]}:1"
     if finding.aws is not None:
         location["logicalLocations"] = [{"fullyQualifiedName": finding.aws.arn, "kind": "resource",
                                          "name": finding.resource_name}]
