@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanner import safeio
-from scanner.collect.source import SourceFile
 from scanner.findings import Notice
 from scanner.model import FileLocation
 from scanner.secrets import Redactor
+from scanner.source import SourceFile
 
 
 @dataclass

@@ -6,12 +6,11 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scanner.collect.files import collect_files
-from scanner.collect.source import SourceFile
 from scanner.config import Config
 from scanner.context import ScanContext
 from scanner.engine.evaluate import evaluate
@@ -19,44 +18,16 @@ from scanner.engine.link import link
 from scanner.engine.loader import load_rules
 from scanner.engine.rule import Rule
 from scanner.engine.suppressions import SuppressionIndex, as_resource, find_suppressions
-from scanner.findings import Finding, Notice, ScanStats, Severity
+from scanner.findings import Notice, ScanStats
 from scanner.model import Resource, ResourceGraph
+from scanner.result import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, ScanResult  # noqa: F401 - as before
 from scanner.safeio import scan_boundaries
+from scanner.source import SourceFile
 
 if TYPE_CHECKING:
     from scanner.aws.units import Snapshot
-    from scanner.baseline import BaselineOutcome
     from scanner.collect.dagbag import DagbagRequest
     from scanner.collect.dagbag.runner import DagbagRun
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
-
-
-@dataclass
-class ScanResult:
-    findings: list[Finding]
-    notices: list[Notice]
-    rules: list[Rule]
-    stats: ScanStats
-    graph: ResourceGraph
-    ctx: ScanContext
-    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
-    baseline: BaselineOutcome | None = None  # set when a baseline was applied
-
-    @property
-    def partial(self) -> bool:
-        return any(n.level == "error" for n in self.notices)
-
-    def active(self) -> list[Finding]:
-        return [f for f in self.findings if f.suppression is None]
-
-    def exit_code(self, fail_on: str) -> int:
-        if fail_on != "none":
-            threshold = Severity(fail_on).rank
-            if any(f.severity.rank >= threshold for f in self.active()):
-                return EXIT_FINDINGS
-        return EXIT_PARTIAL if self.partial else EXIT_OK
-
 
 def select_rules(rules: list[Rule], select: list[str], ignore: list[str]) -> list[Rule]:
     """Keep rules named by id, name or id prefix in `select` (all when empty), minus `ignore`."""

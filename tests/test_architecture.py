@@ -1,12 +1,133 @@
-"""The package's layout rules: the engine knows no resource domain, and no module imports itself in a cycle."""
+"""The package's layout rules (see README "Architecture"): the engine knows no resource domain, the engine and
+the reporters depend on the shared core only (never on `scanner.scan` or the collectors), and no module
+imports itself through others (an import inside a function counts: it is a cycle that only waits)."""
 
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "scanner"
 DOMAINS = ("aws.", "airflow.")
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+@cache
+def _modules() -> dict[str, Path]:
+    return {_module_name(path): path for path in PACKAGE.rglob("*.py")}
+
+
+def _type_checking(node: ast.AST) -> bool:
+    return isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+
+
+def imports_of(module: str) -> set[str]:
+    """The package modules `module` imports, at any depth of its code but under `if TYPE_CHECKING:`.
+    ``from a.b import c`` is an import of ``a.b.c`` when that is a module, else of ``a.b``."""
+    modules = _modules()
+    path = modules[module]
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if _type_checking(child):
+                continue
+            if isinstance(child, ast.Import):
+                found.update(alias.name for alias in child.names)
+            elif isinstance(child, ast.ImportFrom):
+                base = child.module or ""
+                if child.level:
+                    parts = package.split(".")[: len(package.split(".")) - (child.level - 1)]
+                    base = ".".join([*parts, *([child.module] if child.module else [])])
+                for alias in child.names:
+                    found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base)
+            visit(child)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")))
+    resolved = set()
+    for name in found:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        if name and name != module:
+            resolved.add(name)
+    return resolved
+
+
+def import_cycles() -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan), each sorted."""
+    graph = {module: imports_of(module) for module in _modules()}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+
+    def connect(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in graph[node]:
+            if target not in index:
+                connect(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            connect(node)
+    return sorted(groups)
+
+
+def test_no_module_imports_itself_through_others() -> None:
+    assert import_cycles() == []
+
+
+def test_the_cycle_finder_finds_a_cycle_of_lazy_imports(tmp_path: Path, monkeypatch) -> None:
+    package = tmp_path / "scanner"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "sub" / "__init__.py").write_text("")
+    (package / "a.py").write_text("from scanner.sub import b\n")
+    (package / "sub" / "b.py").write_text("def f():\n    from scanner import a\n")
+    (package / "c.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from scanner import a\n")
+    monkeypatch.setitem(globals(), "PACKAGE", package)
+    _modules.cache_clear()
+    try:
+        assert import_cycles() == [["scanner.a", "scanner.sub.b"]]
+    finally:
+        _modules.cache_clear()
+
+
+def _forbidden_imports(folder: str, forbidden: tuple[str, ...]) -> list[str]:
+    return [f"{module} imports {target}" for module in sorted(_modules()) if module.startswith(f"scanner.{folder}")
+            for target in sorted(imports_of(module)) if target.startswith(forbidden)]
+
+
+def test_the_engine_depends_on_the_core_not_on_the_scan_or_the_collectors() -> None:
+    assert _forbidden_imports("engine", ("scanner.scan", "scanner.collect", "scanner.aws", "scanner.report")) == []
+
+
+def test_reporters_depend_on_the_core_not_on_the_scan_or_the_collectors() -> None:
+    assert _forbidden_imports("report", ("scanner.scan", "scanner.collect", "scanner.engine.link")) == []
 
 
 def _literals(path: Path) -> list[tuple[int, str]]:

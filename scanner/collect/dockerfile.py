@@ -13,13 +13,8 @@ from scanner.collect import shell
 from scanner.collect.envvars import is_env_name
 from scanner.collect.source import SourceFile, Span
 from scanner.context import ScanContext
+from scanner.filekinds import is_dockerfile  # noqa: F401 - importable from here
 from scanner.model import Resource
-
-
-def is_dockerfile(name: str) -> bool:
-    lowered = name.lower()
-    return lowered in ("dockerfile", "containerfile") or lowered.startswith(("dockerfile.", "containerfile.")) or \
-        lowered.endswith((".dockerfile", ".containerfile"))
 
 
 def _instructions(text: str) -> list[tuple[str, int, int]]:

@@ -11,19 +11,8 @@ from __future__ import annotations
 from scanner.collect import credentials
 from scanner.collect.source import SourceFile
 from scanner.context import ScanContext
+from scanner.filekinds import PIP_CONFIG_NAMES, is_requirements  # noqa: F401 - importable from here
 from scanner.model import Resource
-
-PIP_CONFIG_NAMES = ("pip.conf", "pip.ini", ".pypirc")
-
-
-def is_requirements(name: str) -> bool:
-    lowered = name.lower()
-    if lowered in PIP_CONFIG_NAMES:
-        return True
-    if not lowered.endswith((".txt", ".in", ".pip")):
-        return False
-    return lowered.startswith(("requirements", "constraints", "dev-requirements", "test-requirements")) or \
-        lowered.endswith((".pip", "-requirements.txt", "_requirements.txt"))
 
 
 def _without_comment(line: str) -> str:

@@ -1,63 +1,7 @@
-"""A file being scanned: its repo-relative path, its text and helpers to point into it."""
+"""Moved to `scanner.source` (the shared core); importable from here as before."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from scanner.source import SourceFile, Span
 
-from scanner.model import FileLocation
-
-
-@dataclass
-class Span:
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-
-
-@dataclass
-class SourceFile:
-    path: str            # repo-relative, with forward slashes
-    absolute: Path
-    text: str
-    _lines: list[str] | None = field(default=None, repr=False)
-
-    @property
-    def lines(self) -> list[str]:
-        if self._lines is None:
-            self._lines = self.text.splitlines()
-        return self._lines
-
-    @property
-    def name(self) -> str:
-        return self.absolute.name
-
-    def location(self, line: int, column: int = 1, end_line: int | None = None,
-                 end_column: int | None = None) -> FileLocation:
-        return FileLocation(path=self.path, start_line=line, start_column=column,
-                            end_line=end_line if end_line is not None else line, end_column=end_column)
-
-    def span_location(self, span: Span | object) -> FileLocation:
-        return self.location(span.line, span.column, span.end_line, span.end_column)  # type: ignore[attr-defined]
-
-    def find(self, span: Span | FileLocation | object, needles: list[str]) -> FileLocation | None:
-        """Where the first of `needles` is written inside `span` (exact line and column)."""
-        if isinstance(span, FileLocation):
-            start_line, start_column = span.start_line, span.start_column
-            end_line = span.end_line or span.start_line
-        else:
-            start_line = span.line  # type: ignore[attr-defined]
-            start_column = span.column  # type: ignore[attr-defined]
-            end_line = span.end_line  # type: ignore[attr-defined]
-        lines = self.lines
-        for needle in needles:
-            if not needle:
-                continue
-            for number in range(start_line, min(end_line, len(lines)) + 1):
-                text = lines[number - 1]
-                offset = start_column - 1 if number == start_line else 0
-                index = text.find(needle, offset)
-                if index >= 0:
-                    return self.location(number, index + 1, number, index + len(needle))
-        return None
+__all__ = ["SourceFile", "Span"]

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from scanner.collect import one_file
 from scanner.collect.source import SourceFile
 from scanner.context import ScanContext
 from scanner.findings import Notice
@@ -42,15 +43,11 @@ def text_for(kind: str, data: bytes) -> str:
         from scanner.collect.pycode import decode_text
 
         return decode_text(data)[0]
-    from scanner.collect.files import text_of
-
-    return text_of(data)
+    return one_file.text_of(data)
 
 
 def run_file(root: Path, path: Path, relative: str, kind: str, data: bytes) -> Outcome:
     """Collect one file into a fresh context and return what it produced."""
-    from scanner.collect import files
-
     fctx = ScanContext(root=root, redactor=RecordingRedactor())
     try:
         if kind == "python":
@@ -58,8 +55,8 @@ def run_file(root: Path, path: Path, relative: str, kind: str, data: bytes) -> O
 
             resources = pycode.collect_bytes(fctx, path, relative, data)
         else:
-            source = files.source_from_bytes(fctx, path, relative, data)
-            resources = [] if source is None else files.collect_source_file(fctx, source, kind)
+            source = one_file.source_from_bytes(fctx, path, relative, data)
+            resources = [] if source is None else one_file.collect_source_file(fctx, source, kind)
     except (Exception, RecursionError, MemoryError) as exc:
         resources = []
         fctx.notice("internal-error", f"airguard could not analyse this file ({type(exc).__name__}); "

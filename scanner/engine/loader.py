@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner import __version__, safeio
-from scanner.collect.tree import DocumentError, Node, parse_yaml
+from scanner.doctree import DocumentError, Node, parse_yaml
 from scanner.engine.conditions import ConditionError, compile_condition, rule_regex
 from scanner.engine.rule import Rule
 from scanner.resource_types import RESOURCE_TYPES

@@ -24,8 +24,9 @@ import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
-from scanner.collect.source import SourceFile
+from scanner.filekinds import kind_of, sniff
 from scanner.model import FileLocation, Resource, Source
+from scanner.source import SourceFile
 
 SUPPRESSION = "airguard.suppression"
 # Inside a comment: the comment's own prefix (or a later '#') then the marker.
@@ -68,7 +69,7 @@ def find_suppressions(source: SourceFile) -> list[InlineSuppression]:
 
 def comments(source: SourceFile) -> list[tuple[int, int, str]]:
     """(1-based line, 1-based column, text from the comment character to the end of its line) of every
-    real comment in the file, judged by its kind (as `scanner.collect.files` judges it)."""
+    real comment in the file, judged by its kind (as the collectors judge it: `scanner.filekinds`)."""
     kind = _kind(source)
     if kind == "python":
         return _python_comments(source.text)
@@ -88,11 +89,9 @@ def comments(source: SourceFile) -> list[tuple[int, int, str]]:
 
 
 def _kind(source: SourceFile) -> str | None:
-    from scanner.collect import files
-
-    kind = files.kind_of(Path(source.path))
+    kind = kind_of(Path(source.path))
     if kind is None:  # a file named explicitly whatever its name: judged by content, as when collected
-        kind = files._sniff(source.text)
+        kind = sniff(source.text)
     return kind
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scanner.collect import tree
+from scanner import doctree as tree
 from scanner.collect.pycode.values import Evaluator, Scope
-from scanner.collect.tree import MAX_DEPTH, DocumentError, parse_json, parse_yaml
+from scanner.doctree import MAX_DEPTH, DocumentError, parse_json, parse_yaml
 from tests.hostile.conftest import GOOD_FINDING, run_hostile
 
 RDS = "db.cluster-abc.eu-west-1.rds.amazonaws.com"

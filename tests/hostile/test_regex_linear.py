@@ -41,9 +41,9 @@ FOLLOWERS = (" ", "a", "=", ":", "'", "/", "\n", "0", ".", "@", "\t")
 
 # Patterns applied with `.match` at a position the code chose (never searched along a text): timed that way.
 MATCHED_AT_A_POSITION = {
-    "scanner.collect.tree._STRING_CHUNK",
-    "scanner.collect.tree._WS",
-    "scanner.collect.tree._NUMBER",
+    "scanner.doctree._STRING_CHUNK",
+    "scanner.doctree._WS",
+    "scanner.doctree._NUMBER",
     "scanner.collect.pycode.patterns.PRECHECK_ENVIRON_READ",
     "scanner.collect.pycode.values._PERCENT_TAIL",
     # the .env reader in suppressions.py (dotenv's grammar, one `need(pattern, position)` at a time)

@@ -1,0 +1,434 @@
+"""Parsed documents that remember where each value stands (YAML and JSON).
+
+`Node` wraps a value (mapping of str -> Node, list of Node, or a scalar) with its 1-based span.
+YAML anchors, aliases and merge keys (``<<``) are resolved; an alias keeps the anchor's span,
+which is where the value is written.
+
+Parsing is bounded, so one hostile file is a per-file notice, never a hang or a crash of the scan: a
+document nests at most `MAX_DEPTH` levels (aliases included), a YAML stream expands (every alias use and
+merge counted, as a walk of the tree would visit it) to at most `expansion_limit` nodes, recursive aliases
+are refused, lone surrogates (``"\\ud800"``) become U+FFFD, and a number too large for a float (an integer
+over 300 digits; over 4,300 Python will not even convert) is an infinity, as ``1e400`` is.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+try:  # the C loader is an order of magnitude faster
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+
+@dataclass(slots=True)
+class Node:
+    value: Any
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    style: str | None = None  # YAML scalar style: None (plain), "'", '"', "|", ">"
+    # In a mapping: key -> span of the key whose value is a YAML alias (`password: *pw`). The value `Node`
+    # is the anchor's (its span is where the value is written); this is where it is used again.
+    aliases: dict[str, tuple[int, int, int, int]] | None = None
+
+    def get(self, key: str) -> Node | None:
+        if isinstance(self.value, dict):
+            return self.value.get(key)
+        return None
+
+    @property
+    def is_map(self) -> bool:
+        return isinstance(self.value, dict)
+
+    @property
+    def is_list(self) -> bool:
+        return isinstance(self.value, list)
+
+    @property
+    def is_scalar(self) -> bool:
+        return not isinstance(self.value, (dict, list))
+
+    def plain(self) -> Any:
+        """The value without positions."""
+        if isinstance(self.value, dict):
+            return {k: v.plain() for k, v in self.value.items()}
+        if isinstance(self.value, list):
+            return [v.plain() for v in self.value]
+        return self.value
+
+
+# A document nesting deeper than this (containers within containers, aliases followed) is refused.
+MAX_DEPTH = 128
+# A YAML stream whose tree, aliases and merges expanded, has more nodes than the larger of these (a fixed
+# floor, a multiple of the nodes written in it) is refused: an alias bomb ("billion laughs").
+MAX_EXPANDED_NODES = 100_000
+EXPANSION_FACTOR = 2
+# Integers: Python refuses to convert decimal text over 4,300 digits (and a YAML base-60 integer costs time
+# quadratic in its length); past 1,000 bits (near what a float holds) an integer becomes +/-inf.
+_MAX_INT_TEXT = 4300
+_MAX_INT_BITS = 1000
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def replace_surrogates(text: str) -> str:
+    """`text` with lone surrogates (which no UTF-8 output can encode) replaced by U+FFFD."""
+    if text.isascii():
+        return text
+    return _SURROGATES.sub("\ufffd", text)
+
+
+def bounded_number(value: float) -> float:
+    """An integer too large for a float becomes an infinity of its sign; other numbers are unchanged."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_INT_BITS:
+        return -math.inf if value < 0 else math.inf
+    return value
+
+
+def expansion_limit(own_nodes: int) -> int:
+    """How many nodes a YAML stream with `own_nodes` nodes written in it may expand to."""
+    return max(MAX_EXPANDED_NODES, EXPANSION_FACTOR * own_nodes)
+
+
+class DocumentError(ValueError):
+    """A document that does not parse; carries a 1-based line/column and a message without content."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+# ---------------------------------------------------------------- YAML
+
+def parse_yaml(text: str) -> list[Node]:
+    """All documents of a YAML stream as position-aware trees."""
+    loader = _Loader(text)
+    try:
+        documents = []
+        converter = _YamlConverter(loader)
+        while loader.check_node():
+            node = loader.get_node()
+            if node is not None:
+                documents.append(converter.document(node))
+        return documents
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        # Never include the snippet PyYAML builds from the file: it may hold a secret.
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise DocumentError(f"invalid YAML: {problem}", mark.line + 1 if mark else None,
+                            mark.column + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise DocumentError(f"invalid YAML: {type(exc).__name__}") from None
+    except RecursionError:
+        raise DocumentError("invalid YAML: nesting too deep") from None
+    finally:
+        loader.dispose()
+
+
+def _span(node: yaml.Node) -> tuple[int, int, int, int]:
+    start, end = node.start_mark, node.end_mark
+    return start.line + 1, start.column + 1, end.line + 1, max(end.column, 1)
+
+
+class _YamlConverter:
+    """Composed YAML nodes to `Node`s, each composed node converted once (an alias shares the anchor's
+    `Node`), with the size and depth of every `Node`'s expanded tree kept to bound the stream."""
+
+    def __init__(self, loader: Any) -> None:
+        self.loader = loader
+        self.seen: dict[int, Node] = {}     # id(yaml node) -> its Node
+        self.open: set[int] = set()         # yaml nodes being converted: meeting one again is a cycle
+        self.size: dict[int, int] = {}      # id(Node) -> nodes in its expanded tree
+        self.depth: dict[int, int] = {}     # id(Node) -> levels of its expanded tree
+        self.own = 0                        # nodes written in the stream so far
+        self.expanded = 0                   # nodes of the converted documents, expanded
+        self.copied = 0                     # entries copied by merge keys
+
+    def document(self, node: yaml.Node) -> Node:
+        self.own += _count_nodes(node)
+        result = self.convert(node, 1)
+        self.expanded += self.size[id(result)]
+        self._check_size(self.expanded, result)
+        return result
+
+    def _check_size(self, size: int, where: Node) -> None:
+        limit = expansion_limit(self.own)
+        if size > limit:
+            raise DocumentError(f"YAML expands past {limit} nodes (alias bomb?)", where.line, where.column)
+
+    def convert(self, node: yaml.Node, level: int) -> Node:
+        key = id(node)
+        if key in self.seen:
+            if key in self.open:
+                line, column, _, _ = _span(node)
+                raise DocumentError("invalid YAML: an alias refers to a node that contains it", line, column)
+            return self.seen[key]
+        line, column, end_line, end_column = _span(node)
+        if level > MAX_DEPTH:
+            raise DocumentError(f"YAML nested deeper than {MAX_DEPTH} levels", line, column)
+        if isinstance(node, yaml.MappingNode):
+            result = Node({}, line, column, end_line, end_column)
+            self.seen[key] = result
+            self.open.add(key)
+            mapping: dict[str, Node] = {}
+            merged: dict[str, Node] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                    for source in sources:
+                        converted = self.convert(source, level + 1)
+                        if isinstance(converted.value, dict):
+                            self.copied += len(converted.value)
+                            self._check_size(self.copied, result)
+                            for merged_key, merged_value in converted.value.items():
+                                merged.setdefault(merged_key, merged_value)
+                    continue
+                name = _scalar_key(self.loader, key_node)
+                if id(value_node) in self.seen and id(value_node) not in self.open:  # an alias of an anchor
+                    if result.aliases is None:
+                        result.aliases = {}
+                    result.aliases[name] = _span(key_node)
+                mapping[name] = self.convert(value_node, level + 1)
+            for merged_key, merged_value in merged.items():
+                mapping.setdefault(merged_key, merged_value)
+            result.value = mapping
+            self.open.discard(key)
+            return self._measured(result, mapping.values())
+        if isinstance(node, yaml.SequenceNode):
+            result = Node([], line, column, end_line, end_column)
+            self.seen[key] = result
+            self.open.add(key)
+            result.value = [self.convert(item, level + 1) for item in node.value]
+            self.open.discard(key)
+            return self._measured(result, result.value)
+        result = Node(_scalar(self.loader, node), line, column, end_line, end_column, style=node.style)
+        self.seen[key] = result
+        return self._measured(result, ())
+
+    def _measured(self, result: Node, children: Any) -> Node:
+        size, depth = 1, 0
+        for child in children:
+            size += self.size[id(child)]
+            depth = max(depth, self.depth[id(child)])
+        self.size[id(result)] = size
+        self.depth[id(result)] = depth + 1
+        if depth + 1 > MAX_DEPTH:
+            raise DocumentError(f"YAML nested deeper than {MAX_DEPTH} levels (aliases followed)",
+                                result.line, result.column)
+        self._check_size(self.expanded + size, result)
+        return result
+
+
+def _count_nodes(root: yaml.Node) -> int:
+    """Distinct nodes written in a composed document (an alias counts once: it is its anchor's node)."""
+    seen = {id(root)}
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = node.value
+        else:
+            continue
+        for child in children:
+            if id(child) not in seen:
+                seen.add(id(child))
+                pending.append(child)
+    return len(seen)
+
+
+def _scalar(loader: Any, node: yaml.ScalarNode) -> Any:
+    if node.tag == "tag:yaml.org,2002:int" and len(node.value) > _MAX_INT_TEXT:
+        return -math.inf if node.value.lstrip().startswith("-") else math.inf
+    try:
+        value = loader.construct_object(node, deep=True)
+    except (yaml.constructor.ConstructorError, ValueError, OverflowError):
+        value = node.value
+    if isinstance(value, str):
+        return replace_surrogates(value)
+    if isinstance(value, (int, float)):
+        return bounded_number(value)
+    if not isinstance(value, (bool, type(None))):
+        return replace_surrogates(str(node.value))
+    return value
+
+
+def _scalar_key(loader: Any, key_node: yaml.Node) -> str:
+    if isinstance(key_node, yaml.ScalarNode):
+        if key_node.tag == "tag:yaml.org,2002:int" and len(key_node.value) > _MAX_INT_TEXT:
+            return key_node.value
+        try:
+            value = loader.construct_object(key_node)
+        except (yaml.constructor.ConstructorError, ValueError, OverflowError):
+            value = key_node.value
+        if isinstance(value, int) and bounded_number(value) != value:
+            value = key_node.value  # too long for str()
+        return replace_surrogates(str(value))
+    return f"<complex key at line {key_node.start_mark.line + 1}>"
+
+
+# ---------------------------------------------------------------- JSON
+
+_WS = re.compile(r"[ \t\n\r]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_STRING_CHUNK = re.compile(r'(.*?)(["\\\x00-\x1f])', re.DOTALL)
+_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+class _JsonParser:
+    """A small strict JSON parser that records the span of every value."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        lo, hi = 0, len(self.line_starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.line_starts[mid] <= offset:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo + 1, offset - self.line_starts[lo] + 1
+
+    def fail(self, message: str, offset: int) -> DocumentError:
+        line, column = self.position(min(offset, len(self.text)))
+        return DocumentError(f"invalid JSON: {message}", line, column)
+
+    def skip(self, offset: int) -> int:
+        return _WS.match(self.text, offset).end()  # type: ignore[union-attr]
+
+    def parse(self) -> Node:
+        offset = self.skip(0)
+        if offset < len(self.text) and self.text[offset] == "\ufeff":
+            offset = self.skip(offset + 1)
+        node, offset = self.value(offset, 0)
+        offset = self.skip(offset)
+        if offset != len(self.text):
+            raise self.fail("extra data after the document", offset)
+        return node
+
+    def node(self, value: Any, start: int, end: int) -> Node:
+        line, column = self.position(start)
+        end_line, end_column = self.position(max(end - 1, start))
+        return Node(value, line, column, end_line, end_column)
+
+    def value(self, offset: int, depth: int) -> tuple[Node, int]:
+        if depth >= MAX_DEPTH:
+            raise self.fail(f"nested deeper than {MAX_DEPTH} levels", offset)
+        text = self.text
+        if offset >= len(text):
+            raise self.fail("unexpected end of document", offset)
+        char = text[offset]
+        if char == "{":
+            return self.obj(offset, depth)
+        if char == "[":
+            return self.array(offset, depth)
+        if char == '"':
+            value, end = self.string(offset)
+            return self.node(value, offset, end), end
+        for literal, value in (("true", True), ("false", False), ("null", None)):
+            if text.startswith(literal, offset):
+                end = offset + len(literal)
+                return self.node(value, offset, end), end
+        match = _NUMBER.match(text, offset)
+        if match:
+            raw = match.group(0)
+            number: Any
+            if any(c in raw for c in ".eE"):
+                number = float(raw)
+            elif len(raw) > _MAX_INT_TEXT:  # int() refuses it; it is past a float's range anyway
+                number = -math.inf if raw.startswith("-") else math.inf
+            else:
+                number = bounded_number(int(raw))
+            return self.node(number, offset, match.end()), match.end()
+        raise self.fail("expected a value", offset)
+
+    def obj(self, start: int, depth: int) -> tuple[Node, int]:
+        text = self.text
+        offset = self.skip(start + 1)
+        members: dict[str, Node] = {}
+        if offset < len(text) and text[offset] == "}":
+            return self.node(members, start, offset + 1), offset + 1
+        while True:
+            if offset >= len(text) or text[offset] != '"':
+                raise self.fail("expected a string key", offset)
+            key, offset = self.string(offset)
+            offset = self.skip(offset)
+            if offset >= len(text) or text[offset] != ":":
+                raise self.fail("expected ':'", offset)
+            value, offset = self.value(self.skip(offset + 1), depth + 1)
+            members[key] = value
+            offset = self.skip(offset)
+            if offset < len(text) and text[offset] == ",":
+                offset = self.skip(offset + 1)
+                continue
+            if offset < len(text) and text[offset] == "}":
+                return self.node(members, start, offset + 1), offset + 1
+            raise self.fail("expected ',' or '}'", offset)
+
+    def array(self, start: int, depth: int) -> tuple[Node, int]:
+        text = self.text
+        offset = self.skip(start + 1)
+        items: list[Node] = []
+        if offset < len(text) and text[offset] == "]":
+            return self.node(items, start, offset + 1), offset + 1
+        while True:
+            value, offset = self.value(offset, depth + 1)
+            items.append(value)
+            offset = self.skip(offset)
+            if offset < len(text) and text[offset] == ",":
+                offset = self.skip(offset + 1)
+                continue
+            if offset < len(text) and text[offset] == "]":
+                return self.node(items, start, offset + 1), offset + 1
+            raise self.fail("expected ',' or ']'", offset)
+
+    def string(self, start: int) -> tuple[str, int]:
+        text = self.text
+        offset = start + 1
+        chunks: list[str] = []
+        while True:
+            match = _STRING_CHUNK.match(text, offset)
+            if match is None:
+                raise self.fail("unterminated string", start)
+            content, terminator = match.groups()
+            chunks.append(content)
+            offset = match.end()
+            if terminator == '"':
+                return replace_surrogates("".join(chunks)), offset
+            if terminator != "\\":
+                raise self.fail("control character in string", offset - 1)
+            escape = text[offset:offset + 1]
+            if escape in _ESCAPES:
+                chunks.append(_ESCAPES[escape])
+                offset += 1
+            elif escape == "u":
+                hex_digits = text[offset + 1:offset + 5]
+                if not re.fullmatch(r"[0-9a-fA-F]{4}", hex_digits):
+                    raise self.fail("invalid \\u escape", offset)
+                code = int(hex_digits, 16)
+                offset += 5
+                if 0xD800 <= code <= 0xDBFF and text[offset:offset + 2] == "\\u":
+                    low = text[offset + 2:offset + 6]
+                    if re.fullmatch(r"[0-9a-fA-F]{4}", low) and 0xDC00 <= int(low, 16) <= 0xDFFF:
+                        code = 0x10000 + ((code - 0xD800) << 10) + (int(low, 16) - 0xDC00)
+                        offset += 6
+                chunks.append(chr(code))
+            else:
+                raise self.fail("invalid escape", offset)
+
+
+def parse_json(text: str) -> Node:
+    """A JSON document as a position-aware tree."""
+    return _JsonParser(text).parse()
