@@ -23,19 +23,23 @@ the least disturbed one); every number is a whole process started from this scri
   ag cold j1  airguard scan, empty file cache ($AIRGUARD_CACHE_DIR/files; validated rules stay cached), --jobs 1
   ag cold jN  the same with --jobs N (--cores, default 2)
   ag warm     a second --jobs N run over the unchanged tree (file cache kept)
+  ref ...     with --compare REF: the same cold j1 and warm runs of airguard as committed at REF (git archive
+              into the work folder, run with PYTHONPATH), interleaved with the others: before/after in one run
   bandit      bandit -q -r -f json . (default tests), and with -t B105,B106,B107
   detect-sec  detect-secrets scan --all-files, started inside the tree (elsewhere it reads no file)
 plus the pre-commit path (one .env and one DAG file, whole process, median of 15, file cache emptied
 before each run) and the peak RSS of every airguard run. The goals from the issue are checked at the end
 (PASS/FAIL). Numbers only; nothing here is a test.
 
---profile runs one cold airguard scan of the largest dense tree in this process (--jobs 1) under cProfile,
-renders every report format, and prints the time per stage and the top functions by cumulative and by own
-time; with --snapshot also one `scan --aws-snapshot` (--profile-snapshot N groups, default 10000).
+--profile runs one cold airguard scan of the largest dense tree in this process (--jobs 1), times each report
+format's render against it (the share of a scan), then runs the scan and the renders under cProfile and
+prints the time per stage and the top functions by cumulative and by own time; with --snapshot also one
+`scan --aws-snapshot` (--profile-snapshot N groups, default 10000).
 
 Usage: python scripts/bench_repos.py [--sizes 2000,5000] [--densities dense,sparse] [--repeat 3]
                                      [--tools /tmp/benchpeers/bin] [--corpus DIR] [--no-examples]
                                      [--huge 100000] [--snapshot 50000] [--profile] [--keep DIR]
+                                     [--compare REF]
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ import os
 import random
 import shutil
 import string
+import subprocess
 import sys
 import tempfile
 import time
@@ -1598,18 +1603,30 @@ class Bench:
         for tool in ("bandit", "detect-secrets"):
             if self.tools is None or not (self.tools / tool).exists():
                 self.missing.add(tool)
+        self.reference: Path | None = None   # --compare: airguard's source tree at REF
+        if args.compare:
+            self.reference = workdir / "reference"
+            shutil.rmtree(self.reference, ignore_errors=True)
+            self.reference.mkdir()
+            archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", args.compare],
+                                     capture_output=True, check=True).stdout
+            subprocess.run(["tar", "-x", "-C", str(self.reference)], input=archive, check=True)
 
     # -- single runs ---------------------------------------------------------------------------------
 
     def airguard_run(self, tree: Path, cache: Path, jobs: int | None, cold: bool, tag: str,
-                     extra: list[str] | None = None, paths: list[str] | None = None) -> ChildRun:
+                     extra: list[str] | None = None, paths: list[str] | None = None,
+                     reference: bool = False) -> ChildRun:
         if cold:
             shutil.rmtree(cache / "files", ignore_errors=True)
         out = self.workdir / f"out-{tag}.json"
-        command = [*self.airguard, "scan", *(paths if paths is not None else ["."]), "-f", self.args.format,
+        program = [sys.executable, "-m", "scanner"] if reference else self.airguard
+        command = [*program, "scan", *(paths if paths is not None else ["."]), "-f", self.args.format,
                    "--fail-on", "none", *(["--jobs", str(jobs)] if jobs else []), *(extra or [])]
         env = {**os.environ, "AIRGUARD_CACHE_DIR": str(cache)}
         env.pop("AIRGUARD_DEBUG", None)
+        if reference:
+            env["PYTHONPATH"] = str(self.reference)
         run = run_child(command, tree, env=env, stdout=out)
         if run.returncode not in (0, 1, 3):
             print(f"  ! airguard exited {run.returncode}: {run.stderr_tail.strip()[-300:]}")
@@ -1644,8 +1661,10 @@ class Bench:
         cache = self.workdir / f"cache-{tree.name}"
         shutil.rmtree(cache, ignore_errors=True)
         self.airguard_run(tree, cache, 1, cold=True, tag="prime")   # validated rules into the cache
-        m: dict[str, Measure] = {name: Measure(name, airguard=name.startswith("ag ")) for name in [
-            "bare", "bare+cfg", "ag cold j1", f"ag cold j{jobs}", "ag warm", "bandit", "bandit B105-7", "detect-sec"]}
+        compared = ["ref cold j1", "ref warm"] if self.reference is not None else []
+        m: dict[str, Measure] = {name: Measure(name, airguard=name.startswith(("ag ", "ref "))) for name in [
+            "bare", "bare+cfg", "ag cold j1", f"ag cold j{jobs}", "ag warm", *compared, "bandit", "bandit B105-7",
+            "detect-sec"]}
         in_loop: dict[str, float] = {}
 
         def bare(with_configs: bool) -> None:
@@ -1671,6 +1690,14 @@ class Bench:
             if warm.returncode in (0, 1, 3):
                 m["ag warm"].results = self.findings(warm)
 
+        def reference_cold_then_warm() -> None:   # --compare: the same runs, airguard as committed at REF
+            ref_cache = self.workdir / f"cache-ref-{tree.name}"
+            for key, cold, run_jobs in (("ref cold j1", True, 1), ("ref warm", False, jobs)):
+                run = self.airguard_run(tree, ref_cache, run_jobs, cold=cold, tag="ref", reference=True)
+                m[key].add(run)
+                if run.returncode in (0, 1, 3):
+                    m[key].results = self.findings(run)
+
         def bandit(password_tests: bool) -> None:
             key = "bandit B105-7" if password_tests else "bandit"
             arguments = ["-q", "-r", "-f", "json", *(["-t", "B105,B106,B107"] if password_tests else []), "."]
@@ -1690,6 +1717,9 @@ class Bench:
                 m["detect-sec"].note = f"unreadable output (exit {run.returncode})"
 
         steps: list[Callable[[], None]] = [lambda: bare(False), lambda: bare(True), cold_one, cold_all_then_warm]
+        if self.reference is not None:
+            self.airguard_run(tree, self.workdir / f"cache-ref-{tree.name}", 1, cold=True, tag="ref", reference=True)
+            steps.append(reference_cold_then_warm)
         if tools and "bandit" not in self.missing:
             steps += [lambda: bandit(False), lambda: bandit(True)]
         if tools and "detect-secrets" not in self.missing:
@@ -1754,6 +1784,13 @@ class Bench:
             goal(f"speed-up cold j1 / j{jobs} >= 1.6", cold1.wall / cold.wall, 1.6, higher_is_better=True)
         else:
             print(f"  info speed-up cold j1 / j{jobs} {'':<26} {cold1.wall / cold.wall:>8.2f}x")
+        ref_cold, ref_warm = (m[name].best if name in m else None for name in ("ref cold j1", "ref warm"))
+        if ref_cold and ref_warm:
+            print(f"  info now / {self.args.compare} (same run): cold j1 {cold1.wall:.2f} s / {ref_cold.wall:.2f} s = "
+                  f"{cold1.wall / ref_cold.wall:.2f}x, warm {warm.wall:.2f} s / {ref_warm.wall:.2f} s = "
+                  f"{warm.wall / ref_warm.wall:.2f}x;  warm / bare {warm.wall / bare.wall:.2f}x (was "
+                  f"{ref_warm.wall / bare.wall:.2f}x), cold j1 / bare {cold1.wall / bare.wall:.2f}x (was "
+                  f"{ref_cold.wall / bare.wall:.2f}x)")
         findings = {m[k].results for k in ("ag cold j1", f"ag cold j{jobs}", "ag warm")}
         if len(findings) > 1:
             print(f"  ! findings differ between cold j1, cold j{jobs} and warm: {sorted(map(str, findings))} "
@@ -1809,14 +1846,14 @@ class Bench:
         jobs = self.args.cores
         bare, info = self.bare_run(root, False)
         cold = self.airguard_run(root, cache, jobs, cold=True, tag="huge-cold")
-        entries = sum(1 for _ in (cache / "files").rglob("*")) if (cache / "files").exists() else 0
+        entries = cache_entries(cache)
         warm = self.airguard_run(root, cache, jobs, cold=False, tag="huge-warm")
         print(f"  once each (load average {load_average()}); cold/warm = --jobs {jobs}")
         for name, run, results in (("bare", bare, info.get("files")), ("ag cold", cold, self.findings(cold)),
                                    ("ag warm", warm, self.findings(warm))):
             print(f"  {name:<10} {run.wall:>8.2f} s  {size / run.wall:>7.0f} files/s  cpu {run.cpu:>7.2f} s  "
                   f"peak RSS {run.rss_mb:>6.0f} MB  results {results}")
-        print(f"  file cache entries after the cold run: {entries} (paths under $AIRGUARD_CACHE_DIR/files)")
+        print(f"  file cache entries after the cold run: {entries} (rows of $AIRGUARD_CACHE_DIR/files/entries.sqlite3)")
         for text, measured, ok in (
                 ("cold < 60 s", f"{cold.wall:.1f}s", cold.wall < 60),
                 ("warm faster than cold", f"{warm.wall / cold.wall:.2f}x", warm.wall < cold.wall),
@@ -1870,6 +1907,7 @@ STAGES = [  # (label, file suffix, function): cumulative time of these functions
     ("render text", "scanner/report/text.py", "render"),
     ("render json", "scanner/report/json_report.py", "render"),
     ("render sarif", "scanner/report/sarif.py", "render"),
+    ("  sarif line hashes", "scanner/report/fingerprints.py", "line_hashes_of_files"),
     ("render markdown", "scanner/report/markdown.py", "render"),
 ]
 
@@ -1884,6 +1922,17 @@ SNAPSHOT_STAGES = [
     ("evaluate", "scanner/engine/evaluate.py", "evaluate"),
     ("render json", "scanner/report/json_report.py", "render"),
 ]
+
+
+def cache_entries(cache: Path) -> int:
+    """Entries of airguard's file cache (a SQLite database; before, a file per entry)."""
+    import sqlite3
+
+    database = cache / "files" / "entries.sqlite3"
+    if not database.is_file():
+        return sum(1 for p in (cache / "files").glob("*.json")) if (cache / "files").exists() else 0
+    with sqlite3.connect(database) as db:
+        return int(db.execute("SELECT count(*) FROM entries").fetchone()[0])
 
 
 def _short(key: tuple[str, int, str]) -> str:
@@ -1934,8 +1983,17 @@ def profile(tree: Tree, workdir: Path, top: int = 25) -> None:
     run_scan([tree.root], Config(), tree.root, jobs=1)      # imports, validated rules into the cache
     shutil.rmtree(cache / "files", ignore_errors=True)
     started = time.perf_counter()
-    run_scan([tree.root], Config(), tree.root, jobs=1)
+    scanned = run_scan([tree.root], Config(), tree.root, jobs=1)
     plain = time.perf_counter() - started
+    renders = {}
+    for fmt in ("text", "json", "sarif", "markdown"):   # best of 3, outside the profiler
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            size = len(renderer(fmt)(scanned, ReportOptions(fail_on="none")))
+            times.append(time.perf_counter() - started)
+        renders[fmt] = (min(times), size)
+    del scanned
     shutil.rmtree(cache / "files", ignore_errors=True)
     profiler = cProfile.Profile()
     started = time.perf_counter()
@@ -1949,6 +2007,11 @@ def profile(tree: Tree, workdir: Path, top: int = 25) -> None:
     print(f"  one cold scan in this process, --jobs 1, then every report format; without the profiler the scan "
           f"takes {plain:.2f} s, under it {profiled:.2f} s with the renders; {len(result.findings)} findings "
           f"(cProfile inflates Python-level code more than C: read shares, not seconds)")
+    print("  render, best of 3 without the profiler, against the cold scan (goal: <= 10 %):")
+    for fmt, (seconds, size) in renders.items():
+        share = seconds / plain
+        print(f"    {fmt:<9} {seconds:>7.3f} s  {100 * share:>5.1f} % of the scan  {size / 1e6:>6.2f} MB  "
+              f"{verdict(share <= 0.10) if fmt in ('json', 'sarif') else ''}")
     print_profile(profiler, STAGES, top)
 
 
@@ -2034,6 +2097,8 @@ def main() -> int:
     parser.add_argument("--format", default="json", choices=["json", "sarif", "text"], help="airguard report format")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", type=Path, metavar="DIR", help="generate into DIR and keep it")
+    parser.add_argument("--compare", metavar="REF", help="also run airguard as committed at git REF (e.g. HEAD~5), "
+                        "interleaved: cold j1 and warm before/after in the same run")
     args = parser.parse_args()
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
