@@ -118,9 +118,15 @@ def test_nightly_example_uses_oidc_snapshot_scan_sarif_and_artifact() -> None:
     credentials = by_action["aws-actions/configure-aws-credentials"]["with"]
     assert "role-to-assume" in credentials
     assert not {"aws-access-key-id", "aws-secret-access-key"} & set(credentials)
-    assert by_action["github/codeql-action/upload-sarif"]["with"]["category"] == "aws-nightly"
+    upload = by_action["github/codeql-action/upload-sarif"]
+    assert upload["with"]["category"] == "aws-nightly"
+    # a partial scan (exit 3 with --fail-on none) is not uploaded: it would close open alerts
+    assert upload["if"] == "${{ always() && steps.scan.outcome == 'success' }}" and upload["continue-on-error"]
+    assert "--fail-on none" in next(s for s in steps if s.get("id") == "scan")["run"]
     artifact = by_action["actions/upload-artifact"]["with"]
-    assert artifact["path"] == "aws-snapshot.json" and artifact["retention-days"] == 7
+    # the snapshot is written outside the checkout (not a file of the repository)
+    assert artifact["path"].splitlines() == ["${{ runner.temp }}/aws-snapshot.json", "${{ runner.temp }}/airguard-aws.sarif"]
+    assert artifact["retention-days"] == 7
     commands = [argv for s in steps if "run" in s for argv in _cli_lines(s["run"])]
     assert [argv[:2] for argv in commands] == [["aws", "snapshot"], ["scan", "."]]
     assert "--aws-snapshot" in commands[1]
@@ -139,4 +145,8 @@ def test_pr_example_downloads_the_nightly_artifact_and_uses_action_inputs() -> N
     assert f"--name {artifact['with']['name']}" in download["run"] and nightly["name"] in download["run"]
     action_step = next(s for s in steps if s.get("uses", "").split("@")[0].endswith("/airguard"))
     assert set(action_step["with"]) <= set(ACTION["inputs"])
-    assert "aws-snapshot" in action_step["with"]
+    assert action_step["with"]["aws-snapshot"] == "${{ steps.snapshot.outputs.file }}"
+    assert 'echo "file=$RUNNER_TEMP/snapshot/aws-snapshot.json" >> "$GITHUB_OUTPUT"' in download["run"]
+    keep = next(s for s in steps if "upload-artifact" in s.get("uses", ""))
+    assert keep["with"]["path"].splitlines() == [f"${{{{ steps.airguard.outputs.{name} }}}}"
+                                            for name in ("sarif-file", "json-file", "markdown-file")]
