@@ -240,15 +240,15 @@ def test_worker_processes_give_identical_results(tree: Path, monkeypatch: pytest
     used: list[int] = []
     original = parallel._run_all
 
-    def run_all(ctx, tasks, workers, keys=None, cache=None):  # type: ignore[no-untyped-def]
-        used.append(workers)
+    def run_all(ctx, tasks, workers, keys, cache):  # type: ignore[no-untyped-def]
+        used.append(workers.count)
         return original(ctx, tasks, workers, keys, cache)
 
     monkeypatch.setattr(parallel, "_run_all", run_all)
     paths = [tree / p for p in SCANNED]
     single = run_scan(paths, Config(), tree, jobs=1)
     multi = run_scan(paths, Config(), tree, jobs=2)
-    assert used == [1, 2]
+    assert used == [1, 1, 2, 2]  # config files, then DAG files: in this process, then in 2 workers
     assert single.graph.to_json() == multi.graph.to_json()
     assert [f.model_dump() for f in single.findings] == [f.model_dump() for f in multi.findings]
     assert [n.model_dump() for n in single.notices] == [n.model_dump() for n in multi.notices]

@@ -1,8 +1,11 @@
-"""DAG files: the byte-level pre-check in this process, the full parses spread over processes when many.
+"""Files collected in worker processes when there are many: config files first, then DAG files.
 
-Worker processes return the same JSON-serialisable outcome the cache stores (`scanner.collect.unit`),
-merged in file order, so results are identical to an in-process scan. Small scans (pre-commit: a few
-files) never start a process.
+The pool (`Workers`) is started once per scan, after the config files are read (their bytes tell which
+names a deployment masks, which every worker must know), and serves both phases: config files (whose
+connections the DAG pre-check looks for), then the DAG files that pass the byte-level pre-check. Worker
+processes return the same JSON-serialisable outcome the cache stores (`scanner.collect.unit`), merged in
+file order, so results are identical to an in-process scan. Small scans (pre-commit: a few files) never
+start a process.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ from scanner.collect.pycode import project
 from scanner.context import ScanContext
 from scanner.model import Resource
 
-# Files needing a full parse (and missing from the cache) before worker processes pay for their start-up:
-# a fork pool of 2 starts and stops in 35-45 ms here and a full parse + analysis costs 3-6 ms per file, so
+# Files to collect (and missing from the cache) before worker processes pay for their start-up: a fork
+# pool of 2 starts and stops in 35-45 ms here and a full parse + analysis costs 3-6 ms per file, so
 # 2 workers break even near 15-20 files on idle cores; 64 leaves margin for busy machines.
 MIN_FILES = 64
+
+Task = tuple[Path, str, str, bytes]  # (path, relative, kind, bytes)
 
 
 def workers_for(jobs: int | None, pending: int) -> int:
@@ -32,14 +37,57 @@ def workers_for(jobs: int | None, pending: int) -> int:
     return min(wanted, pending)
 
 
-def _run(task: tuple[str, str, str, bytes, str | None, str | None]) -> unit.Outcome:
+class Workers:
+    """The scan's worker processes: `count` of them (1: everything in this process), started at the
+    first batch that is worth them and shut down by `close`. A machine that cannot start processes
+    gets the work done here."""
+
+    def __init__(self, jobs: int | None, expected: int) -> None:
+        self.count = workers_for(jobs, expected)
+        self._pool: Any = None
+        self._failed = False
+
+    def map(self, function: Any, tasks: list[Any]) -> list[Any] | None:
+        """`function` over `tasks` in the pool, in order; None when there is no pool (do it here)."""
+        if self.count <= 1 or self._failed or not tasks or (self._pool is None and len(tasks) < MIN_FILES):
+            return None  # a few files (a warm scan's changed ones) cost less here than a pool's start
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            if self._pool is None:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                method = "fork" if sys.platform.startswith("linux") else None
+                self._pool = ProcessPoolExecutor(max_workers=self.count,
+                                                 mp_context=multiprocessing.get_context(method))
+            # chunks small enough to balance the two phases' uneven files, large enough to amortise pickling
+            chunk = max(1, min(32, len(tasks) // (self.count * 8)))
+            return list(self._pool.map(function, tasks, chunksize=chunk))
+        except (OSError, BrokenProcessPool):
+            self._failed = True  # no processes on this machine: the work is done here
+            return None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> Workers:  # noqa: PYI034 - Self needs Python 3.11
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def _run(task: tuple[str, str, str, str, bytes, str | None, str | None]) -> unit.Outcome:
     """In a worker: collect one file and store its cache entry there too (the writes run in parallel)."""
-    root, path, relative, data, key, cache_dir = task
-    outcome = unit.run_file(Path(root), Path(path), relative, "python", data)
+    root, path, relative, kind, data, key, cache_dir = task
+    outcome = unit.run_file(Path(root), Path(path), relative, kind, data)
     if key is not None and cache_dir is not None:
         from scanner.collect.filecache import FileCache
 
-        entry = unit.to_entry(outcome, unit.text_for("python", data))
+        entry = unit.to_entry(outcome, unit.text_for(kind, data))
         if entry is not None:
             cache = FileCache(Path(cache_dir))
             cache.put(key, entry)
@@ -47,34 +95,57 @@ def _run(task: tuple[str, str, str, bytes, str | None, str | None]) -> unit.Outc
     return outcome
 
 
-def _run_all(ctx: ScanContext, tasks: list[tuple[Path, str, bytes]], workers: int,
-             keys: list[str | None] | None = None, cache: Any = None) -> list[unit.Outcome]:
-    if workers > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-        from concurrent.futures.process import BrokenProcessPool
+def _run_all(ctx: ScanContext, tasks: list[Task], workers: Workers, keys: list[str | None],
+             cache: Any) -> list[unit.Outcome]:
+    """Each task's outcome, in order: in the pool when there is one, else here."""
+    cache_dir = str(cache.directory.parent) if cache is not None else None
+    work = [(str(ctx.root), str(path), relative, kind, data, keys[i], cache_dir)
+            for i, (path, relative, kind, data) in enumerate(tasks)]
+    outcomes = workers.map(_run, work)
+    if outcomes is None:
+        return [unit.run_file(ctx.root, path, relative, kind, data) for path, relative, kind, data in tasks]
+    if cache is not None:
+        cache.writes += sum(1 for outcome in outcomes if outcome.get("stored"))
+    return outcomes
 
-        method = "fork" if sys.platform.startswith("linux") else None
-        try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
-                chunk = max(1, len(tasks) // (workers * 4))
-                cache_dir = str(cache.directory.parent) if cache is not None else None
-                work = [(str(ctx.root), str(p), r, d, (keys or [])[i] if keys else None, cache_dir)
-                        for i, (p, r, d) in enumerate(tasks)]
-                outcomes = list(pool.map(_run, work, chunksize=chunk))
-                if cache is not None:
-                    cache.writes += sum(1 for outcome in outcomes if outcome.get("stored"))
-                return outcomes
-        except (OSError, BrokenProcessPool):
-            pass  # no processes on this machine: do the work here
-    return [unit.run_file(ctx.root, path, relative, "python", data) for path, relative, data in tasks]
+
+def collect_batch(ctx: ScanContext, tasks: list[Task], cache: Any, workers: Workers) -> list[tuple[str, list[Resource]]]:
+    """(relative path, resources) of each file, in order: cache hits restored here, misses collected by
+    the workers (or here), each outcome merged into `ctx` in file order."""
+    needed = []  # (task, cache key, cached entry)
+    for task in tasks:
+        _, relative, kind, data = task
+        key = cache.key(kind, relative, data) if cache is not None else None
+        needed.append((task, key, cache.get(key) if key is not None else None))
+    misses = [(task, key) for task, key, entry in needed if entry is None]
+    computed = iter(_run_all(ctx, [task for task, _ in misses], workers, [key for _, key in misses], cache))
+    per_file: list[tuple[str, list[Resource]]] = []
+    for (path, relative, kind, data), key, entry in needed:
+        if entry is not None:
+            restored = unit.restore(ctx, path, relative, kind, data, entry)
+            if restored is not None:
+                per_file.append((relative, restored))
+                continue
+            outcome = unit.run_file(ctx.root, path, relative, kind, data)
+        else:
+            outcome = next(computed)
+            if outcome.pop("stored", False):
+                key = None  # a worker stored it already
+        per_file.append((relative, unit.absorb(ctx, path, relative, kind, data, outcome, cache, key)))
+    return per_file
+
+
+def collect_config_files(ctx: ScanContext, files: list[tuple[Path, str, bytes]], cache: Any,
+                         workers: Workers) -> list[Resource]:
+    """Config files (path, kind, bytes): every one collected, in order."""
+    tasks = [(path, ctx.relpath(path), kind, data) for path, kind, data in files]
+    return [resource for _, resources in collect_batch(ctx, tasks, cache, workers) for resource in resources]
 
 
 def collect_python_files(ctx: ScanContext, paths: list[Path], known_conn_ids: re.Pattern[bytes] | None,
-                         cache: Any, jobs: int | None) -> list[Resource]:
+                         cache: Any, workers: Workers) -> list[Resource]:
     """Every DAG file: pre-check, cache lookup, then the misses in-process or in worker processes."""
-    # (path, relative, data, cache key, cached entry) of each file needing a full parse, in file order
-    needed: list[tuple[Path, str, bytes, str | None, dict[str, Any] | None]] = []
+    tasks: list[Task] = []  # each file needing a full parse, in file order
     python_files: dict[str, Path] = {}  # every DAG file read: the modules other files may import from
     for path in paths:
         relative = ctx.relpath(path)
@@ -83,26 +154,9 @@ def collect_python_files(ctx: ScanContext, paths: list[Path], known_conn_ids: re
             continue
         python_files[relative] = path
         ctx.files_scanned += 1
-        if not pycode.needs_parse(data, known_conn_ids):
-            continue
-        key = cache.key("python", relative, data) if cache is not None else None
-        needed.append((path, relative, data, key, cache.get(key) if key is not None else None))
-    misses = [(path, relative, data) for path, relative, data, _, entry in needed if entry is None]
-    keys = [key for _, _, _, key, entry in needed if entry is None]
-    computed = iter(_run_all(ctx, misses, workers_for(jobs, len(misses)), keys, cache))
-    per_file: list[tuple[str, list[Resource]]] = []
-    for path, relative, data, key, entry in needed:
-        if entry is not None:
-            restored = unit.restore(ctx, path, relative, "python", data, entry)
-            if restored is not None:
-                per_file.append((relative, restored))
-                continue
-            outcome = unit.run_file(ctx.root, path, relative, "python", data)
-        else:
-            outcome = next(computed)
-            if outcome.pop("stored", False):
-                key = None  # a worker stored it already
-        per_file.append((relative, unit.absorb(ctx, path, relative, "python", data, outcome, cache, key)))
+        if pycode.needs_parse(data, known_conn_ids):
+            tasks.append((path, relative, "python", data))
+    per_file = collect_batch(ctx, tasks, cache, workers)
     # values imported from other modules of the scan (`pycode.project`): marked files analysed again
     project.link_modules(ctx, per_file, list(python_files), project.reader(ctx, python_files))
     return [resource for _, resources in per_file for resource in resources]

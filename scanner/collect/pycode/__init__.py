@@ -67,6 +67,11 @@ def decode(ctx: ScanContext, relative: str, data: bytes) -> str:
 
 def decode_text(data: bytes) -> tuple[str, str | None]:
     """The text, and the declared encoding when it did not decode (bytes then replaced as UTF-8)."""
+    if b"coding" not in data[:_second_line_end(data)]:  # a PEP 263 cookie only stands on the first two lines
+        try:  # UTF-8, as detect_encoding would say (strict UTF-8 decodes no lone surrogate)
+            return data.decode("utf-8").lstrip("\ufeff"), None
+        except UnicodeDecodeError:
+            pass  # named below as before
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError:
@@ -75,6 +80,14 @@ def decode_text(data: bytes) -> tuple[str, str | None]:
         return replace_surrogates(data.decode(encoding).lstrip("\ufeff")), None
     except (UnicodeDecodeError, LookupError):
         return data.decode("utf-8", errors="replace").lstrip("\ufeff"), encoding
+
+
+def _second_line_end(data: bytes) -> int:
+    first = data.find(b"\n")
+    if first < 0:
+        return len(data)
+    second = data.find(b"\n", first + 1)
+    return len(data) if second < 0 else second
 
 
 def collect_bytes(ctx: ScanContext, path: Path, relative: str, data: bytes) -> list[Resource]:
