@@ -298,10 +298,10 @@ def compile_condition(condition: dict[str, Any]) -> Predicate:
         return _compile_items(condition)
     if "all" in condition and "relation" not in condition:
         parts = [compile_condition(c) for c in condition["all"]]
-        return lambda r, env: all(p(r, env) for p in parts)
+        return lambda r, env: _all(parts, r, env)
     if "any" in condition and "relation" not in condition:
         parts = [compile_condition(c) for c in condition["any"]]
-        return lambda r, env: any(p(r, env) for p in parts)
+        return lambda r, env: _any(parts, r, env)
     if "not" in condition:
         inner = compile_condition(condition["not"])
         return lambda r, env: not inner(r, env)
@@ -310,6 +310,34 @@ def compile_condition(condition: dict[str, Any]) -> Predicate:
     if "key" in condition:
         return _compile_predicate(condition)
     raise ConditionError(f"not a condition: keys {sorted(condition)}")
+
+
+def _all(parts: list[Predicate], r: Resource, env: EvalEnv) -> bool:
+    """AND in three values: false as soon as one part is false, even when another is unknown."""
+    unknown: UnknownValue | None = None
+    for part in parts:
+        try:
+            if not part(r, env):
+                return False
+        except UnknownValue as exc:
+            unknown = unknown or exc
+    if unknown is not None:
+        raise unknown
+    return True
+
+
+def _any(parts: list[Predicate], r: Resource, env: EvalEnv) -> bool:
+    """OR in three values: true as soon as one part is true, even when another is unknown."""
+    unknown: UnknownValue | None = None
+    for part in parts:
+        try:
+            if part(r, env):
+                return True
+        except UnknownValue as exc:
+            unknown = unknown or exc
+    if unknown is not None:
+        raise unknown
+    return False
 
 
 def _compile_relation(condition: dict[str, Any]) -> Predicate:
@@ -323,27 +351,52 @@ def _compile_relation(condition: dict[str, Any]) -> Predicate:
             return env.graph.incoming(r, relation)
         return env.graph.follow(r, relation)
 
+    # an outgoing relation that infrastructure code leaves unknown (subnets from another module's output):
+    # the targets known are judged, and when they do not decide, the rule is not evaluated
+    complete = _known_check(relation) if direction == "outgoing" else None
     if "count" in condition:
         bounds = condition["count"]
 
         def counted(r: Resource, env: EvalEnv) -> bool:
+            if complete is not None:
+                complete(r)
             n = len(targets(r, env))
             return (n >= bounds.get("gte", n)) and (n <= bounds.get("lte", n)) and (n == bounds.get("eq", n))
         return counted
-    return _quantified(condition, targets, "a relation condition needs any, all, none or count")
+    return _quantified(condition, targets, "a relation condition needs any, all, none or count", complete)
+
+
+def _known_check(path: str) -> Callable[[Resource], None]:
+    return lambda r: _check_known(r, path)
 
 
 def _quantified(condition: dict[str, Any], candidates: Callable[[Resource, EvalEnv], list[Resource]],
-                problem: str) -> Predicate:
-    """`any` / `all` / `none` of the inner condition over the candidates of a resource."""
+                problem: str, complete: Callable[[Resource], None] | None = None) -> Predicate:
+    """`any` / `all` / `none` of the inner condition over the candidates of a resource, in three values:
+    a candidate the inner condition cannot judge (UnknownValue), or `complete` raising because the
+    candidates themselves are only partly known, decides nothing unless no known candidate decides."""
     for quantifier in ("any", "all", "none"):
         if quantifier in condition:
             inner = compile_condition(condition[quantifier])
+            decisive = quantifier != "all"   # any/none: one true candidate decides; all: one false one
+
+            def judged(r: Resource, env: EvalEnv, inner: Predicate = inner, decisive: bool = decisive) -> bool:
+                unknown: UnknownValue | None = None
+                for candidate in candidates(r, env):
+                    try:
+                        if bool(inner(candidate, env)) is decisive:
+                            return True
+                    except UnknownValue as exc:
+                        unknown = unknown or exc
+                if unknown is not None:
+                    raise unknown
+                if complete is not None:
+                    complete(r)
+                return False
+
             if quantifier == "any":
-                return lambda r, env: any(inner(c, env) for c in candidates(r, env))
-            if quantifier == "all":
-                return lambda r, env: all(inner(c, env) for c in candidates(r, env))
-            return lambda r, env: not any(inner(c, env) for c in candidates(r, env))
+                return judged
+            return lambda r, env, judged=judged: not judged(r, env)
     raise ConditionError(problem)
 
 
@@ -371,11 +424,13 @@ def item_resources(resource: Resource, path: str) -> list[Resource]:
 
 def _compile_items(condition: dict[str, Any]) -> Predicate:
     path = condition["items"]
+
     def items(resource: Resource, env: EvalEnv) -> list[Resource]:
-        _check_known(resource, path)
         return item_resources(resource, path)
 
-    return _quantified(condition, items, "an items condition needs any, all or none")
+    # a list infrastructure code leaves partly unknown (one ingress rule's CIDRs from a module output) holds
+    # the items known: they are judged first, and the rule is not evaluated only when they do not decide
+    return _quantified(condition, items, "an items condition needs any, all or none", _known_check(path))
 
 
 def _compile_predicate(condition: dict[str, Any]) -> Predicate:

@@ -104,7 +104,25 @@ def attribute_problems(resource: Resource) -> list[str]:
     if resource.type not in REGISTRY:
         return [f"{resource.type}: not a registered resource type"]
     model = REGISTRY.get(resource.type).attributes
-    return value_problems(resource.attributes, model, resource.type)
+    if UNKNOWN_KEY not in resource.attributes:
+        return value_problems(resource.attributes, model, resource.type)
+    known = {k: v for k, v in resource.attributes.items() if k != UNKNOWN_KEY}
+    return value_problems(known, model, resource.type) + unknown_problems(resource)
+
+
+UNKNOWN_KEY = "_unknown"  # infrastructure code: attributes known only after apply (`scanner.engine.conditions`)
+
+
+def unknown_problems(resource: Resource) -> list[str]:
+    """A resource's ``_unknown``: a list of its type's attribute paths or relation names (a condition that
+    reads one is not evaluated; a path the type does not have would silently never match)."""
+    where = f"{resource.type}.{UNKNOWN_KEY}"
+    unknown = resource.attributes.get(UNKNOWN_KEY)
+    if not isinstance(unknown, list) or not all(isinstance(p, str) for p in unknown):
+        return [f"{where}: expected a list of attribute paths, got {_shown(unknown)}"]
+    definition = REGISTRY.get(resource.type)
+    return [f"{where}: '{path}' is no attribute or relation of {resource.type}" for path in unknown
+            if not path_targets(resource.type, path) and definition.relation(path) is None]
 
 
 def path_targets(type_name: str, path: str) -> list[Any]:

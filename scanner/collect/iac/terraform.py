@@ -251,12 +251,14 @@ def _native(scope: Scope, path: str, block: dict[str, Any], native_type: str, ke
     return Native(native_type, key, FileLocation(path=path, start_line=block["line"]), properties, lines)
 
 
-def _body(scope: Scope, path: str, block: dict[str, Any]) -> tuple[dict[str, Any], dict[str, FileLocation]]:
-    """A block's attributes evaluated and its nested blocks as lists of objects (the plan's shape)."""
+def _body(scope: Scope, path: str, block: dict[str, Any], placeholders: bool = False) -> tuple[
+        dict[str, Any], dict[str, FileLocation]]:
+    """A block's attributes evaluated and its nested blocks as lists of objects (the plan's shape);
+    `placeholders`: resource references inside strings as ``${address.attr}`` (a policy document's ARNs)."""
     properties: dict[str, Any] = {}
     lines: dict[str, FileLocation] = {}
     for name, (expr, line, column, _) in block["attributes"].items():
-        properties[name] = Evaluator(scope).value(expr)
+        properties[name] = Evaluator(scope, placeholders=placeholders).value(expr)
         lines[name] = FileLocation(path=path, start_line=line, start_column=column)
     for child in block["blocks"]:
         if child["type"] in ("lifecycle", "timeouts", "provisioner", "connection"):
@@ -264,7 +266,7 @@ def _body(scope: Scope, path: str, block: dict[str, Any]) -> tuple[dict[str, Any
         if child["type"] == "dynamic":
             properties[child["labels"][0] if child["labels"] else "dynamic"] = Unknown("a dynamic block")
             continue
-        nested, _ = _body(scope, path, child)
+        nested, _ = _body(scope, path, child, placeholders)
         existing = properties.setdefault(child["type"], [])
         if isinstance(existing, list):
             existing.append(nested)
@@ -278,7 +280,7 @@ def _data_source(scope: Scope, documents: dict[str, tuple[str, dict[str, Any]]],
         return Unknown(f"data.{kind}.{name} is read at plan time")
     path, block = documents[name]
     properties, _ = _body(Scope(scope.variables, scope.locals, scope.prefix, scope.budget, managed=scope.managed),
-                          path, block)
+                          path, block, placeholders=True)
     statements = []
     for statement in properties.get("statement") or []:
         entry: dict[str, Any] = {"Effect": statement.get("effect", "Allow")}
