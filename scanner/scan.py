@@ -1,16 +1,15 @@
-"""One scan, end to end: collectors -> one graph -> linked -> rules -> findings."""
+"""One scan, end to end: the registered collectors (`scanner.collectors`) -> one graph -> linked -> rules ->
+findings."""
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scanner.collect.files import collect_files
+from scanner.collector import Collector
+from scanner.collectors import AwsInput, ScanRequest, build_collectors
 from scanner.config import Config
 from scanner.context import ScanContext
 from scanner.engine.evaluate import evaluate
@@ -19,15 +18,15 @@ from scanner.engine.loader import load_rules
 from scanner.engine.rule import Rule
 from scanner.engine.suppressions import SuppressionIndex, as_resource, find_suppressions
 from scanner.findings import Notice, ScanStats
-from scanner.model import Resource, ResourceGraph
-from scanner.result import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, ScanResult  # noqa: F401 - as before
+from scanner.model import ResourceGraph
+from scanner.result import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, ScanResult
 from scanner.safeio import scan_boundaries
-from scanner.source import SourceFile
 
 if TYPE_CHECKING:
-    from scanner.aws.units import Snapshot
     from scanner.collect.dagbag import DagbagRequest
-    from scanner.collect.dagbag.runner import DagbagRun
+
+__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "AwsInput", "ScanResult", "run_scan"]
+
 
 def select_rules(rules: list[Rule], select: list[str], ignore: list[str]) -> list[Rule]:
     """Keep rules named by id, name or id prefix in `select` (all when empty), minus `ignore`."""
@@ -88,38 +87,24 @@ def check_rule_parameters(rules: list[Rule], config: Config) -> None:
         raise ConfigError("\n".join(problems))
 
 
-@dataclass
-class AwsInput:
-    """The AWS side of a scan: one snapshot, collected live or read from `file` (whose `text` then
-    places findings on resources no connection references at their lines in it)."""
-
-    snapshot: Snapshot
-    file: Path | None = None
-    text: str | None = None
-
-
 def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: list[Path] | None = None,
              aws: AwsInput | None = None, dagbag: DagbagRequest | None = None,
              jobs: int | None = None) -> ScanResult:
     """Scan `paths`, with the account in `aws` (its gaps and left-out services become not-evaluated
-    notices); `dagbag` also loads DAG folders with Airflow's DagBag in a child process (started first,
-    collected after the files); `jobs` bounds the worker processes for many DAG files (1 = in-process)."""
+    notices); `dagbag` also loads DAG folders with Airflow's DagBag in a child process (started before any
+    collector runs, merged after the files); `jobs` bounds the worker processes for many DAG files (1 =
+    in-process). One pipeline: the registered collectors (`scanner.collectors`) in order -> one graph ->
+    inline suppressions -> linked -> rules -> findings."""
     started = time.perf_counter()
-    dagbag_run = _start_dagbag(dagbag)
     rules = load_rules([*config.resolved_rule_dirs(), *(extra_rule_dirs or [])], label_root=root)
     check_rule_parameters(rules, config)
     rules = select_rules(rules, config.select, config.ignore)
+    collectors = build_collectors(ScanRequest(paths=paths, config=config, root=root, rules=rules, aws=aws,
+                                              dagbag=dagbag, jobs=jobs))
     ctx = ScanContext(root=root.resolve(), boundaries=scan_boundaries(paths, root))
     graph = ResourceGraph()
-    graph.add_all(collect_files(ctx, paths, config.exclude, jobs=jobs) if paths else [])
-    if aws is not None:
-        with _isolated(ctx, "the AWS snapshot"):
-            graph.add_all(_add_aws(ctx, aws, rules))
-    if dagbag_run is not None:
-        from scanner.collect.dagbag.merge import merge_dagbag
-
-        with _isolated(ctx, "the DagBag result"):
-            merge_dagbag(graph, ctx, dagbag_run.wait())
+    for collector in collectors:
+        run_collector(collector, ctx, graph)
     suppressions = [s for source in ctx.sources.values() for s in find_suppressions(source)]
     graph.add_all(as_resource(s) for s in suppressions)
     link(graph)
@@ -134,39 +119,19 @@ def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: lis
                       parameters=parameters)
 
 
-@contextmanager
-def _isolated(ctx: ScanContext, what: str) -> Iterator[None]:
-    """A collector that fails becomes an error notice (the scan is partial); the rest of the scan goes on."""
-    try:
-        yield
-    except (Exception, RecursionError, MemoryError) as exc:
-        if os.environ.get("AIRGUARD_DEBUG"):
-            raise
-        ctx.notice("internal-error", f"airguard could not read {what} ({type(exc).__name__}); it was skipped")
-
-
-def _add_aws(ctx: ScanContext, aws: AwsInput, rules: list[Rule]) -> list[Resource]:
-    """The snapshot's resources; its gaps and left-out services as notices; its file's lines, when the
-    snapshot is a file of the repository."""
-    from scanner.aws.locate import snapshot_locations
-    from scanner.aws.notices import gap_notices, rule_gap_notices, uncollected_notices
-
-    gaps = aws.snapshot.gaps()
-    resources = aws.snapshot.resources()
-    ctx.notices += [*gap_notices(gaps), *rule_gap_notices(gaps, rules),
-                    *uncollected_notices(aws.snapshot.services, rules)]
-    if aws.file is not None and aws.text is not None and aws.file.resolve().is_relative_to(ctx.root):
-        relative = ctx.relpath(aws.file.resolve())
-        ctx.aws_locations.update(snapshot_locations(aws.text, relative, resources))
-        # a source like any scanned file, so findings placed in it get snippets and GitHub's line hash
-        ctx.sources[relative] = SourceFile(path=relative, absolute=aws.file.resolve(), text=aws.text)
-    return resources
-
-
-def _start_dagbag(request: DagbagRequest | None) -> DagbagRun | None:
-    """Start the `--dagbag` child (a `DagbagRequest`) so it loads while the static scan runs."""
-    if request is None:
-        return None
-    from scanner.collect.dagbag.runner import DagbagRun
-
-    return DagbagRun(request.paths, request.timeout, request.exclude)
+def run_collector(collector: Collector, ctx: ScanContext, graph: ResourceGraph) -> None:
+    """Add what `collector` found to the graph and its notices to the scan's; an isolated collector that fails
+    becomes an error notice (the scan is partial) and the rest of the scan goes on."""
+    if not collector.isolated:
+        result = collector.collect(ctx, graph)
+    else:
+        try:
+            result = collector.collect(ctx, graph)
+        except (Exception, RecursionError, MemoryError) as exc:
+            if os.environ.get("AIRGUARD_DEBUG"):
+                raise
+            ctx.notice("internal-error", f"airguard could not read {collector.description} "
+                       f"({type(exc).__name__}); it was skipped")
+            return
+    graph.add_all(result.resources)
+    ctx.notices += result.notices

@@ -70,10 +70,10 @@ def test_a_failing_dag_analysis_costs_only_that_file(run_cli, monkeypatch) -> No
 
 
 def test_a_failing_snapshot_reader_costs_only_the_account(run_cli, monkeypatch) -> None:
-    import scanner.scan
+    import scanner.collectors
 
     clean = _scan(run_cli, FIXTURES / "demo")
-    monkeypatch.setattr(scanner.scan, "_add_aws", _boom)
+    monkeypatch.setattr(scanner.collectors.AwsCollector, "collect", _boom)
     broken = _scan(run_cli, FIXTURES / "demo")
     file_findings = {f for f in findings_of(clean) if not f[0].startswith(("AG5", "AG6"))}
     assert findings_of(broken) == file_findings

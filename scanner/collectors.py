@@ -1,0 +1,143 @@
+"""The registered collectors, in the order the scan runs them, and what a scan asks of them (`ScanRequest`).
+
+To add a collector (an IaC reader, say): write a class with `name`, `description`, `isolated` and
+`collect(ctx, graph) -> CollectResult` (the `scanner.collector.Collector` protocol), and a factory that
+returns it for a `ScanRequest` (or None when the scan does not ask for it); add the factory to `FACTORIES` at
+the place it should run. Factories run before any collector does, in order (the DagBag child process starts in
+its factory, so that it loads while the others collect); import heavy modules inside the factory or the
+collector, so a scan that does not need them never imports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scanner.collector import Collector, CollectResult
+from scanner.context import ScanContext
+from scanner.model import ResourceGraph
+
+if TYPE_CHECKING:
+    from scanner.aws.units import Snapshot
+    from scanner.collect.dagbag import DagbagRequest
+    from scanner.collect.dagbag.runner import DagbagRun
+    from scanner.config import Config
+    from scanner.engine.rule import Rule
+
+
+@dataclass
+class AwsInput:
+    """The AWS side of a scan: one snapshot, collected live or read from `file` (whose `text` then
+    places findings on resources no connection references at their lines in it)."""
+
+    snapshot: Snapshot
+    file: Path | None = None
+    text: str | None = None
+
+
+@dataclass
+class ScanRequest:
+    """What one scan was asked to read."""
+
+    paths: list[Path]
+    config: Config
+    root: Path
+    rules: list[Rule] = field(default_factory=list)
+    aws: AwsInput | None = None
+    dagbag: DagbagRequest | None = None
+    jobs: int | None = None
+
+
+@dataclass
+class FilesCollector:
+    """Every file under the scan paths: config files, then DAG code (`scanner.collect.files`)."""
+
+    paths: list[Path]
+    excludes: list[str]
+    jobs: int | None
+    name: str = "files"
+    description: str = "the files"
+    isolated: bool = False  # each file is isolated on its own (a failing file is a notice)
+
+    def collect(self, ctx: ScanContext, graph: ResourceGraph) -> CollectResult:
+        from scanner.collect.files import collect_files
+
+        return CollectResult(collect_files(ctx, self.paths, self.excludes, jobs=self.jobs))
+
+
+@dataclass
+class AwsCollector:
+    """The account's resources from a snapshot (live or from a file); gaps and left-out services as notices."""
+
+    aws: AwsInput
+    rules: list[Rule]
+    name: str = "aws"
+    description: str = "the AWS snapshot"
+    isolated: bool = True
+
+    def collect(self, ctx: ScanContext, graph: ResourceGraph) -> CollectResult:
+        from scanner.aws.locate import snapshot_locations
+        from scanner.aws.notices import gap_notices, rule_gap_notices, uncollected_notices
+        from scanner.source import SourceFile
+
+        aws = self.aws
+        gaps = aws.snapshot.gaps()
+        resources = aws.snapshot.resources()
+        ctx.notices += [*gap_notices(gaps), *rule_gap_notices(gaps, self.rules),
+                        *uncollected_notices(aws.snapshot.services, self.rules)]
+        if aws.file is not None and aws.text is not None and aws.file.resolve().is_relative_to(ctx.root):
+            relative = ctx.relpath(aws.file.resolve())
+            ctx.aws_locations.update(snapshot_locations(aws.text, relative, resources))
+            # a source like any scanned file, so findings placed in it get snippets and GitHub's line hash
+            ctx.sources[relative] = SourceFile(path=relative, absolute=aws.file.resolve(), text=aws.text)
+        return CollectResult(resources)
+
+
+@dataclass
+class DagbagCollector:
+    """What Airflow's DagBag reported, loading the DAG folders in a child process started by the factory;
+    merged into the static results (same DAGs and tasks completed, import errors, cycles, duplicates)."""
+
+    run: DagbagRun
+    name: str = "dagbag"
+    description: str = "the DagBag result"
+    isolated: bool = True
+
+    def collect(self, ctx: ScanContext, graph: ResourceGraph) -> CollectResult:
+        from scanner.collect.dagbag.merge import merge_dagbag
+
+        merge_dagbag(graph, ctx, self.run.wait())
+        return CollectResult()
+
+
+def files_collector(request: ScanRequest) -> Collector | None:
+    return FilesCollector(request.paths, request.config.exclude, request.jobs) if request.paths else None
+
+
+def aws_collector(request: ScanRequest) -> Collector | None:
+    return AwsCollector(request.aws, request.rules) if request.aws is not None else None
+
+
+def dagbag_collector(request: ScanRequest) -> Collector | None:
+    if request.dagbag is None:
+        return None
+    from scanner.collect.dagbag.runner import DagbagRun
+
+    dagbag = request.dagbag
+    return DagbagCollector(DagbagRun(dagbag.paths, dagbag.timeout, dagbag.exclude))
+
+
+CollectorFactory = Callable[[ScanRequest], "Collector | None"]
+
+FACTORIES: list[tuple[str, CollectorFactory]] = [
+    ("files", files_collector),
+    ("aws", aws_collector),
+    ("dagbag", dagbag_collector),
+]
+
+
+def build_collectors(request: ScanRequest) -> list[Collector]:
+    """The collectors this scan needs, in the order they run (each factory called once, in order)."""
+    return [collector for _, factory in FACTORIES if (collector := factory(request)) is not None]

@@ -1,0 +1,64 @@
+"""One pipeline over registered collectors: a collector added to `scanner.collectors.FACTORIES` runs in the
+scan, its resources are linked and judged like any other's; an isolated collector that fails is an error
+notice (partial scan), not a crash."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from scanner import collectors
+from scanner.collector import Collector, CollectResult
+from scanner.config import Config
+from scanner.context import ScanContext
+from scanner.findings import Notice
+from scanner.model import AwsIdentity, Resource, ResourceGraph, Source
+from scanner.scan import run_scan
+
+
+@dataclass
+class OneCluster:
+    """A stand-in IaC collector: one cluster without IAM authentication."""
+
+    name: str = "test-iac"
+    description: str = "the test templates"
+    isolated: bool = True
+    fail: bool = False
+
+    def collect(self, ctx: ScanContext, graph: ResourceGraph) -> CollectResult:
+        if self.fail:
+            raise ValueError("broken template")
+        arn = "arn:aws:rds:eu-west-1:123456789012:cluster:orders"
+        cluster = Resource(id=f"aws.rds.cluster:{arn}", type="aws.rds.cluster", name="orders",
+                           attributes={"identifier": "orders", "engine": "aurora-postgresql", "iam_database_authentication_enabled": False,
+                                       "storage_encrypted": True, "publicly_accessible": False, "_links": []},
+                           source=Source(aws=AwsIdentity(arn=arn)))
+        return CollectResult([cluster], [Notice(kind="not-evaluated", level="warning", message="from the test")])
+
+
+def _register(monkeypatch: pytest.MonkeyPatch, collector: Collector) -> None:
+    monkeypatch.setattr(collectors, "FACTORIES", [*collectors.FACTORIES, ("test-iac", lambda request: collector)])
+
+
+def test_a_registered_collector_runs_and_its_resources_are_judged(monkeypatch, tmp_path: Path) -> None:
+    _register(monkeypatch, OneCluster())
+    result = run_scan([tmp_path], Config(), tmp_path)
+    assert [(f.rule_id, f.resource_name) for f in result.findings if f.rule_id == "AG501"] == [("AG501", "orders")]
+    assert [n.message for n in result.notices] == ["from the test"]
+    assert not result.partial
+
+
+def test_an_isolated_collector_that_fails_makes_the_scan_partial(monkeypatch, tmp_path: Path) -> None:
+    _register(monkeypatch, OneCluster(fail=True))
+    result = run_scan([tmp_path], Config(), tmp_path)
+    assert [(n.kind, n.message) for n in result.notices] == [
+        ("internal-error", "airguard could not read the test templates (ValueError); it was skipped")]
+    assert result.partial and result.findings == []
+
+
+def test_the_default_scan_builds_only_the_collectors_it_needs(tmp_path: Path) -> None:
+    request = collectors.ScanRequest(paths=[tmp_path], config=Config(), root=tmp_path)
+    assert [c.name for c in collectors.build_collectors(request)] == ["files"]
+    assert collectors.build_collectors(collectors.ScanRequest(paths=[], config=Config(), root=tmp_path)) == []
