@@ -80,18 +80,34 @@ class Workers:
         self.close()
 
 
+_worker_cache: Any = None  # a worker process's own cache: entries buffered, written in batches and at exit
+
+
+def _cache_in_worker(cache_dir: str) -> Any:
+    global _worker_cache
+    from scanner.collect.filecache import FileCache
+
+    if _worker_cache is None or _worker_cache.directory != Path(cache_dir) / "files":
+        from multiprocessing import util
+
+        _worker_cache = FileCache(Path(cache_dir), buffered=True)
+        # written when the worker exits (the pool's shutdown waits for it): a transaction per entry cost
+        # the workers a quarter of their time
+        util.Finalize(_worker_cache, _worker_cache.finish, exitpriority=10)
+    return _worker_cache
+
+
 def _run(task: tuple[str, str, str, str, bytes, str | None, str | None]) -> unit.Outcome:
     """In a worker: collect one file and store its cache entry there too (the writes run in parallel)."""
     root, path, relative, kind, data, key, cache_dir = task
     outcome = unit.run_file(Path(root), Path(path), relative, kind, data)
     if key is not None and cache_dir is not None:
-        from scanner.collect.filecache import FileCache
-
         entry = unit.to_entry(outcome, unit.text_for(kind, data))
         if entry is not None:
-            cache = FileCache(Path(cache_dir))
+            cache = _cache_in_worker(cache_dir)
+            before = cache.writes
             cache.put(key, entry)
-            outcome["stored"] = cache.writes == 1
+            outcome["stored"] = cache.writes > before
     return outcome
 
 
