@@ -89,3 +89,19 @@ def test_a_typo_in_a_rule_path_is_caught() -> None:
         "AG505: condition.all[1].any: attribute 'open_to_wrld' exists on none of aws.ec2.security_group items",
         "AG505: condition.all[2]: no relation 'securty_groups' from aws.ec2.security_group",
     ]
+
+
+def test_every_relation_in_a_linked_graph_is_registered_with_its_target_type() -> None:
+    from scanner.scan import AwsInput
+
+    snapshot = REPO / "fixtures" / "demo" / "aws-snapshot.json"
+    result = run_scan([REPO / "fixtures" / "demo"], Config(), REPO,
+                      aws=AwsInput(load_snapshot(snapshot), snapshot, snapshot.read_text()), jobs=1)
+    graph = result.graph
+    edges = {(graph.get(source).type, name, graph.get(target).type)
+             for source, name, target in graph.to_json()["relations"]}
+    assert {name for _, name, _ in edges} >= {"aws_endpoint", "aws_database", "referenced_by_connection",
+                                              "security_groups", "used_by", "peers"}
+    unknown = sorted(edge for edge in edges
+                     if (relation := REGISTRY.get(edge[0]).relation(edge[1])) is None or edge[2] not in relation.targets)
+    assert unknown == []
