@@ -16,8 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from scanner.collect import pycode, unit
-from scanner.collect.pycode import project
+from scanner.collect import unit
 from scanner.context import ScanContext
 from scanner.model import Resource
 
@@ -161,6 +160,10 @@ def collect_config_files(ctx: ScanContext, files: list[tuple[Path, str, bytes]],
 def collect_python_files(ctx: ScanContext, paths: list[Path], known_conn_ids: re.Pattern[bytes] | None,
                          cache: Any, workers: Workers) -> list[Resource]:
     """Every DAG file: pre-check, cache lookup, then the misses in-process or in worker processes."""
+    # imported here: a scan of config files only (pre-commit on a .env) never loads the analyzer
+    from scanner.collect import pycode
+    from scanner.collect.pycode import project
+
     tasks: list[Task] = []  # each file needing a full parse, in file order
     python_files: dict[str, Path] = {}  # every DAG file read: the modules other files may import from
     for path in paths:
