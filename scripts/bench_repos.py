@@ -1854,6 +1854,11 @@ class Bench:
             print(f"  {name:<10} {run.wall:>8.2f} s  {size / run.wall:>7.0f} files/s  cpu {run.cpu:>7.2f} s  "
                   f"peak RSS {run.rss_mb:>6.0f} MB  results {results}")
         print(f"  file cache entries after the cold run: {entries} (rows of $AIRGUARD_CACHE_DIR/files/entries.sqlite3)")
+        failed = [name for name, run in (("cold", cold), ("warm", warm)) if run.returncode not in (0, 1, 3)]
+        if failed:   # an airguard error is no measurement: every goal of this tree fails
+            self.goals.append((f"huge {size}", f"airguard {' and '.join(failed)} run succeeded", "errors", False))
+            print(f"  goal airguard {' and '.join(failed)} run failed: no ratios for this tree  FAIL")
+            return
         for text, measured, ok in (
                 ("cold < 60 s", f"{cold.wall:.1f}s", cold.wall < 60),
                 ("warm faster than cold", f"{warm.wall / cold.wall:.2f}x", warm.wall < cold.wall),
