@@ -4,7 +4,7 @@
 names in CloudFormation, Terraform and Security Hub. The domain modules (`airflow`, `code`, `rds`, `ec2`,
 `iam`, `secretsmanager`, `cloudtrail`, `mwaa`) register their types when imported (here) and hold the
 functions that compute derived attributes, so that every collector (AWS API, snapshot, Terraform,
-CloudFormation) computes them the same way. `link_airflow` and `link_aws` register the linkers that add
+CloudFormation) computes them the same way. `link_airflow`, `link_aws` and `link_iac` register the linkers that add
 relations across collectors (`REGISTRY.linkers`, run by `scanner.engine.link`). See README.md here.
 """
 
@@ -18,6 +18,7 @@ from scanner.resources import (  # noqa: F401 - each module registers its types 
     iam,
     link_airflow,
     link_aws,
+    link_iac,
     mwaa,
     rds,
     secretsmanager,

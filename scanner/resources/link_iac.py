@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.model import Resource, ResourceGraph
+from scanner.resources.registry import REGISTRY, Linker
 
 CONNECTION = "airflow.connection"
 CLUSTER, INSTANCE, PROXY, CLUSTER_ENDPOINT = ("aws.rds.cluster", "aws.rds.instance", "aws.rds.proxy",
@@ -106,3 +107,7 @@ def link_connections_to_iac(graph: ResourceGraph) -> None:
                     queue.extend(t for t in graph.follow(resource, relation) if t.id not in seen)
             for resource in seen.values():
                 graph.relate(resource.id, "referenced_by_connection", connection.id)
+
+
+REGISTRY.add_linker(Linker("link.iac", (CLUSTER, INSTANCE, PROXY, CLUSTER_ENDPOINT), link_connections_to_iac,
+                           order=25))

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from scanner.collect.iac import assemble, collect_structured, collect_terraform, hcl
-from scanner.collect.source import SourceFile
-from scanner.collect.tree import DocumentError
 from scanner.context import ScanContext
+from scanner.doctree import DocumentError
+from scanner.source import SourceFile
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "iac"
 

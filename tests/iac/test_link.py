@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from scanner.collect.iac import collect_structured
-from scanner.collect.iac.link import link_connections_to_iac, parse_host
-from scanner.collect.source import SourceFile
 from scanner.context import ScanContext
 from scanner.engine.evaluate import evaluate
 from scanner.engine.link import link
 from scanner.engine.loader import load_rules
 from scanner.model import FileLocation, Resource, ResourceGraph, Source
+from scanner.resources.link_iac import parse_host
+from scanner.source import SourceFile
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -50,8 +50,7 @@ def test_iam_connection_to_a_cluster_defined_without_iam_fires_ag601_at_the_conn
         source=Source(file=FileLocation(path=".env", start_line=3)),
         locations={"host": FileLocation(path=".env", start_line=3, start_column=20)})
     graph.add(connection)
-    link(graph)
-    link_connections_to_iac(graph)
+    link(graph)  # the registered linkers, link.iac included
     assert [r.name for r in graph.follow(connection, "aws_database")] == ["orders-prod"]
     assert {r.name for r in graph.incoming(connection, "referenced_by_connection")} >= {"orders-prod",
                                                                                          "DbSecurityGroup"}

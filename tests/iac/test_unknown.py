@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from scanner.collect.iac import collect_structured
-from scanner.collect.source import SourceFile
 from scanner.context import ScanContext
 from scanner.engine.evaluate import evaluate
 from scanner.engine.link import link
 from scanner.engine.loader import load_rules
 from scanner.model import FileLocation, Resource, ResourceGraph, Source
+from scanner.source import SourceFile
 
 REPO = Path(__file__).resolve().parents[2]
 

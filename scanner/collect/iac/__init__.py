@@ -13,15 +13,15 @@ file collectors:
 
 from __future__ import annotations
 
-from scanner.collect.source import SourceFile
 from scanner.context import ScanContext
 from scanner.model import Resource
+from scanner.source import SourceFile
 
 
 def collect_terraform(ctx: ScanContext, source: SourceFile) -> list[Resource]:
     """A ``.tf``/``.tfvars`` file's parsed record; a syntax error is one notice and no record."""
     from scanner.collect.iac.terraform import file_record
-    from scanner.collect.tree import DocumentError
+    from scanner.doctree import DocumentError
 
     try:
         return [file_record(ctx, source)]

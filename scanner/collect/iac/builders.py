@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scanner.collect.iac.build import Draft
 from scanner.resources.ec2 import default_routes, subnet_routing
 from scanner.resources.values import tags
+
+if TYPE_CHECKING:  # `build.finish` calls this module: the import would be a cycle
+    from scanner.collect.iac.build import Draft
 
 
 def build_attributes(draft: Draft, region: str | None) -> dict[str, Any]:

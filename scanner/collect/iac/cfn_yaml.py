@@ -1,6 +1,6 @@
 """CloudFormation YAML with its short tags (``!Ref``, ``!GetAtt``, ``!Sub``, ``!If``...) as position-aware trees.
 
-The same bounds as `scanner.collect.tree` (whose loader keeps no tags): at most `MAX_DEPTH` levels, aliases
+The same bounds as `scanner.doctree` (whose loader keeps no tags): at most `MAX_DEPTH` levels, aliases
 followed; a stream expands to at most `expansion_limit` nodes (an alias bomb is refused); recursive aliases
 are refused. A tag ``!Name value`` becomes the long form ``{"Fn::Name": value}`` (``!Ref`` and
 ``!Condition``: ``{"Ref": ...}``, ``{"Condition": ...}``); ``!GetAtt A.B`` becomes ``["A", "B"]``.
@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from scanner.collect.tree import (
+from scanner.doctree import (
     MAX_DEPTH,
     DocumentError,
     Node,

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.collect.tree import DocumentError
+from scanner.doctree import DocumentError
 
 MAX_DEPTH = 64
 MAX_CHAIN = 256

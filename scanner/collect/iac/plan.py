@@ -15,10 +15,10 @@ from typing import Any
 from scanner.collect.iac.build import Native, Stack, finish
 from scanner.collect.iac.mapping import Mapper
 from scanner.collect.iac.values import Ref, Unknown
-from scanner.collect.source import SourceFile
-from scanner.collect.tree import parse_json
 from scanner.context import ScanContext
+from scanner.doctree import parse_json
 from scanner.model import FileLocation, Resource
+from scanner.source import SourceFile
 
 
 def looks_like_plan(text: str) -> bool:

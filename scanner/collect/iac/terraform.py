@@ -26,9 +26,9 @@ from scanner.collect.iac.build import Native, Stack, finish
 from scanner.collect.iac.hcl_eval import Budget, Encoded, Evaluator, Scope
 from scanner.collect.iac.mapping import Mapper
 from scanner.collect.iac.values import Unknown
-from scanner.collect.source import SourceFile
 from scanner.context import ScanContext
 from scanner.model import FileLocation, Resource, Source
+from scanner.source import SourceFile
 
 RECORD = "iac.terraform.file"
 MAX_MODULE_DEPTH = 8
