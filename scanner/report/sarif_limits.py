@@ -13,8 +13,9 @@ airguard keeps one run per file, so the category (`--sarif-category`) of each al
 the number of findings. Over a hard limit it drops the lowest-severity results (file order within a
 severity), counts them in the run's `properties.resultsOmitted` and in a tool notification that says
 where every finding is: the JSON report (the Action always writes one). GitHub closes the alerts of
-results missing from an upload, as it does for those beyond its own 5,000 shown. Related locations are
-cut to the 100 GitHub shows (the message says how many more); tags to the 10 it shows.
+results missing from an upload, as it does for those beyond its own 5,000 shown (a note-level
+notification says so when a run has more). Related locations are cut to the 100 GitHub shows (the
+message says how many more); tags to the 10 it shows.
 """
 
 from __future__ import annotations
@@ -75,18 +76,26 @@ def keep_results(findings: list[Finding], limit: int = MAX_RESULTS,
 
 def record_omitted(log: dict[str, Any], omitted: Omitted) -> None:
     """Count the omitted results in the run's properties and in one tool notification (replacing an
-    earlier count)."""
+    earlier count); say so when GitHub will show only some of the results kept."""
+    run = log["runs"][0]
+    invocation = run["invocations"][0]
+    kept = len(run["results"])
+    notifications = [n for n in invocation.get("toolExecutionNotifications", [])
+                     if n["descriptor"]["id"] not in (OMITTED_ID, NOT_SHOWN_ID)]
+    if kept > SHOWN_RESULTS:
+        notifications.append({"descriptor": {"id": NOT_SHOWN_ID}, "level": "note", "message": {"text": (
+            f"{kept:,} results in this run: GitHub code scanning shows the {SHOWN_RESULTS:,} most severe; every "
+            "finding is in the JSON report.")}})
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
     if not omitted:
         return
-    run = log["runs"][0]
     run.setdefault("properties", {})["resultsOmitted"] = omitted.count
-    invocation = run["invocations"][0]
-    notifications = [n for n in invocation.get("toolExecutionNotifications", [])
-                     if n["descriptor"]["id"] != OMITTED_ID]
     invocation["toolExecutionNotifications"] = [*notifications, _notification(omitted)]
 
 
 OMITTED_ID = "sarif-results-omitted"
+NOT_SHOWN_ID = "sarif-results-not-shown"
 
 
 def _notification(omitted: Omitted) -> dict[str, Any]:
