@@ -3,9 +3,10 @@
 To add a collector (an IaC reader, say): write a class with `name`, `description`, `isolated` and
 `collect(ctx, graph) -> CollectResult` (the `scanner.collector.Collector` protocol), and a factory that
 returns it for a `ScanRequest` (or None when the scan does not ask for it); add the factory to `FACTORIES` at
-the place it should run. Factories run before any collector does, in order (the DagBag child process starts in
-its factory, so that it loads while the others collect); import heavy modules inside the factory or the
-collector, so a scan that does not need them never imports them.
+the place it should run. Factories run first, in order, before the rules are loaded (the DagBag child process
+starts, or is refused, in its factory: it loads while the rest of the scan runs); a collector that needs the
+rules reads `request.rules` when it collects. Import heavy modules inside the factory or the collector, so a
+scan that does not need them never imports them.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ class ScanRequest:
     paths: list[Path]
     config: Config
     root: Path
-    rules: list[Rule] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)  # set once loaded, after the factories ran
     aws: AwsInput | None = None
     dagbag: DagbagRequest | None = None
     jobs: int | None = None
@@ -69,10 +70,11 @@ class FilesCollector:
 
 @dataclass
 class AwsCollector:
-    """The account's resources from a snapshot (live or from a file); gaps and left-out services as notices."""
+    """The account's resources from a snapshot (live or from a file); gaps and left-out services as notices
+    naming the rules (`request.rules`, loaded by the time it collects) they keep from being evaluated."""
 
     aws: AwsInput
-    rules: list[Rule]
+    request: ScanRequest
     name: str = "aws"
     description: str = "the AWS snapshot"
     isolated: bool = True
@@ -82,11 +84,11 @@ class AwsCollector:
         from scanner.aws.notices import gap_notices, rule_gap_notices, uncollected_notices
         from scanner.source import SourceFile
 
-        aws = self.aws
+        aws, rules = self.aws, self.request.rules
         gaps = aws.snapshot.gaps()
         resources = aws.snapshot.resources()
-        ctx.notices += [*gap_notices(gaps), *rule_gap_notices(gaps, self.rules),
-                        *uncollected_notices(aws.snapshot.services, self.rules)]
+        ctx.notices += [*gap_notices(gaps), *rule_gap_notices(gaps, rules),
+                        *uncollected_notices(aws.snapshot.services, rules)]
         if aws.file is not None and aws.text is not None and aws.file.resolve().is_relative_to(ctx.root):
             relative = ctx.relpath(aws.file.resolve())
             ctx.aws_locations.update(snapshot_locations(aws.text, relative, resources))
@@ -117,7 +119,7 @@ def files_collector(request: ScanRequest) -> Collector | None:
 
 
 def aws_collector(request: ScanRequest) -> Collector | None:
-    return AwsCollector(request.aws, request.rules) if request.aws is not None else None
+    return AwsCollector(request.aws, request) if request.aws is not None else None
 
 
 def dagbag_collector(request: ScanRequest) -> Collector | None:

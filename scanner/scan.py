@@ -96,11 +96,11 @@ def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: lis
     in-process). One pipeline: the registered collectors (`scanner.collectors`) in order -> one graph ->
     inline suppressions -> linked -> rules -> findings."""
     started = time.perf_counter()
+    request = ScanRequest(paths=paths, config=config, root=root, aws=aws, dagbag=dagbag, jobs=jobs)
+    collectors = build_collectors(request)  # first: the DagBag child starts (or is refused) before all else
     rules = load_rules([*config.resolved_rule_dirs(), *(extra_rule_dirs or [])], label_root=root)
     check_rule_parameters(rules, config)
-    rules = select_rules(rules, config.select, config.ignore)
-    collectors = build_collectors(ScanRequest(paths=paths, config=config, root=root, rules=rules, aws=aws,
-                                              dagbag=dagbag, jobs=jobs))
+    rules = request.rules = select_rules(rules, config.select, config.ignore)
     ctx = ScanContext(root=root.resolve(), boundaries=scan_boundaries(paths, root))
     graph = ResourceGraph()
     for collector in collectors:
