@@ -122,6 +122,8 @@ def _message(finding: Finding, related: int) -> str:
 
 
 def _link_text(text: str) -> str:
+    if "[" not in text and "]" not in text and "\\" not in text:
+        return text
     return _LINK_SPECIAL.sub(r"\\\1", text)
 
 
