@@ -38,7 +38,7 @@ def kind_of(path: Path) -> str | None:
         return "dockerfile"
     if is_requirements(name):
         return "requirements"
-    if name.endswith(".tf"):
+    if name.endswith((".tf", ".tfvars")):
         return "terraform"
     if name.endswith(YAML_SUFFIXES):
         return "yaml"

@@ -110,4 +110,7 @@ def collect_files(ctx: ScanContext, paths: Iterable[Path], excludes: list[str] |
             resources.extend(parallel.collect_python_files(ctx, python_files, known, cache, workers))
     if cache is not None:
         cache.finish()
-    return resources
+    from scanner.collect import iac
+
+    # a Terraform module is a directory: its files' records become resources once every file is read
+    return iac.assemble(ctx, resources)

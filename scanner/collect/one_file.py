@@ -72,7 +72,7 @@ def collect_source_file(ctx: ScanContext, source: SourceFile, kind: str) -> list
         return []
     ctx.files_scanned += 1
     try:
-        return COLLECTORS[kind](ctx, source)
+        resources = COLLECTORS[kind](ctx, source)
     except DocumentError as exc:
         ctx.notice("parse-error", exc.message, source.path, exc.line, exc.column)
         from scanner.collect import fallback
@@ -81,3 +81,8 @@ def collect_source_file(ctx: ScanContext, source: SourceFile, kind: str) -> list
     except RecursionError:
         ctx.notice("parse-error", "document nested too deeply", source.path)
         return []
+    if kind in ("yaml", "json"):  # also a CloudFormation/CDK template or a Terraform plan?
+        from scanner.collect import iac
+
+        resources += iac.collect_structured(ctx, source, kind)
+    return resources

@@ -1,5 +1,7 @@
-"""Terraform: the Airflow configuration of an MWAA environment (`aws_mwaa_environment`'s
-`airflow_configuration_options = { "section.key" = "value" }`).
+"""Terraform files: the Airflow configuration of an MWAA environment (`aws_mwaa_environment`'s
+`airflow_configuration_options = { "section.key" = "value" }`), read line by line (so a file with a syntax
+error still gives its options), and the file's infrastructure record (`scanner.collect.iac.terraform`: the
+clusters, security groups, roles... of its directory once every file is read).
 
 MWAA hands these options to Airflow as `AIRFLOW__SECTION__KEY`, so they are Airflow configuration like any
 other (AG202 for a credential, AG301 for an SES SMTP user that is an access key id, AG201/AG203). Only
@@ -38,6 +40,14 @@ def _string(text: str, start: int) -> tuple[str, int] | None:
 
 
 def collect(ctx: ScanContext, source: SourceFile) -> list[Resource]:
+    """MWAA options (``.tf``) and the parsed record (``.tf``, ``.tfvars``); a syntax error is one notice."""
+    from scanner.collect.iac import collect_terraform
+
+    resources = [] if source.path.endswith(".tfvars") else mwaa_options(ctx, source)
+    return resources + collect_terraform(ctx, source)
+
+
+def mwaa_options(ctx: ScanContext, source: SourceFile) -> list[Resource]:
     resources: list[Resource] = []
     lines = source.lines
     number = 0

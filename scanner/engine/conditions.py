@@ -64,11 +64,14 @@ class UnknownValue(Exception):
         self.path = path
 
 
-def _check_known(resource: Resource, path: str) -> None:
-    unknown = resource.attributes.get(UNKNOWN_KEY)
+def _check_known(resource: Resource, path: str, whole: bool = False) -> None:
+    """Raise UnknownValue when `path` reads an unknown value: the path itself, a parent of it, or (unless
+    `whole`: only whether the list at `path` is complete matters) a part of it. An item of a list sees the
+    entries ``PATH.*.FIELD`` of its resource as its own ``FIELD`` (`ItemView.unknown`)."""
+    unknown = resource.unknown if type(resource) is ItemView else resource.attributes.get(UNKNOWN_KEY)
     if unknown and path[:1] != "$":
         for entry in unknown:
-            if path == entry or path.startswith(entry + ".") or entry.startswith(path + "."):
+            if path == entry or path.startswith(entry + ".") or (not whole and entry.startswith(path + ".")):
                 raise UnknownValue(resource, path)
 
 
@@ -366,8 +369,8 @@ def _compile_relation(condition: dict[str, Any]) -> Predicate:
     return _quantified(condition, targets, "a relation condition needs any, all, none or count", complete)
 
 
-def _known_check(path: str) -> Callable[[Resource], None]:
-    return lambda r: _check_known(r, path)
+def _known_check(path: str, whole: bool = False) -> Callable[[Resource], None]:
+    return lambda r: _check_known(r, path, whole)
 
 
 def _quantified(condition: dict[str, Any], candidates: Callable[[Resource, EvalEnv], list[Resource]],
@@ -404,21 +407,26 @@ class ItemView:
     """One item of a resource's list seen as a resource: the item's keys are its attributes; id, type, name
     and source are the resource's (a plain object: thousands of items per scan, no model to build)."""
 
-    __slots__ = ("attributes", "id", "locations", "name", "source", "type")
+    __slots__ = ("attributes", "id", "locations", "name", "source", "type", "unknown")
 
-    def __init__(self, resource: Resource, attributes: dict[str, Any]) -> None:
+    def __init__(self, resource: Resource, attributes: dict[str, Any], unknown: list[str] | None = None) -> None:
         self.id, self.type, self.name = resource.id, resource.type, resource.name
         self.attributes = attributes
         self.source = resource.source
         self.locations: dict[str, Any] = {}
+        self.unknown = unknown
 
 
 def item_resources(resource: Resource, path: str) -> list[Resource]:
-    """Each item of the list(s) at `path` as a stand-in resource whose attributes are the item."""
+    """Each item of the list(s) at `path` as a stand-in resource whose attributes are the item (and whose
+    unknown fields are the resource's ``PATH.*.FIELD`` entries)."""
     stand_ins: list[Any] = []
+    unknown = resource.unknown if type(resource) is ItemView else resource.attributes.get(UNKNOWN_KEY)
+    prefix = path + ".*."
+    fields = [entry[len(prefix):] for entry in unknown if entry.startswith(prefix)] if unknown else None
     for values in resolve_path(resource, path):
         for item in values if isinstance(values, list) else [values]:
-            stand_ins.append(ItemView(resource, item if isinstance(item, dict) else {"value": item}))
+            stand_ins.append(ItemView(resource, item if isinstance(item, dict) else {"value": item}, fields or None))
     return stand_ins
 
 
@@ -430,7 +438,7 @@ def _compile_items(condition: dict[str, Any]) -> Predicate:
 
     # a list infrastructure code leaves partly unknown (one ingress rule's CIDRs from a module output) holds
     # the items known: they are judged first, and the rule is not evaluated only when they do not decide
-    return _quantified(condition, items, "an items condition needs any, all or none", _known_check(path))
+    return _quantified(condition, items, "an items condition needs any, all or none", _known_check(path, True))
 
 
 def _compile_predicate(condition: dict[str, Any]) -> Predicate:
@@ -464,7 +472,7 @@ def render(template: str, resource: Resource, params: dict[str, Any]) -> str:
         if path.startswith("params."):
             return str(params.get(path[len("params."):], "?"))
         values = resolve_path(resource, path)
-        if not values:
+        if not values or values == [None]:  # absent, or null (an endpoint infrastructure code cannot know)
             return "(none)"
         value = values[0] if len(values) == 1 else values
         if isinstance(value, dict) and value.get("redacted"):

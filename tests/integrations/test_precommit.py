@@ -95,7 +95,7 @@ HOOK = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())[0]
 PREFIXES = ("", ".", "dev-", "x_", "a.", "test-", "prod.")
 STEMS = ("env", "envrc", "requirements", "constraints", "dockerfile", "containerfile", "pip", "pypirc", "airflow",
          "airflow_settings", "values", "a", "zshrc", "environment", "requirements-dev", "dev-requirements")
-SUFFIXES = ("", ".env", ".sh", ".bash", ".zsh", ".envrc", ".tf", ".yml", ".yaml", ".json", ".cfg", ".ini", ".py",
+SUFFIXES = ("", ".env", ".sh", ".bash", ".zsh", ".envrc", ".tf", ".tfvars", ".yml", ".yaml", ".json", ".cfg", ".ini", ".py",
             ".txt", ".in", ".pip", ".conf", ".dockerfile", ".containerfile", ".md", ".prod", ".lock", ".toml", ".j2",
             ".env.example", ".bak", ".png")
 

@@ -24,6 +24,9 @@ from scanner.collect.iac.values import Ref, Unknown
 from scanner.model import FileLocation, Resource, Source
 
 UNKNOWN_KEY = "_unknown"
+# Relations whose targets a rule judges (a subnet's routes, a group's rules): a target named by a literal id
+# (``subnet-0abc...``, a plan's value for an existing subnet) is not in the code, so the relation is unknown.
+EXTERNAL_UNKNOWN = frozenset({"subnets", "security_groups"})
 
 
 @dataclass
@@ -74,6 +77,8 @@ class Draft:
                 shown.append(item.key)
             elif isinstance(item, str) and item:
                 shown.append(item)
+                if relation in EXTERNAL_UNKNOWN:  # an existing subnet/group by id: its routes/rules are not here
+                    self.unknown.setdefault(relation, f"{item[:60]} is not defined in this code")
         return shown
 
 

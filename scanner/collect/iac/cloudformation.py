@@ -44,7 +44,7 @@ def collect(ctx: ScanContext, source: SourceFile, yaml_syntax: bool) -> list[Res
         document = parse_json(source.text)
     if not isinstance(document.value, dict) or not isinstance(_get(document, "Resources"), dict):
         return []
-    return finish(_Template(source.path, document).stack())
+    return finish(_Template(source.path, document, yaml_syntax).stack())
 
 
 def _get(node: Node | None, key: str) -> Any:
@@ -55,9 +55,10 @@ def _get(node: Node | None, key: str) -> Any:
 
 
 class _Template:
-    def __init__(self, path: str, document: Node) -> None:
+    def __init__(self, path: str, document: Node, yaml_syntax: bool = True) -> None:
         self.path = path
         self.document = document
+        self.yaml_syntax = yaml_syntax
         self.resources: dict[str, Node] = document.value["Resources"].value
         self.parameters: dict[str, Any] = {}
         for name, node in (_get(document, "Parameters") or {}).items():
@@ -87,7 +88,8 @@ class _Template:
                 native_type = "aws_rds_cluster_instance"
             renamed, renamed_lines = rename(properties, lines)
             label = _cdk_path(node)
-            location = FileLocation(path=self.path, start_line=_key_line(self.document, logical_id, node))
+            line = _key_line(self.document, logical_id, node) if self.yaml_syntax else node.line
+            location = FileLocation(path=self.path, start_line=line)
             mapper.add(Native(native_type, logical_id, location, renamed, renamed_lines, label=label))
         return mapper.finish()
 
@@ -234,7 +236,8 @@ def _cdk_path(node: Node) -> str | None:
 
 
 def _key_line(document: Node, logical_id: str, node: Node) -> int:
-    """The line of a resource's logical id: its value starts on the next line in block YAML."""
+    """The line of a resource's logical id: its value starts on the next line in block YAML (in JSON the
+    value's ``{`` is on the key's line)."""
     return max(node.line - 1, 1) if isinstance(node.value, dict) and node.column > 1 and \
         document.value["Resources"].line < node.line else node.line
 

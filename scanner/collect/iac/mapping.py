@@ -159,8 +159,8 @@ def _subnet_group_name(draft: Draft, native: Native, prop: str = "db_subnet_grou
     value = native.properties.get(prop)
     if prop in native.lines:
         draft.locations["db_subnet_group"] = native.lines[prop]
-    if isinstance(value, Unknown):
-        draft.unknown["db_subnet_group"] = value.why
+    if isinstance(value, Unknown):  # the attribute and the relation rules follow (AG604: subnet_group)
+        draft.unknown["db_subnet_group"] = draft.unknown["subnet_group"] = value.why
         return None
     shown = draft.relate("subnet_group", SUBNET_GROUP, value)
     return shown[0] if shown else None
@@ -274,6 +274,8 @@ def proxy(mapper: Mapper, native: Native) -> None:
     draft.set("role_arn", "RoleArn", role, line("role_arn"), kind="str")
     _security_groups(mapper, draft, native, "vpc_security_group_ids", "VpcSecurityGroupIds", wrap=False)
     draft.fields["VpcSubnetIds"] = [s for s in _strings(draft, "vpc_subnet_ids", p.get("vpc_subnet_ids"))]
+    if "vpc_subnet_ids" in draft.unknown:
+        draft.unknown["subnets"] = draft.unknown["vpc_subnet_ids"]
     for item in as_list(p.get("vpc_subnet_ids")) if not isinstance(p.get("vpc_subnet_ids"), Unknown) else []:
         draft.relate("subnets", SUBNET, item)
     auth = _blocks(p.get("auth"))
@@ -379,10 +381,17 @@ def add_rule(draft: Draft, direction: str, rule: dict[str, Any], self_key: str) 
     IpPermission of the group."""
     protocol = rule.get("protocol", rule.get("ip_protocol", "-1"))
     from_port, to_port = as_int(rule.get("from_port")), as_int(rule.get("to_port"))
-    for value in (protocol, from_port, to_port):
-        if isinstance(value, Unknown):
-            _unknown_rules(draft, direction, value.why)
-            return
+    if isinstance(protocol, Unknown):
+        _unknown_rules(draft, direction, protocol.why)
+        return
+    if isinstance(from_port, Unknown) or isinstance(to_port, Unknown):
+        # the source is known (0.0.0.0/0 on a port CDK writes as the cluster's Endpoint.Port): the rule is kept,
+        # and only a condition that reads its ports is not evaluated
+        for field_name, value in (("from_port", from_port), ("to_port", to_port)):
+            if isinstance(value, Unknown):
+                draft.unknown[f"{direction}.*.{field_name}"] = value.why
+        from_port = None if isinstance(from_port, Unknown) else from_port
+        to_port = None if isinstance(to_port, Unknown) else to_port
     protocol = _PROTOCOLS.get(str(protocol).lower(), str(protocol).lower())
     permission: dict[str, Any] = {"IpProtocol": protocol, "FromPort": from_port, "ToPort": to_port,
                                   "IpRanges": [], "Ipv6Ranges": [], "UserIdGroupPairs": [], "PrefixListIds": []}
@@ -602,7 +611,7 @@ def role_policy(mapper: Mapper, native: Native) -> None:
     for value in as_list(roles) if not isinstance(roles, Unknown) else []:
         owner = mapper.target(ROLE, value)
         if owner is not None:
-            _add_policy(owner, p.get("name"), p.get("policy"), native.location)
+            _add_policy(owner, p.get("name"), p.get("policy"), native.lines.get("policy") or native.location)
 
 
 def role_policy_attachment(mapper: Mapper, native: Native) -> None:

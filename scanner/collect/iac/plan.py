@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from scanner import secrets
 from scanner.collect.iac.build import Native, Stack, finish
 from scanner.collect.iac.mapping import Mapper
 from scanner.collect.iac.values import Ref, Unknown
 from scanner.context import ScanContext
-from scanner.doctree import parse_json
+from scanner.doctree import Node, parse_json
 from scanner.model import FileLocation, Resource
 from scanner.source import SourceFile
 
@@ -36,6 +37,7 @@ def collect(ctx: ScanContext, source: SourceFile) -> list[Resource]:
         return []
     addresses = {str(c.get("address")) for c in plain.get("resource_changes") or [] if isinstance(c, dict)}
     references = _references(plain.get("configuration") or {}, "")
+    _register_variables(ctx, source.path, document, plain)
     stack = Stack(origin=source.path, region=_region(plain))
     mapper = Mapper(stack)
     for node in changes.value:
@@ -55,8 +57,49 @@ def collect(ctx: ScanContext, source: SourceFile) -> list[Resource]:
             elif isinstance(value, str) and value in addresses:
                 values[name] = Ref(value)
         where = FileLocation(path=source.path, start_line=node.line, start_column=node.column)
-        mapper.add(Native(str(change.get("type")), address, where, values, {}))
+        after = (node.get("change") or node).get("after")
+        _register_secrets(ctx, source.path, after, body.get("after_sensitive"))
+        lines = {name: FileLocation(path=source.path, start_line=child.line, start_column=child.column)
+                 for name, child in (after.value.items() if after is not None and after.is_map else [])}
+        mapper.add(Native(str(change.get("type")), address, where, values, lines))
     return finish(mapper.finish())
+
+
+def _register_secrets(ctx: ScanContext, path: str, after: Node | None, sensitive: Any, depth: int = 0) -> None:
+    """A plan shows sensitive values in clear (``master_password``): every value ``after_sensitive`` marks, or
+    under a secret-named key, is registered with the redactor (a compact plan is one line: every finding's
+    snippet shows it)."""
+    if after is None or depth > 32:
+        return
+    if sensitive is True:
+        for value in _scalars(after):
+            ctx.secret(value, path, after.line)
+        return
+    if after.is_map:
+        marks = sensitive if isinstance(sensitive, dict) else {}
+        for key, child in after.value.items():
+            _register_secrets(ctx, path, child, True if secrets.is_secret_key(key) else marks.get(key), depth + 1)
+    elif after.is_list:
+        marks = sensitive if isinstance(sensitive, list) else []
+        for index, child in enumerate(after.value):
+            _register_secrets(ctx, path, child, marks[index] if index < len(marks) else None, depth + 1)
+
+
+def _register_variables(ctx: ScanContext, path: str, document: Node, plan: dict[str, Any]) -> None:
+    """Input variables the configuration marks sensitive, or named like a secret, are in clear in a plan too."""
+    declared = ((plan.get("configuration") or {}).get("root_module") or {}).get("variables") or {}
+    variables = document.get("variables")
+    for name, entry in (variables.value.items() if variables is not None and variables.is_map else []):
+        declaration = declared.get(name) if isinstance(declared, dict) else None
+        if secrets.is_secret_key(name) or (isinstance(declaration, dict) and declaration.get("sensitive") is True):
+            _register_secrets(ctx, path, entry.get("value"), True)
+
+
+def _scalars(node: Node) -> list[str]:
+    if node.is_map or node.is_list:
+        children = node.value.values() if node.is_map else node.value
+        return [text for child in children for text in _scalars(child)]
+    return [node.value] if isinstance(node.value, str) and node.value else []
 
 
 def _region(plan: dict[str, Any]) -> str | None:
