@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from scanner.context import ScanContext
@@ -47,6 +48,7 @@ def evaluate(
 ) -> list[Finding]:
     """Every finding of every rule, redacted, fingerprinted, with inline suppressions applied."""
     findings: list[Finding] = []
+    scrub = _memo(ctx.redactor.scrub)  # the same labels and names come back in finding after finding
     for rule in rules:
         predicate = compile_condition(rule.condition)
         env = EvalEnv(graph=graph, params=(parameters or {}).get(rule.id, rule.resolve_parameters()))
@@ -68,7 +70,7 @@ def evaluate(
                 items = [v for values in resolve_path(resource, rule.for_each)
                          for v in (values if isinstance(values, list) else [values])] or [None]
             for item in items:
-                finding = _finding(ctx, graph, rule, resource, env.params, item, occurrences)
+                finding = _finding(ctx, graph, rule, resource, env.params, item, occurrences, scrub)
                 if suppressions is not None:
                     match = suppressions.match(rule.id, rule.name, finding.location)
                     if match is not None:
@@ -106,8 +108,23 @@ def _connection_locations(graph: ResourceGraph, resource: Resource) \
     return places[0][0], [p for p, _ in places[1:]], [label for _, label in places[1:]]
 
 
+def _memo(scrub: Callable[[str], str]) -> Callable[[str], str]:
+    """`scrub`, once per distinct text (the redactor knows every secret before rules run: its answers hold)."""
+    done: dict[str, str] = {}
+
+    def once(text: str) -> str:
+        found = done.get(text)
+        if found is None:
+            found = done[text] = scrub(text)
+        return found
+
+    return once
+
+
 def _finding(ctx: ScanContext, graph: ResourceGraph, rule: Rule, resource: Resource, params: dict[str, Any],
-             item: Any, occurrences: Counter[tuple[str, str, str, str]]) -> Finding:
+             item: Any, occurrences: Counter[tuple[str, str, str, str]],
+             scrub: Callable[[str], str] | None = None) -> Finding:
+    scrub = scrub or ctx.redactor.scrub
     item_text = "" if item is None else str(item)
     location_path = (rule.location or "").replace("{item}", item_text)
     location = resource.location_for(location_path)
@@ -131,15 +148,15 @@ def _finding(ctx: ScanContext, graph: ResourceGraph, rule: Rule, resource: Resou
         title=rule.title,
         severity=rule.severity,
         confidence=rule.confidence,
-        message=ctx.redactor.scrub(message),
+        message=scrub(message),
         resource_id=resource.id,
         resource_type=resource.type,
-        resource_name=ctx.redactor.scrub(resource.name),
+        resource_name=scrub(resource.name),
         location=location,
         snippet=snippet(ctx, location),
         aws=resource.source.aws,
         related=related,
-        related_labels=[ctx.redactor.scrub(label) for label in labels],
+        related_labels=[scrub(label) for label in labels],
         fingerprint=fingerprint(rule, resource, location, occurrences[key], item_text),
         tags=list(rule.tags),
         help_uri=rule.help_uri,
