@@ -36,6 +36,7 @@ MAX_ENTRY_BYTES = 16 * 1024 * 1024    # no outcome airguard writes is larger: a 
 BATCH = 512                           # buffered puts written at once
 _code_hash: str | None = None
 _connections: dict[tuple[int, str], tuple[sqlite3.Connection, tuple[int, int] | None]] = {}  # (pid, file)
+_KEPT_CONNECTIONS = 4
 
 
 def collector_code_hash() -> str:
@@ -131,6 +132,7 @@ class FileCache:
         self._flush()
         connection = self._connection(create=False) if (self._hit_keys or self.writes) else None
         if connection is None:
+            self.close()
             return
         now = _now()
         try:
@@ -142,6 +144,7 @@ class FileCache:
         self._hit_keys = []
         if self.writes:
             self.prune(max_bytes())
+        self.close()
 
     def prune(self, limit: int) -> None:
         """Keep at most `limit` bytes of values: the least recently used go until 80 % of it is left."""
@@ -179,19 +182,25 @@ class FileCache:
 
     # -- the database ----------------------------------------------------------------------------------
 
+    def close(self) -> None:
+        """Close this scan's connection (a worker's stays open for the process's next files)."""
+        connection, self._connection_here = self._connection_here, None
+        if connection is not None and self.buffered:
+            connection.close()
+
     def _connection(self, create: bool) -> sqlite3.Connection | None:
-        """This process's connection to the database (None when it cannot be used, or does not exist yet
-        and `create` is false)."""
+        """The connection to the database (None when it cannot be used, or does not exist yet and `create`
+        is false): a scan's own, or, for a worker process's caches (one per file), the process's one."""
         if self._connection_here is not None or self._broken:
             return self._connection_here
         slot = (os.getpid(), str(self.database))
         identity = _identity(self.database)
-        known = _connections.get(slot)
+        known = None if self.buffered else _connections.pop(slot, None)
         if known is not None and known[1] == identity:
+            _connections[slot] = known
             self._connection_here = known[0]
             return known[0]
         if known is not None:          # the file was removed or replaced since (e.g. `rm -r` of the cache)
-            del _connections[slot]
             known[0].close()
         if not create and identity is None:
             return None
@@ -202,7 +211,11 @@ class FileCache:
         if connection is None:
             self._broken = True
             return None
-        _connections[slot] = (connection, _identity(self.database))
+        if not self.buffered:
+            while len(_connections) >= _KEPT_CONNECTIONS:   # a bound: one per cache a process writes to
+                oldest = next(iter(_connections))
+                _connections.pop(oldest)[0].close()
+            _connections[slot] = (connection, _identity(self.database))
         self._connection_here = connection
         return connection
 
