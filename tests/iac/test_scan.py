@@ -139,3 +139,16 @@ def test_mwaa_subnets_from_a_module_output_are_a_warning_not_a_pass() -> None:
     assert code == 1  # its literal SES credentials
     assert [(e["kind"], e["rule_id"], e["path"], e["line"]) for e in report["errors"]] == [
         ("not-evaluated", "AG512", "fixtures/realistic/mwaa-finance/infra/mwaa.tf", 23)]
+
+
+def test_one_staged_file_gives_warnings_where_the_other_files_would_decide() -> None:
+    # pre-commit passes only the staged main.tf: variables.tf and terraform.tfvars are not read
+    code, report = _scan(IAC / "terraform" / "plain-bad" / "main.tf")
+    base = "fixtures/iac/terraform/plain-bad"
+    findings = {(f["rule_id"], _relative(f["location"]["path"], base), f["location"]["start_line"])
+                for f in report["findings"]}
+    warnings = {(e["rule_id"], _relative(e["path"], base), e["line"]) for e in report["errors"]}
+    full = EXPECTED["terraform/plain-bad"][1]
+    # var.office_cidr and var.region are unknown: the office rule's range and the policy's ARN
+    assert (code, warnings) == (1, {("AG504", "main.tf", 40), ("AG508", "main.tf", 132)})
+    assert findings == full - {("AG504", "main.tf", 40), ("AG508", "main.tf", 132)}
