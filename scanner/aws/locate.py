@@ -11,7 +11,6 @@ real file to show an alert at a line and to fingerprint it; a placeholder path g
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
 from collections.abc import Iterable
@@ -27,15 +26,16 @@ _ACCOUNTS = re.compile(r'"accounts"\s*:\s*\[')
 _ACCOUNT = re.compile(r'"(\d{12})"')
 
 
-class _Lines:
-    """Offset -> (line, column), both 1-based."""
-
-    def __init__(self, text: str) -> None:
-        self.starts = [0, *(match.end() for match in re.finditer("\n", text))]
-
-    def at(self, offset: int) -> tuple[int, int]:
-        index = bisect.bisect_right(self.starts, offset) - 1
-        return index + 1, offset - self.starts[index] + 1
+def _positions(text: str, offsets: list[int]) -> dict[int, tuple[int, int]]:
+    """Offset -> (line, column), both 1-based, for a few offsets: one walk through the text in offset
+    order (no table of every line start: a snapshot can have millions of lines)."""
+    found: dict[int, tuple[int, int]] = {}
+    line, previous = 1, 0
+    for offset in sorted(set(offsets)):
+        line += text.count("\n", previous, offset)
+        found[offset] = (line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
+        previous = offset
+    return found
 
 
 def _decoded(literal: str) -> str | None:
@@ -58,28 +58,26 @@ def _id_lines(text: str, path: str) -> dict[str, FileLocation]:
     return found
 
 
-def _id_members(text: str, path: str, wanted: set[str], lines: _Lines) -> dict[str, FileLocation]:
-    found: dict[str, FileLocation] = {}
+def _id_members(text: str, wanted: set[str]) -> dict[str, int]:
+    """Resource id -> offset of its first `"id": ...` member anywhere in the text."""
+    found: dict[str, int] = {}
     for match in _ID_MEMBER.finditer(text):
         resource_id = _decoded(match.group(1))
         if resource_id in wanted and resource_id not in found:
-            line, column = lines.at(match.start())
-            found[resource_id] = FileLocation(path=path, start_line=line, start_column=column)
+            found[resource_id] = match.start()
     return found
 
 
-def _account_entries(text: str, path: str, lines: _Lines) -> dict[str, FileLocation]:
-    """Account id -> its entry in the top-level `"accounts"` list (the first such list in the text:
-    `write_snapshot` sorts keys, so it comes before any unit)."""
-    found: dict[str, FileLocation] = {}
+def _account_entries(text: str) -> dict[str, int]:
+    """Account id -> offset of its entry in the top-level `"accounts"` list (the first such list in the
+    text: `write_snapshot` sorts keys, so it comes before any unit)."""
+    found: dict[str, int] = {}
     start = _ACCOUNTS.search(text)
     if start is None:
         return found
     end = text.find("]", start.end())
-    end = len(text) if end < 0 else end
-    for match in _ACCOUNT.finditer(text, start.end(), end):
-        line, column = lines.at(match.start())
-        found.setdefault(match.group(1), FileLocation(path=path, start_line=line, start_column=column))
+    for match in _ACCOUNT.finditer(text, start.end(), len(text) if end < 0 else end):
+        found.setdefault(match.group(1), match.start())
     return found
 
 
@@ -91,14 +89,18 @@ def snapshot_locations(text: str, path: str, resources: Iterable[Resource] = ())
     missing = [resource for resource in resources if resource.id not in found]
     if not missing:
         return found
-    lines = _Lines(text)
-    found.update(_id_members(text, path, {resource.id for resource in missing}, lines))
-    accounts: dict[str, FileLocation] | None = None
+    # A file in write_snapshot's layout has every resource it holds on an "id" line: what is missing then is
+    # derived, and the text need not be searched again.
+    members = {} if found else _id_members(text, {resource.id for resource in missing})
+    accounts = _account_entries(text)
+    offsets: dict[str, int] = {}
     for resource in missing:
-        if resource.id in found:
-            continue
-        if accounts is None:
-            accounts = _account_entries(text, path, lines)
         account = resource.source.aws.account if resource.source.aws is not None else None
-        found[resource.id] = accounts.get(account or "") or FileLocation(path=path, start_line=1, start_column=1)
+        offset = members.get(resource.id, accounts.get(account or ""))
+        if offset is not None:
+            offsets[resource.id] = offset
+    positions = _positions(text, list(offsets.values()))
+    for resource in missing:
+        line, column = positions[offsets[resource.id]] if resource.id in offsets else (1, 1)
+        found[resource.id] = FileLocation(path=path, start_line=line, start_column=column)
     return found
