@@ -51,7 +51,7 @@ def _where(finding: Finding, base_url: str | None) -> str:
         return _code(finding.aws.arn if finding.aws else finding.resource_id)
     label = f"{finding.location.path}:{finding.location.start_line}"
     arn = f" {_code(finding.aws.arn)}" if finding.aws else ""  # an AWS resource shown where code depends on it
-    if base_url:
+    if base_url and not finding.location.path.startswith("/"):   # a file outside the repository: no link
         return (f"[{escape(visible(label))}]({base_url.rstrip('/')}/{_url_path(finding.location.path)}"
                 f"#L{finding.location.start_line}){arn}")
     return _code(label) + arn

@@ -50,6 +50,16 @@ def test_sarif_keeps_the_two_files_apart(run_cli, siblings: Path) -> None:
     assert uris == {(siblings / "a" / ".env").as_posix(), (siblings / "b" / ".env").as_posix()}
 
 
+def test_markdown_links_only_files_of_the_repository(run_cli, siblings: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in (("GITHUB_SERVER_URL", "https://github.com"), ("GITHUB_REPOSITORY", "acme/dags"),
+                        ("GITHUB_SHA", "0123abc")):
+        monkeypatch.setenv(name, value)
+    (siblings / "repo" / "in.env").write_text(BAD)
+    out = run_cli("scan", ".", "../a", "-f", "markdown", cwd=siblings / "repo").stdout
+    assert "[in.env:1](https://github.com/acme/dags/blob/0123abc/in.env#L1)" in out
+    assert f"| `{(siblings / 'a' / '.env').as_posix()}:2` |" in out       # outside the repository: no link
+
+
 def test_relpath(tmp_path: Path) -> None:
     root = tmp_path / "root"
     (root / "dags").mkdir(parents=True)
