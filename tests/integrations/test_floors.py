@@ -75,9 +75,9 @@ def _registry_reachable(python: Path, pin: str, tmp_path: Path) -> tuple[bool, s
     return done.returncode == 0, (done.stdout + done.stderr)[-1500:]
 
 
-def _child_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+def _child_env(**extra: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH" and not key.startswith("AWS_")}
-    env.update(AIRGUARD_CACHE_DIR="", HOME=str(tmp_path / "home"), **extra)
+    env.update(AIRGUARD_CACHE_DIR="", **extra)   # HOME kept: pip reads the user's index settings there
     return env
 
 
@@ -106,7 +106,7 @@ def test_the_floor_versions_install_and_work(tmp_path: Path) -> None:
             pytest.fail(message)
         pytest.skip(message)
 
-    env = _child_env(tmp_path)
+    env = _child_env()
     installed = _run([str(python), "-m", "pip", "install", "--quiet", "--constraint", str(constraints),
                       f"{REPO}[{','.join(EXTRAS)}]"], cwd=tmp_path, env=env, timeout=600)
     assert installed.returncode == 0, (installed.stdout + installed.stderr)[-4000:]
@@ -134,7 +134,7 @@ def test_the_floor_versions_install_and_work(tmp_path: Path) -> None:
     moto = LocalMoto()
     url = moto.start()
     try:
-        aws_env = _child_env(tmp_path, AWS_ENDPOINT_URL=url, AWS_ACCESS_KEY_ID="testing",
+        aws_env = _child_env(AWS_ENDPOINT_URL=url, AWS_ACCESS_KEY_ID="testing",
                              AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="eu-west-1",
                              AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"))
         snapshot = tmp_path / "snapshot.json"
