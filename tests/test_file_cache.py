@@ -245,10 +245,20 @@ def test_worker_processes_give_identical_results(tree: Path, monkeypatch: pytest
         return original(ctx, tasks, workers, keys, cache)
 
     monkeypatch.setattr(parallel, "_run_all", run_all)
+    in_workers: list[bool] = []
+    original_python = parallel._python_in_workers
+
+    def python_in_workers(*args):  # type: ignore[no-untyped-def]
+        found = original_python(*args)
+        in_workers.append(found is not None)
+        return found
+
+    monkeypatch.setattr(parallel, "_python_in_workers", python_in_workers)
     paths = [tree / p for p in SCANNED]
     single = run_scan(paths, Config(), tree, jobs=1)
     multi = run_scan(paths, Config(), tree, jobs=2)
-    assert used == [1, 1, 2, 2]  # config files, then DAG files: in this process, then in 2 workers
+    # config files, then DAG files: in this process; then config files in 2 workers, DAG files read there too
+    assert used == [1, 1, 2] and in_workers == [False, True]
     assert single.graph.to_json() == multi.graph.to_json()
     assert [f.model_dump() for f in single.findings] == [f.model_dump() for f in multi.findings]
     assert [n.model_dump() for n in single.notices] == [n.model_dump() for n in multi.notices]

@@ -103,11 +103,8 @@ def collect_files(ctx: ScanContext, paths: Iterable[Path], excludes: list[str] |
         read = [(path, kind, data) for path, kind in config_files if (data := contents.pop(path)) is not None]
         resources.extend(parallel.collect_config_files(ctx, read, cache, workers))
         if python_files:
-            from scanner.collect import pycode
-
             conn_ids = {str(r.attributes.get("conn_id")) for r in resources if r.type == "airflow.connection"}
-            known = pycode.conn_id_pattern(conn_ids)
-            resources.extend(parallel.collect_python_files(ctx, python_files, known, cache, workers))
+            resources.extend(parallel.collect_python_files(ctx, python_files, conn_ids, cache, workers))
     if cache is not None:
         cache.finish()
     from scanner.collect import iac

@@ -11,7 +11,6 @@ start a process.
 from __future__ import annotations
 
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -46,9 +45,11 @@ class Workers:
         self._pool: Any = None
         self._failed = False
 
-    def map(self, function: Any, tasks: list[Any]) -> list[Any] | None:
-        """`function` over `tasks` in the pool, in order; None when there is no pool (do it here)."""
-        if self.count <= 1 or self._failed or not tasks or (self._pool is None and len(tasks) < MIN_FILES):
+    def map(self, function: Any, tasks: list[Any], chunksize: int | None = None) -> list[Any] | None:
+        """`function` over `tasks` in the pool, in order; None when there is no pool (do it here).
+        `chunksize` given: the tasks are chunks of files already (no minimum)."""
+        if self.count <= 1 or self._failed or not tasks or \
+                (self._pool is None and chunksize is None and len(tasks) < MIN_FILES):
             return None  # a few files (a warm scan's changed ones) cost less here than a pool's start
         from concurrent.futures.process import BrokenProcessPool
 
@@ -61,7 +62,7 @@ class Workers:
                 self._pool = ProcessPoolExecutor(max_workers=self.count,
                                                  mp_context=multiprocessing.get_context(method))
             # chunks small enough to balance the two phases' uneven files, large enough to amortise pickling
-            chunk = max(1, min(32, len(tasks) // (self.count * 8)))
+            chunk = chunksize or max(1, min(32, len(tasks) // (self.count * 8)))
             return list(self._pool.map(function, tasks, chunksize=chunk))
         except (OSError, BrokenProcessPool):
             self._failed = True  # no processes on this machine: the work is done here
@@ -157,25 +158,125 @@ def collect_config_files(ctx: ScanContext, files: list[tuple[Path, str, bytes]],
     return [resource for _, resources in collect_batch(ctx, tasks, cache, workers) for resource in resources]
 
 
-def collect_python_files(ctx: ScanContext, paths: list[Path], known_conn_ids: re.Pattern[bytes] | None,
-                         cache: Any, workers: Workers) -> list[Resource]:
-    """Every DAG file: pre-check, cache lookup, then the misses in-process or in worker processes."""
+def collect_python_files(ctx: ScanContext, paths: list[Path], conn_ids: set[str], cache: Any,
+                         workers: Workers) -> list[Resource]:
+    """Every DAG file: read, pre-check (`conn_ids`: the ids the config files define), cache lookup, full
+    parse of the misses; with worker processes, all of it in the workers (`_python_chunk`)."""
     # imported here: a scan of config files only (pre-commit on a .env) never loads the analyzer
     from scanner.collect import pycode
     from scanner.collect.pycode import project
 
-    tasks: list[Task] = []  # each file needing a full parse, in file order
     python_files: dict[str, Path] = {}  # every DAG file read: the modules other files may import from
-    for path in paths:
-        relative = ctx.relpath(path)
-        data = ctx.read_file(path, relative)
-        if data is None:
-            continue
-        python_files[relative] = path
-        ctx.files_scanned += 1
-        if pycode.needs_parse(data, known_conn_ids):
-            tasks.append((path, relative, "python", data))
-    per_file = collect_batch(ctx, tasks, cache, workers)
+    per_file = _python_in_workers(ctx, paths, conn_ids, cache, workers, python_files)
+    if per_file is None:
+        known_conn_ids = pycode.conn_id_pattern(conn_ids)
+        tasks: list[Task] = []  # each file needing a full parse, in file order
+        for path in paths:
+            relative = ctx.relpath(path)
+            data = ctx.read_file(path, relative)
+            if data is None:
+                continue
+            python_files[relative] = path
+            ctx.files_scanned += 1
+            if pycode.needs_parse(data, known_conn_ids):
+                tasks.append((path, relative, "python", data))
+        per_file = collect_batch(ctx, tasks, cache, workers)
     # values imported from other modules of the scan (`pycode.project`): marked files analysed again
     project.link_modules(ctx, per_file, list(python_files), project.reader(ctx, python_files))
     return [resource for _, resources in per_file for resource in resources]
+
+
+# ------------------------------------------------------------------ DAG files read in the workers
+# Reading, the pre-check, the cache key and lookup cost the main process as much as a worker's parse on
+# a warm tree: with workers, each does all of it for its share of the files and hands back the outcome
+# (a cache entry or a fresh one) and the file's text; the main process only merges, in file order.
+
+_conn_patterns: dict[frozenset[str], Any] = {}  # in a worker: the compiled conn-id pattern of this scan
+
+
+def _python_chunk(chunk: tuple[str, list[Path] | None, str | None, frozenset[str], list[tuple[str, str]]]) \
+        -> list[tuple[Any, ...]]:
+    """In a worker: each DAG file of the chunk read, pre-checked, looked up and collected (see `_python_one`)."""
+    from scanner.collect import pycode
+
+    root, boundaries, cache_dir, conn_ids, files = chunk
+    if conn_ids not in _conn_patterns:
+        _conn_patterns.clear()
+        _conn_patterns[conn_ids] = pycode.conn_id_pattern(set(conn_ids))
+    known = _conn_patterns[conn_ids]
+    cache = _cache_in_worker(cache_dir) if cache_dir is not None else None
+    return [_python_one(Path(root), boundaries, cache, known, Path(path), relative) for path, relative in files]
+
+
+def _python_one(root: Path, boundaries: list[Path] | None, cache: Any, known: Any, path: Path,
+                relative: str) -> tuple[Any, ...]:
+    """("unread", notices) | ("skipped",) | ("hit", entry, text) | ("computed", outcome, text, stored)."""
+    from scanner.collect import pycode
+
+    reader = ScanContext(root=root, boundaries=boundaries)
+    data = reader.read_file(path, relative)
+    if data is None:
+        return ("unread", [notice.model_dump(mode="json") for notice in reader.notices])
+    if not pycode.needs_parse(data, known):
+        return ("skipped",)
+    key = cache.key("python", relative, data) if cache is not None else None
+    entry = cache.get(key) if key is not None else None  # a hit is marked used when the worker exits
+    if entry is not None:
+        text = unit.text_for("python", data) if (entry.get("source") or entry.get("secret_spans")) else None
+        return ("hit", entry, text)
+    outcome = unit.run_file(root, path, relative, "python", data)
+    text = unit.text_for("python", data)
+    stored = False
+    if key is not None:
+        entry = unit.to_entry(outcome, text)
+        if entry is not None:
+            before = cache.writes
+            cache.put(key, entry)
+            stored = cache.writes > before
+    return ("computed", outcome, text if (outcome["source"] or outcome["secrets"]) else None, stored)
+
+
+def _python_in_workers(ctx: ScanContext, paths: list[Path], conn_ids: set[str], cache: Any, workers: Workers,
+                       python_files: dict[str, Path]) -> list[tuple[str, list[Resource]]] | None:
+    """(relative path, resources) of each DAG file that needed a parse, collected by the workers; None when
+    there are none (a few files, `--jobs 1`, no processes on this machine): the caller does it here."""
+    if workers.count <= 1 or len(paths) < MIN_FILES:
+        return None
+    from scanner.findings import Notice
+
+    relatives = [ctx.relpath(path) for path in paths]
+    size = max(8, min(64, len(paths) // (workers.count * 8)))
+    frozen = frozenset(conn_ids)
+    cache_dir = str(cache.directory.parent) if cache is not None else None
+    chunks = [(str(ctx.root), ctx.boundaries, cache_dir, frozen,
+               [(str(path), relative) for path, relative in zip(paths[i:i + size], relatives[i:i + size])])
+              for i in range(0, len(paths), size)]
+    answers = workers.map(_python_chunk, chunks, chunksize=1)
+    if answers is None:
+        return None
+    per_file: list[tuple[str, list[Resource]]] = []
+    hits = 0
+    for path, relative, answer in zip(paths, relatives, (one for chunk in answers for one in chunk)):
+        if answer[0] == "unread":
+            ctx.notices.extend(Notice.model_validate(notice) for notice in answer[1])
+            continue
+        python_files[relative] = path
+        ctx.files_scanned += 1
+        if answer[0] == "skipped":
+            continue
+        if answer[0] == "hit":
+            hits += 1
+            restored = unit.restore(ctx, path, relative, "python", b"", answer[1], answer[2])
+            if restored is None:  # a corrupt entry: collected again, here
+                data = ctx.read_file(path, relative)
+                outcome = unit.run_file(ctx.root, path, relative, "python", data or b"")
+                restored = unit.absorb(ctx, path, relative, "python", data or b"", outcome, None, None)
+            per_file.append((relative, restored))
+            continue
+        outcome, text, stored = answer[1], answer[2], answer[3]
+        if cache is not None and stored:
+            cache.writes += 1  # written by the worker
+        per_file.append((relative, unit.absorb(ctx, path, relative, "python", b"", outcome, None, None, text)))
+    if cache is not None:
+        cache.hits += hits
+    return per_file

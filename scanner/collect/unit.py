@@ -132,10 +132,12 @@ _CORRUPT = (KeyError, TypeError, ValueError, IndexError, AssertionError, Attribu
 
 
 def restore(ctx: ScanContext, path: Path, relative: str, kind: str, data: bytes,
-            entry: Outcome) -> list[Resource] | None:
-    """Merge a cache hit; None when the entry is corrupt (then it is a miss)."""
+            entry: Outcome, text: str | None = None) -> list[Resource] | None:
+    """Merge a cache hit; None when the entry is corrupt (then it is a miss). `text`: the file's text when
+    the caller has it (a worker process read the file), else decoded from `data`."""
     try:
-        text = text_for(kind, data) if (entry["source"] or entry["secret_spans"]) else None
+        if text is None and (entry["source"] or entry["secret_spans"]):
+            text = text_for(kind, data)
         parsed = parse(entry, text)
     except _CORRUPT:
         return None
@@ -143,9 +145,11 @@ def restore(ctx: ScanContext, path: Path, relative: str, kind: str, data: bytes,
 
 
 def absorb(ctx: ScanContext, path: Path, relative: str, kind: str, data: bytes, outcome: Outcome,
-           cache: Any, key: str | None) -> list[Resource]:
-    """Merge a freshly computed outcome, storing it in the cache first when there is one."""
-    text = text_for(kind, data) if (outcome["source"] or outcome["secrets"] or key is not None) else None
+           cache: Any, key: str | None, text: str | None = None) -> list[Resource]:
+    """Merge a freshly computed outcome, storing it in the cache first when there is one (`text` as in
+    `restore`)."""
+    if text is None and (outcome["source"] or outcome["secrets"] or key is not None):
+        text = text_for(kind, data)
     if cache is not None and key is not None and text is not None:
         entry = to_entry(outcome, text)
         if entry is not None:
