@@ -199,3 +199,38 @@ def test_string_pre_tests_keep_every_pattern_match() -> None:
     long_s = "ALTER USER u PA\u017f\u017fWORD 'Long-S-Pw-5'"
     assert patterns.SQL_PASSWORDS[0].search(long_s) is not None
     assert patterns.may_hold_password(long_s)
+
+
+_DECODE_PIECES = [b"\xef\xbb\xbf", b"# -*- coding: latin-1 -*-\n", b"# coding=utf-7\n", b"#!/usr/bin/env python\n",
+                  b"x = 1\n", b"\xff\xfe", b"\n", b"\r\n", b"\r", b"# vim: set fileencoding=cp1252 :\n", b"caf\xc3\xa9\n",
+                  b"\xe9\n", b"coding", b"# coding: bogus\n", b"\x00", b"+AGEA-", b"\xed\xa0\x80"]
+
+
+def _decoded_by_tokenize(data: bytes) -> tuple[str, str | None]:
+    """What decode_text gave before its fast path: tokenize.detect_encoding for every file."""
+    import io
+    import tokenize
+
+    from scanner.doctree import replace_surrogates
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:
+        encoding = "utf-8"
+    try:
+        return replace_surrogates(data.decode(encoding).lstrip("\ufeff")), None
+    except (UnicodeDecodeError, LookupError):
+        return data.decode("utf-8", errors="replace").lstrip("\ufeff"), encoding
+
+
+def test_dag_text_decodes_as_python_declares_it() -> None:
+    """The fast path (no coding cookie on the first two lines: plain UTF-8) gives the text and the failed
+    encoding that PEP 263 detection gives, on random mixes of BOMs, cookies, line ends and bad bytes."""
+    import random
+
+    from scanner.collect.pycode import decode_text
+
+    rng = random.Random(11)
+    for _ in range(5000):
+        data = b"".join(rng.choice(_DECODE_PIECES) for _ in range(rng.randint(0, 6)))
+        assert decode_text(data) == _decoded_by_tokenize(data), data
