@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
-from scanner.collect import filecache, parallel
+from scanner.collect import filecache, parallel, unit
 from scanner.config import Config
 from scanner.scan import run_scan
 from tests.conftest import REPO, run_process
@@ -295,3 +295,28 @@ def test_jobs_flag_is_validated(tmp_path: Path) -> None:
     result = run_process("scan", ".", "--jobs", "0", cwd=tmp_path)
     assert result.exit_code == 2
     assert "expected a positive number" in result.stderr
+
+
+def test_restored_resources_share_their_field_sets_and_stay_models(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Resources merged from outcomes share one set of field names per class (memory), and behave as
+    models: equal to freshly validated ones, copies independent, dumps unchanged."""
+    from scanner.model import FileLocation, Resource
+
+    monkeypatch.setenv("AIRGUARD_CACHE_DIR", "")
+    result = run_scan([tree / p for p in SCANNED], Config(), tree, jobs=1)
+    resources = list(result.graph)
+    assert resources
+    locations = [loc for r in resources for loc in r.locations.values()]
+    full = set(FileLocation.model_fields)
+    shared = [loc for loc in locations if loc.__pydantic_fields_set__ is unit._ALL_FIELDS[FileLocation]]
+    assert len(shared) > len(locations) // 2  # resources made in this process (links, suppressions) aside
+    assert all(loc.__pydantic_fields_set__ == full for loc in shared)
+    merged = [r for r in resources if r.__pydantic_fields_set__ is unit._ALL_FIELDS[Resource]]
+    assert len(merged) > len(resources) // 2
+    for resource in merged:
+        fresh = Resource.model_validate(resource.model_dump(mode="json"))
+        assert fresh == resource and fresh.model_dump(exclude_unset=True) == resource.model_dump(exclude_unset=True)
+    moved = locations[0].with_path("elsewhere.py")
+    assert moved.path == "elsewhere.py" and locations[0].path != "elsewhere.py"
+    assert moved.__pydantic_fields_set__ is not locations[0].__pydantic_fields_set__
+    assert moved.__pydantic_fields_set__ == full

@@ -44,6 +44,13 @@ class Workers:
         self.count = workers_for(jobs, expected)
         self._pool: Any = None
         self._failed = False
+        self.looked_up = 0   # files looked up in the cache so far (`collect_batch`), and how many missed
+        self.missed = 0
+
+    def warm(self) -> bool:
+        """Whether the files so far all came from the cache (an unchanged tree): reading the rest in worker
+        processes would cost more in handing entries back than it saves."""
+        return self.looked_up > 0 and self.missed == 0
 
     def map(self, function: Any, tasks: list[Any], chunksize: int | None = None) -> list[Any] | None:
         """`function` over `tasks` in the pool, in order; None when there is no pool (do it here).
@@ -134,6 +141,8 @@ def collect_batch(ctx: ScanContext, tasks: list[Task], cache: Any, workers: Work
         key = cache.key(kind, relative, data) if cache is not None else None
         needed.append((task, key, cache.get(key) if key is not None else None))
     misses = [(task, key) for task, key, entry in needed if entry is None]
+    workers.looked_up += len(needed) if cache is not None else 0
+    workers.missed += len(misses) if cache is not None else 0
     computed = iter(_run_all(ctx, [task for task, _ in misses], workers, [key for _, key in misses], cache))
     per_file: list[tuple[str, list[Resource]]] = []
     for (path, relative, kind, data), key, entry in needed:
@@ -240,7 +249,7 @@ def _python_in_workers(ctx: ScanContext, paths: list[Path], conn_ids: set[str], 
                        python_files: dict[str, Path]) -> list[tuple[str, list[Resource]]] | None:
     """(relative path, resources) of each DAG file that needed a parse, collected by the workers; None when
     there are none (a few files, `--jobs 1`, no processes on this machine): the caller does it here."""
-    if workers.count <= 1 or len(paths) < MIN_FILES:
+    if workers.count <= 1 or len(paths) < MIN_FILES or workers.warm():
         return None
     from scanner.findings import Notice
 
