@@ -23,7 +23,7 @@ from scanner.doctree import DocumentError, Node, parse_json
 from scanner.model import FileLocation, Resource
 from scanner.source import SourceFile
 
-_SUB = re.compile(r"\$\{([^}!][^}]*)\}")
+_SUB = re.compile(r"\$\{([^}!{][^}{]*)\}")  # no "{" inside: one scan per "${", linear
 MAX_TEXT = 100_000
 
 
