@@ -13,7 +13,8 @@ from urllib.parse import quote
 
 import pytest
 
-from scanner.collect import filecache, parallel, unit
+from scanner import compact
+from scanner.collect import filecache, parallel
 from scanner.config import Config
 from scanner.scan import run_scan
 from tests.conftest import REPO, run_process
@@ -308,10 +309,10 @@ def test_restored_resources_share_their_field_sets_and_stay_models(tree: Path, m
     assert resources
     locations = [loc for r in resources for loc in r.locations.values()]
     full = set(FileLocation.model_fields)
-    shared = [loc for loc in locations if loc.__pydantic_fields_set__ is unit._ALL_FIELDS[FileLocation]]
+    shared = [loc for loc in locations if loc.__pydantic_fields_set__ is compact._ALL_FIELDS[FileLocation]]
     assert len(shared) > len(locations) // 2  # resources made in this process (links, suppressions) aside
     assert all(loc.__pydantic_fields_set__ == full for loc in shared)
-    merged = [r for r in resources if r.__pydantic_fields_set__ is unit._ALL_FIELDS[Resource]]
+    merged = [r for r in resources if r.__pydantic_fields_set__ is compact._ALL_FIELDS[Resource]]
     assert len(merged) > len(resources) // 2
     for resource in merged:
         fresh = Resource.model_validate(resource.model_dump(mode="json"))

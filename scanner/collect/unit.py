@@ -16,6 +16,7 @@ from typing import Any
 
 from scanner.collect import one_file
 from scanner.collect.source import SourceFile
+from scanner.compact import compact
 from scanner.context import ScanContext
 from scanner.findings import Notice
 from scanner.model import Resource
@@ -94,37 +95,9 @@ def to_entry(outcome: Outcome, text: str) -> Outcome | None:
     return entry
 
 
-# One set of field names per model class, shared by every instance that has all its fields set.
-_ALL_FIELDS: dict[type, set[str]] = {}
-
-
-def _share_fields_set(model: Any) -> None:
-    """Pydantic gives every instance its own set of the fields it was given (700 bytes for five names): a
-    third of a scan's memory, as a resource has a location per attribute. An instance made from a full
-    dump has all of them; it gets the class's one set instead. Adding a field name to it is then a no-op
-    (nothing can change it), and `model_copy` copies it first, as before."""
-    fields = model.__pydantic_fields_set__
-    cls = type(model)
-    shared = _ALL_FIELDS.get(cls)
-    if shared is None:
-        shared = _ALL_FIELDS[cls] = set(cls.model_fields)
-    if fields is not shared and fields == shared:
-        object.__setattr__(model, "__pydantic_fields_set__", shared)
-
-
-def _compact(resource: Resource) -> Resource:
-    _share_fields_set(resource)
-    source = resource.source
-    _share_fields_set(source)
-    for part in (source.file, source.aws, *resource.locations.values()):
-        if part is not None:
-            _share_fields_set(part)
-    return resource
-
-
 def parse(outcome: Outcome, text: str | None) -> tuple[list[Resource], list[Notice], list[tuple[str, Any, Any]]]:
     """Typed resources, notices and secrets of an outcome; raises on a malformed (corrupt) one."""
-    resources = [_compact(Resource.model_validate(item)) for item in outcome["resources"]]
+    resources = [compact(Resource.model_validate(item)) for item in outcome["resources"]]
     notices = [Notice.model_validate(item) for item in outcome["notices"]]
     if "secrets" in outcome:
         found = [(str(value), path, line) for value, path, line in outcome["secrets"]]

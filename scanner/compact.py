@@ -1,0 +1,39 @@
+"""Less memory per model instance, without changing what the models hold or how they behave.
+
+Pydantic gives every instance its own set of the field names it was given (`__pydantic_fields_set__`,
+700 bytes for five names). Resources come by the hundred thousand, each with a location per attribute:
+those sets were the largest single item of a large scan. An instance given every field (as one
+validated from a full dump, a cache entry or an AWS snapshot is) gets its class's one shared set
+instead: adding a field name to it is a no-op, `model_copy` copies it before adding, and
+`exclude_unset` reads the same names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scanner.model import Resource
+
+_ALL_FIELDS: dict[type, set[str]] = {}
+
+
+def share_fields_set(model: Any) -> None:
+    """Give `model` its class's shared set when it has all of its fields set."""
+    fields = model.__pydantic_fields_set__
+    cls = type(model)
+    shared = _ALL_FIELDS.get(cls)
+    if shared is None:
+        shared = _ALL_FIELDS[cls] = set(cls.model_fields)
+    if fields is not shared and fields == shared:
+        object.__setattr__(model, "__pydantic_fields_set__", shared)
+
+
+def compact(resource: Resource) -> Resource:
+    """`resource` with its source and locations sharing their classes' field sets; returned for chaining."""
+    share_fields_set(resource)
+    source = resource.source
+    share_fields_set(source)
+    for part in (source.file, source.aws, *resource.locations.values()):
+        if part is not None:
+            share_fields_set(part)
+    return resource
