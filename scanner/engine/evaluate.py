@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+from array import array
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -29,14 +31,49 @@ def fingerprint(rule: Rule, resource: Resource, location: FileLocation | None, o
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
 
 
-def snippet(ctx: ScanContext, location: FileLocation | None) -> str | None:
+# What str.splitlines splits on (the numbering `SourceFile.lines` and the collectors use).
+_LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+class LineIndex:
+    """Line `n` of a text without a list of all its lines: where each line starts (an int array), for the
+    snippets of one evaluation. `SourceFile.lines` would keep every line of every file with a finding for
+    the rest of the scan."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = array("l", [0])
+        self.ends = array("l")
+        for found in _LINE_BREAK.finditer(text):
+            self.ends.append(found.start())
+            self.starts.append(found.end())
+        if self.starts[-1] == len(text):  # text ends with a break (or is empty): no line after it
+            self.starts.pop()
+        else:
+            self.ends.append(len(text))
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def line(self, number: int) -> str:
+        return self.text[self.starts[number - 1]:self.ends[number - 1]]
+
+
+def snippet(ctx: ScanContext, location: FileLocation | None,
+            indexes: dict[str, LineIndex] | None = None) -> str | None:
     if location is None:
         return None
     source = ctx.sources.get(location.path)
-    if source is None or not (1 <= location.start_line <= len(source.lines)):
+    if source is None:
         return None
-    return ctx.redactor.snippet(location.path, location.start_line,
-                                source.lines[location.start_line - 1].strip(), SNIPPET_MAX)
+    indexes = {} if indexes is None else indexes
+    lines = indexes.get(location.path)
+    if lines is None:
+        lines = indexes[location.path] = LineIndex(source.text)
+    if not (1 <= location.start_line <= len(lines)):
+        return None
+    return ctx.redactor.snippet(location.path, location.start_line, lines.line(location.start_line).strip(),
+                                SNIPPET_MAX)
 
 
 def evaluate(
@@ -49,6 +86,7 @@ def evaluate(
     """Every finding of every rule, redacted, fingerprinted, with inline suppressions applied."""
     findings: list[Finding] = []
     scrub = _memo(ctx.redactor.scrub)  # the same labels and names come back in finding after finding
+    indexes: dict[str, LineIndex] = {}  # the lines of the files findings point at, for this evaluation
     for rule in rules:
         predicate = compile_condition(rule.condition)
         env = EvalEnv(graph=graph, params=(parameters or {}).get(rule.id, rule.resolve_parameters()))
@@ -70,7 +108,7 @@ def evaluate(
                 items = [v for values in resolve_path(resource, rule.for_each)
                          for v in (values if isinstance(values, list) else [values])] or [None]
             for item in items:
-                finding = _finding(ctx, graph, rule, resource, env.params, item, occurrences, scrub)
+                finding = _finding(ctx, graph, rule, resource, env.params, item, occurrences, scrub, indexes)
                 if suppressions is not None:
                     match = suppressions.match(rule.id, rule.name, finding.location)
                     if match is not None:
@@ -123,7 +161,7 @@ def _memo(scrub: Callable[[str], str]) -> Callable[[str], str]:
 
 def _finding(ctx: ScanContext, graph: ResourceGraph, rule: Rule, resource: Resource, params: dict[str, Any],
              item: Any, occurrences: Counter[tuple[str, str, str, str]],
-             scrub: Callable[[str], str] | None = None) -> Finding:
+             scrub: Callable[[str], str] | None = None, indexes: dict[str, LineIndex] | None = None) -> Finding:
     scrub = scrub or ctx.redactor.scrub
     item_text = "" if item is None else str(item)
     location_path = (rule.location or "").replace("{item}", item_text)
@@ -153,7 +191,7 @@ def _finding(ctx: ScanContext, graph: ResourceGraph, rule: Rule, resource: Resou
         resource_type=resource.type,
         resource_name=scrub(resource.name),
         location=location,
-        snippet=snippet(ctx, location),
+        snippet=snippet(ctx, location, indexes),
         aws=resource.source.aws,
         related=related,
         related_labels=[scrub(label) for label in labels],
