@@ -310,14 +310,14 @@ def add_import_parser(aws_commands: argparse._SubParsersAction, scan: argparse.A
 
 
 def run_securityhub(args: argparse.Namespace) -> int:
-    from scanner.cli import AWS_INSTALL_HINT, _boto3_available, _error
+    from scanner.runscan import AWS_INSTALL_HINT, boto3_available, error
 
     if getattr(args, "securityhub_command", None) != "import":
-        return _error("usage: airguard aws securityhub import (FILE | --from-scan [PATH ...])")
+        return error("usage: airguard aws securityhub import (FILE | --from-scan [PATH ...])")
     if not args.from_scan and len(args.inputs) != 1:
-        return _error("give one ASFF or JSON report to import, or --from-scan [PATH ...]")
-    if not _boto3_available():
-        return _error(AWS_INSTALL_HINT)
+        return error("give one ASFF or JSON report to import, or --from-scan [PATH ...]")
+    if not boto3_available():
+        return error(AWS_INSTALL_HINT)
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
@@ -336,7 +336,7 @@ def run_securityhub(args: argparse.Namespace) -> int:
         if problems:
             shown = "\n  ".join(_visible(p) for p in problems[:20])
             more = f"\n  ... {len(problems) - 20} more" if len(problems) > 20 else ""
-            return _error(f"not valid for BatchImportFindings ({len(problems)} problem(s)); nothing sent:\n  "
+            return error(f"not valid for BatchImportFindings ({len(problems)} problem(s)); nothing sent:\n  "
                           f"{shown}{more}")
         if args.dry_run:
             print(f"airguard: {len(findings)} finding(s) valid; {len(list(batches(findings)))} request(s) "
@@ -344,13 +344,13 @@ def run_securityhub(args: argparse.Namespace) -> int:
             return 0
         outcome = import_findings(client, findings)
     except SecurityHubImportError as exc:
-        return _error(str(exc))
+        return error(str(exc))
     except ClientError as exc:
         error = exc.response.get("Error", {})
-        return _error(f"Security Hub refused the request: {error.get('Code', '?')}: "
+        return error(f"Security Hub refused the request: {error.get('Code', '?')}: "
                       f"{_visible(str(error.get('Message', ''))[:300])}")
     except BotoCoreError as exc:
-        return _error(f"cannot reach Security Hub: {type(exc).__name__}")
+        return error(f"cannot reach Security Hub: {type(exc).__name__}")
     for failed in outcome.failed:
         print(_visible(f"airguard: not imported: {failed.id}: {failed.error_code}: {failed.error_message[:300]}"),
               file=sys.stderr)
@@ -370,13 +370,13 @@ def _visible(text: str) -> str:
 def _scan_findings(args: argparse.Namespace, client: Any, region: str) -> tuple[list[dict[str, Any]], bool] | int:
     """The scan's findings as ASFF and whether the scan was partial, or the scan's exit code when it
     could not run."""
-    from scanner.cli import _run_scan
     from scanner.report import ReportOptions
     from scanner.report.asff import AsffError, build
+    from scanner.runscan import run_scan_command
 
     args.paths = list(args.inputs)
     args.format = "json"
-    ran = _run_scan(args)
+    ran = run_scan_command(args)
     if isinstance(ran, int):
         return ran
     result, _config = ran

@@ -29,7 +29,7 @@ def share_scan_flags(target: argparse.ArgumentParser, scan: argparse.ArgumentPar
 
 def add_compliance_parser(commands: argparse._SubParsersAction, scan: argparse.ArgumentParser,
                           report_only: set[str]) -> None:
-    from scanner.cli import EXIT_DOC
+    from scanner.runscan import EXIT_DOC
 
     parser = commands.add_parser(
         "compliance", help="scan and summarise pass/fail per control of a compliance framework",
@@ -46,18 +46,18 @@ def add_compliance_parser(commands: argparse._SubParsersAction, scan: argparse.A
 
 
 def run_compliance(args: argparse.Namespace) -> int:
-    from scanner.cli import _error, _run_scan, _write_file
     from scanner.compliance.summary import render_text, summarise, summary_json
     from scanner.engine.loader import RuleLoadError, load_rules
+    from scanner.runscan import error, run_scan_command, write_file
 
-    ran = _run_scan(args)
+    ran = run_scan_command(args)
     if isinstance(ran, int):
         return ran
     result, config = ran
     try:  # every rule, run or not: a control whose rule was left out is not evaluated, not passed
         rules = load_rules([*config.resolved_rule_dirs(), *(p.resolve() for p in args.rules)])
     except RuleLoadError as exc:
-        return _error("invalid rules:\n  " + "\n  ".join(exc.problems))
+        return error("invalid rules:\n  " + "\n  ".join(exc.problems))
     controls = summarise(result, args.framework, rules)
     if args.format == "json":
         from scanner.report.json_report import inert_json
@@ -66,7 +66,7 @@ def run_compliance(args: argparse.Namespace) -> int:
     else:
         text = render_text(result, args.framework, controls, config.fail_on)
     if args.output:
-        problem = _write_file(args.output, text)
+        problem = write_file(args.output, text)
         if problem is not None:
             return problem
     else:
