@@ -24,7 +24,7 @@ from scanner.compliance.frameworks import FRAMEWORKS, control_sort_key
 if TYPE_CHECKING:
     from scanner.engine.rule import Rule
     from scanner.findings import Notice
-    from scanner.scan import ScanResult
+    from scanner.result import ScanResult
 
 FAIL, PASS, NOT_EVALUATED, NO_RESOURCES = "fail", "pass", "not-evaluated", "no-resources"
 

@@ -13,7 +13,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scanner.scan import ScanResult
+    from scanner.result import ScanResult
 
 FORMATS = {"text": "scanner.report.text", "json": "scanner.report.json_report",
            "sarif": "scanner.report.sarif", "markdown": "scanner.report.markdown",

@@ -34,7 +34,7 @@ from scanner.report.json_report import inert_json
 if TYPE_CHECKING:
     from scanner.engine.rule import Rule
     from scanner.report import ReportOptions
-    from scanner.scan import ScanResult
+    from scanner.result import ScanResult
 
 SCHEMA_VERSION = "2018-10-08"
 PRODUCT_NAME = "airguard"

@@ -12,7 +12,7 @@ from scanner.report.summary import summary
 
 if TYPE_CHECKING:
     from scanner.report import ReportOptions
-    from scanner.scan import ScanResult
+    from scanner.result import ScanResult
 
 SCHEMA_VERSION = "1.0"
 

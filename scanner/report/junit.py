@@ -32,7 +32,7 @@ from scanner.report.text import line_start
 if TYPE_CHECKING:
     from scanner.engine.rule import Rule
     from scanner.report import ReportOptions
-    from scanner.scan import ScanResult
+    from scanner.result import ScanResult
 
 SCAN_SUITE = "airguard scan"
 # Not allowed in XML 1.0 documents even as character references, beyond what `visible` escapes.

@@ -16,7 +16,7 @@ from scanner.report.text import visible
 
 if TYPE_CHECKING:
     from scanner.report import ReportOptions
-    from scanner.scan import ScanResult
+    from scanner.result import ScanResult
 
 TOP = 20
 MAX_BYTES = 1000 * 1000          # GitHub rejects step summaries over 1 MiB; keep a margin

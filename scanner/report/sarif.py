@@ -17,7 +17,7 @@ from scanner.report.json_report import dumps
 
 if TYPE_CHECKING:
     from scanner.report import ReportOptions
-    from scanner.scan import ScanResult
+    from scanner.result import ScanResult
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/airguard/"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from scanner.findings import Severity
 
 if TYPE_CHECKING:
-    from scanner.scan import ScanResult
+    from scanner.result import ScanResult
 
 
 def summary(result: ScanResult, fail_on: str) -> dict[str, Any]:

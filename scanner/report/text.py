@@ -17,7 +17,7 @@ from scanner.report.summary import summary
 
 if TYPE_CHECKING:
     from scanner.report import ReportOptions
-    from scanner.scan import ScanResult
+    from scanner.result import ScanResult
 
 _COLORS = {"critical": "\033[1;35m", "high": "\033[1;31m", "medium": "\033[33m", "low": "\033[36m",
            "info": "\033[2m", "bold": "\033[1m", "dim": "\033[2m", "reset": "\033[0m"}
