@@ -14,10 +14,10 @@ import re2
 from scanner.collect import fallback
 from scanner.collect.pycode import patterns
 from scanner.collect.pycode.analyzer import analyze
-from scanner.collect.source import SourceFile
-from scanner.collect.tree import replace_surrogates
 from scanner.context import ScanContext
+from scanner.doctree import replace_surrogates
 from scanner.model import Resource
+from scanner.source import SourceFile
 
 
 class BytesSearch(Protocol):

@@ -26,10 +26,10 @@ from scanner.collect.pycode.values import (
     plain,
     to_text,
 )
-from scanner.collect.source import SourceFile
 from scanner.connections import build_connection, conn_id_from_env, connection_from_value, uris_in_text
 from scanner.context import ScanContext
 from scanner.model import FileLocation, Resource, Source
+from scanner.source import SourceFile
 
 CREDENTIAL = "code.credential"
 ASSUME_ROLE = "code.assume_role"

@@ -33,9 +33,9 @@ from pathlib import Path
 from scanner import safeio
 from scanner.collect.pycode.analyzer import _CLASS_NAME, CONNECTION_TYPES, CREDENTIAL, CROSS_MODULE, Analyzer
 from scanner.collect.pycode.values import Evaluated, Evaluator, Resolver, Scope, bind_targets
-from scanner.collect.source import SourceFile
 from scanner.context import ScanContext
 from scanner.model import Resource
+from scanner.source import SourceFile
 
 MAX_HOPS = 4          # modules followed from the importing file (a -> b -> c -> d)
 MAX_MODULE_BYTES = 2 * 1024 * 1024  # a module larger than this is not read for values

@@ -23,7 +23,7 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.collect.tree import bounded_number, replace_surrogates
+from scanner.doctree import bounded_number, replace_surrogates
 
 # What a call to RDS's `generate_db_auth_token` evaluates to: a short-lived IAM token, not a password.
 IAM_TOKEN = "iam-token"
