@@ -775,8 +775,8 @@ def test_importing_secret_shapes_is_cheap() -> None:
 ])
 def test_precheck_keeps_every_new_detection(code: str) -> None:
     from scanner.collect.pycode import collect_source
-    from scanner.collect.source import SourceFile
     from scanner.context import ScanContext
+    from scanner.source import SourceFile
 
     resources = collect_source(ScanContext(root=Path("/")), SourceFile("x.py", Path("/x.py"), code))
     assert [r for r in resources if r.type == "code.credential"], code

@@ -69,8 +69,8 @@ def test_usage_links_tasks_to_connections(run_cli) -> None:
 
 def test_tasks_mapped_and_taskflow_usage() -> None:
     from scanner.collect.pycode import collect_source
-    from scanner.collect.source import SourceFile
     from scanner.context import ScanContext
+    from scanner.source import SourceFile
 
     path = DAGS / "clean_dag.py"
     ctx = ScanContext(root=REPO)
@@ -88,8 +88,8 @@ def test_tasks_mapped_and_taskflow_usage() -> None:
 def test_precheck_never_costs_a_finding(tmp_path: Path) -> None:
     """Every fixture file that yields a finding or a usage link passes the byte-level pre-check."""
     from scanner.collect.pycode import collect_source, needs_parse
-    from scanner.collect.source import SourceFile
     from scanner.context import ScanContext
+    from scanner.source import SourceFile
 
     checked = 0
     for path in sorted(FIXTURES.rglob("*.py")):
@@ -167,8 +167,8 @@ def test_precheck_never_costs_a_finding_on_airflows_example_dags() -> None:
         pytest.skip("apache-airflow is not installed")
     package = Path(next(iter(spec.submodule_search_locations)))
     from scanner.collect.pycode import collect_source, needs_parse
-    from scanner.collect.source import SourceFile
     from scanner.context import ScanContext
+    from scanner.source import SourceFile
 
     files = sorted(package.rglob("example_dags/**/*.py"))
     assert len(files) >= 40

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from scanner.aws.deadline import Deadline, DeadlineExceeded, run_bounded
 from scanner.aws.recorder import CREDENTIALS, TIMEOUT, Clock, Gap, UnitRecorder, utc_now
 from scanner.aws.session import GLOBAL_REGION, SessionError, SessionFactory, SessionOptions
-from scanner.aws.shape import iso
 from scanner.aws.units import CollectionUnit, Snapshot, merge, plan_units, run_units
+from scanner.resources.values import iso
 
 ALL_REGIONS = "all"
 

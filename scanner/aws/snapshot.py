@@ -25,9 +25,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from scanner import safeio
-from scanner.aws.shape import iso
 from scanner.aws.units import Snapshot, UnitResult, merge
 from scanner.model import Resource
+from scanner.resources.values import iso
 
 FORMAT = "airguard-aws-snapshot"
 VERSION = 1

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from scanner.airflow_config import ConfigBlock, build_config_resources
-from scanner.collect.source import SourceFile
 from scanner.context import ScanContext
 from scanner.model import Resource
+from scanner.source import SourceFile
 
 _SECTION = re.compile(r"^\[(?P<name>[^\]]+)\]\s*$")
 # The key runs to the first '=' or ':' (its trailing spaces are stripped by the reader, as configparser

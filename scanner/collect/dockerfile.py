@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from scanner.collect import shell
 from scanner.collect.envvars import is_env_name
-from scanner.collect.source import SourceFile, Span
 from scanner.context import ScanContext
 from scanner.filekinds import is_dockerfile  # noqa: F401 - importable from here
 from scanner.model import Resource
+from scanner.source import SourceFile, Span
 
 
 def _instructions(text: str) -> list[tuple[str, int, int]]:

@@ -9,10 +9,10 @@ import dotenv.parser
 from dotenv.parser import parse_stream
 
 from scanner.collect.envvars import EnvBlock, is_airflow_env
-from scanner.collect.source import SourceFile, Span
 from scanner.connections import connection_from_value
 from scanner.context import ScanContext
 from scanner.model import Resource
+from scanner.source import SourceFile, Span
 
 _URI_VALUE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 

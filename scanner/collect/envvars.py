@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from scanner.airflow_config import ConfigBlock, build_config_resources, env_setting
 from scanner.collect import credentials, variables
-from scanner.collect.source import SourceFile, Span
 from scanner.connections import conn_id_from_env, connection_from_value
 from scanner.context import ScanContext
 from scanner.model import Resource
+from scanner.source import SourceFile, Span
 
 # The official docker-compose creates the web UI admin from these (airflow-init).
 WWW_USER_PASSWORD = "_AIRFLOW_WWW_USER_PASSWORD"

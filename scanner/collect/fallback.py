@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 from scanner.collect.pycode import patterns
-from scanner.collect.source import SourceFile, Span
 from scanner.connections import conn_id_from_env, connection_from_value, uris_in_text
 from scanner.context import ScanContext
 from scanner.model import Resource, Source
 from scanner.secrets import marker
+from scanner.source import SourceFile, Span
 
 CREDENTIAL = "code.credential"
 # `aws_secret_access_key = "..."`, `"SecretAccessKey": "..."`, `AWS_SECRET = '...'` on one line.

@@ -9,10 +9,10 @@ password taken from the environment (`${PIP_TOKEN}`) is not.
 from __future__ import annotations
 
 from scanner.collect import credentials
-from scanner.collect.source import SourceFile
 from scanner.context import ScanContext
 from scanner.filekinds import PIP_CONFIG_NAMES, is_requirements  # noqa: F401 - importable from here
 from scanner.model import Resource
+from scanner.source import SourceFile
 
 
 def _without_comment(line: str) -> str:

@@ -24,10 +24,10 @@ from scanner.airflow_config import ConfigBlock, build_config_resources
 from scanner.airflow_uri import ConnectionValueError, parse_fields
 from scanner.collect import credentials, variables
 from scanner.collect.envvars import EnvBlock, is_env_name
-from scanner.collect.source import SourceFile, Span
 from scanner.connections import build_connection, connection_from_value, uris_in_text
 from scanner.context import ScanContext
 from scanner.model import FileLocation, Resource
+from scanner.source import SourceFile, Span
 
 SHELL_SUFFIXES = (".sh", ".bash", ".zsh", ".ksh", ".envrc")
 _SEPARATORS = frozenset(";&|()")

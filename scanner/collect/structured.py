@@ -17,11 +17,11 @@ from scanner.airflow_config import ConfigBlock, build_config_resources
 from scanner.airflow_uri import parse_fields
 from scanner.collect import credentials, templates, variables
 from scanner.collect.envvars import EnvBlock, is_airflow_env, is_env_name
-from scanner.collect.source import SourceFile, Span
-from scanner.collect.tree import DocumentError, Node, parse_json, parse_yaml
 from scanner.connections import FIELD_NAMES, build_connection
 from scanner.context import ScanContext
+from scanner.doctree import DocumentError, Node, parse_json, parse_yaml
 from scanner.model import Resource
+from scanner.source import SourceFile, Span
 
 _EXPORT_FIELDS = set(FIELD_NAMES) | {"conn_id", "is_encrypted", "is_extra_encrypted", "team_name"}
 _ASTRO_FIELDS = {"conn_id", "conn_type", "conn_host", "conn_login", "conn_password", "conn_port",

@@ -11,9 +11,9 @@ string literals are read; `var.x`, `jsonencode(...)` and interpolations are refe
 from __future__ import annotations
 
 from scanner.airflow_config import ConfigBlock, build_config_resources
-from scanner.collect.source import SourceFile
 from scanner.context import ScanContext
 from scanner.model import Resource
+from scanner.source import SourceFile
 
 OPTIONS = "airflow_configuration_options"
 

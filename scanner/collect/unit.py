@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from scanner.collect import one_file
-from scanner.collect.source import SourceFile
 from scanner.compact import compact
 from scanner.context import ScanContext
 from scanner.findings import Notice
 from scanner.model import Resource
 from scanner.secrets import LITERAL, Redactor, classify
+from scanner.source import SourceFile
 
 Outcome = dict[str, Any]
 

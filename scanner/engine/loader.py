@@ -18,8 +18,9 @@ from scanner import __version__, safeio
 from scanner.doctree import DocumentError, Node, parse_yaml
 from scanner.engine.conditions import ConditionError, compile_condition, rule_regex
 from scanner.engine.rule import Rule
-from scanner.resource_types import RESOURCE_TYPES
+from scanner.resources import REGISTRY
 
+RESOURCE_TYPES: dict[str, str] = REGISTRY.descriptions()  # every type a rule may name
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "rule.schema.json"
 
 

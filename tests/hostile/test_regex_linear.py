@@ -271,7 +271,7 @@ def test_the_line_fallback_runs_in_linear_time() -> None:
 
 def test_lines_of_dag_and_task_ids_are_found_in_linear_time(tmp_path: Path) -> None:
     from scanner.collect.dagbag.merge import _line_of
-    from scanner.collect.source import SourceFile
+    from scanner.source import SourceFile
 
     needle = "a" * 250
 

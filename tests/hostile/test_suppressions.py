@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.collect.source import SourceFile
 from scanner.engine.suppressions import comments, find_suppressions
+from scanner.source import SourceFile
 from tests.hostile.conftest import GOOD_FINDING, run_hostile
 
 DAG = '''from airflow.models import Connection

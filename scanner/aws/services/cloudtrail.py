@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 from scanner.aws.calls import call
 from scanner.aws.recorder import UnitRecorder
 from scanner.aws.session import AwsSession
-from scanner.aws.shape import iso, make_resource, partition_for
+from scanner.aws.shape import make_resource, partition_for
 from scanner.model import Resource
+from scanner.resources.values import iso
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from scanner.aws.units import UnitResult

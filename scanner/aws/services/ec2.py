@@ -15,7 +15,7 @@ from typing import Any
 from scanner.aws.calls import call, paginate
 from scanner.aws.recorder import UnitRecorder
 from scanner.aws.session import AwsSession
-from scanner.aws.shape import build_arn, link, make_resource, tags
+from scanner.aws.shape import build_arn, link, make_resource
 from scanner.model import Resource
 from scanner.resources.ec2 import (
     WORLD_CIDRS,  # noqa: F401 - kept importable from here
@@ -29,6 +29,7 @@ from scanner.resources.ec2 import (
     sorted_rules,
     subnet_routing,
 )
+from scanner.resources.values import tags
 
 VPC = "aws.ec2.vpc"
 SUBNET = "aws.ec2.subnet"

@@ -19,7 +19,7 @@ from typing import Any
 from scanner.aws.calls import call, pages, paginate
 from scanner.aws.recorder import TIMEOUT, UnitRecorder
 from scanner.aws.session import AwsSession
-from scanner.aws.shape import age_days, iso, link, make_resource, parse_time, tags
+from scanner.aws.shape import age_days, link, make_resource, parse_time
 from scanner.model import Resource
 from scanner.resources.iam import (
     AttachedPolicy,
@@ -31,6 +31,7 @@ from scanner.resources.iam import (
     statements,
     trusted_principals,
 )
+from scanner.resources.values import iso, tags
 
 ROLE = "aws.iam.role"
 USER = "aws.iam.user"

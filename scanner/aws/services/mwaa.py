@@ -13,8 +13,9 @@ from scanner import secrets
 from scanner.aws.calls import call, paginate
 from scanner.aws.recorder import UnitRecorder
 from scanner.aws.session import AwsSession
-from scanner.aws.shape import build_arn, iso, link, make_resource, tags
+from scanner.aws.shape import build_arn, link, make_resource
 from scanner.model import Resource
+from scanner.resources.values import iso, tags
 
 ENVIRONMENT = "aws.mwaa.environment"
 PAGE = 25

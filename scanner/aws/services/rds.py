@@ -15,9 +15,10 @@ from typing import Any
 from scanner.aws.calls import paginate
 from scanner.aws.recorder import UnitRecorder
 from scanner.aws.session import AwsSession
-from scanner.aws.shape import build_arn, iso, link, make_resource, tags
+from scanner.aws.shape import build_arn, link, make_resource
 from scanner.model import Resource
 from scanner.resources.rds import ProxyAuth, proxy_iam_auth
+from scanner.resources.values import iso, tags
 
 CLUSTER = "aws.rds.cluster"
 INSTANCE = "aws.rds.instance"

@@ -10,8 +10,9 @@ from typing import Any
 from scanner.aws.calls import paginate
 from scanner.aws.recorder import UnitRecorder
 from scanner.aws.session import AwsSession
-from scanner.aws.shape import iso, make_resource, tags
+from scanner.aws.shape import make_resource
 from scanner.model import Resource
+from scanner.resources.values import iso, tags
 
 SECRET = "aws.secretsmanager.secret"
 PAGE = 100

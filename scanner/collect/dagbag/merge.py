@@ -15,9 +15,9 @@ from typing import Any
 from scanner import safeio
 from scanner.collect.dagbag.runner import DagbagOutcome
 from scanner.collect.files import excluded
-from scanner.collect.source import SourceFile
 from scanner.context import ScanContext
 from scanner.model import FileLocation, Resource, ResourceGraph, Source
+from scanner.source import SourceFile
 
 DAG, TASK, DAG_FILE = "airflow.dag", "airflow.task", "airflow.dag_file"
 
