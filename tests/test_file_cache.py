@@ -321,3 +321,46 @@ def test_restored_resources_share_their_field_sets_and_stay_models(tree: Path, m
     assert moved.path == "elsewhere.py" and locations[0].path != "elsewhere.py"
     assert moved.__pydantic_fields_set__ is not locations[0].__pydantic_fields_set__
     assert moved.__pydantic_fields_set__ == full
+
+
+_ORIGINAL_PYTHON_CHUNK = parallel._python_chunk
+_ORIGINAL_RUN = parallel._run
+
+
+def _chunk_that_kills_its_worker(chunk):  # type: ignore[no-untyped-def]
+    if any("extra/" in relative for _, relative in chunk[4]):
+        os._exit(3)  # a worker killed (out of memory) while the DAG files are read
+    return _ORIGINAL_PYTHON_CHUNK(chunk)
+
+
+def _run_that_kills_its_worker(task):  # type: ignore[no-untyped-def]
+    if "collectors" in task[2]:
+        os._exit(3)  # a worker killed while config files are collected
+    return _ORIGINAL_RUN(task)
+
+
+@pytest.mark.parametrize("phase", ["config files", "DAG files"])
+def test_a_worker_killed_on_the_way_leaves_the_rest_to_this_process(tree: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   phase: str) -> None:
+    monkeypatch.setenv("AIRGUARD_CACHE_DIR", "")
+    monkeypatch.setattr(parallel, "MIN_FILES", 1)
+    paths = [tree / p for p in SCANNED]
+    single = run_scan(paths, Config(), tree, jobs=1)
+    if phase == "DAG files":
+        monkeypatch.setattr(parallel, "_python_chunk", _chunk_that_kills_its_worker)
+    else:
+        monkeypatch.setattr(parallel, "_run", _run_that_kills_its_worker)
+    broken: list[bool] = []
+    close = parallel.Workers.close
+
+    def closing(workers: parallel.Workers) -> None:
+        broken.append(workers._failed)
+        close(workers)
+
+    monkeypatch.setattr(parallel.Workers, "close", closing)
+    multi = run_scan(paths, Config(), tree, jobs=2)
+    assert broken == [True]  # the pool did break on the way
+    assert single.graph.to_json() == multi.graph.to_json()
+    assert [f.model_dump() for f in single.findings] == [f.model_dump() for f in multi.findings]
+    assert [n.model_dump() for n in single.notices] == [n.model_dump() for n in multi.notices]
+    assert single.ctx.files_scanned == multi.ctx.files_scanned

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,10 @@ def workers_for(jobs: int | None, pending: int) -> int:
     return min(wanted, pending)
 
 
+class WorkersFailed(Exception):
+    """The pool broke while results were coming: the files not answered yet are collected here."""
+
+
 class Workers:
     """The scan's worker processes: `count` of them (1: everything in this process), started at the
     first batch that is worth them and shut down by `close`. A machine that cannot start processes
@@ -52,9 +57,11 @@ class Workers:
         processes would cost more in handing entries back than it saves."""
         return self.looked_up > 0 and self.missed == 0
 
-    def map(self, function: Any, tasks: list[Any], chunksize: int | None = None) -> list[Any] | None:
-        """`function` over `tasks` in the pool, in order; None when there is no pool (do it here).
-        `chunksize` given: the tasks are chunks of files already (no minimum)."""
+    def map(self, function: Any, tasks: list[Any], chunksize: int | None = None) -> Iterator[Any] | None:
+        """`function` over `tasks` in the pool: the results in order, each as soon as it is there (the
+        caller merges while the workers go on); None when there is no pool (do it here). `chunksize` given:
+        the tasks are chunks of files already (no minimum). The iterator raises `WorkersFailed` when the
+        pool breaks on the way (a worker killed): the caller does the rest here."""
         if self.count <= 1 or self._failed or not tasks or \
                 (self._pool is None and chunksize is None and len(tasks) < MIN_FILES):
             return None  # a few files (a warm scan's changed ones) cost less here than a pool's start
@@ -70,10 +77,20 @@ class Workers:
                                                  mp_context=multiprocessing.get_context(method))
             # chunks small enough to balance the two phases' uneven files, large enough to amortise pickling
             chunk = chunksize or max(1, min(32, len(tasks) // (self.count * 8)))
-            return list(self._pool.map(function, tasks, chunksize=chunk))
+            results = self._pool.map(function, tasks, chunksize=chunk)
         except (OSError, BrokenProcessPool):
             self._failed = True  # no processes on this machine: the work is done here
             return None
+        return self._guarded(results)
+
+    def _guarded(self, results: Iterator[Any]) -> Iterator[Any]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            yield from results
+        except (OSError, BrokenProcessPool):
+            self._failed = True
+            raise WorkersFailed from None
 
     def close(self) -> None:
         if self._pool is not None:
@@ -119,17 +136,27 @@ def _run(task: tuple[str, str, str, str, bytes, str | None, str | None]) -> unit
 
 
 def _run_all(ctx: ScanContext, tasks: list[Task], workers: Workers, keys: list[str | None],
-             cache: Any) -> list[unit.Outcome]:
-    """Each task's outcome, in order: in the pool when there is one, else here."""
+             cache: Any) -> Iterator[unit.Outcome]:
+    """Each task's outcome, in order, as it comes: from the pool when there is one (the tasks are handed
+    to it now), else made here."""
     cache_dir = str(cache.directory.parent) if cache is not None else None
     work = [(str(ctx.root), str(path), relative, kind, data, keys[i], cache_dir)
             for i, (path, relative, kind, data) in enumerate(tasks)]
-    outcomes = workers.map(_run, work)
-    if outcomes is None:
-        return [unit.run_file(ctx.root, path, relative, kind, data) for path, relative, kind, data in tasks]
-    if cache is not None:
-        cache.writes += sum(1 for outcome in outcomes if outcome.get("stored"))
-    return outcomes
+    return _outcomes(ctx, tasks, workers.map(_run, work))
+
+
+def _outcomes(ctx: ScanContext, tasks: list[Task], outcomes: Iterator[unit.Outcome] | None) -> Iterator[unit.Outcome]:
+    done = 0
+    if outcomes is not None:
+        try:
+            for outcome in outcomes:
+                done += 1
+                yield outcome
+            return
+        except WorkersFailed:
+            pass  # the rest here
+    for path, relative, kind, data in tasks[done:]:
+        yield unit.run_file(ctx.root, path, relative, kind, data)
 
 
 def collect_batch(ctx: ScanContext, tasks: list[Task], cache: Any, workers: Workers) -> list[tuple[str, list[Resource]]]:
@@ -143,7 +170,7 @@ def collect_batch(ctx: ScanContext, tasks: list[Task], cache: Any, workers: Work
     misses = [(task, key) for task, key, entry in needed if entry is None]
     workers.looked_up += len(needed) if cache is not None else 0
     workers.missed += len(misses) if cache is not None else 0
-    computed = iter(_run_all(ctx, [task for task, _ in misses], workers, [key for _, key in misses], cache))
+    computed = _run_all(ctx, [task for task, _ in misses], workers, [key for _, key in misses], cache)
     per_file: list[tuple[str, list[Resource]]] = []
     for (path, relative, kind, data), key, entry in needed:
         if entry is not None:
@@ -156,6 +183,7 @@ def collect_batch(ctx: ScanContext, tasks: list[Task], cache: Any, workers: Work
             outcome = next(computed)
             if outcome.pop("stored", False):
                 key = None  # a worker stored it already
+                cache.writes += 1
         per_file.append((relative, unit.absorb(ctx, path, relative, kind, data, outcome, cache, key)))
     return per_file
 
@@ -265,7 +293,7 @@ def _python_in_workers(ctx: ScanContext, paths: list[Path], conn_ids: set[str], 
         return None
     per_file: list[tuple[str, list[Resource]]] = []
     hits = 0
-    for path, relative, answer in zip(paths, relatives, (one for chunk in answers for one in chunk)):
+    for path, relative, answer in zip(paths, relatives, _answers(chunks, answers, conn_ids)):
         if answer[0] == "unread":
             ctx.notices.extend(Notice.model_validate(notice) for notice in answer[1])
             continue
@@ -289,3 +317,22 @@ def _python_in_workers(ctx: ScanContext, paths: list[Path], conn_ids: set[str], 
     if cache is not None:
         cache.hits += hits
     return per_file
+
+
+def _answers(chunks: list[Any], answers: Iterator[list[tuple[Any, ...]]], conn_ids: set[str]) -> Iterator[tuple[Any, ...]]:
+    """Each file's answer, in order, as the workers send them; the chunks not answered when the pool
+    broke are done here (without the cache)."""
+    done = 0
+    try:
+        for chunk in answers:
+            done += 1
+            yield from chunk
+        return
+    except WorkersFailed:
+        pass
+    from scanner.collect import pycode
+
+    known = pycode.conn_id_pattern(conn_ids)
+    for root, boundaries, _cache_dir, _ids, files in chunks[done:]:
+        for path, relative in files:
+            yield _python_one(Path(root), boundaries, None, known, Path(path), relative)
