@@ -7,12 +7,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from scanner.model import AwsIdentity, Resource, Source
-from scanner.resources.iam import policy_document, principals, statements
-from scanner.resources.values import iso, plain, tags
+from scanner.resources.values import plain
 
-# Shared with every collector (scanner.resources); importable from here as before.
-__all__ = ["age_days", "arn_account", "build_arn", "iso", "link", "make_resource", "parse_time", "partition_for",
-           "plain", "policy_document", "principals", "resource_id", "statements", "tags"]
+__all__ = ["age_days", "arn_account", "build_arn", "link", "make_resource", "parse_time", "partition_for",
+           "resource_id"]
 
 
 def partition_for(region: str | None) -> str:
