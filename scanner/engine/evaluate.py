@@ -186,7 +186,7 @@ def _finding(ctx: ScanContext, graph: ResourceGraph, rule: Rule, resource: Resou
         title=rule.title,
         severity=rule.severity,
         confidence=rule.confidence,
-        message=scrub(message),
+        message=ctx.redactor.scrub(message),  # one per finding: not worth remembering
         resource_id=resource.id,
         resource_type=resource.type,
         resource_name=scrub(resource.name),
