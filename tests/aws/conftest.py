@@ -18,8 +18,8 @@ import pytest
 
 from scanner.aws.recorder import Clock
 from scanner.aws.session import SessionFactory, SessionOptions
-from scanner.aws.testing import FaultProxy, LocalMoto, query_response
 from scanner.aws.units import CollectionUnit, UnitResult, run_unit
+from tests.support.local_aws import FaultProxy, LocalMoto, query_response
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from scanner.aws.collect import collect_snapshot
 from scanner.aws.snapshot import write_snapshot
-from scanner.aws.testing import FaultProxy, LocalMoto
 from tests.aws.conftest import AwsEnv, seed_sample_account
+from tests.support.local_aws import FaultProxy, LocalMoto
 
 TARGET = Path(__file__).resolve().parents[2] / "fixtures" / "aws" / "snapshot-v1.json"
 CLOCK = datetime(2026, 1, 1, 2, 0, tzinfo=timezone.utc)

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from scanner.aws.testing import LoopbackService
+from tests.support.local_aws import LoopbackService
 
 PAGE_SIZE = 2
 

@@ -13,11 +13,11 @@ from jsonschema import Draft202012Validator
 
 from scanner.aws.collect import collect_snapshot
 from scanner.aws.snapshot import SCHEMA_PATH, write_snapshot
-from scanner.aws.testing import FaultProxy
 from tests.aws import seed_rules
 from tests.aws.conftest import ACCOUNT, AwsEnv, add_rds_stand_ins
 from tests.aws.mwaa_server import MwaaServer
 from tests.conftest import CliRun, run_process
+from tests.support.local_aws import FaultProxy
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "aws" / "snapshot-v1.json"
 

@@ -6,8 +6,8 @@ import pytest
 
 from scanner.aws.collect import CollectError, collect_snapshot, organization_accounts, resolve_regions
 from scanner.aws.session import SessionFactory
-from scanner.aws.testing import FaultProxy
 from tests.aws.conftest import ACCOUNT, REGION, AwsEnv
+from tests.support.local_aws import FaultProxy
 
 
 def test_collect_snapshot_resolves_the_account_and_defaults_to_the_sessions_region(aws: AwsEnv) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from scanner.aws.shape import parse_time
-from scanner.aws.testing import FaultProxy
 from scanner.aws.units import merge
 from tests.aws import seed
 from tests.aws.conftest import ACCOUNT, REGION, AwsEnv, by_name, fixed_clock, gap_tuples
+from tests.support.local_aws import FaultProxy
 
 
 def test_roles_carry_trust_policy_permissions_and_session_length(aws: AwsEnv) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from scanner.aws.testing import FaultProxy, query_response
 from tests.aws import seed
 from tests.aws.conftest import ACCOUNT, REGION, AwsEnv, add_rds_stand_ins, by_name
+from tests.support.local_aws import FaultProxy, query_response
 
 
 def _arn(kind: str, ident: str) -> str:

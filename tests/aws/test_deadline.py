@@ -25,10 +25,10 @@ from scanner.aws.deadline import (
     run_bounded,
 )
 from scanner.aws.session import SessionFactory, SessionOptions
-from scanner.aws.testing import BlackHole, FaultProxy, HostileEndpoint, Reply, SeenRequest, query_response
 from scanner.aws.units import CollectionUnit, run_unit, run_units
 from tests.aws import seed
 from tests.aws.conftest import ACCOUNT, REGION, AwsEnv, by_name, gap_tuples
+from tests.support.local_aws import BlackHole, FaultProxy, HostileEndpoint, Reply, SeenRequest, query_response
 
 SECRET = ["aws.secretsmanager.secret"]
 RDS_TYPES = ["aws.rds.cluster", "aws.rds.cluster_endpoint", "aws.rds.instance", "aws.rds.proxy",

@@ -9,10 +9,10 @@ import time
 from scanner.aws.calls import paginate
 from scanner.aws.recorder import UnitRecorder
 from scanner.aws.session import SessionFactory, SessionOptions
-from scanner.aws.testing import FaultProxy
 from scanner.aws.units import CollectionUnit, run_unit, run_units
 from tests.aws import seed
 from tests.aws.conftest import ACCOUNT, REGION, AwsEnv, add_rds_stand_ins, by_name, gap_tuples
+from tests.support.local_aws import FaultProxy
 
 
 def _databases(aws: AwsEnv, proxy: FaultProxy) -> dict[str, str]:

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from scanner.aws.collect import collect_snapshot
-from scanner.aws.testing import FaultProxy, query_response
 from scanner.resources.validate import attribute_problems
 from tests.aws import seed, seed_rules
 from tests.aws.conftest import REGION, AwsEnv
 from tests.aws.mwaa_server import MwaaServer
 from tests.aws.test_collect_network_and_databases import CLUSTER_ENDPOINTS, PROXY_ENDPOINTS
+from tests.support.local_aws import FaultProxy, query_response
 
 
 def _problems(aws: AwsEnv, mwaa: MwaaServer) -> tuple[set[str], list[str]]:

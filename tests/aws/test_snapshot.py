@@ -11,9 +11,9 @@ from jsonschema import Draft202012Validator
 
 from scanner.aws.collect import collect_snapshot
 from scanner.aws.snapshot import SCHEMA_PATH, SnapshotError, load_snapshot, read_snapshot, write_snapshot
-from scanner.aws.testing import FaultProxy
 from scanner.aws.units import Snapshot
 from tests.aws.conftest import ACCOUNT, AwsEnv, seed_sample_account
+from tests.support.local_aws import FaultProxy
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "aws" / "snapshot-v1.json"
 STAMP = "2026-01-01T02:00:00Z"

@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from scanner.aws.testing import (
+from tests.aws import seed_rules
+from tests.aws.conftest import ACCOUNT, REGION, AwsEnv
+from tests.hostile.conftest import RUNNER_SECRET, run_hostile
+from tests.support.local_aws import (
     BlackHole,
     HostileEndpoint,
     LocalMoto,
@@ -21,9 +24,6 @@ from scanner.aws.testing import (
     error_response,
     query_response,
 )
-from tests.aws import seed_rules
-from tests.aws.conftest import ACCOUNT, REGION, AwsEnv
-from tests.hostile.conftest import RUNNER_SECRET, run_hostile
 
 ACCESS_KEY = "AKIAHOSTILE000000001"
 SESSION_TOKEN = "HostileSessionToken-3c9d1f0a"

@@ -129,7 +129,7 @@ def test_the_floor_versions_install_and_work(tmp_path: Path) -> None:
     assert rules.returncode == 0 and "rules passed their tests" in rules.stdout, rules.stdout + rules.stderr
 
     # the floor boto3 collects a snapshot (moto on 127.0.0.1; its default VPC and security group)
-    from scanner.aws.testing import LocalMoto
+    from tests.support.local_aws import LocalMoto
 
     moto = LocalMoto()
     url = moto.start()

@@ -1,4 +1,5 @@
-"""Benchmark AWS collection against a local moto server: ``python -m scanner.aws.bench``.
+"""Benchmark AWS collection against a local moto server: ``python -m scripts.bench_aws`` (from the repository
+root: it uses the test harness in tests/support/).
 
 Starts moto in server mode on 127.0.0.1 (needs ``moto[server]``; never contacts AWS: dummy
 credentials, explicit local endpoint), seeds an account with many security groups, Aurora clusters
@@ -21,7 +22,7 @@ from typing import Any
 
 from scanner.aws.collect import collect_snapshot
 from scanner.aws.session import SessionFactory, SessionOptions
-from scanner.aws.testing import FaultProxy, LocalMoto, query_response
+from tests.support.local_aws import FaultProxy, LocalMoto, query_response
 
 REGION = "eu-west-1"
 
@@ -229,7 +230,7 @@ def render(report: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scanner.aws.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m scripts.bench_aws", description=__doc__.splitlines()[0])
     parser.add_argument("--security-groups", type=int, default=300)
     parser.add_argument("--clusters", type=int, default=50)
     parser.add_argument("--instances-per-cluster", type=int, default=2)

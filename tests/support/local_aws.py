@@ -1,4 +1,4 @@
-"""Local stand-ins for AWS, for the test suite and ``python -m scanner.aws.bench`` (never used by a scan).
+"""Local stand-ins for AWS, for the test suite and ``python -m scripts.bench_aws`` (never used by a scan).
 
 - `LocalMoto`: moto in server mode on 127.0.0.1 and a free port (needs ``moto[server]``).
 - `FaultProxy`: an HTTP proxy in front of an AWS endpoint that, for chosen operations, answers with

@@ -1,0 +1,1 @@
+"""Test harness shared by the test folders (local stand-ins for AWS); never shipped in the wheel."""
