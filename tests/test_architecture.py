@@ -146,3 +146,20 @@ def test_the_engine_names_no_aws_or_airflow_resource_type() -> None:
              for path in sorted((PACKAGE / "engine").rglob("*.py"))
              for line, text in _literals(path) if text.startswith(DOMAINS)]
     assert named == []
+
+
+def _third_party_imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.partition(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module.partition(".")[0])
+    return found
+
+
+def test_the_package_holds_no_test_harness_or_benchmark() -> None:
+    """Test stand-ins live in tests/support/, benchmarks in scripts/: nothing a user installs imports a test tool."""
+    tools = {"pytest", "moto", "hypothesis", "tests", "scripts"}
+    assert [f"{path.relative_to(PACKAGE.parent)} imports {name}" for path in sorted(PACKAGE.rglob("*.py"))
+            for name in sorted(_third_party_imports(path) & tools)] == []
