@@ -118,9 +118,14 @@ def test_the_cycle_finder_finds_a_cycle_of_lazy_imports(tmp_path: Path, monkeypa
         _modules.cache_clear()
 
 
+def _within(module: str, names: tuple[str, ...]) -> bool:
+    """`module` is one of `names` or inside one of them (scanner.collect.x, not scanner.collectors)."""
+    return any(module == name or module.startswith(f"{name}.") for name in names)
+
+
 def _forbidden_imports(folder: str, forbidden: tuple[str, ...]) -> list[str]:
-    return [f"{module} imports {target}" for module in sorted(_modules()) if module.startswith(f"scanner.{folder}")
-            for target in sorted(imports_of(module, type_checking=True)) if target.startswith(forbidden)]
+    return [f"{module} imports {target}" for module in sorted(_modules()) if _within(module, (f"scanner.{folder}",))
+            for target in sorted(imports_of(module, type_checking=True)) if _within(target, forbidden)]
 
 
 def test_the_engine_depends_on_the_core_not_on_the_scan_or_the_collectors() -> None:
@@ -129,6 +134,22 @@ def test_the_engine_depends_on_the_core_not_on_the_scan_or_the_collectors() -> N
 
 def test_reporters_depend_on_the_core_not_on_the_scan_or_the_collectors() -> None:
     assert _forbidden_imports("report", ("scanner.scan", "scanner.collect", "scanner.engine.link")) == []
+
+
+CORE = ("scanner.model", "scanner.findings", "scanner.context", "scanner.source", "scanner.result", "scanner.doctree",
+        "scanner.collector", "scanner.resources")
+OUTER = ("scanner.scan", "scanner.runscan", "scanner.cli", "scanner.collectors", "scanner.collect", "scanner.aws",
+         "scanner.report", "scanner.compliance")
+
+
+def test_the_core_and_the_resource_contract_depend_on_nothing_outside_them() -> None:
+    """The shared core and scanner/resources/ are what collectors, the engine and reporters build on: they import
+    none of those, nor the scan or the commands."""
+    found = [f"{module} imports {target}" for module in sorted(_modules())
+             if _within(module, CORE)
+             for target in sorted(imports_of(module, type_checking=True))
+             if _within(target, OUTER)]
+    assert found == []
 
 
 def _literals(path: Path) -> list[tuple[int, str]]:
