@@ -10,6 +10,13 @@ import gc
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scanner.aws.units import Snapshot
+    from scanner.collect.dagbag import DagbagRequest
+    from scanner.config import Config
+    from scanner.result import ScanResult
 
 EXIT_DOC = """exit codes:
   0  nothing at or above the fail level (and the scan read everything)
@@ -19,7 +26,7 @@ EXIT_DOC = """exit codes:
 """
 
 
-def find_root(start: Path) -> Path:
+def _find_root(start: Path) -> Path:
     """The git work tree holding `start` (SARIF paths are relative to it), else the current folder."""
     for folder in (start, *start.parents):
         if (folder / ".git").exists():
@@ -27,7 +34,7 @@ def find_root(start: Path) -> Path:
     return start
 
 
-def dagbag_request(args: argparse.Namespace, paths: list[Path], exclude: list[str]):  # -> DagbagRequest | None
+def _dagbag_request(args: argparse.Namespace, paths: list[Path], exclude: list[str]) -> DagbagRequest | None:
     if not args.dagbag or not paths:
         return None
     from scanner.collect.dagbag import DEFAULT_TIMEOUT_SECONDS, DagbagRequest
@@ -35,7 +42,7 @@ def dagbag_request(args: argparse.Namespace, paths: list[Path], exclude: list[st
     return DagbagRequest(paths=paths, timeout=args.dagbag_timeout or DEFAULT_TIMEOUT_SECONDS, exclude=exclude)
 
 
-def require_credentials(profile: str | None) -> None:
+def _require_credentials(profile: str | None) -> None:
     """No credentials at all is one clear line (exit 2), not one failed call per service and region."""
     import boto3
     from botocore.exceptions import BotoCoreError
@@ -52,11 +59,12 @@ def require_credentials(profile: str | None) -> None:
                            "aws-actions/configure-aws-credentials with OIDC)")
 
 
-def collect_aws(args: argparse.Namespace):  # -> Snapshot
+def collect_aws(args: argparse.Namespace) -> Snapshot:
+    """The live account(s) the AWS flags name, collected with boto3; CollectError when that cannot start."""
     from scanner.aws.collect import collect_snapshot
     from scanner.aws.session import SessionOptions
 
-    require_credentials(args.profile)
+    _require_credentials(args.profile)
     options = SessionOptions(profile=args.profile, assume_role_arn=args.assume_role)
     regions = ["all"] if args.all_regions else (args.region or None)
     services = args.services.split(",") if args.services else None
@@ -74,7 +82,7 @@ def collect_aws(args: argparse.Namespace):  # -> Snapshot
     return collect_snapshot(options, services=services, regions=regions)
 
 
-def paths_leaving_the_tree(config, root: Path) -> str | None:  # config: scanner.config.Config
+def _paths_leaving_the_tree(config: Config, root: Path) -> str | None:
     """A configuration file inside the scanned repository may only name files inside it: a pull request
     must not point the baseline, the AWS snapshot or a rule folder at the runner's own files."""
     from scanner.safeio import is_within, real_path
@@ -90,15 +98,17 @@ def paths_leaving_the_tree(config, root: Path) -> str | None:  # config: scanner
 
 
 def error(message: str) -> int:
+    """Print `airguard: error: MESSAGE` to stderr (never a workflow command) and return the usage exit code 2."""
     from scanner.report.text import visible_lines  # messages quote paths: never a workflow command
 
     print(visible_lines(f"airguard: error: {message}"), file=sys.stderr)
     return 2
 
 
-def run_scan_command(args: argparse.Namespace):  # -> tuple[ScanResult, Config] | int (an exit code)
+def run_scan_command(args: argparse.Namespace) -> tuple[ScanResult, Config] | int:
     """Everything `scan`, `baseline`, `compliance` and `aws securityhub import --from-scan` share: check the
-    flags, read the configuration, collect, evaluate, apply the baseline."""
+    flags, read the configuration, collect, evaluate, apply the baseline. The scan's result and configuration,
+    or an exit code when it could not run (the message is printed) or the command was `baseline`."""
     from scanner.config import Config, ConfigError, find_config, load_config
     from scanner.engine.loader import RuleLoadError
     from scanner.scan import AwsInput, run_scan
@@ -118,8 +128,8 @@ def run_scan_command(args: argparse.Namespace):  # -> tuple[ScanResult, Config] 
     if args.aws and not boto3_available():
         return error(AWS_INSTALL_HINT)
     if getattr(args, "format", None) is None:
-        args.format = format_for(getattr(args, "output", None))
-    root = (args.root or find_root(cwd)).resolve()
+        args.format = _format_for(getattr(args, "output", None))
+    root = (args.root or _find_root(cwd)).resolve()
     try:
         config_path = args.config or (None if args.no_repo_config else find_config(paths[0]))
         if args.config is not None and not args.config.is_file():
@@ -134,7 +144,7 @@ def run_scan_command(args: argparse.Namespace):  # -> tuple[ScanResult, Config] 
     config.select = args.select or config.select
     config.ignore = [*config.ignore, *args.ignore]
     config.exclude = [*config.exclude, *args.exclude]
-    escaping = paths_leaving_the_tree(config, root)
+    escaping = _paths_leaving_the_tree(config, root)
     if escaping:
         return error(escaping)
     if args.no_cache:
@@ -172,7 +182,7 @@ def run_scan_command(args: argparse.Namespace):  # -> tuple[ScanResult, Config] 
     scan_paths = [Path(os.path.abspath(p)) for p in paths] if scan_files else []
     try:
         result = run_scan(scan_paths, config, root, [p.resolve() for p in args.rules],
-                          aws=aws, dagbag=dagbag_request(args, scan_paths, config.exclude), jobs=args.jobs)
+                          aws=aws, dagbag=_dagbag_request(args, scan_paths, config.exclude), jobs=args.jobs)
     except RuleLoadError as exc:
         return error("invalid rules:\n  " + "\n  ".join(exc.problems))
     except ConfigError as exc:
@@ -193,6 +203,7 @@ _FORMAT_BY_SUFFIX = {".json": "json", ".sarif": "sarif", ".md": "markdown", ".ma
 
 
 def boto3_available() -> bool:
+    """boto3 can be imported (the airguard[aws] extra is installed)."""
     import importlib.util
 
     try:
@@ -201,18 +212,18 @@ def boto3_available() -> bool:
         return False
 
 
-def format_for(output: Path | None) -> str:
+def _format_for(output: Path | None) -> str:
     """The report format an --output file's extension asks for (`x.sarif`), else text."""
     if output is None:
         return "text"
     return _FORMAT_BY_SUFFIX.get(output.suffix.lower(), "text")
 
 
-def _configured_baseline(config) -> Path | None:  # config: scanner.config.Config
+def _configured_baseline(config: Config) -> Path | None:
     return (config.base_dir / config.baseline) if config.baseline else None
 
 
-def _own_files(args: argparse.Namespace, config, root: Path) -> list[str]:
+def _own_files(args: argparse.Namespace, config: Config, root: Path) -> list[str]:
     """The baseline and the AWS snapshot in use are airguard's own files: never scan them as if they were
     config files (as root-relative exclude patterns)."""
     if args.command == "baseline":
@@ -225,12 +236,12 @@ def _own_files(args: argparse.Namespace, config, root: Path) -> list[str]:
             for relative in _relative_to_root(path, root)]
 
 
-def _baseline_target(args: argparse.Namespace, config) -> Path:
+def _baseline_target(args: argparse.Namespace, config: Config) -> Path:
     """Where `airguard baseline` writes: --output, else the config's baseline, else the default name."""
     return args.output or _configured_baseline(config) or Path(".airguard-baseline.json")
 
 
-def _write_baseline(args: argparse.Namespace, config, result) -> int:
+def _write_baseline(args: argparse.Namespace, config: Config, result: ScanResult) -> int:
     from scanner.baseline import BaselineError, write_baseline
 
     target = _baseline_target(args, config)
@@ -247,7 +258,7 @@ def _write_baseline(args: argparse.Namespace, config, result) -> int:
     return 0
 
 
-def _apply_baseline(args: argparse.Namespace, config, result) -> int | None:
+def _apply_baseline(args: argparse.Namespace, config: Config, result: ScanResult) -> int | None:
     from scanner.baseline import BaselineError, apply_baseline, read_baseline
 
     if getattr(args, "no_baseline", False):
