@@ -1,4 +1,6 @@
-"""Condition engine additions for AWS rules: incoming relations, per-item scoping, CIDR and wildcard tests."""
+"""The condition language: boolean combinators, quantifiers over relations and items, boolean tests and their
+missing-value behaviour, the old forms refused at load time, and the AWS additions (incoming relations, per-item
+scoping, CIDR and wildcard tests)."""
 
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ def _holds(condition: dict[str, Any], resource: Resource, graph: ResourceGraph |
 
 
 ATTACHED_TO_DB = {"relation": "security_groups", "direction": "incoming",
-                  "any": {"key": "$type", "op": "in", "value": ["aws.rds.cluster", "aws.rds.instance"]}}
+                  "some": {"key": "$type", "op": "in", "value": ["aws.rds.cluster", "aws.rds.instance"]}}
 
 
 def test_incoming_relation_follows_edges_pointing_at_the_resource() -> None:
@@ -52,10 +54,10 @@ def test_incoming_relation_follows_edges_pointing_at_the_resource() -> None:
 
 def test_unknown_direction_is_a_condition_error() -> None:
     with pytest.raises(ConditionError, match="direction 'sideways'"):
-        compile_condition({"relation": "x", "direction": "sideways", "any": {"key": "a", "op": "truthy"}})
+        compile_condition({"relation": "x", "direction": "sideways", "some": {"key": "a", "op": "exists"}})
 
 
-STATEMENT_TOO_BROAD = {"items": "statements", "any": {"all": [
+STATEMENT_TOO_BROAD = {"items": "statements", "some": {"all": [
     {"key": "effect", "op": "equals", "value": "Allow"},
     {"key": "actions.*", "op": "glob_covers", "value": "rds-db:connect"},
     {"key": "resources.*", "op": "equals", "value": "*"},
@@ -84,14 +86,76 @@ def test_items_all_none_scalars_and_params() -> None:
         "tags_list": ["a", "b"]})
     old_active = {"all": [{"key": "status", "op": "equals", "value": "Active"},
                           {"key": "age_days", "op": "gt", "value": {"param": "max"}}]}
-    assert _holds({"items": "access_keys", "any": old_active}, keys, params={"max": 90}) is True
-    assert _holds({"items": "access_keys", "any": old_active}, keys, params={"max": 180}) is False
+    assert _holds({"items": "access_keys", "some": old_active}, keys, params={"max": 90}) is True
+    assert _holds({"items": "access_keys", "some": old_active}, keys, params={"max": 180}) is False
     assert _holds({"items": "access_keys", "none": old_active}, keys, params={"max": 180}) is True
-    assert _holds({"items": "access_keys", "all": {"key": "age_days", "op": "gt", "value": 100}}, keys) is True
-    assert _holds({"items": "missing", "all": {"key": "x", "op": "truthy"}}, keys) is True
-    assert _holds({"items": "missing", "any": {"key": "x", "op": "truthy"}}, keys) is False
-    assert _holds({"items": "tags_list", "any": {"key": "value", "op": "equals", "value": "b"}}, keys) is True
-    assert _holds({"items": "access_keys", "any": {"key": "$name", "op": "equals", "value": "u"}}, keys) is True
+    assert _holds({"items": "access_keys", "every": {"key": "age_days", "op": "gt", "value": 100}}, keys) is True
+    assert _holds({"items": "access_keys", "every": {"key": "age_days", "op": "gt", "value": 200}}, keys) is False
+    assert _holds({"items": "missing", "every": {"key": "x", "op": "is", "value": True}}, keys) is True
+    assert _holds({"items": "missing", "none": {"key": "x", "op": "is", "value": True}}, keys) is True
+    assert _holds({"items": "missing", "some": {"key": "x", "op": "is", "value": True}}, keys) is False
+    assert _holds({"items": "tags_list", "some": {"key": "value", "op": "equals", "value": "b"}}, keys) is True
+    assert _holds({"items": "access_keys", "some": {"key": "$name", "op": "equals", "value": "u"}}, keys) is True
+
+
+def test_all_and_any_are_only_and_or() -> None:
+    resource = Resource(id="x", type="aws.rds.cluster", name="x", attributes={"a": 1, "b": 2})
+    one, other, wrong = ({"key": "a", "op": "equals", "value": 1}, {"key": "b", "op": "equals", "value": 2},
+                         {"key": "b", "op": "equals", "value": 3})
+    assert _holds({"all": [one, other]}, resource) is True
+    assert _holds({"all": [one, wrong]}, resource) is False
+    assert _holds({"any": [wrong, one]}, resource) is True
+    assert _holds({"any": [wrong]}, resource) is False
+    assert _holds({"not": wrong}, resource) is True
+
+
+def test_relation_quantifiers_some_every_none() -> None:
+    graph = ResourceGraph()
+    graph.add_all([Resource(id="g", type="aws.rds.subnet_group", name="g", attributes={}),
+                   Resource(id="s1", type="aws.ec2.subnet", name="s1", attributes={"public": True}),
+                   Resource(id="s2", type="aws.ec2.subnet", name="s2", attributes={"public": False}),
+                   Resource(id="lone", type="aws.rds.subnet_group", name="lone", attributes={})])
+    graph.relate("g", "subnets", "s1")
+    graph.relate("g", "subnets", "s2")
+    group, lone = graph.get("g"), graph.get("lone")
+    public = {"key": "public", "op": "is", "value": True}
+    assert [_holds({"relation": "subnets", q: public}, group, graph) for q in ("some", "every", "none")] == [
+        True, False, False]
+    # over no targets: some is false, every and none are true
+    assert [_holds({"relation": "subnets", q: public}, lone, graph) for q in ("some", "every", "none")] == [
+        False, True, True]
+    with pytest.raises(ConditionError, match="needs some, every, none or count"):
+        compile_condition({"relation": "subnets"})
+
+
+@pytest.mark.parametrize(("attributes", "is_true", "is_false"), [
+    ({"flag": True}, True, False),
+    ({"flag": False}, False, True),
+    ({}, False, False),                 # missing is neither true nor false
+    ({"flag": None}, False, False),     # null: neither
+    ({"flag": 1}, False, False),        # a number is no boolean
+    ({"flag": "true"}, False, False),   # nor is text
+    ({"flag": [True]}, False, False),
+])
+def test_is_tests_a_boolean_and_missing_is_neither(attributes: dict[str, Any], is_true: bool, is_false: bool) -> None:
+    resource = Resource(id="x", type="aws.rds.cluster", name="x", attributes=attributes)
+    assert _holds({"key": "flag", "op": "is", "value": True}, resource) is is_true
+    assert _holds({"key": "flag", "op": "is", "value": False}, resource) is is_false
+    assert _holds({"key": "flag", "op": "is_not", "value": True}, resource) is (not is_true)
+    assert _holds({"key": "flag", "op": "is_not", "value": False}, resource) is (not is_false)
+
+
+@pytest.mark.parametrize(("op", "value", "on_missing"), [
+    ("equals", "x", False), ("not_equals", "x", True), ("in", ["x"], False), ("not_in", ["x"], True),
+    ("exists", None, False), ("absent", None, True), ("empty", None, True), ("not_empty", None, False),
+    ("matches", "x", False), ("not_matches", "x", True), ("gt", 1, False), ("lte", 1, False),
+    ("contains", "x", False), ("not_contains", "x", True), ("is", True, False), ("is_not", True, True),
+])
+def test_missing_value_behaviour_per_operator(op: str, value: Any, on_missing: bool) -> None:
+    # the table the README documents: a positive operator is false on a missing attribute, its negation true
+    resource = Resource(id="x", type="aws.rds.cluster", name="x", attributes={})
+    condition = {"key": "flag", "op": op} | ({} if value is None else {"value": value})
+    assert _holds(condition, resource) is on_missing
 
 
 @pytest.mark.parametrize(("found", "allowed", "expected"), [
@@ -133,9 +197,9 @@ condition:
   all:
     - relation: security_groups
       direction: incoming
-      any: {key: $type, op: equals, value: aws.rds.cluster}
+      some: {key: $type, op: equals, value: aws.rds.cluster}
     - items: ingress
-      any: {key: cidr_ipv4, op: not_cidr_in, value: [10.0.0.0/8]}
+      some: {key: cidr_ipv4, op: not_cidr_in, value: [10.0.0.0/8]}
 message: "Group {name}"
 docs: {what: "Finds database groups.", why: "Ranges are broad.", fix: "Use group sources."}
 tests:
@@ -170,7 +234,7 @@ def test_an_incoming_example_is_needed_to_fail(run_cli, tmp_path) -> None:
 
 @pytest.mark.parametrize("change", [
     ("direction: incoming", "direction: sideways"),
-    ("items: ingress\n      any:", "items: ingress\n      some:"),
+    ("items: ingress\n      some:", "items: ingress\n      each:"),
     ("op: not_cidr_in", "op: cidr_within"),
 ])
 def test_bad_new_condition_forms_name_file_and_line(run_cli, tmp_path, change) -> None:
@@ -180,3 +244,33 @@ def test_bad_new_condition_forms_name_file_and_line(run_cli, tmp_path, change) -
     assert result.exit_code == 2
     assert expected in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("change", "line", "expected"), [
+    (("direction: incoming\n      some:", "direction: incoming\n      any:"), 11,
+     ("/condition/all/0/any: 'any:' beside 'relation:' is a quantifier in the old rule language; write 'some:' "
+      "({relation: security_groups, some: ...})")),
+    (("items: ingress\n      some:", "items: ingress\n      all:"), 13,
+     ("/condition/all/1/all: 'all:' beside 'items:' is a quantifier in the old rule language; write 'every:' "
+      "({items: ingress, every: ...})")),
+    (("{key: cidr_ipv4, op: not_cidr_in, value: [10.0.0.0/8]}", "{key: open_to_world, op: truthy}"), 13,
+     "/condition/all/1/some/op: op 'truthy' is gone: for a boolean write 'op: is, value: true'"),
+    (("{key: cidr_ipv4, op: not_cidr_in, value: [10.0.0.0/8]}", "{key: open_to_world, op: falsy}"), 13,
+     "/condition/all/1/some/op: op 'falsy' is gone: for a boolean write 'op: is_not, value: true'"),
+    (("{key: cidr_ipv4, op: not_cidr_in, value: [10.0.0.0/8]}", "{key: open_to_world, op: equals, value: true}"), 13,
+     "/condition/all/1/some/op: a boolean is tested with 'op: is, value: true'"),
+])
+def test_old_forms_are_refused_naming_file_line_and_the_new_form(run_cli, tmp_path, change, line, expected) -> None:
+    assert change[0] in USER_SG_RULE
+    result = run_cli("rules", "--rules", _write_rule(tmp_path / "r", USER_SG_RULE.replace(*change)), cwd=tmp_path)
+    assert result.exit_code == 2
+    assert f"r/rule.yaml:{line}: {expected}" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_is_takes_only_a_boolean(run_cli, tmp_path) -> None:
+    text = USER_SG_RULE.replace("{key: cidr_ipv4, op: not_cidr_in, value: [10.0.0.0/8]}",
+                                "{key: open_to_world, op: is, value: \"true\"}")
+    result = run_cli("rules", "--rules", _write_rule(tmp_path / "r", text), cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "r/rule.yaml:8: /condition: not a valid condition" in result.stderr, result.stderr

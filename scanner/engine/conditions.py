@@ -1,19 +1,30 @@
 """Compile a rule's condition tree into a predicate over resources.
 
-Conditions: ``{all: [...]}``, ``{any: [...]}``, ``{not: ...}``; a predicate ``{key, op, value}``
-on an attribute path (``extra.iam``; ``*`` walks every item of a list or map: true when any item
-matches); ``{relation: NAME, any|all|none: ...}`` or ``{relation: NAME, count: {gte: N}}`` follows
-a named relation in the graph. A value ``{param: NAME}`` reads a rule parameter.
+Boolean combinators, over sub-conditions of the same resource: ``{all: [...]}`` (AND), ``{any: [...]}``
+(OR), ``{not: ...}``. They never walk a relation or a list.
+
+Quantifiers have their own keywords: ``{relation: NAME, some|every|none: ...}`` over the resources a named
+relation leads to (``count: {gte: N}`` counts them), ``{items: PATH, some|every|none: ...}`` over the items of
+the list(s) at ``PATH``. ``some`` over nothing is false, ``every`` and ``none`` true.
+
+A predicate ``{key, op, value}`` tests the value(s) at an attribute path (``extra.iam``; ``*`` walks every item
+of a list or map: a positive operator holds when some value there passes, a ``not_``/``absent``/``is_not``
+operator when none does). A value ``{param: NAME}`` reads a rule parameter. Booleans are tested one way:
+``op: is, value: true|false`` holds when the value is that boolean; ``op: is_not`` when it is not (a missing
+attribute is neither true nor false: ``is`` is false on it, ``is_not`` true). Missing values: a positive operator
+is false on a missing attribute (``exists``, ``equals``, ``in``, ``matches``, ``gt``..., ``is``), its negation
+true (``absent``, ``not_equals``, ``not_in``, ``is_not``...); ``null`` counts as missing for ``exists``/``absent``
+and ``empty``/``not_empty`` only. An attribute that infrastructure code leaves unknown until apply is neither:
+the rule is not evaluated on the resource (`UnknownValue`).
 
 Additions for AWS rules:
 
 - ``direction: incoming`` on a relation condition follows the edges that point AT the resource
-  (``{relation: security_groups, direction: incoming, any: {key: $type, op: in, value: [...]}}``:
+  (``{relation: security_groups, direction: incoming, some: {key: $type, op: in, value: [...]}}``:
   "is this group attached to a database?"); the default ``outgoing`` follows its own edges.
-- ``{items: PATH, any|all|none: ...}`` evaluates the inner condition on each item of the list(s) at
-  ``PATH`` as if the item (a map) were the resource's attributes, so two tests land on the same
-  item (action and resource of one policy statement). A scalar item is seen as ``{value: item}``;
-  ``$name``/``$type``/``$id`` still name the resource. ``all`` over no items is true, ``any`` false.
+- ``{items: PATH, ...}`` evaluates the inner condition on each item as if the item (a map) were the resource's
+  attributes, so two tests land on the same item (action and resource of one policy statement). A scalar item
+  is seen as ``{value: item}``; ``$name``/``$type``/``$id`` still name the resource.
 - ``op: cidr_in`` / ``not_cidr_in``: the found value is an IPv4/IPv6 network (or address) inside one
   of the expected networks (a list, or a single one); invalid text is never inside.
 - ``op: glob_covers``: the found value, read as an IAM-style wildcard pattern (``*``, ``?``, case
@@ -170,8 +181,8 @@ def _value_test(op: str, ignore_case: bool) -> Callable[[Any, Any], bool]:
         return lambda v, e: isinstance(v, str) and _fold(v, ignore_case).endswith(_fold(e, ignore_case))
     if op == "is_type":
         return lambda v, e: _JSON_TYPES[e](v)
-    if op == "truthy":
-        return lambda v, e: bool(v)
+    if op == "is":
+        return lambda v, e: v is e
     if op == "exists":
         return lambda v, e: v is not None
     if op == "not_empty":
@@ -184,7 +195,7 @@ def _value_test(op: str, ignore_case: bool) -> Callable[[Any, Any], bool]:
 
 
 _NEGATIONS = {"not_equals": "equals", "not_in": "in", "not_matches": "matches", "not_contains": "contains",
-              "absent": "exists", "falsy": "truthy", "empty": "not_empty", "not_cidr_in": "cidr_in"}
+              "absent": "exists", "is_not": "is", "empty": "not_empty", "not_cidr_in": "cidr_in"}
 
 
 def _network(text: Any) -> Any:
@@ -296,20 +307,23 @@ def _segment_regex(segment: str) -> re.Pattern[str]:
     return re.compile("".join("." if c == "?" else re.escape(c) for c in segment), re.DOTALL)
 
 
+QUANTIFIERS = ("some", "every", "none")
+
+
 def compile_condition(condition: dict[str, Any]) -> Predicate:
     if "items" in condition:
         return _compile_items(condition)
-    if "all" in condition and "relation" not in condition:
+    if "relation" in condition:
+        return _compile_relation(condition)
+    if "all" in condition:
         parts = [compile_condition(c) for c in condition["all"]]
         return lambda r, env: _all(parts, r, env)
-    if "any" in condition and "relation" not in condition:
+    if "any" in condition:
         parts = [compile_condition(c) for c in condition["any"]]
         return lambda r, env: _any(parts, r, env)
     if "not" in condition:
         inner = compile_condition(condition["not"])
         return lambda r, env: not inner(r, env)
-    if "relation" in condition:
-        return _compile_relation(condition)
     if "key" in condition:
         return _compile_predicate(condition)
     raise ConditionError(f"not a condition: keys {sorted(condition)}")
@@ -366,7 +380,7 @@ def _compile_relation(condition: dict[str, Any]) -> Predicate:
             n = len(targets(r, env))
             return (n >= bounds.get("gte", n)) and (n <= bounds.get("lte", n)) and (n == bounds.get("eq", n))
         return counted
-    return _quantified(condition, targets, "a relation condition needs any, all, none or count", complete)
+    return _quantified(condition, targets, "a relation condition needs some, every, none or count", complete)
 
 
 def _known_check(path: str, whole: bool = False) -> Callable[[Resource], None]:
@@ -375,13 +389,13 @@ def _known_check(path: str, whole: bool = False) -> Callable[[Resource], None]:
 
 def _quantified(condition: dict[str, Any], candidates: Callable[[Resource, EvalEnv], list[Resource]],
                 problem: str, complete: Callable[[Resource], None] | None = None) -> Predicate:
-    """`any` / `all` / `none` of the inner condition over the candidates of a resource, in three values:
+    """`some` / `every` / `none` of the inner condition over the candidates of a resource, in three values:
     a candidate the inner condition cannot judge (UnknownValue), or `complete` raising because the
     candidates themselves are only partly known, decides nothing unless no known candidate decides."""
-    for quantifier in ("any", "all", "none"):
+    for quantifier in QUANTIFIERS:
         if quantifier in condition:
             inner = compile_condition(condition[quantifier])
-            decisive = quantifier != "all"   # any/none: one true candidate decides; all: one false one
+            decisive = quantifier != "every"   # some/none: one true candidate decides; every: one false one
 
             def judged(r: Resource, env: EvalEnv, inner: Predicate = inner, decisive: bool = decisive) -> bool:
                 unknown: UnknownValue | None = None
@@ -397,7 +411,7 @@ def _quantified(condition: dict[str, Any], candidates: Callable[[Resource, EvalE
                     complete(r)
                 return False
 
-            if quantifier == "any":
+            if quantifier == "some":
                 return judged
             return lambda r, env, judged=judged: not judged(r, env)
     raise ConditionError(problem)
@@ -438,7 +452,7 @@ def _compile_items(condition: dict[str, Any]) -> Predicate:
 
     # a list infrastructure code leaves partly unknown (one ingress rule's CIDRs from a module output) holds
     # the items known: they are judged first, and the rule is not evaluated only when they do not decide
-    return _quantified(condition, items, "an items condition needs any, all or none", _known_check(path, True))
+    return _quantified(condition, items, "an items condition needs some, every or none", _known_check(path, True))
 
 
 def _compile_predicate(condition: dict[str, Any]) -> Predicate:

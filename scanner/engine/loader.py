@@ -137,6 +137,10 @@ def _validate_all(files: list[_RuleFile]) -> list[Rule]:
             continue
         tree = documents[0]
         data = tree.plain()
+        old_forms = old_condition_forms(data.get("condition"), ["condition"]) if isinstance(data, dict) else []
+        if old_forms:
+            problems += [f"{label}:{_line_of(tree, path)}: {_pointer(path)}: {message}" for path, message in old_forms]
+            continue
         errors = sorted(validator.iter_errors(data), key=lambda e: (list(e.absolute_path), e.message))
         if errors:
             for error in errors[:10]:
@@ -183,21 +187,60 @@ def _validate_all(files: list[_RuleFile]) -> list[Rule]:
     return sorted(rules, key=lambda r: r.id)
 
 
+def _subconditions(condition: dict[str, Any], path: list[Any]) -> list[tuple[Any, list[Any]]]:
+    """The conditions directly inside `condition`, each with its path."""
+    inner: list[tuple[Any, list[Any]]] = []
+    for key in ("all", "any", "not", "some", "every", "none"):
+        value = condition.get(key)
+        if isinstance(value, list):
+            inner += [(item, path + [key, index]) for index, item in enumerate(value)]
+        elif isinstance(value, dict):
+            inner.append((value, path + [key]))
+    return inner
+
+
+_OLD_QUANTIFIERS = {"any": "some", "all": "every"}
+
+
+def old_condition_forms(condition: Any, path: list[Any]) -> list[tuple[list[Any], str]]:
+    """Forms of the rule language before `all`/`any` meant only AND/OR (airguard 0.x), each with the form to
+    write instead: refused rather than read, since the same word meant two things."""
+    problems: list[tuple[list[Any], str]] = []
+    if not isinstance(condition, dict):
+        return problems
+    quantified = "relation" if "relation" in condition else "items" if "items" in condition else None
+    if quantified is not None:
+        for old, new in _OLD_QUANTIFIERS.items():
+            if old in condition:
+                message = (f"'{old}:' beside '{quantified}:' is a quantifier in the old rule language; write '{new}:' "
+                           f"({{{quantified}: {condition[quantified]}, {new}: ...}}): 'all'/'any' now only combine "
+                           f"conditions (AND/OR)")
+                problems.append((path + [old], message))
+    op, value = condition.get("op"), condition.get("value")
+    if op in ("truthy", "falsy"):
+        form = "op: is, value: true" if op == "truthy" else "op: is_not, value: true"
+        other = "not_empty" if op == "truthy" else "empty"
+        message = (f"op '{op}' is gone: for a boolean write '{form}' (a missing attribute is not true); for text or "
+                   f"a list that must be set, 'op: {other}'")
+        problems.append((path + ["op"], message))
+    if op in ("equals", "not_equals") and isinstance(value, bool):
+        form = f"op: {'is' if op == 'equals' else 'is_not'}, value: {str(value).lower()}"
+        problems.append((path + ["op"], f"a boolean is tested with '{form}' ('{op}' would also take 1 and 0)"))
+    if op in ("in", "not_in") and isinstance(value, list) and any(isinstance(item, bool) for item in value):
+        message = f"a boolean is tested with 'op: is' / 'op: is_not', not '{op}' (it would also take 1 and 0)"
+        problems.append((path + ["value"], message))
+    for item, item_path in _subconditions(condition, path):
+        problems += old_condition_forms(item, item_path)
+    return problems
+
+
 def _check_condition(condition: Any, path: list[Any], parameters: dict[str, Any]) -> list[tuple[list[Any], str]]:
     """Checks the schema cannot express: regexes compile, parameters exist."""
     problems: list[tuple[list[Any], str]] = []
     if not isinstance(condition, dict):
         return problems
-    for key in ("all", "any"):
-        value = condition.get(key)
-        if isinstance(value, list):
-            for index, item in enumerate(value):
-                problems += _check_condition(item, path + [key, index], parameters)
-        elif isinstance(value, dict):
-            problems += _check_condition(value, path + [key], parameters)
-    for key in ("not", "none"):
-        if isinstance(condition.get(key), dict):
-            problems += _check_condition(condition[key], path + [key], parameters)
+    for item, item_path in _subconditions(condition, path):
+        problems += _check_condition(item, item_path, parameters)
     if "op" in condition:
         value = condition.get("value")
         if isinstance(value, dict) and set(value) == {"param"} and value["param"] not in parameters:

@@ -57,7 +57,7 @@ def condition_problems(condition: dict[str, Any], scopes: list[Scope], where: st
         inner = [s for scope in scopes for s in scope.items(condition["items"])]
         if not inner:
             return [f"{where}: items '{condition['items']}' is no list attribute of {_names(scopes)}"]
-        for quantifier in ("any", "all", "none"):
+        for quantifier in ("some", "every", "none"):
             if quantifier in condition:
                 problems += condition_problems(condition[quantifier], inner, f"{where}.{quantifier}")
         return problems
@@ -74,7 +74,7 @@ def condition_problems(condition: dict[str, Any], scopes: list[Scope], where: st
         if not targets:
             return [f"{where}: no relation '{name}' {'into' if incoming else 'from'} {_names(scopes)}"]
         inner = [Scope(t) for t in sorted(targets)]
-        for quantifier in ("any", "all", "none"):
+        for quantifier in ("some", "every", "none"):
             if quantifier in condition:
                 problems += condition_problems(condition[quantifier], inner, f"{where}.{quantifier}")
         return problems
