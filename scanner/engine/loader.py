@@ -40,7 +40,35 @@ def builtin_rules_dir() -> Path:
 
 
 def rule_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
+    """The rule files under `directory`: YAML files outside any rule's fixture folder."""
+    found = []
+    for path in sorted(directory.rglob("*")):
+        if path.suffix in (".yml", ".yaml") and path.is_file():
+            folders = [directory / parent for parent in path.relative_to(directory).parents if parent != Path(".")]
+            if not any(is_fixture_dir(folder) for folder in folders):
+                found.append(path)
+    return found
+
+
+def is_fixture_dir(folder: Path) -> bool:
+    """A rule's fixture folder is named like its rule file without the suffix, beside it (Semgrep keeps a rule
+    and its test target side by side): `rules/connections/AG101-connection-literal-password/`."""
+    return folder.is_dir() and any(folder.with_name(folder.name + suffix).is_file() for suffix in (".yaml", ".yml"))
+
+
+def fixture_dir(rule: Rule) -> Path | None:
+    """The folder of files a rule's fixtures live in, or None."""
+    path = rule_file(rule)
+    folder = path.with_suffix("") if path is not None else None
+    return folder if folder is not None and folder.is_dir() else None
+
+
+def rule_file(rule: Rule) -> Path | None:
+    """The file `rule` was loaded from (None for a rule built in code)."""
+    return _RULE_FILES.get((rule.origin, rule.source_path))
+
+
+_RULE_FILES: dict[tuple[str, str], Path] = {}
 
 
 @dataclass
@@ -81,6 +109,8 @@ def load_rules(extra_dirs: list[Path] | None = None, use_cache: bool = True, lab
     if problems:
         raise RuleLoadError(problems)
 
+    for rule_file in files:
+        _RULE_FILES[(rule_file.origin, rule_file.label)] = rule_file.path
     digest = hashlib.sha256(__version__.encode())
     digest.update(SCHEMA_PATH.read_bytes())
     for rule_file in files:

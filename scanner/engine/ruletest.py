@@ -1,14 +1,25 @@
-"""`airguard rules test`: each rule's own examples must fail and pass as the rule says."""
+"""`airguard rules test`: each rule's own examples must fail and pass as the rule says, and its fixture files
+(Semgrep's way) must give exactly the findings their markers say when scanned by the real collectors."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanner.context import ScanContext
 from scanner.engine.evaluate import evaluate
+from scanner.engine.loader import fixture_dir, rule_file
 from scanner.engine.rule import Example, Rule
 from scanner.model import FileLocation, Resource, ResourceGraph, Source
+
+# `# ruleid: AG101` (or `// ruleid:`, `-- ruleid:`): the next line that is no marker must give exactly one
+# finding of the rule; `# ok: AG101`: it must give none. Several ids: `# ruleid: AG101, AG102`. A marker on a
+# file's first line marks that line itself: a finding about the file as a whole (a deployment without a secrets
+# backend) is reported at line 1.
+MARKER = re.compile(r"^\s*(?:#|//|--)\s*(ruleid|ok):\s*([A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)\s*$")
+SNAPSHOT = "aws-snapshot.json"   # a fixture folder's AWS account, evaluated with its files
+MAX_FIXTURE_BYTES = 1_000_000
 
 
 @dataclass
@@ -16,6 +27,7 @@ class RuleTestResult:
     rule: Rule
     failures: list[str] = field(default_factory=list)
     cases: int = 0
+    fixture_marks: dict[str, int] = field(default_factory=lambda: {"ruleid": 0, "ok": 0})
 
     @property
     def ok(self) -> bool:
@@ -45,20 +57,104 @@ def run_rule_tests(rules: list[Rule], profile: str | None = None) -> list[RuleTe
     results = []
     for rule in rules:
         outcome = RuleTestResult(rule)
-        for expectation, examples in (("fail", rule.tests.fail), ("pass", rule.tests.pass_)):
-            for index, example in enumerate(examples):
-                outcome.cases += 1
-                graph = ResourceGraph()
-                label = f"{rule.id}:{expectation}[{index}]"
-                _add_example(graph, example, rule.resource, label)
-                params = rule.resolve_parameters(profile, example.params)
-                findings = evaluate(graph, [rule], ScanContext(root=Path(".")),
-                                    {rule.id: params})
-                hit = any(f.resource_id == f"example:{label}" for f in findings)
-                name = f" ({example.name})" if example.name else ""
-                if expectation == "fail" and not hit:
-                    outcome.failures.append(f"tests.fail[{index}]{name}: expected a finding, got none")
-                if expectation == "pass" and hit:
-                    outcome.failures.append(f"tests.pass[{index}]{name}: expected no finding, got one")
+        _run_examples(rule, profile, outcome)
+        folder = fixture_dir(rule)
+        if folder is not None:
+            _run_fixtures(rule, folder, profile, outcome)
         results.append(outcome)
     return results
+
+
+def _run_examples(rule: Rule, profile: str | None, outcome: RuleTestResult) -> None:
+    for expectation, examples in (("fail", rule.tests.fail), ("pass", rule.tests.pass_)):
+        for index, example in enumerate(examples):
+            outcome.cases += 1
+            graph = ResourceGraph()
+            label = f"{rule.id}:{expectation}[{index}]"
+            _add_example(graph, example, rule.resource, label)
+            params = rule.resolve_parameters(profile, example.params)
+            findings = evaluate(graph, [rule], ScanContext(root=Path(".")), {rule.id: params})
+            hit = any(f.resource_id == f"example:{label}" for f in findings)
+            name = f" ({example.name})" if example.name else ""
+            if expectation == "fail" and not hit:
+                outcome.failures.append(f"tests.fail[{index}]{name}: expected a finding, got none")
+            if expectation == "pass" and hit:
+                outcome.failures.append(f"tests.pass[{index}]{name}: expected no finding, got one")
+
+
+def fixture_marks(folder: Path, rule_id: str) -> dict[tuple[str, int], str]:
+    """(file relative to `folder`, line) -> 'ruleid' or 'ok', from the markers naming `rule_id`."""
+    marks: dict[tuple[str, int], str] = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        if path.stat().st_size > MAX_FIXTURE_BYTES:
+            continue
+        relative = path.relative_to(folder).as_posix()
+        pending: list[str] = []
+        for number, line in enumerate(path.read_text("utf-8", errors="replace").splitlines(), start=1):
+            found = MARKER.match(line)
+            if found:
+                if rule_id in [part.strip() for part in found.group(2).split(",")]:
+                    if number == 1:
+                        marks[(relative, 1)] = found.group(1)
+                    else:
+                        pending.append(found.group(1))
+                continue
+            for kind in pending:
+                marks[(relative, number)] = kind
+            pending = []
+    return marks
+
+
+def _run_fixtures(rule: Rule, folder: Path, profile: str | None, outcome: RuleTestResult) -> None:
+    """Scan the fixture folder (only this rule selected) and compare the findings with the markers."""
+    marks = fixture_marks(folder, rule.id)
+    for kind in marks.values():
+        outcome.fixture_marks[kind] += 1
+    outcome.cases += len(marks)
+    where = _shown(folder)
+    if not marks:
+        outcome.failures.append(f"{where}: no '# ruleid: {rule.id}' or '# ok: {rule.id}' marker")
+        return
+    findings, problems = _scan_fixture(rule, folder, profile)
+    outcome.failures += [f"{where}: {problem}" for problem in problems]
+    at: dict[tuple[str, int], int] = {}
+    for finding in findings:
+        location = finding.location
+        key = (location.path, location.start_line) if location is not None else ("(no file)", 0)
+        at[key] = at.get(key, 0) + 1
+    for (path, line), kind in sorted(marks.items()):
+        got = at.get((path, line), 0)
+        if kind == "ruleid" and got != 1:
+            outcome.failures.append(f"{where}/{path}:{line}: ruleid: expected one {rule.id} finding, got {got}")
+        if kind == "ok" and got:
+            outcome.failures.append(f"{where}/{path}:{line}: ok: expected no {rule.id} finding, got {got}")
+    for (path, line), count in sorted(at.items()):
+        if (path, line) not in marks:
+            outcome.failures.append(f"{where}/{path}:{line}: {count} {rule.id} finding(s) on a line no "
+                                    f"'# ruleid: {rule.id}' marks")
+
+
+def _scan_fixture(rule: Rule, folder: Path, profile: str | None) -> tuple[list, list[str]]:
+    from scanner.config import Config
+    from scanner.scan import AwsInput, run_scan
+
+    aws = None
+    snapshot_file = folder / SNAPSHOT
+    if snapshot_file.is_file():
+        from scanner.aws.snapshot import parse_snapshot, read_snapshot_text
+
+        text = read_snapshot_text(snapshot_file)
+        aws = AwsInput(parse_snapshot(text, str(snapshot_file)), file=snapshot_file, text=text)
+    config = Config(select=[rule.id], profile=profile or "default", exclude=[SNAPSHOT])
+    source = rule_file(rule)
+    extra = [source.parent] if rule.origin != "builtin" and source is not None else None
+    result = run_scan([folder], config, folder, extra, aws=aws, jobs=1)
+    problems = [f"the fixture scan is partial: {notice.message}" for notice in result.notices if notice.level == "error"]
+    return [f for f in result.findings if f.rule_id == rule.id], problems
+
+
+def _shown(folder: Path) -> str:
+    try:
+        return folder.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return folder.name
