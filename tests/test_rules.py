@@ -137,10 +137,12 @@ def test_rule_cache_is_used_and_invalidated(tmp_path: Path, monkeypatch: pytest.
     assert next(r for r in load_rules([tmp_path / "r"]) if r.id == "XY101").severity.value == "high"
 
 
-# Rules whose fixtures need more than files: the DagBag rules need Airflow to import the DAG files (a scan runs
-# no scanned code unless asked), the AWS-only rules an account snapshot. Their inline examples still run.
-WITHOUT_FIXTURES = {"AG401", "AG402", "AG403", "AG503", "AG504", "AG505", "AG508", "AG510", "AG511", "AG512", "AG513",
-                    "AG517", "AG518", "AG601", "AG602", "AG603", "AG604", "AG605"}
+# Rules without fixtures yet. The DagBag rules need Airflow to import the DAG files (a scan runs no scanned code
+# unless asked); the account-wide AWS rules (CloudTrail, access key age, root keys), AG517 (its Terraform user
+# policy gives no finding: to look into) and the connection-to-AWS links need an `aws-snapshot.json` fixture
+# with a sidecar for its markers (JSON has no comments), not written yet. Their inline examples still run.
+WITHOUT_FIXTURES = {"AG401", "AG402", "AG403", "AG510", "AG513", "AG517", "AG518",
+                    "AG601", "AG602", "AG603", "AG604", "AG605"}
 
 
 @pytest.mark.parametrize("rule", load_rules(use_cache=False), ids=lambda rule: rule.id)

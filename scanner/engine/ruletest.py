@@ -11,6 +11,7 @@ from scanner.context import ScanContext
 from scanner.engine.evaluate import evaluate
 from scanner.engine.loader import fixture_dir, rule_file
 from scanner.engine.rule import Example, Rule
+from scanner.findings import Finding
 from scanner.model import FileLocation, Resource, ResourceGraph, Source
 
 # `# ruleid: AG101` (or `// ruleid:`, `-- ruleid:`): the next line that is no marker must give exactly one
@@ -18,7 +19,6 @@ from scanner.model import FileLocation, Resource, ResourceGraph, Source
 # file's first line marks that line itself: a finding about the file as a whole (a deployment without a secrets
 # backend) is reported at line 1.
 MARKER = re.compile(r"^\s*(?:#|//|--)\s*(ruleid|ok):\s*([A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)\s*$")
-SNAPSHOT = "aws-snapshot.json"   # a fixture folder's AWS account, evaluated with its files
 MAX_FIXTURE_BYTES = 1_000_000
 
 
@@ -134,21 +134,14 @@ def _run_fixtures(rule: Rule, folder: Path, profile: str | None, outcome: RuleTe
                                     f"'# ruleid: {rule.id}' marks")
 
 
-def _scan_fixture(rule: Rule, folder: Path, profile: str | None) -> tuple[list, list[str]]:
+def _scan_fixture(rule: Rule, folder: Path, profile: str | None) -> tuple[list[Finding], list[str]]:
     from scanner.config import Config
-    from scanner.scan import AwsInput, run_scan
+    from scanner.scan import run_scan
 
-    aws = None
-    snapshot_file = folder / SNAPSHOT
-    if snapshot_file.is_file():
-        from scanner.aws.snapshot import parse_snapshot, read_snapshot_text
-
-        text = read_snapshot_text(snapshot_file)
-        aws = AwsInput(parse_snapshot(text, str(snapshot_file)), file=snapshot_file, text=text)
-    config = Config(select=[rule.id], profile=profile or "default", exclude=[SNAPSHOT])
+    config = Config(select=[rule.id], profile=profile or "default")
     source = rule_file(rule)
     extra = [source.parent] if rule.origin != "builtin" and source is not None else None
-    result = run_scan([folder], config, folder, extra, aws=aws, jobs=1)
+    result = run_scan([folder], config, folder, extra, jobs=1)
     problems = [f"the fixture scan is partial: {notice.message}" for notice in result.notices if notice.level == "error"]
     return [f for f in result.findings if f.rule_id == rule.id], problems
 

@@ -1,0 +1,78 @@
+# MWAA environments: one in a subnet routed to an internet gateway, one in private subnets only.
+resource "aws_mwaa_environment" "exposed" {
+  name               = "exposed"
+  execution_role_arn = "arn:aws:iam::123456789012:role/mwaa"
+  source_bucket_arn  = "arn:aws:s3:::dags"
+  dag_s3_path        = "dags/"
+  # ruleid: AG512
+  network_configuration {
+    security_group_ids = ["sg-0123456789abcdef0"]
+    subnet_ids         = [aws_subnet.public_a.id, aws_subnet.private_b.id]
+  }
+}
+
+resource "aws_mwaa_environment" "private" {
+  name               = "private"
+  execution_role_arn = "arn:aws:iam::123456789012:role/mwaa"
+  source_bucket_arn  = "arn:aws:s3:::dags"
+  dag_s3_path        = "dags/"
+  # ok: AG512
+  network_configuration {
+    security_group_ids = ["sg-0123456789abcdef0"]
+    subnet_ids         = [aws_subnet.private_b.id, aws_subnet.private_c.id]
+  }
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+
+resource "aws_internet_gateway" "main" {
+  vpc_id = aws_vpc.main.id
+}
+
+resource "aws_subnet" "public_a" {
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.0.1.0/24"
+  availability_zone = "eu-west-1a"
+}
+
+resource "aws_subnet" "private_b" {
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.0.2.0/24"
+  availability_zone = "eu-west-1b"
+}
+
+resource "aws_subnet" "private_c" {
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.0.3.0/24"
+  availability_zone = "eu-west-1c"
+}
+
+resource "aws_route_table" "public" {
+  vpc_id = aws_vpc.main.id
+  route {
+    cidr_block = "0.0.0.0/0"
+    gateway_id = aws_internet_gateway.main.id
+  }
+}
+
+resource "aws_route_table" "private" {
+  vpc_id = aws_vpc.main.id
+}
+
+resource "aws_route_table_association" "public_a" {
+  subnet_id      = aws_subnet.public_a.id
+  route_table_id = aws_route_table.public.id
+}
+
+resource "aws_route_table_association" "private_b" {
+  subnet_id      = aws_subnet.private_b.id
+  route_table_id = aws_route_table.private.id
+}
+
+resource "aws_route_table_association" "private_c" {
+  subnet_id      = aws_subnet.private_c.id
+  route_table_id = aws_route_table.private.id
+}
+
