@@ -266,7 +266,7 @@ def _rules(args: argparse.Namespace) -> int:
                 return 0
         return error(f"no rule '{wanted}' (see `airguard rules`)")
     if args.rules_command == "test":
-        from scanner.engine.ruletest import run_rule_tests
+        from scanner.rule_fixtures import run_rule_tests
 
         chosen = [r for r in rules if not args.ids or r.id in args.ids or r.name in args.ids]
         if args.ids and not chosen:

@@ -25,7 +25,7 @@ title: test rule
 severity: high
 confidence: high
 resource: aws.rds.cluster
-condition: {key: iam_database_authentication_enabled, op: equals, value: false}
+condition: {key: iam_database_authentication_enabled, op: is, value: false}
 message: "cluster {name} without IAM auth"
 docs: {what: a test rule, why: to test locations, fix: nothing to fix}
 tests:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from scanner.engine.loader import builtin_rules_dir, fixture_dir, load_rules, rule_files
-from scanner.engine.ruletest import run_rule_tests
+from scanner.rule_fixtures import run_rule_tests
 
 GOOD_RULE = """\
 id: XY101

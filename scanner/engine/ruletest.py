@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanner.context import ScanContext
 from scanner.engine.evaluate import evaluate
-from scanner.engine.loader import fixture_dir, rule_file
+from scanner.engine.loader import fixture_dir
 from scanner.engine.rule import Example, Rule
 from scanner.findings import Finding
 from scanner.model import FileLocation, Resource, ResourceGraph, Source
@@ -53,14 +54,21 @@ def _add_example(graph: ResourceGraph, example: Example, default_type: str, labe
     return resource
 
 
-def run_rule_tests(rules: list[Rule], profile: str | None = None) -> list[RuleTestResult]:
+# Scans a rule's fixture folder with only that rule selected: its findings, and problems (a partial scan). The
+# engine does not run scans: `scanner.rule_fixtures` passes the real pipeline in.
+FixtureScan = Callable[[Rule, Path, "str | None"], tuple[list[Finding], list[str]]]
+
+
+def run_rule_tests(rules: list[Rule], profile: str | None = None,
+                   scan_fixture: FixtureScan | None = None) -> list[RuleTestResult]:
+    """Each rule's inline examples, and with `scan_fixture` its fixture folder (`scanner.rule_fixtures`)."""
     results = []
     for rule in rules:
         outcome = RuleTestResult(rule)
         _run_examples(rule, profile, outcome)
         folder = fixture_dir(rule)
-        if folder is not None:
-            _run_fixtures(rule, folder, profile, outcome)
+        if folder is not None and scan_fixture is not None:
+            _run_fixtures(rule, folder, profile, outcome, scan_fixture)
         results.append(outcome)
     return results
 
@@ -105,7 +113,8 @@ def fixture_marks(folder: Path, rule_id: str) -> dict[tuple[str, int], str]:
     return marks
 
 
-def _run_fixtures(rule: Rule, folder: Path, profile: str | None, outcome: RuleTestResult) -> None:
+def _run_fixtures(rule: Rule, folder: Path, profile: str | None, outcome: RuleTestResult,
+                  scan_fixture: FixtureScan) -> None:
     """Scan the fixture folder (only this rule selected) and compare the findings with the markers."""
     marks = fixture_marks(folder, rule.id)
     for kind in marks.values():
@@ -115,7 +124,7 @@ def _run_fixtures(rule: Rule, folder: Path, profile: str | None, outcome: RuleTe
     if not marks:
         outcome.failures.append(f"{where}: no '# ruleid: {rule.id}' or '# ok: {rule.id}' marker")
         return
-    findings, problems = _scan_fixture(rule, folder, profile)
+    findings, problems = scan_fixture(rule, folder, profile)
     outcome.failures += [f"{where}: {problem}" for problem in problems]
     at: dict[tuple[str, int], int] = {}
     for finding in findings:
@@ -132,18 +141,6 @@ def _run_fixtures(rule: Rule, folder: Path, profile: str | None, outcome: RuleTe
         if (path, line) not in marks:
             outcome.failures.append(f"{where}/{path}:{line}: {count} {rule.id} finding(s) on a line no "
                                     f"'# ruleid: {rule.id}' marks")
-
-
-def _scan_fixture(rule: Rule, folder: Path, profile: str | None) -> tuple[list[Finding], list[str]]:
-    from scanner.config import Config
-    from scanner.scan import run_scan
-
-    config = Config(select=[rule.id], profile=profile or "default")
-    source = rule_file(rule)
-    extra = [source.parent] if rule.origin != "builtin" and source is not None else None
-    result = run_scan([folder], config, folder, extra, jobs=1)
-    problems = [f"the fixture scan is partial: {notice.message}" for notice in result.notices if notice.level == "error"]
-    return [f for f in result.findings if f.rule_id == rule.id], problems
 
 
 def _shown(folder: Path) -> str:

@@ -51,7 +51,7 @@ title: Aurora cluster storage is not encrypted
 severity: medium
 confidence: high
 resource: aws.rds.cluster
-condition: {key: storage_encrypted, op: equals, value: false}
+condition: {key: storage_encrypted, op: is, value: false}
 message: "Cluster '{name}' stores data unencrypted"
 docs: {what: "Finds unencrypted Aurora clusters.", why: "Data at rest is readable.", fix: "Encrypt the storage with KMS."}
 tests:

@@ -1,0 +1,31 @@
+"""`airguard rules test` with fixtures: each rule's fixture folder scanned by the real pipeline (collectors,
+linking, suppressions, rules) with only that rule selected; the engine compares the findings with the folder's
+`# ruleid:` / `# ok:` markers (`scanner.engine.ruletest`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scanner.config import Config
+from scanner.engine.loader import rule_file
+from scanner.engine.rule import Rule
+from scanner.engine.ruletest import RuleTestResult
+from scanner.engine.ruletest import run_rule_tests as _run_rule_tests
+from scanner.findings import Finding
+
+
+def scan_fixture(rule: Rule, folder: Path, profile: str | None) -> tuple[list[Finding], list[str]]:
+    """The findings of `rule` in a scan of `folder` (its root), and a problem per error notice (a partial scan)."""
+    from scanner.scan import run_scan
+
+    config = Config(select=[rule.id], profile=profile or "default")
+    source = rule_file(rule)
+    extra = [source.parent] if rule.origin != "builtin" and source is not None else None
+    result = run_scan([folder], config, folder, extra, jobs=1)
+    problems = [f"the fixture scan is partial: {notice.message}" for notice in result.notices if notice.level == "error"]
+    return [f for f in result.findings if f.rule_id == rule.id], problems
+
+
+def run_rule_tests(rules: list[Rule], profile: str | None = None) -> list[RuleTestResult]:
+    """Inline examples and fixtures of each rule."""
+    return _run_rule_tests(rules, profile, scan_fixture)
