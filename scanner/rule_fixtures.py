@@ -9,19 +9,28 @@ from pathlib import Path
 from scanner.config import Config
 from scanner.engine.loader import rule_file
 from scanner.engine.rule import Rule
-from scanner.engine.ruletest import RuleTestResult
+from scanner.engine.ruletest import EXPECT_SUFFIX, RuleTestResult
 from scanner.engine.ruletest import run_rule_tests as _run_rule_tests
 from scanner.findings import Finding
+
+SNAPSHOT = "aws-snapshot.json"   # a fixture folder's AWS account (markers in `aws-snapshot.json.expect`)
 
 
 def scan_fixture(rule: Rule, folder: Path, profile: str | None) -> tuple[list[Finding], list[str]]:
     """The findings of `rule` in a scan of `folder` (its root), and a problem per error notice (a partial scan)."""
-    from scanner.scan import run_scan
+    from scanner.scan import AwsInput, run_scan
 
-    config = Config(select=[rule.id], profile=profile or "default")
+    aws = None
+    snapshot = folder / SNAPSHOT
+    if snapshot.is_file():
+        from scanner.aws.snapshot import parse_snapshot, read_snapshot_text
+
+        text = read_snapshot_text(snapshot)
+        aws = AwsInput(parse_snapshot(text, str(snapshot)), file=snapshot, text=text)
+    config = Config(select=[rule.id], profile=profile or "default", exclude=[SNAPSHOT, "*" + EXPECT_SUFFIX])
     source = rule_file(rule)
     extra = [source.parent] if rule.origin != "builtin" and source is not None else None
-    result = run_scan([folder], config, folder, extra, jobs=1)
+    result = run_scan([folder], config, folder, extra, aws=aws, jobs=1)
     problems = [f"the fixture scan is partial: {notice.message}" for notice in result.notices if notice.level == "error"]
     return [f for f in result.findings if f.rule_id == rule.id], problems
 

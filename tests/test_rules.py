@@ -137,12 +137,9 @@ def test_rule_cache_is_used_and_invalidated(tmp_path: Path, monkeypatch: pytest.
     assert next(r for r in load_rules([tmp_path / "r"]) if r.id == "XY101").severity.value == "high"
 
 
-# Rules without fixtures yet. The DagBag rules need Airflow to import the DAG files (a scan runs no scanned code
-# unless asked); the account-wide AWS rules (CloudTrail, access key age, root keys), AG517 (its Terraform user
-# policy gives no finding: to look into) and the connection-to-AWS links need an `aws-snapshot.json` fixture
-# with a sidecar for its markers (JSON has no comments), not written yet. Their inline examples still run.
-WITHOUT_FIXTURES = {"AG401", "AG402", "AG403", "AG510", "AG513", "AG517", "AG518",
-                    "AG601", "AG602", "AG603", "AG604", "AG605"}
+# Rules without fixtures: the DagBag rules need Airflow to import the DAG files (a scan runs no scanned code unless
+# asked); AG510 needs a CloudTrail account resource in a snapshot (not written yet). Their inline examples still run.
+WITHOUT_FIXTURES = {"AG401", "AG402", "AG403", "AG510"}
 
 
 @pytest.mark.parametrize("rule", load_rules(use_cache=False), ids=lambda rule: rule.id)
@@ -196,3 +193,20 @@ def test_a_fixture_folder_without_markers_fails(run_cli, tmp_path) -> None:
     result = run_cli("rules", "test", "XY101", "--rules", rules, cwd=tmp_path)
     assert result.exit_code == 1
     assert "user/sqlite: no '# ruleid: XY101' or '# ok: XY101' marker" in result.stdout
+
+
+def test_a_snapshot_fixture_is_marked_by_resource_name_in_its_sidecar(run_cli, tmp_path) -> None:
+    # AG513 as a user rule XY513, its fixture folder copied: the sidecar's `ok` turned into `ruleid` must fail
+    source = builtin_rules_dir() / "aws" / "AG513-iam-user-old-access-key"
+    rules = tmp_path / "user"
+    text = source.with_suffix(".yaml").read_text().replace("AG513", "XY513").replace("name: iam-user-old", "name: xy-old")
+    _write(rules, "XY513.yaml", text)
+    (rules / "XY513").mkdir()
+    (rules / "XY513" / "aws-snapshot.json").write_text((source / "aws-snapshot.json").read_text())
+    expect = (source / "aws-snapshot.json.expect").read_text().replace("AG513", "XY513")
+    (rules / "XY513" / "aws-snapshot.json.expect").write_text(expect)
+    assert run_cli("rules", "test", "XY513", "--rules", rules, cwd=tmp_path).exit_code == 0
+    (rules / "XY513" / "aws-snapshot.json.expect").write_text(expect.replace("ok: XY513", "ruleid: XY513"))
+    result = run_cli("rules", "test", "XY513", "--rules", rules, cwd=tmp_path)
+    assert result.exit_code == 1
+    assert "user/XY513/aws-snapshot.json:fresh-ci: ruleid: expected one XY513 finding, got 0" in result.stdout

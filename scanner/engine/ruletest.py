@@ -19,6 +19,12 @@ from scanner.model import FileLocation, Resource, ResourceGraph, Source
 # finding of the rule; `# ok: AG101`: it must give none. Several ids: `# ruleid: AG101, AG102`. A marker on a
 # file's first line marks that line itself: a finding about the file as a whole (a deployment without a secrets
 # backend) is reported at line 1.
+#
+# An AWS snapshot has no comments: `aws-snapshot.json` in a fixture folder is the scan's account, and its sidecar
+# `aws-snapshot.json.expect` says per resource name `ruleid: AG513 ci` / `ok: AG513 nokeys` (findings on the
+# snapshot are matched by the name of their resource, not by line).
+SIDECAR = re.compile(r"^\s*(ruleid|ok):\s*([A-Za-z0-9_-]+)\s+(\S.*?)\s*$")
+EXPECT_SUFFIX = ".expect"
 MARKER = re.compile(r"^\s*(?:#|//|--)\s*(ruleid|ok):\s*([A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)\s*$")
 MAX_FIXTURE_BYTES = 1_000_000
 
@@ -90,15 +96,26 @@ def _run_examples(rule: Rule, profile: str | None, outcome: RuleTestResult) -> N
                 outcome.failures.append(f"tests.pass[{index}]{name}: expected no finding, got one")
 
 
-def fixture_marks(folder: Path, rule_id: str) -> dict[tuple[str, int], str]:
-    """(file relative to `folder`, line) -> 'ruleid' or 'ok', from the markers naming `rule_id`."""
-    marks: dict[tuple[str, int], str] = {}
+Place = tuple[str, "int | str"]   # (file relative to the fixture folder, line or, in a snapshot, resource name)
+
+
+def fixture_marks(folder: Path, rule_id: str) -> dict[Place, str]:
+    """Each marked place -> 'ruleid' or 'ok', from the markers naming `rule_id`."""
+    marks: dict[Place, str] = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        if path.stat().st_size > MAX_FIXTURE_BYTES:
+        if path.stat().st_size > MAX_FIXTURE_BYTES or path.with_name(path.name + EXPECT_SUFFIX).is_file():
             continue
         relative = path.relative_to(folder).as_posix()
+        text = path.read_text("utf-8", errors="replace")
+        if path.name.endswith(EXPECT_SUFFIX):
+            target = relative[: -len(EXPECT_SUFFIX)]
+            for line in text.splitlines():
+                found = SIDECAR.match(line)
+                if found and found.group(2) == rule_id:
+                    marks[(target, found.group(3))] = found.group(1)
+            continue
         pending: list[str] = []
-        for number, line in enumerate(path.read_text("utf-8", errors="replace").splitlines(), start=1):
+        for number, line in enumerate(text.splitlines(), start=1):
             found = MARKER.match(line)
             if found:
                 if rule_id in [part.strip() for part in found.group(2).split(",")]:
@@ -126,18 +143,20 @@ def _run_fixtures(rule: Rule, folder: Path, profile: str | None, outcome: RuleTe
         return
     findings, problems = scan_fixture(rule, folder, profile)
     outcome.failures += [f"{where}: {problem}" for problem in problems]
-    at: dict[tuple[str, int], int] = {}
+    by_name = {path for path, _ in marks if (folder / (path + EXPECT_SUFFIX)).is_file()}
+    at: dict[Place, int] = {}
     for finding in findings:
         location = finding.location
-        key = (location.path, location.start_line) if location is not None else ("(no file)", 0)
+        key: Place = ("(no file)", finding.resource_name) if location is None else \
+            (location.path, finding.resource_name) if location.path in by_name else (location.path, location.start_line)
         at[key] = at.get(key, 0) + 1
-    for (path, line), kind in sorted(marks.items()):
+    for (path, line), kind in sorted(marks.items(), key=str):
         got = at.get((path, line), 0)
         if kind == "ruleid" and got != 1:
             outcome.failures.append(f"{where}/{path}:{line}: ruleid: expected one {rule.id} finding, got {got}")
         if kind == "ok" and got:
             outcome.failures.append(f"{where}/{path}:{line}: ok: expected no {rule.id} finding, got {got}")
-    for (path, line), count in sorted(at.items()):
+    for (path, line), count in sorted(at.items(), key=str):
         if (path, line) not in marks:
             outcome.failures.append(f"{where}/{path}:{line}: {count} {rule.id} finding(s) on a line no "
                                     f"'# ruleid: {rule.id}' marks")
