@@ -184,3 +184,26 @@ def test_the_package_holds_no_test_harness_or_benchmark() -> None:
     tools = {"pytest", "moto", "hypothesis", "tests", "scripts"}
     assert [f"{path.relative_to(PACKAGE.parent)} imports {name}" for path in sorted(PACKAGE.rglob("*.py"))
             for name in sorted(_third_party_imports(path) & tools)] == []
+
+
+# Tests mirror the package: tests/<folder>/test_<module>.py for scanner/<folder>/<module>.py (a file covering several
+# modules of one folder may name its topic); these folders and top-level files are about the whole program instead.
+TOPIC_FOLDERS = {"hostile", "integrations", "iac", "support", "data"}
+TOPIC_FILES = {"test_architecture.py", "test_packaging.py", "test_realistic_corpus.py", "test_redaction.py",
+               "test_rules.py"}
+
+
+def test_tests_mirror_the_package_layout() -> None:
+    tests = Path(__file__).resolve().parent
+    misplaced = []
+    for path in sorted(tests.rglob("test_*.py")):
+        folder = path.parent.relative_to(tests)
+        if folder.parts and folder.parts[0] in TOPIC_FOLDERS:
+            continue
+        if folder.parts and not (PACKAGE / folder).is_dir():
+            misplaced.append(f"{path.relative_to(tests)}: no scanner/{folder.as_posix()}/")
+        elif not folder.parts and path.name not in TOPIC_FILES \
+                and not (PACKAGE / f"{path.stem.removeprefix('test_')}.py").is_file():
+            misplaced.append(f"{path.name}: no scanner/{path.stem.removeprefix('test_')}.py (move it beside the "
+                             "module it tests, or list it as a whole-program topic)")
+    assert misplaced == []

@@ -25,8 +25,8 @@ import pytest
 import scanner
 from scanner.collect.dagbag import result as dagbag_result
 from scanner.collect.dagbag.result import Cleaner, ResultError, parse_result, read_capped
+from tests.collect.test_dagbag import _require_airflow
 from tests.hostile.conftest import GOOD_FINDING, RUNNER_SECRET, run_hostile
-from tests.test_dagbag import _require_airflow
 
 needs_airflow = pytest.mark.airflow
 # "default": what a plain `--dagbag` picks here (namespaces as root, a user namespace otherwise);

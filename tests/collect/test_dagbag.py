@@ -17,7 +17,7 @@ from scanner.collect.dagbag import DagbagRequest, airflow_available
 from scanner.config import Config
 from scanner.scan import run_scan
 from tests.conftest import REPO, findings_of, run_process
-from tests.test_reports import REPORT_SCHEMA, SARIF_SCHEMA
+from tests.report.test_reports import REPORT_SCHEMA, SARIF_SCHEMA
 
 DAGBAG = REPO / "fixtures" / "dagbag"
 ORDERS = "fixtures/dagbag/dags/orders.py"
