@@ -138,8 +138,8 @@ def test_rule_cache_is_used_and_invalidated(tmp_path: Path, monkeypatch: pytest.
 
 
 # Rules without fixtures: the DagBag rules need Airflow to import the DAG files (a scan runs no scanned code unless
-# asked); AG510 needs a CloudTrail account resource in a snapshot (not written yet). Their inline examples still run.
-WITHOUT_FIXTURES = {"AG401", "AG402", "AG403", "AG510"}
+# asked). Their inline examples still run.
+WITHOUT_FIXTURES = {"AG401", "AG402", "AG403"}
 
 
 @pytest.mark.parametrize("rule", load_rules(use_cache=False), ids=lambda rule: rule.id)
