@@ -238,11 +238,13 @@ def _connect(database: Path) -> sqlite3.Connection | None:
     if database.is_symlink() or (database.exists() and not database.is_file()):
         return None
     database.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    for attempt in range(2):
+    locked_tries = 0
+    attempt = 0
+    while attempt < 2:
         fresh = not database.exists()
         connection = sqlite3.connect(database, timeout=10, isolation_level=None, check_same_thread=False)
         try:
-            connection.execute("PRAGMA journal_mode = WAL")
+            _set_wal(connection)
             connection.execute("PRAGMA synchronous = NORMAL")
             if connection.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                 _create_schema(connection)
@@ -252,11 +254,27 @@ def _connect(database: Path) -> sqlite3.Connection | None:
             return connection
         except sqlite3.DatabaseError as exc:
             connection.close()
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc) and locked_tries < _LOCKED_TRIES:
+                # another process (a sibling worker) is creating the same new database this instant
+                locked_tries += 1
+                time.sleep(0.05)
+                continue
             if attempt or isinstance(exc, sqlite3.OperationalError):   # locked, read-only: not corrupt
                 return None
             for suffix in ("", "-wal", "-shm"):                      # not a database: start again
                 Path(f"{database}{suffix}").unlink(missing_ok=True)
+            attempt += 1
     return None
+
+
+_LOCKED_TRIES = 100   # x 50 ms: as long as the busy timeout, for what the busy handler does not cover
+
+
+def _set_wal(connection: sqlite3.Connection) -> None:
+    """WAL mode; a database already in it is left alone (changing the mode takes a lock that the busy
+    timeout does not wait for when a sibling process is setting up the same new file)."""
+    if str(connection.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+        connection.execute("PRAGMA journal_mode = WAL")
 
 
 def _create_schema(connection: sqlite3.Connection) -> None:
