@@ -12,7 +12,7 @@ LOCATED = {"AG501": "iam_database_authentication_enabled", "AG502": "publicly_ac
            "AG504": "ingress", "AG505": "ingress", "AG506": "storage_encrypted", "AG507": "max_session_duration",
            "AG508": "statements", "AG509": "rotation_enabled", "AG511": "webserver_access_mode",
            "AG512": "subnet_ids", "AG514": "iam_database_authentication_enabled", "AG515": "publicly_accessible",
-           "AG516": "storage_encrypted"}
+           "AG516": "storage_encrypted", "AG517": "statements"}
 
 
 def test_aws_rules_name_the_attribute_that_an_iac_file_sets() -> None:

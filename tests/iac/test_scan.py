@@ -152,3 +152,57 @@ def test_one_staged_file_gives_warnings_where_the_other_files_would_decide() -> 
     # var.office_cidr and var.region are unknown: the office rule's range and the policy's ARN
     assert (code, warnings) == (1, {("AG504", "main.tf", 40), ("AG508", "main.tf", 132)})
     assert findings == full - {("AG504", "main.tf", 40), ("AG508", "main.tf", 132)}
+
+
+USERS_TF = """\
+resource "aws_iam_user" "etl" {
+  name = "legacy-etl"
+}
+
+resource "aws_iam_user_policy" "any" {
+  user   = aws_iam_user.etl.name
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "rds-db:connect", Resource = "*" }] })
+}
+
+resource "aws_iam_policy" "wildcard" {
+  name   = "rds-wildcard"
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "rds-db:*", Resource = "arn:aws:rds-db:*:*:dbuser:*/*" }] })
+}
+
+resource "aws_iam_user" "analyst" {
+  name = "analyst"
+}
+
+resource "aws_iam_user_policy_attachment" "analyst" {
+  user       = aws_iam_user.analyst.name
+  policy_arn = aws_iam_policy.wildcard.arn
+}
+
+resource "aws_iam_user" "reports" {
+  name = "reports"
+}
+
+resource "aws_iam_user_policy" "one" {
+  user   = aws_iam_user.reports.name
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "rds-db:connect", Resource = "arn:aws:rds-db:eu-west-1:1:dbuser:c/reports" }] })
+}
+
+resource "aws_iam_user_policy_attachment" "managed" {
+  user       = aws_iam_user.reports.name
+  policy_arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+}
+"""
+
+
+def test_terraform_iam_users_and_their_policies_are_scanned(tmp_path: Path) -> None:
+    # aws_iam_user with an inline aws_iam_user_policy, and with an aws_iam_policy of the stack attached: the
+    # finding lands on the policy document's line; a named db user and an AWS managed policy give none
+    (tmp_path / "main.tf").write_text(USERS_TF)
+    run = run_process("scan", str(tmp_path), "--select", "AG517", "--format", "json")
+    report = json.loads(run.stdout)
+    findings = {(f["rule_id"], Path(f["location"]["path"]).name, f["location"]["start_line"], f["message"])
+                for f in report["findings"]}
+    assert run.exit_code == 1 and report["errors"] == []
+    assert {(rule, path, line) for rule, path, line, _ in findings} == {("AG517", "main.tf", 7),
+                                                                        ("AG517", "main.tf", 12)}
+    assert sorted(message.split("'")[1] for *_, message in findings) == ["analyst", "legacy-etl"]

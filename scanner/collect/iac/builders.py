@@ -107,6 +107,12 @@ def _role(draft: Draft, region: str) -> dict[str, Any]:
     return dict(role_resource(draft.fields, draft.extra.get("managed", {}), listed).attributes)
 
 
+def _user(draft: Draft, region: str) -> dict[str, Any]:
+    from scanner.aws.services.iam import user_resource
+
+    return dict(user_resource(draft.fields, {}, draft.extra.get("managed", {}), [], None).attributes)
+
+
 def _secret(draft: Draft, region: str) -> dict[str, Any]:
     from scanner.aws.services.secretsmanager import secret_resource
 
@@ -135,6 +141,7 @@ _BUILDERS = {
     "aws.ec2.route_table": _route_table,
     "aws.ec2.subnet": _subnet,
     "aws.iam.role": _role,
+    "aws.iam.user": _user,
     "aws.secretsmanager.secret": _secret,
     "aws.cloudtrail.trail": _trail,
     "aws.mwaa.environment": _environment,

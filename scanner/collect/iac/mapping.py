@@ -22,6 +22,8 @@ CLUSTER, INSTANCE, SUBNET_GROUP, PROXY, CLUSTER_ENDPOINT = (
 SECURITY_GROUP, SUBNET, ROUTE_TABLE = "aws.ec2.security_group", "aws.ec2.subnet", "aws.ec2.route_table"
 ROLE, SECRET, TRAIL, ENVIRONMENT = "aws.iam.role", "aws.secretsmanager.secret", "aws.cloudtrail.trail", \
     "aws.mwaa.environment"
+USER = "aws.iam.user"
+_INLINE_POLICIES = {ROLE: "RolePolicyList", USER: "UserPolicyList"}   # where a principal's inline policies go
 
 _PROTOCOLS = {"all": "-1", "-1": "-1", "6": "tcp", "17": "udp", "1": "icmp"}
 _GATEWAY_TYPES = {"aws_internet_gateway": "internet-gateway", "aws_nat_gateway": "nat-gateway",
@@ -602,7 +604,7 @@ def _add_policy(draft: Draft, name: Any, policy: Any, where: FileLocation | None
         _unknown_statements(draft, "a policy document is not known")
         return
     shown = _plain_str(name) or "(generated name)"
-    draft.fields["RolePolicyList"].append({"PolicyName": shown, "PolicyDocument": document})
+    draft.fields[_INLINE_POLICIES[draft.type]].append({"PolicyName": shown, "PolicyDocument": document})
 
 
 def role_policy(mapper: Mapper, native: Native) -> None:
@@ -615,10 +617,79 @@ def role_policy(mapper: Mapper, native: Native) -> None:
 
 
 def role_policy_attachment(mapper: Mapper, native: Native) -> None:
-    owner = mapper.target(ROLE, native.properties.get("role"))
-    arn = _plain_str(native.properties.get("policy_arn"))
-    if owner is not None and arn:
-        owner.fields["AttachedManagedPolicies"].append({"PolicyArn": arn, "PolicyName": arn.rsplit("/", 1)[-1]})
+    _attach(mapper, mapper.target(ROLE, native.properties.get("role")), native)
+
+
+def user(mapper: Mapper, native: Native) -> None:
+    """An IAM user as GetAccountAuthorizationDetails' UserDetail (no credential report, keys or groups: those are
+    account state, not code)."""
+    p = native.properties
+    draft = mapper.draft(USER, native)
+    name = _identifier(draft, native, "UserName", "name", attribute="name")
+    path = as_str(p.get("path"))
+    path = path if isinstance(path, str) else "/"
+    draft.fields["Path"] = path
+    draft.fields["Arn"] = f"arn:aws:iam:::user{path}{name}"
+    draft.fields["UserPolicyList"] = []
+    draft.fields["AttachedManagedPolicies"] = []
+    draft.fields["GroupList"] = []
+    draft.fields["Tags"] = [{"Key": k, "Value": v} for k, v in _tags(p.get("tags")).items()]
+    boundary = _plain_str(p.get("permissions_boundary"))
+    if boundary:
+        draft.fields["PermissionsBoundary"] = {"PermissionsBoundaryArn": boundary}
+
+
+def user_policy(mapper: Mapper, native: Native) -> None:
+    p = native.properties
+    owner = mapper.target(USER, p.get("user"))
+    if owner is not None:
+        _add_policy(owner, p.get("name"), p.get("policy"), native.lines.get("policy") or native.location)
+
+
+def user_policy_attachment(mapper: Mapper, native: Native) -> None:
+    _attach(mapper, mapper.target(USER, native.properties.get("user")), native)
+
+
+def _attach(mapper: Mapper, owner: Draft | None, native: Native) -> None:
+    """A managed policy attached to a role or user: an ARN, or an `aws_iam_policy` of the stack, whose document
+    the principal's statements then include (as the AWS collector reads the policy's default version)."""
+    if owner is None:
+        return
+    value = native.properties.get("policy_arn")
+    policy = _stack_policy(mapper, value)
+    if policy is None:
+        arn = _plain_str(value)
+        if arn:
+            owner.fields["AttachedManagedPolicies"].append({"PolicyArn": arn, "PolicyName": arn.rsplit("/", 1)[-1]})
+        elif isinstance(value, Ref | Unknown):
+            _unknown_statements(owner, "an attached policy is not known")
+        return
+    p = policy.properties
+    name = _plain_str(p.get("name")) or policy.label or policy.key
+    path = _plain_str(p.get("path")) or "/"
+    arn = f"arn:aws:iam:::policy{path}{name}"
+    document = decoded(p.get("policy"))
+    where = policy.lines.get("policy") or policy.location
+    if where is not None:
+        owner.locations.setdefault("statements", where)
+    if _unknown_document(document):
+        _unknown_statements(owner, "an attached policy's document is not known")
+        document = None
+    owner.fields["AttachedManagedPolicies"].append({"PolicyArn": arn, "PolicyName": name})
+    owner.extra.setdefault("managed", {})[arn] = {
+        "Arn": arn, "DefaultVersionId": "v1",
+        "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": True, "Document": document}]}
+
+
+def _stack_policy(mapper: Mapper, value: Any) -> Native | None:
+    """The `aws_iam_policy` a `policy_arn` reference points at."""
+    if not isinstance(value, Ref) or mapper.natives.get(value.key) != "aws_iam_policy":
+        return None
+    return next((n for n in mapper.pending if n.key == value.key), None)
+
+
+def _no_op(mapper: Mapper, native: Native) -> None:
+    """Natives read only through what points at them (an `aws_iam_policy` through its attachments)."""
 
 
 # ---------------------------------------------------------------------- secrets, trails, MWAA
@@ -729,6 +800,7 @@ PRIMARY: dict[str, Callable[[Mapper, Native], None]] = {
     "aws_subnet": subnet,
     "aws_route_table": route_table,
     "aws_iam_role": role,
+    "aws_iam_user": user,
     "aws_secretsmanager_secret": secret,
     "aws_cloudtrail": trail,
     "aws_mwaa_environment": environment,
@@ -743,6 +815,9 @@ PARTS: dict[str, Callable[[Mapper, Native], None]] = {
     "aws_iam_role_policy": role_policy,
     "aws_iam_policy_attachment": role_policy,
     "aws_iam_role_policy_attachment": role_policy_attachment,
+    "aws_iam_user_policy": user_policy,
+    "aws_iam_user_policy_attachment": user_policy_attachment,
+    "aws_iam_policy": _no_op,
     "aws_secretsmanager_secret_rotation": rotation,
     "aws_db_proxy_target": proxy_target,
 }
