@@ -473,11 +473,12 @@ def _compile_predicate(condition: dict[str, Any]) -> Predicate:
     return predicate
 
 
-_TEMPLATE = re.compile(r"\{([A-Za-z0-9_.$*-]+)\}")
+_TEMPLATE = re.compile(r"\{([A-Za-z0-9_.$*-]+)(?:\|([^{}|]{0,80}))?\}")
 
 
 def render(template: str, resource: Resource, params: dict[str, Any]) -> str:
-    """Fill a message template: {name}, {type}, {params.X} or an attribute path."""
+    """Fill a message template: {name}, {type}, {params.X} or an attribute path; `{path|words}` shows the
+    words when the attribute is absent or null (an endpoint infrastructure code cannot know before apply)."""
 
     def lookup(match: re.Match[str]) -> str:
         path = match.group(1)
@@ -487,7 +488,7 @@ def render(template: str, resource: Resource, params: dict[str, Any]) -> str:
             return str(params.get(path[len("params."):], "?"))
         values = resolve_path(resource, path)
         if not values or values == [None]:  # absent, or null (an endpoint infrastructure code cannot know)
-            return "(none)"
+            return match.group(2) if match.group(2) is not None else "(none)"
         value = values[0] if len(values) == 1 else values
         if isinstance(value, dict) and value.get("redacted"):
             return "(redacted)"

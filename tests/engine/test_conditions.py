@@ -274,3 +274,13 @@ def test_is_takes_only_a_boolean(run_cli, tmp_path) -> None:
     result = run_cli("rules", "--rules", _write_rule(tmp_path / "r", text), cwd=tmp_path)
     assert result.exit_code == 2
     assert "r/rule.yaml:8: /condition: not a valid condition" in result.stderr, result.stderr
+
+
+def test_message_template_fallback_words_stand_for_an_absent_or_null_attribute() -> None:
+    from scanner.engine.conditions import render
+
+    template = "DB '{name}' ({endpoint|its endpoint, once created,} is public; port {port}, zone {zone|?})"
+    known = Resource(id="c:a", type="aws.rds.cluster", name="a", attributes={"endpoint": "a.example", "port": 5432})
+    planned = Resource(id="c:b", type="aws.rds.cluster", name="b", attributes={"endpoint": None})
+    assert render(template, known, {}) == "DB 'a' (a.example is public; port 5432, zone ?)"
+    assert render(template, planned, {}) == "DB 'b' (its endpoint, once created, is public; port (none), zone ?)"

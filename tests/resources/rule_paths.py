@@ -95,7 +95,7 @@ def _names(scopes: list[Scope]) -> str:
     return ", ".join(sorted({s.type_name + (" items" if s.is_item else "") for s in scopes}))
 
 
-_TEMPLATE = re.compile(r"\{([A-Za-z0-9_.$*-]+)\}")
+_TEMPLATE = re.compile(r"\{([A-Za-z0-9_.$*-]+)(?:\|[^{}|]*)?\}")
 
 
 def rule_problems(rule: Rule) -> list[str]:
