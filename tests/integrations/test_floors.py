@@ -145,3 +145,32 @@ def test_the_floor_versions_install_and_work(tmp_path: Path) -> None:
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     kinds = {r["type"] for unit in json.loads(snapshot.read_text())["units"] for r in unit["resources"]}
     assert {"aws.ec2.vpc", "aws.ec2.security_group", "aws.ec2.subnet"} <= kinds
+
+
+@pytest.mark.parametrize("python_version", ["3.10", "3.12", "3.13"])
+def test_the_floor_versions_have_wheels_for_every_supported_python(python_version: str, tmp_path: Path) -> None:
+    """The classifiers claim 3.10-3.13; this machine runs one Python, so for the others pip resolves the floor
+    pins (and what they pull in) for that interpreter and a manylinux x86_64 machine, wheels only: a floor
+    with no wheel for a claimed Python (a compiled dependency such as google-re2 or pydantic-core) fails."""
+    target = {"python_version": python_version, "python_full_version": f"{python_version}.0"}
+    # pip evaluates markers against the Python running it, not --python-version: decide them here
+    pins = [str(Requirement(pin.split(";")[0])) for pin in floor_pins(tomllib.loads((REPO / "pyproject.toml").read_text()))
+            if Requirement(pin).marker is None or Requirement(pin).marker.evaluate(target)]  # type: ignore[union-attr]
+    floors = tmp_path / "floors.txt"
+    floors.write_text("".join(f"{pin}\n" for pin in pins))
+    report = tmp_path / "report.json"
+    resolved = _run([sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
+                     "--report", str(report), "--target", str(tmp_path / "target"), "--only-binary=:all:",
+                     "--python-version", python_version, "--platform", "manylinux2014_x86_64",
+                     "--platform", "manylinux_2_17_x86_64", "--platform", "manylinux_2_28_x86_64",
+                     "-r", str(floors)], cwd=tmp_path, env=_child_env(), timeout=300)
+    if resolved.returncode != 0 and not _in_ci() and ("NewConnectionError" in resolved.stderr
+                                                      or "Could not fetch URL" in resolved.stderr):
+        pytest.skip(f"the package registry is unreachable: {resolved.stderr[-500:]}")
+    assert resolved.returncode == 0, resolved.stderr[-4000:]
+    installed = {canonicalize_name(item["metadata"]["name"]): item["metadata"]["version"]
+                 for item in json.loads(report.read_text())["install"]}
+    for pin in pins:
+        requirement = Requirement(pin)
+        assert installed.get(canonicalize_name(requirement.name)) in requirement.specifier, (pin, installed)
+    assert ("tomli" in installed) == (python_version == "3.10")
