@@ -3,7 +3,7 @@
 Mirrors ``airflow.sdk.Connection.from_uri`` / ``from_json`` (apache-airflow 3.x), which is the code a
 task's hook goes through when it reads ``AIRFLOW_CONN_<ID>``. Notably, query parameters become extras
 *as strings* (``?iam=false`` gives the string ``"false"``, which hooks treat as true); the scheduler-side
-``airflow.models.Connection`` JSON-decodes them instead. ``tests/test_airflow_uri_differential.py``
+``airflow.models.Connection`` JSON-decodes them instead. ``tests/test_airflow_uri.py``
 proves agreement on a corpus of tricky URIs wherever apache-airflow is installed.
 """
 
