@@ -1,0 +1,10 @@
+"""A DAG with an id of its own."""
+
+from datetime import datetime
+
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import DAG
+
+# ok: AG403
+with DAG("refunds_daily", start_date=datetime(2024, 1, 1), schedule="@daily"):
+    EmptyOperator(task_id="start")
