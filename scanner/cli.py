@@ -278,6 +278,8 @@ def _rules(args: argparse.Namespace) -> int:
             print(f"{status} {outcome.rule.id} {outcome.rule.name} ({outcome.cases} cases)  [{outcome.rule.source_path}]")
             for failure in outcome.failures:
                 print(f"       {failure}")
+            for skipped in outcome.skipped:
+                print(f"       skipped: {skipped}")
             failed += 0 if outcome.ok else 1
         print(f"\n{len(results) - failed} of {len(results)} rules passed their tests")
         return 1 if failed else 0

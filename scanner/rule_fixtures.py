@@ -10,7 +10,7 @@ from scanner.collect.dagbag import DagbagRequest, airflow_available
 from scanner.config import Config
 from scanner.engine.loader import rule_file
 from scanner.engine.rule import Rule
-from scanner.engine.ruletest import EXPECT_SUFFIX, RuleTestResult
+from scanner.engine.ruletest import EXPECT_SUFFIX, FixtureSkipped, RuleTestResult
 from scanner.engine.ruletest import run_rule_tests as _run_rule_tests
 from scanner.findings import Finding
 
@@ -51,7 +51,7 @@ def _dagbag(rule: Rule, folder: Path) -> tuple[DagbagRequest | None, str | None]
         return None, (f"{rule.id} reads {DAG_FILE}, which only DagBag gives: fixtures are loaded with DagBag (their "
                       "code runs) for built-in rules only; test this rule with `airguard scan --dagbag`")
     if not airflow_available():
-        return None, f"{rule.id}'s fixtures need Airflow's DagBag: install the airguard[airflow] extra"
+        raise FixtureSkipped("they need Airflow's DagBag (install the airguard[airflow] extra)")
     return DagbagRequest([folder], timeout=DAGBAG_TIMEOUT), None
 
 

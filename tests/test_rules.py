@@ -224,3 +224,16 @@ def test_a_user_rule_over_dagbag_files_never_runs_its_fixture_code(run_cli, tmp_
     assert ("XY401 reads airflow.dag_file, which only DagBag gives: fixtures are loaded with DagBag (their code runs) "
             "for built-in rules only") in result.stdout
     assert not ran.exists()
+
+
+def test_without_airflow_the_dagbag_fixtures_are_skipped_not_failed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # an install without the airflow extra: the inline examples run, the fixture folder is reported as not run
+    import scanner.rule_fixtures
+
+    monkeypatch.setattr(scanner.rule_fixtures, "airflow_available", lambda: False)
+    [rule] = [r for r in load_rules(use_cache=False) if r.id == "AG401"]
+    [outcome] = run_rule_tests([rule])
+    assert outcome.failures == [] and outcome.cases == len(rule.tests.fail) + len(rule.tests.pass_)
+    assert outcome.fixture_marks == {"ruleid": 0, "ok": 0}
+    expected = "rules/dagfile/AG401-dag-import-error: not run: they need Airflow's DagBag (install the airguard[airflow] extra)"
+    assert outcome.skipped == [expected]

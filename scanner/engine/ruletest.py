@@ -29,12 +29,17 @@ MARKER = re.compile(r"^\s*(?:#|//|--)\s*(ruleid|ok):\s*([A-Za-z0-9_-]+(?:\s*,\s*
 MAX_FIXTURE_BYTES = 1_000_000
 
 
+class FixtureSkipped(Exception):
+    """Raised by a fixture scan that this installation cannot run (a missing optional extra): not a failure."""
+
+
 @dataclass
 class RuleTestResult:
     rule: Rule
     failures: list[str] = field(default_factory=list)
     cases: int = 0
     fixture_marks: dict[str, int] = field(default_factory=lambda: {"ruleid": 0, "ok": 0})
+    skipped: list[str] = field(default_factory=list)   # fixture folders this install cannot run (and why)
 
     @property
     def ok(self) -> bool:
@@ -134,14 +139,18 @@ def _run_fixtures(rule: Rule, folder: Path, profile: str | None, outcome: RuleTe
                   scan_fixture: FixtureScan) -> None:
     """Scan the fixture folder (only this rule selected) and compare the findings with the markers."""
     marks = fixture_marks(folder, rule.id)
-    for kind in marks.values():
-        outcome.fixture_marks[kind] += 1
-    outcome.cases += len(marks)
     where = _shown(folder)
     if not marks:
         outcome.failures.append(f"{where}: no '# ruleid: {rule.id}' or '# ok: {rule.id}' marker")
         return
-    findings, problems = scan_fixture(rule, folder, profile)
+    try:
+        findings, problems = scan_fixture(rule, folder, profile)
+    except FixtureSkipped as skipped:
+        outcome.skipped.append(f"{where}: not run: {skipped}")
+        return
+    for kind in marks.values():
+        outcome.fixture_marks[kind] += 1
+    outcome.cases += len(marks)
     outcome.failures += [f"{where}: {problem}" for problem in problems]
     by_name = {path for path, _ in marks if (folder / (path + EXPECT_SUFFIX)).is_file()}
     at: dict[Place, int] = {}
