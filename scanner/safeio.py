@@ -100,7 +100,11 @@ def read_bytes(path: Path | str, cap: int, within: Iterable[Path] | None = None)
 
 def read_text(path: Path | str, cap: int, within: Iterable[Path] | None = None) -> str:
     """`read_bytes` decoded as UTF-8 (BOM dropped, undecodable bytes replaced)."""
-    data = read_bytes(path, cap, within)
+    return decode_text(read_bytes(path, cap, within))
+
+
+def decode_text(data: bytes) -> str:
+    """A file's bytes as text: UTF-8 with its BOM dropped and undecodable bytes replaced."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     return data.decode("utf-8", errors="replace")

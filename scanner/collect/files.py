@@ -17,7 +17,6 @@ from scanner.collect.one_file import (  # noqa: F401 - importable from here as b
     collect_source_file,
     read_bytes,
     source_from_bytes,
-    text_of,
 )
 from scanner.context import ScanContext
 from scanner.filekinds import ENV_NAMES, ENV_SUFFIXES, YAML_SUFFIXES, kind_of  # noqa: F401

@@ -38,13 +38,6 @@ def read_bytes(ctx: ScanContext, path: Path, relative: str) -> bytes | None:
     return ctx.read_file(path, relative, MAX_FILE_BYTES)
 
 
-def text_of(data: bytes) -> str:
-    """A config file's text: UTF-8 without BOM, undecodable bytes replaced."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    return data.decode("utf-8", errors="replace")
-
-
 def source_from_bytes(ctx: ScanContext, path: Path, relative: str, data: bytes) -> SourceFile | None:
     """The file as text (registered in `ctx.sources`), or None with a notice for binary files."""
     if b"\x00" in data[:8192]:

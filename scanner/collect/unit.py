@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from scanner import safeio
 from scanner.collect import one_file
 from scanner.compact import compact
 from scanner.context import ScanContext
@@ -44,7 +45,7 @@ def text_for(kind: str, data: bytes) -> str:
         from scanner.collect.pycode import decode_text
 
         return decode_text(data)[0]
-    return one_file.text_of(data)
+    return safeio.decode_text(data)
 
 
 def run_file(root: Path, path: Path, relative: str, kind: str, data: bytes) -> Outcome:
