@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--strict", action="store_true", help="use the strict parameter profile")
     rules_commands.add_parser("list", help="list rules (the default)")
     _integration_commands(commands, scan)
-    from scanner.aws.securityhub import add_import_parser
+    from scanner.aws.securityhub_command import add_import_parser
     from scanner.compliance.command import add_compliance_parser
 
     add_compliance_parser(commands, scan, _REPORT_ONLY_FLAGS)
