@@ -15,6 +15,7 @@ from scanner.runscan import (
     collect_aws,
     error,
     run_scan_command,
+    share_scan_flags,
     write_file,
 )
 
@@ -334,16 +335,7 @@ def _integration_commands(commands: argparse._SubParsersAction, scan: argparse.A
     baseline.add_argument("--output", "-o", type=Path, metavar="FILE",
                           help="baseline file to write (default: the config's 'baseline', else "
                                ".airguard-baseline.json)")
-    groups: dict[int, argparse._ActionsContainer] = {}
-    for group in scan._action_groups:
-        shared = [a for a in group._group_actions
-                  if a.dest != "help" and not _REPORT_ONLY_FLAGS.intersection(a.option_strings)]
-        if not shared:
-            continue
-        target = baseline if group.title in ("positional arguments", "options", "optional arguments") else \
-            groups.setdefault(id(group), baseline.add_argument_group(group.title, group.description))
-        for action in shared:
-            target._add_action(action)
+    share_scan_flags(baseline, scan, _REPORT_ONLY_FLAGS)
 
 
 def _integration_options(args: argparse.Namespace, options) -> None:

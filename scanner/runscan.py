@@ -26,6 +26,23 @@ EXIT_DOC = """exit codes:
 """
 
 
+def share_scan_flags(target: argparse.ArgumentParser, scan: argparse.ArgumentParser, skip: set[str],
+                     skip_dests: frozenset[str] = frozenset()) -> None:
+    """Give `target` every flag of `scan` but those in `skip` (option strings) or `skip_dests`, in the same
+    argument groups (the same Action objects: one definition, one help text)."""
+    groups: dict[int, argparse._ActionsContainer] = {}
+    for group in scan._action_groups:
+        shared = [a for a in group._group_actions if a.dest != "help" and a.dest not in skip_dests
+                  and not skip.intersection(a.option_strings)]
+        if not shared:
+            continue
+        plain = group.title in ("positional arguments", "options", "optional arguments")
+        container = target if plain else groups.setdefault(id(group), target.add_argument_group(
+            group.title, group.description))
+        for action in shared:
+            container._add_action(action)
+
+
 def _find_root(start: Path) -> Path:
     """The git work tree holding `start` (SARIF paths are relative to it), else the current folder."""
     for folder in (start, *start.parents):

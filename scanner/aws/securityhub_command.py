@@ -10,7 +10,7 @@ from pathlib import Path
 def add_import_parser(aws_commands: argparse._SubParsersAction, scan: argparse.ArgumentParser,
                       report_only: set[str]) -> None:
     """`airguard aws securityhub import (FILE | --from-scan [PATH ...] [scan options])`."""
-    from scanner.compliance.command import share_scan_flags
+    from scanner.runscan import share_scan_flags
 
     hub = aws_commands.add_parser("securityhub", help="AWS Security Hub")
     hub_commands = hub.add_subparsers(dest="securityhub_command", metavar="ACTION")

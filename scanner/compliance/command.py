@@ -10,26 +10,9 @@ from pathlib import Path
 from scanner.compliance.frameworks import FRAMEWORKS
 
 
-def share_scan_flags(target: argparse.ArgumentParser, scan: argparse.ArgumentParser, skip: set[str],
-                     skip_dests: frozenset[str] = frozenset()) -> None:
-    """Give `target` every flag of `scan` but those in `skip` (option strings) or `skip_dests`, in the same
-    argument groups (the same Action objects: one definition, one help text)."""
-    groups: dict[int, argparse._ActionsContainer] = {}
-    for group in scan._action_groups:
-        shared = [a for a in group._group_actions if a.dest != "help" and a.dest not in skip_dests
-                  and not skip.intersection(a.option_strings)]
-        if not shared:
-            continue
-        plain = group.title in ("positional arguments", "options", "optional arguments")
-        container = target if plain else groups.setdefault(id(group), target.add_argument_group(
-            group.title, group.description))
-        for action in shared:
-            container._add_action(action)
-
-
 def add_compliance_parser(commands: argparse._SubParsersAction, scan: argparse.ArgumentParser,
                           report_only: set[str]) -> None:
-    from scanner.runscan import EXIT_DOC
+    from scanner.runscan import EXIT_DOC, share_scan_flags
 
     parser = commands.add_parser(
         "compliance", help="scan and summarise pass/fail per control of a compliance framework",
