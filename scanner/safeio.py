@@ -36,10 +36,13 @@ _READ_CHUNK = 1 * MIB
 class ReadRefused(Exception):
     """A file airguard would not (or could not) read; `message` is safe to print."""
 
-    def __init__(self, message: str, *, too_large: bool = False) -> None:
+    def __init__(self, message: str, *, too_large: bool = False, not_regular: bool = False,
+                 cause: OSError | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.too_large = too_large
+        self.not_regular = not_regular
+        self.cause = cause  # the error of a read that failed
 
 
 def real_path(path: Path | str) -> Path:
@@ -70,16 +73,28 @@ def check_location(path: Path | str, within: Iterable[Path] | None) -> Path:
 def read_bytes(path: Path | str, cap: int, within: Iterable[Path] | None = None) -> bytes:
     """At most `cap` bytes of a regular file whose real location is inside `within` (any, when None)."""
     real = check_location(path, within)
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        descriptor = os.open(real, flags)
+        return read_regular(real, cap)
     except OSError as exc:
-        raise ReadRefused(f"cannot read file: {exc.strerror or type(exc).__name__}") from None
+        raise ReadRefused(f"cannot read file: {os_reason(exc)}") from None
+
+
+def read_regular(path: Path | str, cap: int, *, tail: int | None = None) -> bytes:
+    """At most `cap` bytes of the regular file at `path` itself, whose location is not checked (`read_bytes`
+    checks it first; a file airguard made calls this directly); a symlink there is not followed. With
+    `tail`, the last `tail` bytes of the file whatever its size (a log's end). OSError when it cannot be
+    opened; ReadRefused when it is not a regular file (`not_regular`), is over the cap (`too_large`) or
+    cannot be read (`cause`)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    descriptor = os.open(path, flags)
     try:
         status = os.fstat(descriptor)
         if not stat.S_ISREG(status.st_mode):
-            raise ReadRefused("refused: not a regular file (FIFO, device or socket); not read")
-        if status.st_size > cap:
+            raise ReadRefused("refused: not a regular file (FIFO, device or socket); not read", not_regular=True)
+        if tail is not None:
+            os.lseek(descriptor, max(0, status.st_size - tail), os.SEEK_SET)
+            cap = tail
+        elif status.st_size > cap:
             raise ReadRefused(f"file is larger than {_size(cap)}; not scanned", too_large=True)
         chunks: list[bytes] = []
         remaining = cap + 1
@@ -89,13 +104,20 @@ def read_bytes(path: Path | str, cap: int, within: Iterable[Path] | None = None)
                 break
             chunks.append(chunk)
             remaining -= len(chunk)
+        if tail is not None:  # grew while being read: its last bytes still
+            return b"".join(chunks)[-cap:]
         if remaining <= 0:  # grew past the cap while being read
             raise ReadRefused(f"file is larger than {_size(cap)}; not scanned", too_large=True)
         return b"".join(chunks)
     except OSError as exc:
-        raise ReadRefused(f"cannot read file: {exc.strerror or type(exc).__name__}") from None
+        raise ReadRefused(f"cannot read file: {os_reason(exc)}", cause=exc) from None
     finally:
         os.close(descriptor)
+
+
+def os_reason(exc: OSError) -> str:
+    """Why an OS call failed, in words that name no file content (`Permission denied`)."""
+    return exc.strerror or type(exc).__name__
 
 
 def read_text(path: Path | str, cap: int, within: Iterable[Path] | None = None) -> str:

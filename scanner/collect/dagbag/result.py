@@ -18,12 +18,12 @@ import json
 import math
 import os
 import re
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner.safeio import ReadRefused, os_reason, read_regular
 from scanner.secrets import MASK, is_secret_key, scrub_patterns
 
 RESULT_CAP = 32 * 1024 * 1024
@@ -55,37 +55,19 @@ class ResultError(Exception):
 
 def read_capped(path: Path, cap: int = RESULT_CAP, tail: int | None = None) -> bytes:
     """At most `cap` bytes of the regular file at `path` (not followed if a symlink); with `tail`, its last
-    `tail` bytes. FileNotFoundError when it is missing."""
-    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    `tail` bytes (`safeio.read_regular`). FileNotFoundError when it is missing."""
     try:
-        descriptor = os.open(path, flags)
+        return read_regular(path, cap, tail=tail)
     except FileNotFoundError:
         raise
     except OSError as exc:
-        raise ResultError(f"cannot open: {exc.strerror or type(exc).__name__}") from None
-    try:
-        status = os.fstat(descriptor)
-        if not stat.S_ISREG(status.st_mode):
-            raise ResultError("not a regular file")
-        if tail is not None:
-            os.lseek(descriptor, max(0, status.st_size - tail), os.SEEK_SET)
-            cap = tail
-        elif status.st_size > cap:
-            raise ResultError(f"larger than {cap // (1024 * 1024)} MiB")
-        chunks, remaining = [], cap + 1
-        while remaining > 0:
-            chunk = os.read(descriptor, min(1024 * 1024, remaining))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        if remaining <= 0 and tail is None:
-            raise ResultError(f"larger than {cap // (1024 * 1024)} MiB")
-        return b"".join(chunks)[-cap:] if tail is not None else b"".join(chunks)
-    except OSError as exc:
-        raise ResultError(f"cannot read: {exc.strerror or type(exc).__name__}") from None
-    finally:
-        os.close(descriptor)
+        raise ResultError(f"cannot open: {os_reason(exc)}") from None
+    except ReadRefused as exc:
+        if exc.not_regular:
+            raise ResultError("not a regular file") from None
+        if exc.too_large:
+            raise ResultError(f"larger than {cap // (1024 * 1024)} MiB") from None
+        raise ResultError(f"cannot read: {os_reason(exc.cause) if exc.cause else exc.message}") from None
 
 
 @dataclass
