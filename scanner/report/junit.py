@@ -76,7 +76,7 @@ def _testcase(suite: ET.Element, rule_id: str, name: str) -> ET.Element:
                                              "time": "0"})
 
 
-def _rule_suite(parent: ET.Element, rule: Rule, findings: list[Finding], notices: list[Notice]) -> dict[str, int]:
+def _rule_suite(parent: ET.Element, rule: Rule, findings: list[Finding], notices: list[Notice]) -> None:
     suite = ET.SubElement(parent, "testsuite", {"name": xml_text(f"{rule.id} {rule.name}")})
     properties = ET.SubElement(suite, "properties")
     values = [("severity", rule.severity.value), ("confidence", rule.confidence.value),
@@ -86,59 +86,52 @@ def _rule_suite(parent: ET.Element, rule: Rule, findings: list[Finding], notices
     values += [("compliance", tag) for tag in compliance_tags(rule.compliance)]
     for name, value in values:
         ET.SubElement(properties, "property", {"name": name, "value": xml_text(value)})
-    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for finding in findings:
         case = _testcase(suite, rule.id, _where(finding))
-        counts["tests"] += 1
         if finding.suppression is not None:
             reason = finding.suppression.justification or "no reason given"
             ET.SubElement(case, "skipped", {"message": xml_text(f"{finding.suppression.kind}: {reason}")})
-            counts["skipped"] += 1
             continue
         failure = ET.SubElement(case, "failure", {"message": xml_text(finding.message),
                                                    "type": finding.severity.value})
         failure.text = _details(finding)
-        counts["failures"] += 1
     if notices:
         case = _testcase(suite, rule.id, f"{rule.id} evaluation")
-        counts["tests"] += 1
         for notice in notices:
             error = ET.SubElement(case, "error", {"message": xml_text(notice.message), "type": notice.kind})
             error.text = xml_text(notice.message)
-            counts["errors"] += 1
     if not findings and not notices:
         _testcase(suite, rule.id, f"{rule.id} {rule.name}: no findings")
-        counts["tests"] += 1
-    _set_counts(suite, counts)
-    return counts
+    _set_counts(suite)
 
 
-def _scan_suite(parent: ET.Element, notices: list[Notice]) -> dict[str, int]:
+def _scan_suite(parent: ET.Element, notices: list[Notice]) -> None:
     suite = ET.SubElement(parent, "testsuite", {"name": SCAN_SUITE})
-    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     errors = [n for n in notices if n.level == "error"]
     for notice in errors:
         where = f"{notice.path}:{notice.line}" if notice.path and notice.line else (notice.path or notice.kind)
         case = _testcase(suite, "scan", where)
         error = ET.SubElement(case, "error", {"message": xml_text(notice.message), "type": notice.kind})
         error.text = xml_text(f"{where}: {notice.message}")
-        counts["tests"] += 1
-        counts["errors"] += 1
     if not errors:
         _testcase(suite, "scan", "every file and resource was read")
-        counts["tests"] += 1
     others = [n for n in notices if n.level != "error"]
     if others:
         err = ET.SubElement(suite, "system-err")
         err.text = "\n".join(xml_text(f"{n.level}: {n.path + ': ' if n.path else ''}{n.message}") for n in others)
-    _set_counts(suite, counts)
-    return counts
+    _set_counts(suite)
 
 
-def _set_counts(element: ET.Element, counts: dict[str, int]) -> None:
-    for key in ("tests", "failures", "errors", "skipped"):
-        element.set(key, str(counts[key]))
-    element.set("time", "0")
+def _counts(suite: ET.Element) -> dict[str, int]:
+    """A suite's counts, read from the test cases it holds (one per case, per failure, error, skip)."""
+    return {"tests": len(suite.findall("testcase")), "failures": len(suite.findall("testcase/failure")),
+            "errors": len(suite.findall("testcase/error")), "skipped": len(suite.findall("testcase/skipped"))}
+
+
+def _set_counts(suite: ET.Element) -> None:
+    for key, count in _counts(suite).items():
+        suite.set(key, str(count))
+    suite.set("time", "0")
 
 
 def build(result: ScanResult) -> ET.Element:
@@ -149,16 +142,11 @@ def build(result: ScanResult) -> ET.Element:
     general: list[Notice] = []
     for notice in result.notices:
         (by_rule.setdefault(notice.rule_id, []) if notice.rule_id else general).append(notice)
-    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for rule in sorted(result.rules, key=lambda r: r.id):
-        counts = _rule_suite(root, rule, findings.get(rule.id, []), by_rule.get(rule.id, []))
-        for key in totals:
-            totals[key] += counts[key]
-    counts = _scan_suite(root, general)
-    for key in totals:
-        totals[key] += counts[key]
+        _rule_suite(root, rule, findings.get(rule.id, []), by_rule.get(rule.id, []))
+    _scan_suite(root, general)
     for key in ("tests", "failures", "errors"):
-        root.set(key, str(totals[key]))
+        root.set(key, str(sum(int(suite.get(key, "0")) for suite in root)))
     root.set("time", f"{result.stats.duration_seconds:.3f}")
     return root
 
