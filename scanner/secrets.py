@@ -94,11 +94,13 @@ AIRFLOW_SENSITIVE_FIELDS = frozenset({
 # AIRFLOW__CORE__SENSITIVE_VAR_CONN_NAMES variable), found before the files are collected
 # (`scanner.collect.sensitive_names`); part of every file-cache key.
 EXTRA_SENSITIVE_FIELDS: frozenset[str] = frozenset()
+_SENSITIVE_FIELDS = AIRFLOW_SENSITIVE_FIELDS  # Airflow's and the extra names: set with them, not per key
 
 
 def set_extra_sensitive_fields(names: frozenset[str]) -> None:
-    global EXTRA_SENSITIVE_FIELDS
+    global EXTRA_SENSITIVE_FIELDS, _SENSITIVE_FIELDS
     EXTRA_SENSITIVE_FIELDS = names
+    _SENSITIVE_FIELDS = AIRFLOW_SENSITIVE_FIELDS | names
 
 
 def is_sensitive_key(key: str) -> bool:
@@ -108,8 +110,7 @@ def is_sensitive_key(key: str) -> bool:
         return True
     lowered = key.strip().lower()
     normalized = "".join(char if char.isalnum() or char == "_" else "_" for char in lowered)
-    fields = AIRFLOW_SENSITIVE_FIELDS | EXTRA_SENSITIVE_FIELDS if EXTRA_SENSITIVE_FIELDS else AIRFLOW_SENSITIVE_FIELDS
-    return any(field in normalized for field in fields) and not _NOT_SECRET_KEYS.match(key)
+    return any(field in normalized for field in _SENSITIVE_FIELDS) and not _NOT_SECRET_KEYS.match(key)
 
 
 # Credential shapes masked even when nobody registered them. Every pattern here runs on attacker-written text
