@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 from scanner import secrets
 from scanner.context import ScanContext
 from scanner.model import FileLocation, Resource, Source
-from scanner.secret_shapes import name_words  # one splitter of names into words, shared
+from scanner.secret_shapes import detect, name_words  # one splitter of names into words, shared
 
 CREDENTIAL = "code.credential"
 AWS_KEY_ID = "aws-access-key-id"
@@ -83,12 +83,7 @@ def looks_like_identifier(value: str) -> bool:
 
 
 def _shape_library(value: str) -> str | None:
-    """The kind of token the shared detector (`scanner.secret_shapes`) recognises, when it is installed.
-    TODO(secret_shapes): when `scanner/secret_shapes.py` lands, its `detect(value)` is used here first."""
-    try:
-        from scanner.secret_shapes import detect  # type: ignore[import-not-found]
-    except ImportError:
-        return None
+    """The kind of token the shared detector (`scanner.secret_shapes.detect`) recognises."""
     try:
         kind = detect(value)
     except Exception:  # noqa: BLE001 - a detector problem must never cost a file
