@@ -279,6 +279,7 @@ def caller_account(client: Any, profile: str | None) -> str:
 # --- the command -------------------------------------------------------------------------------------
 
 def run_securityhub(args: argparse.Namespace) -> int:
+    from scanner.report.text import line_start
     from scanner.runscan import AWS_INSTALL_HINT, boto3_available, error
 
     if getattr(args, "securityhub_command", None) != "import":
@@ -303,7 +304,7 @@ def run_securityhub(args: argparse.Namespace) -> int:
                                      region)
         problems = validate_findings(findings) if findings else []
         if problems:
-            shown = "\n  ".join(_visible(p) for p in problems[:20])
+            shown = "\n  ".join(line_start(p) for p in problems[:20])
             more = f"\n  ... {len(problems) - 20} more" if len(problems) > 20 else ""
             return error(f"not valid for BatchImportFindings ({len(problems)} problem(s)); nothing sent:\n  "
                           f"{shown}{more}")
@@ -317,23 +318,17 @@ def run_securityhub(args: argparse.Namespace) -> int:
     except ClientError as exc:
         error = exc.response.get("Error", {})
         return error(f"Security Hub refused the request: {error.get('Code', '?')}: "
-                      f"{_visible(str(error.get('Message', ''))[:300])}")
+                      f"{line_start(str(error.get('Message', ''))[:300])}")
     except BotoCoreError as exc:
         return error(f"cannot reach Security Hub: {type(exc).__name__}")
     for failed in outcome.failed:
-        print(_visible(f"airguard: not imported: {failed.id}: {failed.error_code}: {failed.error_message[:300]}"),
+        print(line_start(f"airguard: not imported: {failed.id}: {failed.error_code}: {failed.error_message[:300]}"),
               file=sys.stderr)
     print(f"airguard: imported {outcome.success} of {len(findings)} finding(s) into Security Hub in {region} "
           f"({outcome.requests} request(s)); {len(outcome.failed)} failed", file=sys.stderr)
     if outcome.failed:
         return 1
     return 3 if partial else 0
-
-
-def _visible(text: str) -> str:
-    from scanner.report.text import line_start
-
-    return line_start(text)
 
 
 def _scan_findings(args: argparse.Namespace, client: Any, region: str) -> tuple[list[dict[str, Any]], bool] | int:
