@@ -17,19 +17,21 @@ from scanner.aws.recorder import UnitRecorder
 from scanner.aws.session import AwsSession
 from scanner.aws.shape import build_arn, link, make_resource
 from scanner.model import Resource
-from scanner.resources.rds import ProxyAuth, proxy_iam_auth
+from scanner.resources.rds import (
+    CLUSTER,
+    CLUSTER_ENDPOINT,
+    INSTANCE,
+    PROXY,
+    ROLE,
+    SECRET,
+    SECURITY_GROUP,
+    SUBNET,
+    SUBNET_GROUP,
+    VPC,
+    ProxyAuth,
+    proxy_iam_auth,
+)
 from scanner.resources.values import iso, tags
-
-CLUSTER = "aws.rds.cluster"
-INSTANCE = "aws.rds.instance"
-SUBNET_GROUP = "aws.rds.subnet_group"
-PROXY = "aws.rds.proxy"
-CLUSTER_ENDPOINT = "aws.rds.cluster_endpoint"
-SECURITY_GROUP = "aws.ec2.security_group"
-SUBNET = "aws.ec2.subnet"
-VPC = "aws.ec2.vpc"
-ROLE = "aws.iam.role"
-SECRET = "aws.secretsmanager.secret"
 
 NOT_RDS_ENGINES = {"neptune", "docdb"}
 PAGE = 100
