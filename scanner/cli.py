@@ -17,6 +17,7 @@ from scanner.runscan import (
     run_scan_command,
     share_scan_flags,
     write_file,
+    write_output,
 )
 
 SEVERITY_CHOICES = ["critical", "high", "medium", "low", "info", "none"]
@@ -213,12 +214,9 @@ def _scan(args: argparse.Namespace) -> int:
         report = renderer(args.format)(result, options)
     except ReportError as exc:
         return error(str(exc))
-    if args.output:
-        write_error = write_file(args.output, report)
-        if write_error is not None:
-            return write_error
-    else:
-        sys.stdout.write(report)
+    write_error = write_output(args.output, report)
+    if write_error is not None:
+        return write_error
     report_error = _write_reports(args, result, options)
     if report_error is not None:
         return report_error

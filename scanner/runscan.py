@@ -302,6 +302,14 @@ def write_file(path: Path, text: str) -> int | None:
     return None
 
 
+def write_output(path: Path | None, text: str) -> int | None:
+    """A command's output: to `path` (`--output`) when given, as `write_file`, else to stdout."""
+    if path is None:
+        sys.stdout.write(text)
+        return None
+    return write_file(path, text)
+
+
 def _relative_to_root(path: Path, root: Path) -> list[str]:
     try:
         return [path.resolve().relative_to(root).as_posix()]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from scanner.compliance.frameworks import FRAMEWORKS
@@ -31,7 +30,7 @@ def add_compliance_parser(commands: argparse._SubParsersAction, scan: argparse.A
 def run_compliance(args: argparse.Namespace) -> int:
     from scanner.compliance.summary import render_text, summarise, summary_json
     from scanner.engine.loader import RuleLoadError, load_rules
-    from scanner.runscan import error, run_scan_command, write_file
+    from scanner.runscan import error, run_scan_command, write_output
 
     ran = run_scan_command(args)
     if isinstance(ran, int):
@@ -48,10 +47,7 @@ def run_compliance(args: argparse.Namespace) -> int:
         text = inert_json(json.dumps(summary_json(result, args.framework, controls, config.fail_on), indent=2)) + "\n"
     else:
         text = render_text(result, args.framework, controls, config.fail_on)
-    if args.output:
-        problem = write_file(args.output, text)
-        if problem is not None:
-            return problem
-    else:
-        sys.stdout.write(text)
+    problem = write_output(args.output, text)
+    if problem is not None:
+        return problem
     return result.exit_code(config.fail_on)
