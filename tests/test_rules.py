@@ -194,12 +194,19 @@ def test_a_fixture_folder_without_markers_fails(run_cli, tmp_path) -> None:
     assert "user/sqlite: no '# ruleid: XY101' or '# ok: XY101' marker" in result.stdout
 
 
+def _as_user_rule(source: Path, tmp_path: Path, rule_id: str, new_id: str, name: str, new_name: str) -> Path:
+    """The built-in rule file beside folder `source`, renamed `new_id` (its name prefix `name` -> `new_name`), as
+    tmp_path/user/<new_id>.yaml; returns the user rules folder."""
+    rules = tmp_path / "user"
+    text = source.with_suffix(".yaml").read_text().replace(rule_id, new_id)
+    _write(rules, f"{new_id}.yaml", text.replace(f"name: {name}", f"name: {new_name}"))
+    return rules
+
+
 def test_a_snapshot_fixture_is_marked_by_resource_name_in_its_sidecar(run_cli, tmp_path) -> None:
     # AG513 as a user rule XY513, its fixture folder copied: the sidecar's `ok` turned into `ruleid` must fail
     source = builtin_rules_dir() / "aws" / "AG513-iam-user-old-access-key"
-    rules = tmp_path / "user"
-    text = source.with_suffix(".yaml").read_text().replace("AG513", "XY513").replace("name: iam-user-old", "name: xy-old")
-    _write(rules, "XY513.yaml", text)
+    rules = _as_user_rule(source, tmp_path, "AG513", "XY513", "iam-user-old", "xy-old")
     (rules / "XY513").mkdir()
     (rules / "XY513" / "aws-snapshot.json").write_text((source / "aws-snapshot.json").read_text())
     expect = (source / "aws-snapshot.json.expect").read_text().replace("AG513", "XY513")
@@ -213,10 +220,8 @@ def test_a_snapshot_fixture_is_marked_by_resource_name_in_its_sidecar(run_cli, t
 
 def test_a_user_rule_over_dagbag_files_never_runs_its_fixture_code(run_cli, tmp_path) -> None:
     # AG401 as a user rule XY401 with a fixture DAG that would leave a file behind if it ran: refused, not loaded
-    source = builtin_rules_dir() / "dagfile" / "AG401-dag-import-error"
-    rules = tmp_path / "user"
-    text = source.with_suffix(".yaml").read_text().replace("AG401", "XY401").replace("name: dag-import", "name: xy-imp")
-    _write(rules, "XY401.yaml", text)
+    rules = _as_user_rule(builtin_rules_dir() / "dagfile" / "AG401-dag-import-error", tmp_path,
+                          "AG401", "XY401", "dag-import", "xy-imp")
     ran = tmp_path / "ran"
     _write(rules / "XY401" / "dags", "dag.py", f"# ruleid: XY401\nopen({str(ran)!r}, 'w').close()\n")
     result = run_cli("rules", "test", "XY401", "--rules", rules, cwd=tmp_path)
