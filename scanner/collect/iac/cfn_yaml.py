@@ -13,9 +13,11 @@ from typing import Any
 import yaml
 
 from scanner.doctree import (
+    _MAX_INT_TEXT,
     MAX_DEPTH,
     DocumentError,
     Node,
+    _count_nodes,
     bounded_number,
     expansion_limit,
     replace_surrogates,
@@ -36,7 +38,7 @@ def parse(text: str) -> Node:
         node = loader.get_single_node()
         if node is None:
             raise DocumentError("empty YAML document")
-        return _Converter(loader, _count(node)).convert(node, 1)
+        return _Converter(loader, _count_nodes(node)).convert(node, 1)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise DocumentError(f"invalid YAML: {exc.problem or exc.context or 'syntax error'}",
@@ -47,20 +49,6 @@ def parse(text: str) -> Node:
         raise DocumentError("invalid YAML: nesting too deep") from None
     finally:
         loader.dispose()
-
-
-def _count(root: yaml.Node) -> int:
-    seen = {id(root)}
-    pending = [root]
-    while pending:
-        node = pending.pop()
-        children = [c for pair in node.value for c in pair] if isinstance(node, yaml.MappingNode) else \
-            node.value if isinstance(node, yaml.SequenceNode) else []
-        for child in children:
-            if id(child) not in seen:
-                seen.add(id(child))
-                pending.append(child)
-    return len(seen)
 
 
 class _Converter:
@@ -121,7 +109,7 @@ class _Converter:
     def scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag and node.tag.startswith("!") and not node.tag.startswith("!!"):
             return replace_surrogates(node.value)
-        if node.tag == "tag:yaml.org,2002:int" and len(node.value) > 4300:
+        if node.tag == "tag:yaml.org,2002:int" and len(node.value) > _MAX_INT_TEXT:
             return float("inf")
         try:
             value = self.loader.construct_object(node, deep=True)
