@@ -559,10 +559,7 @@ def role(mapper: Mapper, native: Native) -> None:
     p = native.properties
     draft = mapper.draft(ROLE, native)
     name = _identifier(draft, native, "RoleName", "name", attribute="name")
-    path = as_str(p.get("path"))
-    path = path if isinstance(path, str) else "/"
-    draft.fields["Path"] = path
-    draft.fields["Arn"] = f"arn:aws:iam:::role{path}{name}"
+    _path_and_arn(draft, "role", p.get("path"), name)
     trust = decoded(p.get("assume_role_policy"))
     if "assume_role_policy" in native.lines:
         draft.locations["trust_policy"] = native.lines["assume_role_policy"]
@@ -584,6 +581,14 @@ def role(mapper: Mapper, native: Native) -> None:
         _add_policy(draft, block.get("name"), block.get("policy"), native.lines.get("inline_policy"))
     for arn in _strings(draft, "attached_policy_arns", p.get("managed_policy_arns")):
         draft.fields["AttachedManagedPolicies"].append({"PolicyArn": arn, "PolicyName": arn.rsplit("/", 1)[-1]})
+
+
+def _path_and_arn(draft: Draft, kind: str, path_value: Any, name: str) -> None:
+    """`Path` (``/`` unless a string is given) and the account-less `Arn` of an IAM role or user."""
+    path = as_str(path_value)
+    path = path if isinstance(path, str) else "/"
+    draft.fields["Path"] = path
+    draft.fields["Arn"] = f"arn:aws:iam:::{kind}{path}{name}"
 
 
 def _unknown_document(document: Any) -> bool:
@@ -626,10 +631,7 @@ def user(mapper: Mapper, native: Native) -> None:
     p = native.properties
     draft = mapper.draft(USER, native)
     name = _identifier(draft, native, "UserName", "name", attribute="name")
-    path = as_str(p.get("path"))
-    path = path if isinstance(path, str) else "/"
-    draft.fields["Path"] = path
-    draft.fields["Arn"] = f"arn:aws:iam:::user{path}{name}"
+    _path_and_arn(draft, "user", p.get("path"), name)
     draft.fields["UserPolicyList"] = []
     draft.fields["AttachedManagedPolicies"] = []
     draft.fields["GroupList"] = []
