@@ -14,20 +14,19 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.model import Resource, ResourceGraph
+from scanner.resources.airflow import CONNECTION
+from scanner.resources.link_aws import DEPENDENCY_RELATIONS, normalise_host
+from scanner.resources.rds import CLUSTER, CLUSTER_ENDPOINT, INSTANCE, PROXY
 from scanner.resources.registry import REGISTRY, Linker
 
-CONNECTION = "airflow.connection"
-CLUSTER, INSTANCE, PROXY, CLUSTER_ENDPOINT = ("aws.rds.cluster", "aws.rds.instance", "aws.rds.proxy",
-                                              "aws.rds.cluster_endpoint")
-DEPENDENCY_RELATIONS = ("security_groups", "subnet_group", "subnets", "members", "cluster", "targets")
 _NAME_ATTRIBUTE = {CLUSTER: "identifier", INSTANCE: "identifier", PROXY: "name", CLUSTER_ENDPOINT: "identifier"}
 
 
 def parse_host(host: Any) -> tuple[str, str, str] | None:
     """(resource type, name, region) an RDS host name points at, or None."""
-    if not isinstance(host, str):
+    host = normalise_host(host)
+    if host is None:
         return None
-    host = host.strip().lower().split("://")[-1].split("/")[0].rsplit("@", 1)[-1].split(":")[0].rstrip(".")
     labels = host.split(".")
     if len(labels) < 5 or labels[-3:] != ["rds", "amazonaws", "com"] and labels[-4:-1] != ["rds", "amazonaws",
                                                                                            "com"]:
