@@ -15,7 +15,7 @@ from typing import Any
 
 from scanner.model import Resource, ResourceGraph
 from scanner.resources.airflow import CONNECTION
-from scanner.resources.link_aws import DEPENDENCY_RELATIONS, normalise_host
+from scanner.resources.link_aws import DEPENDENCY_RELATIONS, databases_behind, normalise_host
 from scanner.resources.rds import CLUSTER, CLUSTER_ENDPOINT, INSTANCE, PROXY
 from scanner.resources.registry import REGISTRY, Linker
 
@@ -61,21 +61,6 @@ def _index(graph: ResourceGraph) -> dict[tuple[str, str], list[Resource]]:
             if isinstance(name, str) and name:
                 index.setdefault((resource_type, name.lower()), []).append(resource)
     return index
-
-
-def databases_behind(graph: ResourceGraph, owner: Resource) -> list[Resource]:
-    if owner.type == CLUSTER:
-        return [owner]
-    if owner.type in (CLUSTER_ENDPOINT, INSTANCE):
-        return graph.follow(owner, "cluster") or ([owner] if owner.type == INSTANCE else [])
-    if owner.type == PROXY:
-        found: list[Resource] = []
-        for target in graph.follow(owner, "targets"):
-            for database in databases_behind(graph, target):
-                if database not in found:
-                    found.append(database)
-        return found
-    return []
 
 
 def link_connections_to_iac(graph: ResourceGraph) -> None:
