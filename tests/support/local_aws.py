@@ -94,6 +94,25 @@ def _protocol(service: str, headers: Any, form: dict[str, list[str]]) -> str:
     return "rest-json"
 
 
+def _read_request(handler: BaseHTTPRequestHandler) -> tuple[bytes, str, str, str, dict[str, list[str]]]:
+    """Read a request's body and name it: (body, service from the SigV4 scope, operation from X-Amz-Target, the
+    Action= form parameter or METHOD /path, Content-Type, form parameters)."""
+    length = int(handler.headers.get("Content-Length") or 0)
+    body = handler.rfile.read(length) if length else b""
+    scope = _SCOPE_RE.search(handler.headers.get("Authorization", ""))
+    service = scope.group("service") if scope else "unknown"
+    content_type = handler.headers.get("Content-Type", "")
+    form = parse_qs(body.decode("utf-8", "replace")) if "x-www-form-urlencoded" in content_type else {}
+    target = handler.headers.get("X-Amz-Target")
+    if target:
+        operation = target.rsplit(".", 1)[-1]
+    elif form.get("Action"):
+        operation = form["Action"][0]
+    else:
+        operation = f"{handler.command} {urlsplit(handler.path).path}"
+    return body, service, operation, content_type, form
+
+
 def _error_codes(kind: str, status: int, protocol: str) -> tuple[int, str]:
     if kind == "throttle":
         return {
@@ -275,19 +294,7 @@ class HostileEndpoint(LoopbackService):
         super().stop()
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
-        length = int(handler.headers.get("Content-Length") or 0)
-        body = handler.rfile.read(length) if length else b""
-        scope = _SCOPE_RE.search(handler.headers.get("Authorization", ""))
-        service = scope.group("service") if scope else "unknown"
-        content_type = handler.headers.get("Content-Type", "")
-        form = parse_qs(body.decode("utf-8", "replace")) if "x-www-form-urlencoded" in content_type else {}
-        target = handler.headers.get("X-Amz-Target")
-        if target:
-            operation = target.rsplit(".", 1)[-1]
-        elif form.get("Action"):
-            operation = form["Action"][0]
-        else:
-            operation = f"{handler.command} {urlsplit(handler.path).path}"
+        body, service, operation, content_type, form = _read_request(handler)
         try:
             json_body = json.loads(body) if body and "json" in content_type else None
         except ValueError:
@@ -402,19 +409,7 @@ class FaultProxy(LoopbackService):
 
     # -- server ----------------------------------------------------------------------------
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
-        length = int(handler.headers.get("Content-Length") or 0)
-        body = handler.rfile.read(length) if length else b""
-        scope = _SCOPE_RE.search(handler.headers.get("Authorization", ""))
-        service = scope.group("service") if scope else "unknown"
-        content_type = handler.headers.get("Content-Type", "")
-        form = parse_qs(body.decode("utf-8", "replace")) if "x-www-form-urlencoded" in content_type else {}
-        target = handler.headers.get("X-Amz-Target")
-        if target:
-            operation = target.rsplit(".", 1)[-1]
-        elif form.get("Action"):
-            operation = form["Action"][0]
-        else:
-            operation = f"{handler.command} {urlsplit(handler.path).path}"
+        body, service, operation, _, form = _read_request(handler)
         with self._lock:
             self.requests[f"{service}:{operation}"] += 1
         fault = self._take(service, operation)
