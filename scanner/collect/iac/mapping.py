@@ -116,6 +116,11 @@ def _strings(draft: Draft, attribute: str, value: Any, why_unknown: str | None =
     return result
 
 
+def _tag_list(value: Any) -> list[dict[str, str]]:
+    """Tags (a map in Terraform, a Key/Value list in CloudFormation) as the Key/Value list AWS describes."""
+    return [{"Key": k, "Value": v} for k, v in _tags(value).items()]
+
+
 def _tags(value: Any) -> dict[str, str]:
     if isinstance(value, dict):
         return {str(k): str(v) for k, v in value.items() if isinstance(v, (str, int, float, bool))}
@@ -195,7 +200,7 @@ def cluster(mapper: Mapper, native: Native) -> None:
     draft.set("master_username", "MasterUsername", p.get("master_username"), line("master_username"), kind="str")
     draft.set("enabled_cloudwatch_logs_exports", "EnabledCloudwatchLogsExports",
               p.get("enabled_cloudwatch_logs_exports"), line("enabled_cloudwatch_logs_exports"), kind="list")
-    draft.fields["TagList"] = [{"Key": k, "Value": v} for k, v in _tags(p.get("tags")).items()]
+    draft.fields["TagList"] = _tag_list(p.get("tags"))
     _security_groups(mapper, draft, native, "vpc_security_group_ids", "VpcSecurityGroups")
     group = _subnet_group_name(draft, native)
     if group:
@@ -236,7 +241,7 @@ def instance(mapper: Mapper, native: Native) -> None:
     group = _subnet_group_name(draft, native)
     if group:
         draft.fields["DBSubnetGroup"] = {"DBSubnetGroupName": group}
-    draft.fields["TagList"] = [{"Key": k, "Value": v} for k, v in _tags(p.get("tags")).items()]
+    draft.fields["TagList"] = _tag_list(p.get("tags"))
 
 
 def subnet_group(mapper: Mapper, native: Native) -> None:
@@ -359,7 +364,7 @@ def security_group(mapper: Mapper, native: Native) -> None:
     draft.fields["VpcId"] = vpc.placeholder() if isinstance(vpc, Ref) else _plain_str(vpc)
     draft.fields["IpPermissions"] = []
     draft.fields["IpPermissionsEgress"] = []
-    draft.fields["Tags"] = [{"Key": k, "Value": v} for k, v in _tags(p.get("tags")).items()]
+    draft.fields["Tags"] = _tag_list(p.get("tags"))
     for direction in ("ingress", "egress"):
         if direction in p:
             if direction in native.lines:
@@ -451,7 +456,7 @@ def subnet(mapper: Mapper, native: Native) -> None:
               native.lines.get("availability_zone"), kind="str")
     draft.set("map_public_ip_on_launch", "MapPublicIpOnLaunch", p.get("map_public_ip_on_launch"),
               native.lines.get("map_public_ip_on_launch"), default=False, kind="bool")
-    draft.fields["Tags"] = [{"Key": k, "Value": v} for k, v in _tags(p.get("tags")).items()]
+    draft.fields["Tags"] = _tag_list(p.get("tags"))
 
 
 def route_table(mapper: Mapper, native: Native) -> None:
@@ -572,7 +577,7 @@ def role(mapper: Mapper, native: Native) -> None:
     draft.set("description", "Description", p.get("description"), kind="str")
     draft.fields["RolePolicyList"] = []
     draft.fields["AttachedManagedPolicies"] = []
-    draft.fields["Tags"] = [{"Key": k, "Value": v} for k, v in _tags(p.get("tags")).items()]
+    draft.fields["Tags"] = _tag_list(p.get("tags"))
     inline = _blocks(p.get("inline_policy"))
     if isinstance(inline, Unknown):
         _unknown_statements(draft, inline.why)
@@ -635,7 +640,7 @@ def user(mapper: Mapper, native: Native) -> None:
     draft.fields["UserPolicyList"] = []
     draft.fields["AttachedManagedPolicies"] = []
     draft.fields["GroupList"] = []
-    draft.fields["Tags"] = [{"Key": k, "Value": v} for k, v in _tags(p.get("tags")).items()]
+    draft.fields["Tags"] = _tag_list(p.get("tags"))
     boundary = _plain_str(p.get("permissions_boundary"))
     if boundary:
         draft.fields["PermissionsBoundary"] = {"PermissionsBoundaryArn": boundary}
@@ -703,7 +708,7 @@ def secret(mapper: Mapper, native: Native) -> None:
     draft.set("description", "Description", p.get("description"), kind="str")
     draft.set("kms_key_id", "KmsKeyId", p.get("kms_key_id"), native.lines.get("kms_key_id"), kind="str")
     draft.fields["RotationEnabled"] = False
-    draft.fields["Tags"] = [{"Key": k, "Value": v} for k, v in _tags(p.get("tags")).items()]
+    draft.fields["Tags"] = _tag_list(p.get("tags"))
 
 
 def rotation(mapper: Mapper, native: Native) -> None:
