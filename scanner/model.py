@@ -46,6 +46,11 @@ class Source(BaseModel):
     aws: AwsIdentity | None = None
 
 
+# The attribute listing what infrastructure code leaves unknown until apply (written by `scanner.collect.iac`,
+# read by `scanner.engine.conditions`, checked by `scanner.resources.validate`).
+UNKNOWN_KEY = "_unknown"
+
+
 class Resource(BaseModel):
     """One thing rules look at.
 

@@ -49,7 +49,7 @@ from typing import Any
 
 import re2
 
-from scanner.model import Resource, ResourceGraph
+from scanner.model import UNKNOWN_KEY, Resource, ResourceGraph
 
 _MISSING = object()
 
@@ -61,8 +61,6 @@ class EvalEnv:
 
 
 Predicate = Callable[[Resource, EvalEnv], bool]
-
-UNKNOWN_KEY = "_unknown"
 
 
 class UnknownValue(Exception):

@@ -16,7 +16,7 @@ from typing import Any, Literal, Union
 import typing_extensions
 from typing_extensions import is_typeddict
 
-from scanner.model import Resource
+from scanner.model import UNKNOWN_KEY, Resource
 from scanner.resources import REGISTRY
 
 _WRAPPERS = {typing_extensions.NotRequired, typing_extensions.Required}
@@ -108,9 +108,6 @@ def attribute_problems(resource: Resource) -> list[str]:
         return value_problems(resource.attributes, model, resource.type)
     known = {k: v for k, v in resource.attributes.items() if k != UNKNOWN_KEY}
     return value_problems(known, model, resource.type) + unknown_problems(resource)
-
-
-UNKNOWN_KEY = "_unknown"  # infrastructure code: attributes known only after apply (`scanner.engine.conditions`)
 
 
 def unknown_problems(resource: Resource) -> list[str]:
