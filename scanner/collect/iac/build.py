@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.collect.iac.values import Ref, Unknown
-from scanner.model import FileLocation, Resource, Source
+from scanner.model import UNKNOWN_KEY, FileLocation, Resource, Source
 
-UNKNOWN_KEY = "_unknown"
 # Relations whose targets a rule judges (a subnet's routes, a group's rules): a target named by a literal id
 # (``subnet-0abc...``, a plan's value for an existing subnet) is not in the code, so the relation is unknown.
 EXTERNAL_UNKNOWN = frozenset({"subnets", "security_groups"})
