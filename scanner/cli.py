@@ -152,6 +152,9 @@ def _positive_seconds(text: str) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # pydantic looks its plugins up in every installed distribution's metadata on the first validation
+    # (20-30 ms in an environment with Airflow); airguard's own models need no plugin. A user's setting wins.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -24,7 +24,7 @@ class ConfigError(Exception):
 
 
 class Config(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", populate_by_name=True)
 
     profile: str = "default"
     fail_on: str = Field(default="low", alias="fail-on")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from scanner.model import AwsIdentity, FileLocation
 
@@ -47,12 +47,16 @@ class Confidence(str, Enum):
 
 
 class Suppression(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     kind: str = "inline"          # inline (a comment in the source) | baseline | config
     justification: str = ""
     location: FileLocation | None = None
 
 
 class Finding(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     rule_id: str
     rule_name: str
     title: str
@@ -87,6 +91,8 @@ class Finding(BaseModel):
 class Notice(BaseModel):
     """Something the scan could not do: a file it could not read, a rule it could not evaluate."""
 
+    model_config = ConfigDict(defer_build=True)
+
     kind: str                     # parse-error | read-error | rule-error | not-evaluated | config
     message: str
     path: str | None = None
@@ -100,6 +106,8 @@ class Notice(BaseModel):
 
 
 class ScanStats(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     files_scanned: int = 0
     resources: int = 0
     rules_evaluated: int = 0

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class FileLocation(BaseModel):
     """A span in a repo-relative file. Lines and columns are 1-based; end is inclusive."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     path: str
     start_line: int
@@ -32,7 +32,7 @@ class FileLocation(BaseModel):
 class AwsIdentity(BaseModel):
     """Where an AWS resource lives."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     arn: str
     account: str | None = None
@@ -40,7 +40,7 @@ class AwsIdentity(BaseModel):
 
 
 class Source(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     file: FileLocation | None = None
     aws: AwsIdentity | None = None
@@ -59,6 +59,8 @@ class Resource(BaseModel):
     `locations` maps attribute paths (e.g. ``password``, ``extra.iam``) to their exact spans, so a
     finding about one attribute points at its line.
     """
+
+    model_config = ConfigDict(defer_build=True)
 
     id: str
     type: str

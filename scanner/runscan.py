@@ -151,7 +151,7 @@ def run_scan_command(args: argparse.Namespace) -> tuple[ScanResult, Config] | in
         config_path = args.config or (None if args.no_repo_config else find_config(paths[0]))
         if args.config is not None and not args.config.is_file():
             return error(f"configuration file not found: {args.config}")
-        config = load_config(config_path) if config_path else Config()
+        config = load_config(config_path) if config_path else Config.model_construct()  # defaults: nothing to validate
     except ConfigError as exc:
         return error(str(exc))
     if args.strict:

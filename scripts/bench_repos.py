@@ -1562,6 +1562,21 @@ print(json.dumps({"files": count, "seconds": time.perf_counter() - started}))
 '''
 
 
+def ensure_bytecode(extra: list[Path]) -> str:
+    """Compile airguard's modules (and a --compare tree's) to .pyc before timing, as `pip install` does: with
+    PYTHONDONTWRITEBYTECODE set (CI images often set it) an editable install would otherwise recompile every
+    module from source in every run, which no installed user pays. bandit and detect-secrets are installed
+    by pip, so theirs are compiled already."""
+    located = subprocess.run([sys.executable, "-c", "import os, scanner; print(os.path.dirname(scanner.__file__))"],
+                             capture_output=True, text=True)
+    folders = [Path(located.stdout.strip())] if located.returncode == 0 and located.stdout.strip() else []
+    folders += extra
+    for folder in folders:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(folder)], capture_output=True)
+    flag = "set" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "not set"
+    return f"compiled {', '.join(str(f) for f in folders) or 'nothing'} (PYTHONDONTWRITEBYTECODE {flag})"
+
+
 def airguard_command() -> list[str]:
     script = Path(sys.executable).parent / "airguard"
     return [str(script)] if script.exists() else [sys.executable, "-m", "scanner"]
@@ -1611,6 +1626,7 @@ class Bench:
             archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", args.compare],
                                      capture_output=True, check=True).stdout
             subprocess.run(["tar", "-x", "-C", str(self.reference)], input=archive, check=True)
+        self.bytecode = ensure_bytecode([self.reference / "scanner"] if self.reference else [])
 
     # -- single runs ---------------------------------------------------------------------------------
 
@@ -2115,6 +2131,7 @@ def main() -> int:
           f"rounds (shared machine: the best run is the least disturbed), every number a whole process; "
           f"CPU and peak RSS from {'GNU time' if USE_GNU_TIME else 'wait4 (RSS floored at this process)'}")
     print(f"airguard: {' '.join(bench.airguard)} (-f {args.format} --fail-on none); python {sys.version.split()[0]}")
+    print(f"bytecode: {bench.bytecode}, as a pip install leaves it")
     for tool in ("bandit", "detect-secrets"):
         if tool in bench.missing:
             print(f"{tool}: NOT INSTALLED (--tools {args.tools or 'not given'}): its runs and goals are skipped; "

@@ -139,6 +139,22 @@ def test_rule_cache_is_used_and_invalidated(tmp_path: Path, monkeypatch: pytest.
     assert next(r for r in load_rules([tmp_path / "r"]) if r.id == "XY101").severity.value == "high"
 
 
+def test_rules_from_the_cache_equal_validated_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache is read back without validation (`rule_from_cache`): every field, nested models and enums
+    included, must come back as validation made it."""
+    monkeypatch.setenv("AIRGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    validated = load_rules(use_cache=False)
+    load_rules()                       # writes the cache
+    restored = load_rules()            # reads it
+    assert restored == validated
+    assert [r.model_dump(mode="json", by_alias=True) for r in restored] == \
+        [r.model_dump(mode="json", by_alias=True) for r in validated]
+    assert {type(r.severity).__name__ for r in restored} == {"Severity"}
+    [cache_file] = (tmp_path / "cache").glob("rules-*.json")
+    cache_file.write_text('[{"id": "AG999"}]', "utf-8")   # damaged: falls back to validating the files
+    assert load_rules() == validated
+
+
 @pytest.mark.parametrize("rule", load_rules(use_cache=False), ids=lambda rule: rule.id)
 def test_every_builtin_rule_has_passing_fixtures(rule) -> None:
     folder = fixture_dir(rule)

@@ -109,7 +109,7 @@ _MAX_MESSAGE = 300
 class Gap(BaseModel):
     """One operation whose data is missing from a unit's result."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     service: str  # the unit's service (rds, ec2, iam, ...)
     region: str  # the unit's region, or "global"

@@ -29,7 +29,7 @@ SessionFactoryLike = Callable[["CollectionUnit"], AwsSession]
 class CollectionUnit(BaseModel):
     """One independent piece of collection: a service in a region ("global") of an account."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     account: str | None = None
     region: str
@@ -45,6 +45,8 @@ class CollectionUnit(BaseModel):
 
 class UnitResult(BaseModel):
     """What one unit collected: resources (as JSON dicts), gaps, API calls per operation, time."""
+
+    model_config = ConfigDict(defer_build=True)
 
     unit: CollectionUnit
     resources: list[dict[str, Any]] = Field(default_factory=list)
@@ -71,6 +73,8 @@ class UnitResult(BaseModel):
 
 class Snapshot(BaseModel):
     """Merged unit results (sorted, one per unit)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     created_by: str = f"airguard {__version__}"
     created_at: str | None = None

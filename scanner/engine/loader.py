@@ -17,7 +17,7 @@ from typing import Any
 from scanner import __version__, safeio
 from scanner.doctree import DocumentError, Node, parse_yaml
 from scanner.engine.conditions import ConditionError, compile_condition, rule_regex
-from scanner.engine.rule import Rule
+from scanner.engine.rule import Rule, rule_from_cache
 from scanner.resources import REGISTRY
 
 RESOURCE_TYPES: dict[str, str] = REGISTRY.descriptions()  # every type a rule may name
@@ -121,8 +121,8 @@ def load_rules(extra_dirs: list[Path] | None = None, use_cache: bool = True, lab
         cache_file = cache / f"rules-{digest.hexdigest()[:24]}.json"
         try:
             cached = json.loads(cache_file.read_text("utf-8"))
-            return [Rule.model_validate(item) for item in cached]
-        except (OSError, ValueError):
+            return [rule_from_cache(item) for item in cached]
+        except (OSError, ValueError, KeyError, TypeError):
             pass
 
     rules = _validate_all(files)

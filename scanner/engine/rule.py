@@ -58,7 +58,7 @@ def _shown(value: Any, limit: int = 60) -> str:
 
 
 class Parameter(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     type: ParameterType | None = None   # else inferred from the default
     default: Any
@@ -83,7 +83,7 @@ class Parameter(BaseModel):
 
 
 class Docs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     what: str
     why: str
@@ -94,7 +94,7 @@ class Docs(BaseModel):
 
 
 class Example(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     name: str | None = None
     type: str | None = None
@@ -105,14 +105,14 @@ class Example(BaseModel):
 
 
 class RuleTests(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", populate_by_name=True)
 
     fail: list[Example]
     pass_: list[Example] = Field(alias="pass")
 
 
 class Rule(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     id: str
     name: str
@@ -158,3 +158,26 @@ class Rule(BaseModel):
             if name in self.parameters:
                 values[name] = value
         return values
+
+
+def _example(data: dict[str, Any]) -> Example:
+    return Example.model_construct(
+        **{key: value for key, value in data.items() if key not in ("relations", "incoming")},
+        relations={name: [_example(item) for item in items] for name, items in data.get("relations", {}).items()},
+        incoming={name: [_example(item) for item in items] for name, items in data.get("incoming", {}).items()})
+
+
+def rule_from_cache(data: dict[str, Any]) -> Rule:
+    """A Rule from its own `model_dump(mode="json", by_alias=True)`, written to the rule cache after the file
+    passed the JSON Schema and these models: built without validating again (validation is the slow part of a
+    start: every model's validator would be built on the first call)."""
+    fields = dict(data)
+    fields["severity"] = Severity(fields["severity"])
+    fields["confidence"] = Confidence(fields["confidence"])
+    fields["docs"] = Docs.model_construct(**fields["docs"])
+    fields["parameters"] = {name: Parameter.model_construct(**value) for name, value in fields["parameters"].items()}
+    tests = fields["tests"]
+    fields["tests"] = RuleTests.model_construct(fail=[_example(item) for item in tests["fail"]],
+                                                pass_=[_example(item) for item in tests["pass"]])
+    return Rule.model_construct(**fields)
+
