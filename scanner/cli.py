@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from scanner import __version__
+from scanner import __version__, timings
 from scanner.runscan import (
     AWS_INSTALL_HINT,
     EXIT_DOC,
@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--no-cache", action="store_true", help="do not read or write the rule and file caches")
     scan.add_argument("--jobs", "-j", type=_positive, metavar="N",
                       help="processes for many DAG files (default: all cores; 1 = in this process)")
+    scan.add_argument("--timings", action="store_true",
+                      help="print the wall-clock time of each stage (start-up, rules, collectors, evaluation, "
+                           "report) to stderr after the report")
     aws = scan.add_argument_group("AWS", "evaluate the rules against the account too")
     aws.add_argument("--aws", action="store_true", help="collect the live account with boto3")
     aws.add_argument("--aws-snapshot", type=Path, metavar="FILE", help="use a snapshot from `airguard aws snapshot`")
@@ -213,16 +216,19 @@ def _scan(args: argparse.Namespace) -> int:
                             aws_region=args.asff_region)
     _integration_options(args, options)
     options.pretty = args.output is None and sys.stdout.isatty()  # JSON/SARIF files stay compact
-    try:
-        report = renderer(args.format)(result, options)
-    except ReportError as exc:
-        return error(str(exc))
-    write_error = write_output(args.output, report)
-    if write_error is not None:
-        return write_error
-    report_error = _write_reports(args, result, options)
-    if report_error is not None:
-        return report_error
+    with timings.stage(f"report ({args.format})"):
+        try:
+            report = renderer(args.format)(result, options)
+        except ReportError as exc:
+            return error(str(exc))
+        write_error = write_output(args.output, report)
+        if write_error is not None:
+            return write_error
+        report_error = _write_reports(args, result, options)
+        if report_error is not None:
+            return report_error
+    if args.timings:
+        print(timings.table(), file=sys.stderr)
     return result.exit_code(config.fail_on)
 
 

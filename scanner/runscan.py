@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from scanner import timings
+
 if TYPE_CHECKING:
     from scanner.aws.units import Snapshot
     from scanner.collect.dagbag import DagbagRequest
@@ -148,10 +150,11 @@ def run_scan_command(args: argparse.Namespace) -> tuple[ScanResult, Config] | in
         args.format = _format_for(getattr(args, "output", None))
     root = (args.root or _find_root(cwd)).resolve()
     try:
-        config_path = args.config or (None if args.no_repo_config else find_config(paths[0]))
-        if args.config is not None and not args.config.is_file():
-            return error(f"configuration file not found: {args.config}")
-        config = load_config(config_path) if config_path else Config.model_construct()  # defaults: nothing to validate
+        with timings.stage("configuration"):
+            config_path = args.config or (None if args.no_repo_config else find_config(paths[0]))
+            if args.config is not None and not args.config.is_file():
+                return error(f"configuration file not found: {args.config}")
+            config = load_config(config_path) if config_path else Config.model_construct()  # defaults: nothing to validate
     except ConfigError as exc:
         return error(str(exc))
     if args.strict:
@@ -206,7 +209,8 @@ def run_scan_command(args: argparse.Namespace) -> tuple[ScanResult, Config] | in
         return error(str(exc))
     if args.command == "baseline":
         return _write_baseline(args, config, result)
-    baseline_error = _apply_baseline(args, config, result)
+    with timings.stage("baseline"):
+        baseline_error = _apply_baseline(args, config, result)
     if baseline_error is not None:
         return baseline_error
     return result, config

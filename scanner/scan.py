@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scanner import timings
 from scanner.collector import Collector
 from scanner.collectors import AwsInput, ScanRequest, build_collectors
 from scanner.config import Config
@@ -98,18 +99,22 @@ def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: lis
     started = time.perf_counter()
     request = ScanRequest(paths=paths, config=config, root=root, aws=aws, dagbag=dagbag, jobs=jobs)
     collectors = build_collectors(request)  # first: the DagBag child starts (or is refused) before all else
-    rules = load_rules([*config.resolved_rule_dirs(), *(extra_rule_dirs or [])], label_root=root)
-    check_rule_parameters(rules, config)
-    rules = request.rules = select_rules(rules, config.select, config.ignore)
+    with timings.stage("rules"):
+        rules = load_rules([*config.resolved_rule_dirs(), *(extra_rule_dirs or [])], label_root=root)
+        check_rule_parameters(rules, config)
+        rules = request.rules = select_rules(rules, config.select, config.ignore)
     ctx = ScanContext(root=root.resolve(), boundaries=scan_boundaries(paths, root))
     graph = ResourceGraph()
     for collector in collectors:
-        run_collector(collector, ctx, graph)
-    suppressions = [s for source in ctx.sources.values() for s in find_suppressions(source)]
-    graph.add_all(as_resource(s) for s in suppressions)
-    link(graph)
-    parameters = rule_parameters(rules, config)
-    findings = evaluate(graph, rules, ctx, parameters, SuppressionIndex(suppressions))
+        with timings.stage(f"collect: {collector.description}"):
+            run_collector(collector, ctx, graph)
+    with timings.stage("suppressions and links"):
+        suppressions = [s for source in ctx.sources.values() for s in find_suppressions(source)]
+        graph.add_all(as_resource(s) for s in suppressions)
+        link(graph)
+    with timings.stage("evaluate"):
+        parameters = rule_parameters(rules, config)
+        findings = evaluate(graph, rules, ctx, parameters, SuppressionIndex(suppressions))
     stats = ScanStats.model_construct(files_scanned=ctx.files_scanned, resources=len(graph), rules_evaluated=len(rules),
                       duration_seconds=round(time.perf_counter() - started, 4))
     notices = sorted(ctx.notices, key=Notice.sort_key)

@@ -1,0 +1,49 @@
+"""`airguard scan --timings`: the time of each stage on stderr, the report untouched."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from scanner import timings
+from tests.conftest import run_process
+
+STAGE_LINE = re.compile(r"^  (?P<name>.+?)\s+(?P<seconds>\d+\.\d{3}) s(?:\s+(?P<share>\d+\.\d) %)?$")
+
+
+def test_stages_are_listed_in_order_and_add_up(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("AIRFLOW_CONN_WAREHOUSE=postgresql://loader:Plant3dSecret9@db.example.com/dw\n")
+    ran = run_process("scan", ".env", "-f", "json", "--timings", cwd=tmp_path)
+    assert ran.exit_code == 1
+    assert json.loads(ran.stdout)["findings"]              # the report on stdout is still the report alone
+    assert "Plant3dSecret9" not in ran.stderr
+    lines = ran.stderr.splitlines()
+    assert lines[0].startswith("timings (wall clock")
+    rows = [STAGE_LINE.match(line) for line in lines[1:]]
+    assert all(rows), lines
+    names = [row["name"] for row in rows]
+    assert names == ["start-up (interpreter, imports)", "configuration", "rules", "collect: the files",
+                     "suppressions and links", "evaluate", "baseline", "report (json)", "other (between stages)",
+                     "total"]
+    seconds = {row["name"]: float(row["seconds"]) for row in rows}
+    parts = sum(value for name, value in seconds.items() if name != "total")
+    assert abs(parts - seconds["total"]) <= 0.004      # rounding of ten 3-decimal figures
+    assert seconds["start-up (interpreter, imports)"] > 0
+
+
+def test_without_the_flag_stderr_stays_quiet(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("AIRFLOW_CONN_WAREHOUSE=postgresql://loader:Plant3dSecret9@db.example.com/dw\n")
+    ran = run_process("scan", ".env", "-f", "json", cwd=tmp_path)
+    assert ran.exit_code == 1
+    assert ran.stderr == ""
+
+
+def test_a_stage_run_twice_adds_up() -> None:
+    with timings.stage("test: twice"):
+        pass
+    first = timings.recorded()["test: twice"]
+    with timings.stage("test: twice"):
+        sum(range(10_000))
+    assert timings.recorded()["test: twice"] > first
+    assert list(timings.recorded()).count("test: twice") == 1
