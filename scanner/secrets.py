@@ -244,21 +244,45 @@ class _FormIndex:
             self._forms.add(form)
             self._by_prefix.setdefault(form[:3], []).append(form)
 
+    # An index of at most this many prefixes (a file's few secrets) is looked up prefix by prefix, each
+    # with str.find (a pass over the text in C); a larger one reads the text once, place by place.
+    FIND_LIMIT = 16
+
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Every place one of the forms stands in `text` as a whole token (`_bounded`), in order."""
-        found: list[tuple[int, int]] = []
         if not self._forms:
-            return found
-        index = self._by_prefix
-        get = index.get
+            return []
+        if len(self._by_prefix) > self.FIND_LIMIT:
+            return self._read_through(text)
+        found: list[tuple[int, int]] = []
+        for prefix, candidates in self._by_prefix.items():
+            position = text.find(prefix)
+            while position >= 0:
+                self._whole_at(text, position, candidates, found)
+                position = text.find(prefix, position + 1)
+        found.sort(key=_start)  # stable: forms at one place stay in the order the per-place reading gives
+        return found
+
+    def _read_through(self, text: str) -> list[tuple[int, int]]:
+        """`spans` in one pass, place by place: linear in the text however many prefixes it holds."""
+        found: list[tuple[int, int]] = []
+        get = self._by_prefix.get
         for position in range(len(text) - 2):
             candidates = get(text[position:position + 3])
             if candidates:
-                for form in candidates:
-                    end = position + len(form)
-                    if text.startswith(form, position) and _bounded(text, position, end, form):
-                        found.append((position, end))
+                self._whole_at(text, position, candidates, found)
         return found
+
+    @staticmethod
+    def _whole_at(text: str, position: int, candidates: list[str], found: list[tuple[int, int]]) -> None:
+        for form in candidates:
+            end = position + len(form)
+            if text.startswith(form, position) and _bounded(text, position, end, form):
+                found.append((position, end))
+
+
+def _start(span: tuple[int, int]) -> int:
+    return span[0]
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

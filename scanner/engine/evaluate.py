@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from array import array
 from collections import Counter
 from collections.abc import Callable
+from itertools import accumulate
 from typing import Any
 
 from scanner.context import ScanContext
@@ -31,10 +31,6 @@ def fingerprint(rule: Rule, resource: Resource, location: FileLocation | None, o
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
 
 
-# What str.splitlines splits on (the numbering `SourceFile.lines` and the collectors use).
-_LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
-
-
 class LineIndex:
     """Line `n` of a text without a list of all its lines: where each line starts (an int array), for the
     snippets of one evaluation. `SourceFile.lines` would keep every line of every file with a finding for
@@ -42,21 +38,18 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        # str.splitlines numbers lines as `SourceFile.lines` and the collectors do; its list lives only here,
+        # and the starts come from the lengths without a Python loop per line
         self.starts = array("l", [0])
-        self.ends = array("l")
-        for found in _LINE_BREAK.finditer(text):
-            self.ends.append(found.start())
-            self.starts.append(found.end())
-        if self.starts[-1] == len(text):  # text ends with a break (or is empty): no line after it
-            self.starts.pop()
-        else:
-            self.ends.append(len(text))
+        self.starts.extend(accumulate(map(len, text.splitlines(keepends=True))))
 
     def __len__(self) -> int:
-        return len(self.starts)
+        return len(self.starts) - 1
 
     def line(self, number: int) -> str:
-        return self.text[self.starts[number - 1]:self.ends[number - 1]]
+        """Line `number` (from 1) without its break: the one break it holds ends it."""
+        with_break = self.text[self.starts[number - 1]:self.starts[number]]
+        return with_break.splitlines()[0] if with_break else ""
 
 
 def snippet(ctx: ScanContext, location: FileLocation | None,
@@ -76,6 +69,25 @@ def snippet(ctx: ScanContext, location: FileLocation | None,
                                 SNIPPET_MAX)
 
 
+class Snippets:
+    """The redacted snippet of each (file, line) findings point at, made once: several rules' findings
+    often share a line, and the redactor's answer for a line never changes once collection is done."""
+
+    def __init__(self, ctx: ScanContext) -> None:
+        self.ctx = ctx
+        self.indexes: dict[str, LineIndex] = {}  # the lines of the files findings point at
+        self.done: dict[tuple[str, int], str | None] = {}
+
+    def at(self, location: FileLocation | None) -> str | None:
+        if location is None:
+            return None
+        key = (location.path, location.start_line)
+        if key in self.done:
+            return self.done[key]
+        found = self.done[key] = snippet(self.ctx, location, self.indexes)
+        return found
+
+
 def evaluate(
     graph: ResourceGraph,
     rules: list[Rule],
@@ -85,8 +97,8 @@ def evaluate(
 ) -> list[Finding]:
     """Every finding of every rule, redacted, fingerprinted, with inline suppressions applied."""
     findings: list[Finding] = []
-    scrub = _memo(ctx.redactor.scrub)  # the same labels and names come back in finding after finding
-    indexes: dict[str, LineIndex] = {}  # the lines of the files findings point at, for this evaluation
+    scrub = _memo(ctx.redactor.scrub)  # the same messages, labels and names come back in finding after finding
+    snippets = Snippets(ctx)
     for rule in rules:
         predicate = compile_condition(rule.condition)
         env = EvalEnv(graph=graph, params=(parameters or {}).get(rule.id, rule.resolve_parameters()))
@@ -108,7 +120,7 @@ def evaluate(
                 items = [v for values in resolve_path(resource, rule.for_each)
                          for v in (values if isinstance(values, list) else [values])] or [None]
             for item in items:
-                finding = _finding(ctx, graph, rule, resource, env.params, item, occurrences, scrub, indexes)
+                finding = _finding(ctx, graph, rule, resource, env.params, item, occurrences, scrub, snippets)
                 if suppressions is not None:
                     match = suppressions.match(rule.id, rule.name, finding.location)
                     if match is not None:
@@ -161,8 +173,9 @@ def _memo(scrub: Callable[[str], str]) -> Callable[[str], str]:
 
 def _finding(ctx: ScanContext, graph: ResourceGraph, rule: Rule, resource: Resource, params: dict[str, Any],
              item: Any, occurrences: Counter[tuple[str, str, str, str]],
-             scrub: Callable[[str], str] | None = None, indexes: dict[str, LineIndex] | None = None) -> Finding:
+             scrub: Callable[[str], str] | None = None, snippets: Snippets | None = None) -> Finding:
     scrub = scrub or ctx.redactor.scrub
+    snippets = snippets or Snippets(ctx)
     item_text = "" if item is None else str(item)
     location_path = (rule.location or "").replace("{item}", item_text)
     location = resource.location_for(location_path)
@@ -186,12 +199,12 @@ def _finding(ctx: ScanContext, graph: ResourceGraph, rule: Rule, resource: Resou
         title=rule.title,
         severity=rule.severity,
         confidence=rule.confidence,
-        message=ctx.redactor.scrub(message),  # one per finding: not worth remembering
+        message=scrub(message),  # rules firing on one resource often say the same
         resource_id=resource.id,
         resource_type=resource.type,
         resource_name=scrub(resource.name),
         location=location,
-        snippet=snippet(ctx, location, indexes),
+        snippet=snippets.at(location),
         aws=resource.source.aws,
         related=related,
         related_labels=[scrub(label) for label in labels],
