@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from scanner.collect.dagbag import airflow_available
+from scanner.engine import loader
 from scanner.engine.loader import builtin_rules_dir, fixture_dir, load_rules, rule_files
 from scanner.rule_fixtures import DAG_FILE, run_rule_tests
 
@@ -153,6 +157,51 @@ def test_rules_from_the_cache_equal_validated_rules(tmp_path: Path, monkeypatch:
     [cache_file] = (tmp_path / "cache").glob("rules-*.json")
     cache_file.write_text('[{"id": "AG999"}]', "utf-8")   # damaged: falls back to validating the files
     assert load_rules() == validated
+
+
+def test_the_builtin_rules_stamp_is_current() -> None:
+    """rules/validated.sha256 records the built-in set the suite validates in full (`use_cache=False`)."""
+    assert loader.shipped_stamp() == loader.stamp_digest(loader.builtin_files()), \
+        "a built-in rule or the rule schema changed: run python scripts/stamp_rules.py"
+
+
+def test_a_start_without_rule_cache_loads_stamped_rules_without_jsonschema(tmp_path: Path) -> None:
+    code = ("import sys, json; from scanner.engine.loader import load_rules; rules = load_rules(); "
+            "print(json.dumps({'jsonschema': 'jsonschema' in sys.modules, "
+            "'rules': [r.model_dump(mode='json', by_alias=True) for r in rules]}))")
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "AIRGUARD_CACHE_DIR": str(tmp_path / "cache")})
+    answer = json.loads(ran.stdout)
+    assert answer["jsonschema"] is False
+    assert answer["rules"] == [r.model_dump(mode="json", by_alias=True) for r in load_rules(use_cache=False)]
+
+
+def test_stamp_mismatch_validates_in_full(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRGUARD_CACHE_DIR", "")
+    calls: list[int] = []
+    validate_all = loader._validate_all
+    monkeypatch.setattr(loader, "_validate_all", lambda files, loaded=None: calls.append(len(files))
+                        or validate_all(files, loaded))
+    load_rules()
+    assert calls == [0] or calls == []       # stamped: only the (no) user files went through the schema
+    monkeypatch.setattr(loader, "shipped_stamp", lambda: "0" * 64)
+    calls.clear()
+    assert load_rules() == load_rules(use_cache=False)
+    assert calls[0] == len(loader.builtin_files())
+    edited = loader.builtin_files()
+    edited[0].text += "\n# edited\n"
+    assert loader.stamp_digest(edited) != loader.stamp_digest(loader.builtin_files())
+
+
+def test_user_rules_are_validated_beside_stamped_builtins(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRGUARD_CACHE_DIR", "")
+    _write(tmp_path / "r", "bad.yaml", GOOD_RULE.replace("severity: low", "severity: catastrophic"))
+    result = run_cli("rules", "--rules", tmp_path / "r", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "r/bad.yaml:" in result.stderr and "severity" in result.stderr
+    clash = _write(tmp_path / "s", "c.yaml", GOOD_RULE.replace("XY101", "AG101"))
+    result = run_cli("rules", "--rules", clash.parent, cwd=tmp_path)
+    assert "s/c.yaml:1: duplicate rule id AG101 (already defined in rules/" in result.stderr
 
 
 @pytest.mark.parametrize("rule", load_rules(use_cache=False), ids=lambda rule: rule.id)

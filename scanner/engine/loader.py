@@ -86,10 +86,10 @@ def _cache_dir() -> Path | None:
 
 
 def load_rules(extra_dirs: list[Path] | None = None, use_cache: bool = True, label_root: Path | None = None) -> list[Rule]:
-    files: list[_RuleFile] = []
-    builtin = builtin_rules_dir()
-    for path in rule_files(builtin):
-        files.append(_RuleFile(path, f"rules/{path.relative_to(builtin).as_posix()}", "builtin", path.read_text("utf-8")))
+    """The built-in rules and those in `extra_dirs`, sorted by id. From the rule cache when these exact files
+    were loaded before; else built-in rules matching the shipped stamp skip the schema pass; `use_cache=False`
+    checks every file in full (no cache, no stamp)."""
+    files: list[_RuleFile] = builtin_files()
     problems: list[str] = []
     for directory in extra_dirs or []:
         if not directory.is_dir():
@@ -125,7 +125,13 @@ def load_rules(extra_dirs: list[Path] | None = None, use_cache: bool = True, lab
         except (OSError, ValueError, KeyError, TypeError):
             pass
 
-    rules = _validate_all(files)
+    builtin = [f for f in files if f.origin == "builtin"]
+    if use_cache and stamp_digest(builtin) == shipped_stamp():
+        rules = _load_stamped(builtin)
+        rules = sorted([*rules, *_validate_all([f for f in files if f.origin != "builtin"], rules)],
+                       key=lambda r: r.id)
+    else:
+        rules = _validate_all(files)
     if cache_file is not None:
         try:
             cache_file.parent.mkdir(parents=True, exist_ok=True)
@@ -146,15 +152,61 @@ def _label(path: Path, root: Path | None) -> str:
     return path.name
 
 
-def _validate_all(files: list[_RuleFile]) -> list[Rule]:
+# The built-in rule set as the test suite validated it: the digest of the schema and every built-in rule file
+# (`stamp_digest`), written by `python scripts/stamp_rules.py` and checked by tests/test_rules.py. When the
+# shipped files match it, a start with no rule cache (a CI runner, a fresh install) loads them without the
+# JSON Schema pass (importing jsonschema and validating 42 files cost ~0.3 s); user rules are always validated.
+STAMP_PATH = "validated.sha256"
+
+
+def stamp_digest(builtin: list[_RuleFile]) -> str:
+    """The digest a stamp records: the rule schema and each built-in rule file's label and text."""
+    digest = hashlib.sha256(SCHEMA_PATH.read_bytes())
+    for rule_file in sorted(builtin, key=lambda f: f.label):
+        digest.update(b"\0" + rule_file.label.encode() + b"\0" + rule_file.text.encode())
+    return digest.hexdigest()
+
+
+def shipped_stamp() -> str | None:
+    """The digest recorded beside the built-in rules, or None."""
+    try:
+        lines = (builtin_rules_dir() / STAMP_PATH).read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    values = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    return values[0] if len(values) == 1 else None
+
+
+def builtin_files() -> list[_RuleFile]:
+    """The built-in rule files as `load_rules` reads them."""
+    builtin = builtin_rules_dir()
+    return [_RuleFile(path, f"rules/{path.relative_to(builtin).as_posix()}", "builtin", path.read_text("utf-8"))
+            for path in rule_files(builtin)]
+
+
+def _load_stamped(files: list[_RuleFile]) -> list[Rule]:
+    """Built-in rule files whose digest matches the stamp: parsed and loaded into the models (pydantic still
+    validates the fields), without the schema, condition and duplicate checks they passed when stamped."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return [Rule.model_validate({**yaml.load(f.text, Loader=loader), "origin": f.origin, "source_path": f.label})
+            for f in files]
+
+
+def _validate_all(files: list[_RuleFile], loaded: list[Rule] | None = None) -> list[Rule]:
+    """Every file checked against the schema and the engine (ids and names unique, also among `loaded`
+    rules); all problems raised together."""
+    if not files:
+        return []
     import jsonschema  # imported only when rules change: it is slow to import
 
     schema = json.loads(SCHEMA_PATH.read_text("utf-8"))
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
     problems: list[str] = []
     rules: list[Rule] = []
-    seen_ids: dict[str, str] = {}
-    seen_names: dict[str, str] = {}
+    seen_ids: dict[str, str] = {rule.id: rule.source_path for rule in loaded or []}
+    seen_names: dict[str, str] = {rule.name: rule.source_path for rule in loaded or []}
     for rule_file in files:
         label = rule_file.label
         try:
