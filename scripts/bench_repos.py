@@ -1568,11 +1568,11 @@ def ensure_bytecode(extra: list[Path]) -> str:
     module from source in every run, which no installed user pays. bandit and detect-secrets are installed
     by pip, so theirs are compiled already."""
     located = subprocess.run([sys.executable, "-c", "import os, scanner; print(os.path.dirname(scanner.__file__))"],
-                             capture_output=True, text=True)
+                             check=False, capture_output=True, text=True)
     folders = [Path(located.stdout.strip())] if located.returncode == 0 and located.stdout.strip() else []
     folders += extra
     for folder in folders:
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(folder)], capture_output=True)
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(folder)], check=False, capture_output=True)
     flag = "set" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "not set"
     return f"compiled {', '.join(str(f) for f in folders) or 'nothing'} (PYTHONDONTWRITEBYTECODE {flag})"
 
@@ -1745,7 +1745,21 @@ class Bench:
             for step in steps[shift:] + steps[:shift]:
                 step()
         self.print_corpus(label, files, m, in_loop, cold_target, multicore)
+        self.print_stages(tree, cache, jobs)
         return m
+
+    def print_stages(self, tree: Path, cache: Path, jobs: int) -> None:
+        """One more cold --jobs N run with --timings (the cold runs' cache: validated rules kept, files emptied):
+        where its wall clock goes (serial stages vs collection)."""
+        shutil.rmtree(cache / "files", ignore_errors=True)
+        command = [*self.airguard, "scan", ".", "-f", self.args.format, "--fail-on", "none", "--jobs", str(jobs),
+                   "-o", str(self.workdir / "out-stages.json"), "--timings"]
+        env = {**os.environ, "AIRGUARD_CACHE_DIR": str(cache)}
+        ran = subprocess.run(command, cwd=tree, env=env, check=False, capture_output=True, text=True)
+        lines = [line for line in ran.stderr.splitlines() if line.startswith("  ")]
+        print(f"  stages of one more cold --jobs {jobs} run (airguard scan --timings):")
+        for line in lines:
+            print("  " + line)
 
     def print_corpus(self, label: str, files: int, m: dict[str, Measure], in_loop: dict[str, float],
                      cold_target: float | None, multicore: bool) -> None:
