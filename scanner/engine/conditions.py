@@ -150,8 +150,12 @@ def _fold(value: Any, ignore_case: bool) -> Any:
 def _value_test(op: str, ignore_case: bool) -> Callable[[Any, Any], bool]:
     """A test of one found value against the expected value."""
     if op == "equals":
+        if not ignore_case:  # the usual case, without folding calls
+            return lambda v, e: v == e
         return lambda v, e: _fold(v, ignore_case) == _fold(e, ignore_case)
     if op == "in":
+        if not ignore_case:
+            return lambda v, e: v in (e if type(e) is list else list(e or []))
         return lambda v, e: _fold(v, ignore_case) in [_fold(x, ignore_case) for x in (e or [])]
     if op == "matches":
         return lambda v, e: v is not None and not isinstance(v, (dict, list)) and \
@@ -461,14 +465,56 @@ def _compile_predicate(condition: dict[str, Any]) -> Predicate:
     negate = op in _NEGATIONS
     test = _value_test(_NEGATIONS.get(op, op), ignore_case)
     param = expected.get("param") if isinstance(expected, dict) and set(expected) == {"param"} else None
+    read_one = _single_value_reader(key)
 
-    def predicate(resource: Resource, env: EvalEnv) -> bool:
-        _check_known(resource, key)
-        value = env.params.get(param) if param is not None else expected
-        found = any(test(v, value) for v in resolve_path(resource, key))
+    if read_one is None:  # `*` or `$name`: any of the values resolve_path finds
+        def predicate(resource: Resource, env: EvalEnv) -> bool:
+            _check_known(resource, key)
+            value = env.params.get(param) if param is not None else expected
+            found = any(test(v, value) for v in resolve_path(resource, key))
+            return not found if negate else found
+        return predicate
+
+    # the common case, run for every resource of every rule: a path that names at most one value, read
+    # without resolve_path's lists, and the unknown-value check only on resources that list unknowns
+    def single(resource: Resource, env: EvalEnv) -> bool:
+        unknown = resource.unknown if type(resource) is ItemView else resource.attributes.get(UNKNOWN_KEY)
+        if unknown:
+            _check_known(resource, key)
+        found_value = read_one(resource.attributes)
+        found = found_value is not _MISSING and bool(
+            test(found_value, env.params.get(param) if param is not None else expected))
         return not found if negate else found
+    return single
 
-    return predicate
+
+def _single_value_reader(path: str) -> Callable[[Any], Any] | None:
+    """For a path without `*` (and not `$name`/`$type`/`$id`): the value at it in a resource's attributes
+    or _MISSING, as resolve_path finds it (a dict key, or a list index written in digits); else None."""
+    if path in ("$name", "$type", "$id"):
+        return None
+    parts = _split(path)
+    if "*" in parts:
+        return None
+    if len(parts) == 1:
+        return lambda attributes: attributes.get(path, _MISSING)
+
+    def read(attributes: Any) -> Any:
+        value = attributes
+        for part in parts:
+            if isinstance(value, dict):
+                if part not in value:
+                    return _MISSING
+                value = value[part]
+            elif isinstance(value, list) and part.isdigit():
+                index = int(part)
+                if index >= len(value):
+                    return _MISSING
+                value = value[index]
+            else:
+                return _MISSING
+        return value
+    return read
 
 
 _TEMPLATE = re.compile(r"\{([A-Za-z0-9_.$*-]+)(?:\|([^{}|]{0,80}))?\}")
