@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanner import safeio
-from scanner.collect.pycode.analyzer import _CLASS_NAME, CONNECTION_TYPES, CREDENTIAL, CROSS_MODULE, Analyzer
+from scanner.collect.pycode.analyzer import CONNECTION_TYPES, CREDENTIAL, CROSS_MODULE, Analyzer, class_names
 from scanner.collect.pycode.values import Evaluated, Evaluator, Resolver, Scope, bind_targets
 from scanner.context import ScanContext
 from scanner.model import Resource
@@ -145,7 +145,7 @@ class Project:
         scope = Scope()
         bind_targets(scope, tree.body)
         module = Module(SourceFile(relative, self.root / relative, text), tree, scope,
-                        Evaluator(set(_CLASS_NAME.findall(text))))
+                        Evaluator(class_names(text)))
         _imports(tree.body, module)
         module.evaluator.resolver = ImportResolver(self, relative, module.from_imports, module.module_imports)
         self._modules[relative] = module

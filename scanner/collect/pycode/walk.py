@@ -33,6 +33,9 @@ NODE_FIELDS: dict[type, tuple[str, ...]] = {
     cls: () if issubclass(cls, ast.Constant) else tuple(f for f in cls._fields if f not in _SKIPPED_FIELDS)
     for cls in _node_classes()
 }
+# The same fields, last first: a depth-first visit pushes a node's children on its stack in this order, so
+# that it pops them in field order.
+FIELDS_LAST_FIRST: dict[type, tuple[str, ...]] = {cls: fields[::-1] for cls, fields in NODE_FIELDS.items()}
 # The string pass reads every maximal string expression: a string constant, f-string or `+`/`%`
 # expression that is not itself part of a larger one. (Sets of exact classes: `ast.parse` makes no
 # instances of subclasses.)
@@ -67,6 +70,20 @@ def branches(node: ast.AST) -> list[ast.AST]:
         elif NODE_FIELDS.get(type(value)):
             found.append(value)
     return found
+
+
+def push_branches(node: ast.AST, stack: list[ast.AST]) -> None:
+    """Push the `branches` of `node` on `stack`, last first (the first child is popped next)."""
+    fields = NODE_FIELDS
+    push = stack.append
+    for name in FIELDS_LAST_FIRST[type(node)]:
+        value = getattr(node, name, None)
+        if type(value) is list:
+            for item in reversed(value):
+                if fields.get(type(item)):
+                    push(item)
+        elif fields.get(type(value)):
+            push(value)
 
 
 def string_pass_nodes(tree: ast.AST) -> list[ast.AST]:
