@@ -1,8 +1,9 @@
 """A content-hash cache of per-file collection outcomes (like ruff's), under the airguard cache dir.
 
 Key: airguard version, a hash of the collector code, the file's kind, its repo-relative path and a
-BLAKE2 hash of its bytes. Value: the file's outcome as JSON (`scanner.collect.unit`), with secrets
-stored only as positions in the file's text.
+BLAKE2 hash of its bytes. Value: a digest of the rest keyed by the entry's key, then the file's outcome
+as JSON (`scanner.collect.unit`), with secrets stored only as positions in the file's text. A scan looks its
+files up a few hundred keys per query.
 
 Storage: one SQLite database (`files/entries.sqlite3`, write-ahead log, so concurrent scans and the
 worker processes of one scan share it). A scan's own entries are written in one transaction when it
@@ -10,10 +11,11 @@ finishes (worker processes write theirs as they go); a file per entry cost a cre
 a folder scan to prune. The cache is bounded by size (`MAX_BYTES`, `AIRGUARD_CACHE_MAX_MB`): the
 least recently used entries go first, so a scan larger than the cache keeps the entries it uses.
 
-The database lives in the user's cache folder, and its content is still read as untrusted: an entry
-larger than any airguard writes, malformed JSON or a wrong shape is a miss (`scanner.collect.unit`
-validates the rest); a file that is not a database, or a symlink, disables the cache for the scan (a
-corrupt database is replaced); no SQLite error ever fails a scan.
+The database lives in the user's cache folder, and its content is still checked: an entry larger than
+any airguard writes, one whose digest does not match (changed, truncated, or another key's), malformed
+JSON or another format is a miss, so what `scanner.collect.unit` reads back is what airguard wrote; a file
+that is not a database, or a symlink, disables the cache for the scan (a corrupt database is replaced);
+no SQLite error ever fails a scan.
 """
 
 from __future__ import annotations
@@ -28,12 +30,14 @@ from typing import Any
 
 from scanner import __version__
 
-FORMAT_VERSION = 1                    # of the outcome JSON
+FORMAT_VERSION = 2                    # of the outcome JSON; 2: a value starts with its digest
 SCHEMA_VERSION = 2                    # of the database (PRAGMA user_version); 1 was a file per entry
 DATABASE = "entries.sqlite3"
 MAX_BYTES = 512 * 1024 * 1024         # the cache's bound (values); pruned to 80 % of it when over
 MAX_ENTRY_BYTES = 16 * 1024 * 1024    # no outcome airguard writes is larger: a larger value is a miss
 BATCH = 512                           # buffered puts written at once
+_KEYS_PER_QUERY = 500                 # keys looked up in one query (SQLite allows 999 parameters at least)
+_DIGEST_BYTES = 16                    # of the integrity digest that starts each stored value
 _code_hash: str | None = None
 _connections: dict[tuple[int, str], tuple[sqlite3.Connection, tuple[int, int] | None]] = {}  # (pid, file)
 _KEPT_CONNECTIONS = 4
@@ -72,8 +76,11 @@ class FileCache:
         self.hits = 0
         self.buffered = buffered
         self._pending: list[tuple[str, bytes, int, int]] = []
-        self._hit_keys: list[str] = []
+        self._hit_keys: list[str] = []   # entries read whose use time is to be set at `finish`
         self._broken = False
+        self._names: frozenset[str] | None = None   # the masked names the key prefixes were made with
+        self._names_text = ""
+        self._prefixes: dict[str, Any] = {}
         self._connection_here: sqlite3.Connection | None = None
 
     @classmethod
@@ -85,41 +92,63 @@ class FileCache:
         return None if directory is None else cls(directory, buffered=True)
 
     def key(self, kind: str, relative: str, data: bytes) -> str:
-        digest = hashlib.blake2b(digest_size=20)
-        from scanner.secrets import EXTRA_SENSITIVE_FIELDS  # the deployment's own masked names change results
-
-        digest.update(f"{collector_code_hash()}\0{kind}\0{relative}\0{sorted(EXTRA_SENSITIVE_FIELDS)}\0".encode())
+        digest = self._key_prefix(kind).copy()
+        digest.update(f"{relative}\0{self._names_text}\0".encode())
         digest.update(hashlib.blake2b(data, digest_size=32).digest())
         return digest.hexdigest()
+
+    def _key_prefix(self, kind: str) -> Any:
+        """The hash of what every key of `kind` starts with, made once per kind and masked names: the
+        deployment's own masked names (`EXTRA_SENSITIVE_FIELDS`, set before any file is collected) change
+        results, so they are part of the key."""
+        from scanner.secrets import EXTRA_SENSITIVE_FIELDS
+
+        if EXTRA_SENSITIVE_FIELDS is not self._names:
+            self._names, self._prefixes = EXTRA_SENSITIVE_FIELDS, {}
+            self._names_text = str(sorted(EXTRA_SENSITIVE_FIELDS))
+        prefix = self._prefixes.get(kind)
+        if prefix is None:
+            prefix = self._prefixes[kind] = hashlib.blake2b(f"{collector_code_hash()}\0{kind}\0".encode(),
+                                                             digest_size=20)
+        return prefix
 
     # -- reading ---------------------------------------------------------------------------------------
 
     def get(self, key: str) -> dict[str, Any] | None:
+        return self.get_many([key]).get(key)
+
+    def get_many(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        """The intact entries of those of `keys` the cache holds (key -> entry), read in a few queries."""
         connection = self._connection(create=False)
-        if connection is None:
-            return None
-        try:
-            row = connection.execute("SELECT value FROM entries WHERE key = ? AND length(value) <= ?",
-                                     (key, MAX_ENTRY_BYTES)).fetchone()
-        except sqlite3.Error as exc:
-            self._broken = not isinstance(exc, sqlite3.OperationalError)   # malformed: no more reads
-            return None
-        if row is None or not isinstance(row[0], bytes):
-            return None
-        try:
-            entry = json.loads(row[0])
-        except ValueError:
-            return None
-        if not isinstance(entry, dict) or entry.get("format") != FORMAT_VERSION:
-            return None
-        self.hits += 1
-        self._hit_keys.append(key)
-        return entry
+        if connection is None or not keys:
+            return {}
+        found: dict[str, dict[str, Any]] = {}
+        now = _now()
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), _KEYS_PER_QUERY):
+            batch = unique[start:start + _KEYS_PER_QUERY]
+            try:
+                rows = connection.execute(
+                    f"SELECT key, value, used FROM entries WHERE key IN ({','.join('?' * len(batch))}) "
+                    "AND length(value) <= ?", (*batch, MAX_ENTRY_BYTES)).fetchall()
+            except sqlite3.Error as exc:
+                self._broken = not isinstance(exc, sqlite3.OperationalError)   # malformed: no more reads
+                break
+            for key, value, used in rows:
+                entry = _entry(key, value)
+                if entry is None:
+                    continue
+                found[key] = entry
+                if not isinstance(used, int) or used < now:
+                    self._hit_keys.append(key)   # marked used at `finish` (an entry used this hour is not)
+        self.hits += sum(1 for key in keys if key in found)
+        return found
 
     # -- writing ---------------------------------------------------------------------------------------
 
     def put(self, key: str, entry: dict[str, Any]) -> None:
-        value = json.dumps({"format": FORMAT_VERSION, **entry}, separators=(",", ":")).encode("utf-8")
+        payload = json.dumps({"format": FORMAT_VERSION, **entry}, separators=(",", ":")).encode("utf-8")
+        value = _sealed(key, payload)
         if len(value) > MAX_ENTRY_BYTES:
             return
         self._pending.append((key, value, len(value), _now()))
@@ -138,7 +167,7 @@ class FileCache:
         try:
             with connection:
                 connection.executemany("UPDATE entries SET used = ? WHERE key = ? AND used < ?",
-                                       [(now, key, now) for key in self._hit_keys])
+                                       [(now, key, now) for key in dict.fromkeys(self._hit_keys)])
         except sqlite3.Error:
             pass
         self._hit_keys = []
@@ -218,6 +247,29 @@ class FileCache:
             _connections[slot] = (connection, _identity(self.database))
         self._connection_here = connection
         return connection
+
+
+def _sealed(key: str, payload: bytes) -> bytes:
+    """The stored value: a digest of the payload tied to its key, then the payload (see `_entry`)."""
+    return hashlib.blake2b(payload, digest_size=_DIGEST_BYTES, key=key.encode()).digest() + payload
+
+
+def _entry(key: str, value: object) -> dict[str, Any] | None:
+    """The entry a stored value holds, or None when it is not one airguard wrote for this key: the digest
+    catches a changed, truncated or moved value (so `scanner.collect.unit` can trust what it reads back and
+    build its models without validating them again), then the JSON and its format are checked."""
+    if not isinstance(value, bytes) or len(value) < _DIGEST_BYTES:
+        return None
+    payload = value[_DIGEST_BYTES:]
+    if hashlib.blake2b(payload, digest_size=_DIGEST_BYTES, key=key.encode()).digest() != value[:_DIGEST_BYTES]:
+        return None
+    try:
+        entry = json.loads(payload)
+    except ValueError:
+        return None
+    if not isinstance(entry, dict) or entry.get("format") != FORMAT_VERSION:
+        return None
+    return entry
 
 
 def _identity(database: Path) -> tuple[int, int] | None:

@@ -14,12 +14,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from scanner import safeio
+from scanner import compact, safeio
 from scanner.collect import one_file
-from scanner.compact import compact
 from scanner.context import ScanContext
 from scanner.findings import Notice
-from scanner.model import Resource
+from scanner.model import AwsIdentity, FileLocation, Resource, Source
 from scanner.secrets import LITERAL, Redactor, classify
 from scanner.source import SourceFile
 
@@ -96,10 +95,60 @@ def to_entry(outcome: Outcome, text: str) -> Outcome | None:
     return entry
 
 
+# An outcome is made by airguard itself: in this process, in a worker process of this scan, or read back
+# from the file cache, whose entries carry an integrity digest (`scanner.collect.filecache`). So its models
+# are built from the dumps as they are, without validating them again (pydantic validation was half of
+# merging a warm scan's files); a dump of the wrong shape still fails on a missing key, as a corrupt one.
+_set = object.__setattr__
+
+
+def _trusted(cls: Any, values: dict[str, Any]) -> Any:
+    """An instance of the model class `cls` holding `values` (every field, in order), as `model_construct`
+    makes it, with the class's shared set of field names (`scanner.compact`)."""
+    model = cls.__new__(cls)
+    _set(model, "__dict__", values)
+    _set(model, "__pydantic_fields_set__", _all_fields(cls))
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_private__", None)
+    return model
+
+
+def _all_fields(cls: Any) -> set[str]:
+    shared = compact._ALL_FIELDS.get(cls)
+    if shared is None:
+        shared = compact._ALL_FIELDS[cls] = set(cls.model_fields)
+    return shared
+
+
+def _location(item: dict[str, Any] | None) -> FileLocation | None:
+    if item is None:
+        return None
+    return _trusted(FileLocation, {"path": item["path"], "start_line": item["start_line"],
+                                   "start_column": item["start_column"], "end_line": item["end_line"],
+                                   "end_column": item["end_column"]})
+
+
+def _resource(item: dict[str, Any]) -> Resource:
+    """A `Resource` from its JSON dump (`model_dump(mode="json")`): what `Resource.model_validate` gives."""
+    source, aws = item["source"], item["source"]["aws"]
+    if aws is not None:
+        aws = _trusted(AwsIdentity, {"arn": aws["arn"], "account": aws["account"], "region": aws["region"]})
+    return _trusted(Resource, {
+        "id": item["id"], "type": item["type"], "name": item["name"], "attributes": dict(item["attributes"]),
+        "source": _trusted(Source, {"file": _location(source["file"]), "aws": aws}),
+        "locations": {path: _location(location) for path, location in item["locations"].items()}})
+
+
+def _notice(item: dict[str, Any]) -> Notice:
+    return _trusted(Notice, {"kind": item["kind"], "message": item["message"], "path": item["path"],
+                             "line": item["line"], "column": item["column"], "rule_id": item["rule_id"],
+                             "level": item["level"]})
+
+
 def parse(outcome: Outcome, text: str | None) -> tuple[list[Resource], list[Notice], list[tuple[str, Any, Any]]]:
     """Typed resources, notices and secrets of an outcome; raises on a malformed (corrupt) one."""
-    resources = [compact(Resource.model_validate(item)) for item in outcome["resources"]]
-    notices = [Notice.model_validate(item) for item in outcome["notices"]]
+    resources = [_resource(item) for item in outcome["resources"]]
+    notices = [_notice(item) for item in outcome["notices"]]
     if "secrets" in outcome:
         found = [(str(value), path, line) for value, path, line in outcome["secrets"]]
     else:

@@ -204,16 +204,17 @@ def test_concurrent_scans_share_one_cache(tree: Path, tmp_path: Path) -> None:
 
 def test_prune_keeps_the_most_recently_used_entries(tmp_path: Path) -> None:
     cache = filecache.FileCache(tmp_path)
+    size = 18 + filecache._DIGEST_BYTES                         # the JSON and its digest
     for number in range(50):
-        cache.put(f"{number:040x}", {"n": number % 10})         # 18 bytes each
+        cache.put(f"{number:040x}", {"n": number % 10})
     with sqlite3.connect(cache.database) as db:
-        assert db.execute("SELECT DISTINCT size FROM entries").fetchall() == [(18,)]
+        assert db.execute("SELECT DISTINCT size FROM entries").fetchall() == [(size,)]
         db.executemany("UPDATE entries SET used = ? WHERE key = ?",
                        [((number * 7) % 50, f"{number:040x}") for number in range(50)])  # used in another order
-    cache.prune(40 * 18)
+    cache.prune(40 * size)
     kept = sorted((number * 7) % 50 for number in (int(key, 16) for key in _entries(tmp_path)))
     assert kept == list(range(18, 50))   # pruned to 80 % of the bound, least recently used first
-    cache.prune(40 * 18)
+    cache.prune(40 * size)
     assert len(_entries(tmp_path)) == 32
 
 
