@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from scanner import safeio
 from scanner.collect import unit
 from scanner.context import ScanContext
 from scanner.model import Resource
@@ -34,6 +35,45 @@ def workers_for(jobs: int | None, pending: int) -> int:
     if wanted <= 1 or pending < MIN_FILES:
         return 1
     return min(wanted, pending)
+
+
+class TreeReader:
+    """Reads scanned files as `ScanContext.read_file` does, with one real-path lookup per folder instead of
+    one per file (a `realpath` costs a `lstat` per path component, the largest part of reading a warm
+    tree): a file opened without following a symlink, in a folder whose real path is inside the scan's
+    boundaries and outside /proc, /sys and /dev, is itself inside them and outside those. Any other file (a
+    symlink, a folder outside, an open that fails) takes `read_file`'s full check: the same bytes or notice."""
+
+    def __init__(self, ctx: ScanContext, cap: int = safeio.SCANNED_FILE_CAP) -> None:
+        self.ctx = ctx
+        self.cap = cap
+        self._folders: dict[str, str | None] = {}   # a folder as written -> its real path, None when not usable
+
+    def read(self, path: Path, relative: str) -> bytes | None:
+        """The file's bytes, or None with a read-error notice in `ctx`."""
+        folder, _, name = str(path).rpartition(os.sep)
+        real = self._folders[folder] if folder in self._folders else self._real_folder(folder)
+        if real is not None and name not in ("", ".", ".."):
+            try:
+                return safeio.read_regular(real + os.sep + name, self.cap)
+            except safeio.ReadRefused as exc:   # the file itself (not a symlink) is inside: as read_file says
+                self.ctx.notice("read-error", exc.message, relative)
+                return None
+            except OSError:
+                pass   # a symlink (not followed), gone, not allowed: the full check tells which
+        return self.ctx.read_file(path, relative, self.cap)
+
+    def _real_folder(self, folder: str) -> str | None:
+        real: str | None = None
+        if folder:
+            try:
+                real = str(safeio.check_location(folder, self.ctx.boundaries))
+            except safeio.ReadRefused:
+                real = None
+            if real == os.sep:
+                real = None   # a file there could be /proc itself: each file is checked in full
+        self._folders[folder] = real
+        return real
 
 
 class WorkersFailed(Exception):
@@ -162,11 +202,10 @@ def _outcomes(ctx: ScanContext, tasks: list[Task], outcomes: Iterator[unit.Outco
 def collect_batch(ctx: ScanContext, tasks: list[Task], cache: Any, workers: Workers) -> list[tuple[str, list[Resource]]]:
     """(relative path, resources) of each file, in order: cache hits restored here, misses collected by
     the workers (or here), each outcome merged into `ctx` in file order."""
-    needed = []  # (task, cache key, cached entry)
-    for task in tasks:
-        _, relative, kind, data = task
-        key = cache.key(kind, relative, data) if cache is not None else None
-        needed.append((task, key, cache.get(key) if key is not None else None))
+    keys = [cache.key(kind, relative, data) if cache is not None else None for _, relative, kind, data in tasks]
+    entries = cache.get_many(keys) if cache is not None else {}
+    needed = [(task, key, entries.get(key) if key is not None else None)  # (task, cache key, cached entry)
+              for task, key in zip(tasks, keys)]
     misses = [(task, key) for task, key, entry in needed if entry is None]
     workers.looked_up += len(needed) if cache is not None else 0
     workers.missed += len(misses) if cache is not None else 0
@@ -208,9 +247,10 @@ def collect_python_files(ctx: ScanContext, paths: list[Path], conn_ids: set[str]
     if per_file is None:
         known_conn_ids = pycode.conn_id_pattern(conn_ids)
         tasks: list[Task] = []  # each file needing a full parse, in file order
+        reader = TreeReader(ctx)
         for path in paths:
             relative = ctx.relpath(path)
-            data = ctx.read_file(path, relative)
+            data = reader.read(path, relative)
             if data is None:
                 continue
             python_files[relative] = path
@@ -233,7 +273,7 @@ _conn_patterns: dict[frozenset[str], Any] = {}  # in a worker: the compiled conn
 
 def _python_chunk(chunk: tuple[str, list[Path] | None, str | None, frozenset[str], list[tuple[str, str]]]) \
         -> list[tuple[Any, ...]]:
-    """In a worker: each DAG file of the chunk read, pre-checked, looked up and collected (see `_python_one`)."""
+    """In a worker: each DAG file of the chunk read, pre-checked, looked up and collected (`_python_files`)."""
     from scanner.collect import pycode
 
     root, boundaries, cache_dir, conn_ids, files = chunk
@@ -242,25 +282,43 @@ def _python_chunk(chunk: tuple[str, list[Path] | None, str | None, frozenset[str
         _conn_patterns[conn_ids] = pycode.conn_id_pattern(set(conn_ids))
     known = _conn_patterns[conn_ids]
     cache = _cache_in_worker(cache_dir) if cache_dir is not None else None
-    return [_python_one(Path(root), boundaries, cache, known, Path(path), relative) for path, relative in files]
+    return _python_files(Path(root), boundaries, cache, known, files)
 
 
-def _python_one(root: Path, boundaries: list[Path] | None, cache: Any, known: Any, path: Path,
-                relative: str) -> tuple[Any, ...]:
-    """("unread", notices) | ("skipped",) | ("hit", entry, text) | ("computed", outcome, text, stored)."""
+def _python_files(root: Path, boundaries: list[Path] | None, cache: Any, known: Any,
+                  files: list[tuple[str, str]]) -> list[tuple[Any, ...]]:
+    """Each file's answer: ("unread", notices) | ("skipped",) | ("hit", entry, text) | ("computed", outcome,
+    text, stored). The files are read and pre-checked first, so the cache is asked for all of them at once."""
     from scanner.collect import pycode
 
-    reader = ScanContext(root=root, boundaries=boundaries)
-    data = reader.read_file(path, relative)
-    if data is None:
-        return ("unread", [notice.model_dump(mode="json") for notice in reader.notices])
-    if not pycode.needs_parse(data, known):
-        return ("skipped",)
-    key = cache.key("python", relative, data) if cache is not None else None
-    entry = cache.get(key) if key is not None else None  # a hit is marked used when the worker exits
-    if entry is not None:
-        text = unit.text_for("python", data) if (entry.get("source") or entry.get("secret_spans")) else None
-        return ("hit", entry, text)
+    reader = TreeReader(ScanContext(root=root, boundaries=boundaries))
+    answers: list[tuple[Any, ...]] = []
+    parsed: list[tuple[int, Path, str, bytes, str | None]] = []   # (answer index, path, relative, bytes, key)
+    for path_text, relative in files:
+        path, before = Path(path_text), len(reader.ctx.notices)
+        data = reader.read(path, relative)
+        if data is None:
+            answers.append(("unread", [notice.model_dump(mode="json") for notice in reader.ctx.notices[before:]]))
+        elif not pycode.needs_parse(data, known):
+            answers.append(("skipped",))
+        else:
+            key = cache.key("python", relative, data) if cache is not None else None
+            parsed.append((len(answers), path, relative, data, key))
+            answers.append(())
+    entries = cache.get_many([key for *_, key in parsed]) if cache is not None else {}  # marked used at exit
+    for index, path, relative, data, key in parsed:
+        entry = entries.get(key) if key is not None else None
+        if entry is not None:
+            text = unit.text_for("python", data) if (entry.get("source") or entry.get("secret_spans")) else None
+            answers[index] = ("hit", entry, text)
+        else:
+            answers[index] = _python_computed(root, path, relative, data, cache, key)
+    return answers
+
+
+def _python_computed(root: Path, path: Path, relative: str, data: bytes, cache: Any,
+                     key: str | None) -> tuple[Any, ...]:
+    """("computed", outcome, text, stored): a DAG file collected in a worker, its entry stored there."""
     outcome = unit.run_file(root, path, relative, "python", data)
     text = unit.text_for("python", data)
     stored = False
@@ -334,5 +392,4 @@ def _answers(chunks: list[Any], answers: Iterator[list[tuple[Any, ...]]], conn_i
 
     known = pycode.conn_id_pattern(conn_ids)
     for root, boundaries, _cache_dir, _ids, files in chunks[done:]:
-        for path, relative in files:
-            yield _python_one(Path(root), boundaries, None, known, Path(path), relative)
+        yield from _python_files(Path(root), boundaries, None, known, files)
