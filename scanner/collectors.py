@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from scanner.collector import Collector, CollectResult
 from scanner.context import ScanContext
-from scanner.model import ResourceGraph
+from scanner.model import Resource, ResourceGraph
 
 if TYPE_CHECKING:
     from scanner.aws.units import Snapshot
@@ -36,6 +36,9 @@ class AwsInput:
     snapshot: Snapshot
     file: Path | None = None
     text: str | None = None
+    # the snapshot's resources when built as it was read (`parse_snapshot_resources`: its units then hold no
+    # resource dicts); None: built from `snapshot` when collected
+    resources: list[Resource] | None = None
 
 
 @dataclass
@@ -86,7 +89,7 @@ class AwsCollector:
 
         aws, rules = self.aws, self.request.rules
         gaps = aws.snapshot.gaps()
-        resources = aws.snapshot.resources()
+        resources = aws.resources if aws.resources is not None else aws.snapshot.resources()
         ctx.notices += [*gap_notices(gaps), *rule_gap_notices(gaps, rules),
                         *uncollected_notices(aws.snapshot.services, rules)]
         if aws.file is not None and aws.text is not None and aws.file.resolve().is_relative_to(ctx.root):

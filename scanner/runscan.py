@@ -180,14 +180,15 @@ def run_scan_command(args: argparse.Namespace) -> tuple[ScanResult, Config] | in
         args.aws_snapshot = config.resolved_aws_snapshot()
     config.exclude = [*config.exclude, *_own_files(args, config, root)]
     if args.aws_snapshot:
-        from scanner.aws.snapshot import SnapshotError, parse_snapshot, read_snapshot_text
+        from scanner.aws.snapshot import SnapshotError, parse_snapshot_resources, read_snapshot_text
 
         try:
             text = read_snapshot_text(args.aws_snapshot)
-            snapshot = parse_snapshot(text, str(args.aws_snapshot))
+            snapshot, resources = parse_snapshot_resources(text, str(args.aws_snapshot))
             # its text places findings at its lines only when the file is in the repository; else let it go
             inside = args.aws_snapshot.resolve().is_relative_to(root)
-            aws = AwsInput(snapshot, file=args.aws_snapshot, text=text if inside else None)
+            aws = AwsInput(snapshot, file=args.aws_snapshot, text=text if inside else None, resources=resources)
+            del snapshot, resources
             del text
         except SnapshotError as exc:
             return error(str(exc))

@@ -422,8 +422,14 @@ class Validator:
     """`is_valid` by predicates; `errors` (path, message) by the message-giving checks."""
 
     def __init__(self, schema: dict[str, Any]) -> None:
-        self.is_valid = PredicateCompiler(schema).compile(schema)
+        self._predicates = PredicateCompiler(schema)
+        self.is_valid = self._predicates.compile(schema)
         self.iter_errors = compile_schema(schema)
+
+    def predicate(self, ref: str) -> Predicate:
+        """The yes/no check of one of the schema's definitions (`#/$defs/NAME`): a document whose parts are
+        checked one by one (a snapshot read resource by resource) is valid when each part is."""
+        return self._predicates.reference(ref)
 
     def errors(self, document: Any) -> Iterator[Error]:
         if self.is_valid(document):

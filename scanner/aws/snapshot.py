@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -175,6 +175,158 @@ def parse_snapshot(text: str, where: str) -> Snapshot:
         location = ".".join(str(part) for part in first.get("loc", ()))
         raise SnapshotError(f"{where}: invalid unit result at {location}: {first.get('msg')}") from None
     return Snapshot(created_by=document["created_by"], created_at=document.get("created_at"), units=units)
+
+
+def parse_snapshot_resources(text: str, where: str) -> tuple[Snapshot, list[Resource] | None]:
+    """`parse_snapshot` for a scan, in a fraction of its memory: the snapshot, whose units keep their gaps and
+    calls but not their resource dicts, and its resources as `Snapshot.resources()` gives them.
+
+    The text is read resource by resource (`_Cursor`): each is checked against the schema's resource
+    definition and built as soon as it is read, with one copy of each string, and its dict let go; the rest of
+    the document is checked whole, its unit resource lists left empty. The schema puts nothing on a resource
+    list but its items, so the verdict is the whole document's. A text this reader does not take (not JSON, not
+    valid, a repeated key where it reads member by member, ...) is read by `parse_snapshot`, whose errors are
+    the ones raised; the resources are then None (built from the snapshot as before)."""
+    try:
+        streamed = _stream_snapshot(text)
+    except (_Decline, ValueError, RecursionError, ValidationError):
+        streamed = None
+    if streamed is None:
+        return parse_snapshot(text, where), None
+    return streamed
+
+
+class _Decline(Exception):
+    """The text is not one `_stream_snapshot` takes (`parse_snapshot` decides about it)."""
+
+
+_WHITESPACE = json.decoder.WHITESPACE.match  # what `json.loads` skips between tokens
+
+
+class _Cursor:
+    """Reads a JSON text member by member where the caller asks (`members`, `items`) and decodes the values it
+    skips over with `json`'s own decoder, so each value is what `json.loads` makes of it. Anything but a plain
+    object or array where one is asked for, a repeated key, or text after the document raises `_Decline`."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self._decode = json.JSONDecoder().raw_decode
+
+    def _take(self, char: str) -> bool:
+        self.pos = _WHITESPACE(self.text, self.pos).end()
+        if self.text.startswith(char, self.pos):
+            self.pos += 1
+            return True
+        return False
+
+    def _need(self, char: str) -> None:
+        if not self._take(char):
+            raise _Decline
+
+    def value(self) -> Any:
+        self.pos = _WHITESPACE(self.text, self.pos).end()
+        value, self.pos = self._decode(self.text, self.pos)
+        return value
+
+    def members(self) -> Iterator[str]:
+        """The keys of the object here; the caller reads each key's value (`value`, `members`, `items`)."""
+        self._need("{")
+        if self._take("}"):
+            return
+        seen: set[str] = set()
+        while True:
+            self._need('"')
+            key, self.pos = json.decoder.scanstring(self.text, self.pos)
+            if key in seen:  # json.loads keeps the last value: not worth following here
+                raise _Decline
+            seen.add(key)
+            self._need(":")
+            yield key
+            if self._take("}"):
+                return
+            self._need(",")
+
+    def items(self) -> Iterator[int]:
+        """The indexes of the array here; the caller reads each item."""
+        self._need("[")
+        if self._take("]"):
+            return
+        index = 0
+        while True:
+            yield index
+            index += 1
+            if self._take("]"):
+                return
+            self._need(",")
+
+    def end(self) -> None:
+        if _WHITESPACE(self.text, self.pos).end() != len(self.text):
+            raise _Decline
+
+
+class _Interner:
+    """One object per distinct string in everything it copies: a snapshot repeats the same ids, regions, keys
+    and values thousands of times (`json` shares keys only within one decoded value)."""
+
+    def __init__(self) -> None:
+        self._strings: dict[str, str] = {}
+
+    def __call__(self, value: Any) -> Any:
+        kind = type(value)
+        if kind is str:
+            return self._strings.setdefault(value, value)
+        if kind is dict:
+            one = self._strings.setdefault
+            return {one(key, key): self(item) for key, item in value.items()}
+        if kind is list:
+            return [self(item) for item in value]
+        return value
+
+
+def _stream_snapshot(text: str) -> tuple[Snapshot, list[Resource]] | None:
+    """What `parse_snapshot_resources` returns, or None when the document is not a valid snapshot."""
+    from scanner.aws.services.cloudtrail import TRAIL
+    from scanner.aws.units import merge_resources
+    from scanner.compact import compact
+
+    cursor, intern = _Cursor(text), _Interner()
+    valid_resource = _validator().predicate("#/$defs/resource")
+    document: dict[str, Any] = {}
+    models: list[list[Resource]] = []  # per unit
+    trails: list[list[dict[str, Any]]] = []  # per unit, for the CloudTrail summaries
+    for key in cursor.members():
+        if key != "units":
+            document[key] = cursor.value()
+            continue
+        document["units"] = []
+        for _ in cursor.items():
+            entry: dict[str, Any] = {}
+            unit_models: list[Resource] = []
+            unit_trails: list[dict[str, Any]] = []
+            for member in cursor.members():
+                if member != "resources":
+                    entry[member] = cursor.value()
+                    continue
+                entry["resources"] = []
+                for _ in cursor.items():
+                    item = intern(cursor.value())
+                    if not valid_resource(item):
+                        return None
+                    unit_models.append(compact(Resource.model_validate(item)))
+                    if item.get("type") == TRAIL:
+                        unit_trails.append(item)
+            document["units"].append(entry)
+            models.append(unit_models)
+            trails.append(unit_trails)
+    cursor.end()
+    if document.get("format") != FORMAT or document.get("version") != VERSION or not _validator().is_valid(document):
+        return None
+    units = [UnitResult.model_validate(entry) for entry in document["units"]]
+    summarised = [unit.model_copy(update={"resources": unit_trails}) if unit_trails else unit
+                  for unit, unit_trails in zip(units, trails, strict=True)]
+    resources = merge_resources(models, summarised)
+    return Snapshot(created_by=document["created_by"], created_at=document.get("created_at"), units=units), resources
 
 
 def read_snapshot(path: str | os.PathLike[str]) -> tuple[list[Resource], list[dict[str, Any]]]:

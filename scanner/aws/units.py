@@ -94,17 +94,7 @@ class Snapshot(BaseModel):
 
     def resources(self) -> list[Resource]:
         """Every resource, sorted by id, with the derived per-account CloudTrail summaries."""
-        from scanner.aws.services.cloudtrail import account_summaries
-
-        by_id: dict[str, Resource] = {}
-        for result in self.units:
-            for resource in result.resource_models():
-                kept = by_id.get(resource.id)
-                if kept is None or (kept.attributes.get("shadow") and not resource.attributes.get("shadow")):
-                    by_id[resource.id] = resource  # a trail's home copy wins over its shadow copies
-        for summary in account_summaries(self.units):
-            by_id.setdefault(summary.id, summary)
-        return [by_id[key] for key in sorted(by_id)]
+        return merge_resources((result.resource_models() for result in self.units), self.units)
 
     def gaps(self) -> list[Gap]:
         return sorted((gap for result in self.units for gap in result.gaps), key=Gap.sort_key)
@@ -115,6 +105,22 @@ class Snapshot(BaseModel):
             for operation, count in result.api_calls.items():
                 total[operation] = total.get(operation, 0) + count
         return dict(sorted(total.items()))
+
+
+def merge_resources(models: Iterable[list[Resource]], results: Iterable[UnitResult]) -> list[Resource]:
+    """The resources of units (`models`: one list per unit, in unit order) by id, sorted, with the per-account
+    CloudTrail summaries derived from `results` (the units' trails, read from their resource dicts)."""
+    from scanner.aws.services.cloudtrail import account_summaries
+
+    by_id: dict[str, Resource] = {}
+    for unit_models in models:
+        for resource in unit_models:
+            kept = by_id.get(resource.id)
+            if kept is None or (kept.attributes.get("shadow") and not resource.attributes.get("shadow")):
+                by_id[resource.id] = resource  # a trail's home copy wins over its shadow copies
+    for summary in account_summaries(results):
+        by_id.setdefault(summary.id, summary)
+    return [by_id[key] for key in sorted(by_id)]
 
 
 def plan_units(

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
 
 from scanner.aws.collect import collect_snapshot
-from scanner.aws.snapshot import SCHEMA_PATH, SnapshotError, load_snapshot, read_snapshot, write_snapshot
+from scanner.aws.snapshot import (
+    SCHEMA_PATH,
+    SnapshotError,
+    load_snapshot,
+    parse_snapshot,
+    parse_snapshot_resources,
+    read_snapshot,
+    write_snapshot,
+)
 from scanner.aws.units import Snapshot
+from scanner.model import Resource
 from tests.aws.conftest import ACCOUNT, AwsEnv, seed_sample_account
 from tests.support.local_aws import FaultProxy
 
@@ -130,3 +142,72 @@ def test_bad_snapshot_files_give_a_clear_error(tmp_path: Path, content: str | No
     assert caught.value.__cause__ is None
     assert caught.value.__context__ is None or caught.value.__suppress_context__  # no chained traceback
     assert "\n" not in str(caught.value)
+
+
+def _outcome(read: Callable[[str, str], tuple[Snapshot, list[Resource] | None]], text: str) -> object:
+    """What a reader makes of `text`: its error message, or the units (without resource dicts) and resources."""
+    try:
+        snapshot, resources = read(text, "s.json")
+    except SnapshotError as error:
+        return str(error)
+    if resources is None:
+        resources = snapshot.resources()
+    units = [unit.model_dump(mode="json", exclude={"resources"}) for unit in snapshot.units]
+    return (snapshot.created_by, snapshot.created_at, units,
+            [(r.model_dump(mode="json"), sorted(r.__pydantic_fields_set__)) for r in resources])
+
+
+def _whole(text: str, where: str) -> tuple[Snapshot, list[Resource] | None]:
+    return parse_snapshot(text, where), None
+
+
+def _shapes(document: dict[str, Any]) -> list[str]:
+    """The fixture written in other layouts and with the oddities the resource-by-resource reader declines."""
+    text = json.dumps(document, indent=1)
+    unit = '"units": ['
+    return [
+        text, json.dumps(document), json.dumps(document, indent="\t", separators=(" ,\r\n", " :\t")),
+        "\ufeff" + text, text + "\n\n", text + " x", text + "{}", text.replace(unit, '"units": [] , ' + unit),
+        text.replace('"resources": [', '"resources": [], "resources": [', 1),
+        text.replace('"attributes": {', '"attributes": {"nan": NaN, "big": 1e999, "deep": ' + "[" * 50 + "]" * 50 + ", ", 1),
+        text.replace('"attributes": {', '"attributes": {"huge": ' + "9" * 5000 + ", ", 1),
+        text.replace('"attributes": {', '"attributes": {"deep": ' + "[" * 5000 + "]" * 5000 + ", ", 1),
+        text.replace('"resources": [', '"resources": [1, ', 1), text.replace('"resources": [', '"resources": [[], ', 1),
+        text.replace('"resources": [', '"resources": {"a": ', 1), text[:-40], text.replace('"id": "aws.', '"id": "x.', 1),
+        '{"format": "airguard-aws-snapshot", "version": 1}', "[]", "", "{}",
+    ]
+
+
+def test_reading_resource_by_resource_gives_what_the_whole_document_gives() -> None:
+    """The scan's reader (`parse_snapshot_resources`): the same snapshot and resources as `parse_snapshot` and
+    `Snapshot.resources()`, and the same error for every text one of them refuses, on the fixture in other
+    layouts, with odd JSON, and on mutated copies."""
+    document = json.loads(FIXTURE.read_text())
+    texts = _shapes(document)
+    rng = random.Random(5)
+    for _ in range(150):
+        mutated = copy.deepcopy(document)
+        unit = rng.choice(mutated["units"])
+        target = rng.choice([unit, *unit["resources"], *(r["source"] for r in unit["resources"]),
+                             *(r["attributes"] for r in unit["resources"]), mutated])
+        key = rng.choice([*target, "extra", "locations", "_links"])
+        if rng.random() < 0.3:
+            target.pop(key, None)
+        else:
+            target[key] = rng.choice([None, 1, "", "x", "arn:x", [], {}, [{"relation": ""}], {"a": 1}, True])
+        texts.append(json.dumps(mutated, indent=1))
+    refused = taken = 0
+    for text in texts:
+        expected = _outcome(_whole, text)
+        assert _outcome(parse_snapshot_resources, text) == expected, text[:300]
+        refused += isinstance(expected, str)
+        taken += not isinstance(expected, str)
+    assert refused > 30 and taken > 30  # both sides of the verdict are reached
+
+
+def test_a_resource_read_resource_by_resource_shares_its_strings() -> None:
+    snapshot, resources = parse_snapshot_resources(FIXTURE.read_text(), "s.json")
+    assert resources is not None and all(not unit.resources for unit in snapshot.units)
+    read = [r for r in resources if r.type != "aws.cloudtrail.account"]  # derived: not read from the text
+    assert len({r.source.aws.account for r in read if r.source.aws}) == 1
+    assert len({id(r.source.aws.account) for r in read if r.source.aws}) == 1
