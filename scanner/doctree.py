@@ -16,14 +16,23 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
+else:
+    yaml = None  # PyYAML, imported by the first YAML parse (`_import_yaml`): a scan of a .env or DAG files reads none
 
-try:  # the C loader is an order of magnitude faster
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - PyYAML without libyaml
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+def _import_yaml() -> Any:
+    """PyYAML, imported on first use (its pure-Python half costs ~12 ms of a start); its C loader when
+    libyaml is there (an order of magnitude faster)."""
+    global yaml
+    if yaml is None:
+        import yaml as module
+
+        yaml = module
+    return getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
 
 
 @dataclass(slots=True)
@@ -110,7 +119,7 @@ class DocumentError(ValueError):
 
 def parse_yaml(text: str) -> list[Node]:
     """All documents of a YAML stream as position-aware trees."""
-    loader = _Loader(text)
+    loader = _import_yaml()(text)
     try:
         documents = []
         converter = _YamlConverter(loader)
@@ -229,6 +238,7 @@ class _YamlConverter:
 
 def _count_nodes(root: yaml.Node) -> int:
     """Distinct nodes written in a composed document (an alias counts once: it is its anchor's node)."""
+    _import_yaml()
     seen = {id(root)}
     pending = [root]
     while pending:
