@@ -172,7 +172,7 @@ class Redactor:
     def __init__(self) -> None:
         self._by_path: dict[str | None, _FormIndex] = {}
         self._at_line: dict[tuple[str, int], list[set[str]]] = {}
-        self._free = _FormIndex()
+        self._free = _FormIndex(self.MIN_SUBSTRING)
 
     def register(self, value: Any, path: str | None = None, line: int | None = None) -> None:
         """Remember a secret value; `path`/`line` say where it was read."""
@@ -184,7 +184,9 @@ class Redactor:
         forms = encoded_forms(text)
         if path is not None and line is not None:
             self._at_line.setdefault((path, line), []).append(forms if len(text) >= self.MIN_EXACT else set())
-        in_file = self._by_path.setdefault(path, _FormIndex())
+        in_file = self._by_path.get(path)
+        if in_file is None:
+            in_file = self._by_path[path] = _FormIndex(self.MIN_EXACT)
         for form in forms:
             if len(form) >= self.MIN_EXACT:
                 in_file.add(form)
@@ -232,17 +234,29 @@ def _bounded(text: str, start: int, end: int, form: str) -> bool:
 
 
 class _FormIndex:
-    """Secret forms by their first three characters: finding every one of them in a text costs one pass
-    over the text, however many secrets a file or a scan holds."""
+    """Secret forms by three-character pieces: finding every one of them in a text costs one pass over the
+    text, however many secrets a file or a scan holds.
 
-    def __init__(self) -> None:
-        self._by_prefix: dict[str, list[str]] = {}
+    Every form is at least `min_length` characters long, so the pass looks at every `stride`-th place only
+    (stride = min_length - 2): a form standing at place p holds, at offset j = q - p, the piece at the one
+    looked-at place q in p..p+stride-1, and each form is filed under its pieces at offsets 0..stride-1.
+    Free text (forms of 8+ characters) is read at every sixth place, a file's snippet line at every place."""
+
+    def __init__(self, min_length: int = 3) -> None:
+        self.min_length = min_length
+        self._stride = min_length - 2
+        # piece -> [offset, form, offset, form, ...]: the forms holding it at an offset below the stride, in
+        # the order they came (a flat list: no pair object per entry)
+        self._by_piece: dict[str, list[Any]] = {}
         self._forms: set[str] = set()
 
     def add(self, form: str) -> None:
+        if len(form) < self.min_length:
+            raise ValueError("a form shorter than the index's minimum length")
         if form not in self._forms:
             self._forms.add(form)
-            self._by_prefix.setdefault(form[:3], []).append(form)
+            for offset in range(self._stride):
+                self._by_piece.setdefault(form[offset:offset + 3], []).extend((offset, form))
 
     # An index of at most this many prefixes (a file's few secrets) is looked up prefix by prefix, each
     # with str.find (a pass over the text in C); a larger one reads the text once, place by place.
@@ -252,33 +266,38 @@ class _FormIndex:
         """Every place one of the forms stands in `text` as a whole token (`_bounded`), in order."""
         if not self._forms:
             return []
-        if len(self._by_prefix) > self.FIND_LIMIT:
+        if self._stride > 1 or len(self._by_piece) > self.FIND_LIMIT:
             return self._read_through(text)
         found: list[tuple[int, int]] = []
-        for prefix, candidates in self._by_prefix.items():
+        for prefix, entries in self._by_piece.items():
             position = text.find(prefix)
             while position >= 0:
-                self._whole_at(text, position, candidates, found)
+                self._whole_at(text, position, entries, found)
                 position = text.find(prefix, position + 1)
         found.sort(key=_start)  # stable: forms at one place stay in the order the per-place reading gives
         return found
 
     def _read_through(self, text: str) -> list[tuple[int, int]]:
-        """`spans` in one pass, place by place: linear in the text however many prefixes it holds."""
+        """`spans` in one pass, at every `stride`-th place: linear in the text however many forms it holds."""
         found: list[tuple[int, int]] = []
-        get = self._by_prefix.get
-        for position in range(len(text) - 2):
-            candidates = get(text[position:position + 3])
-            if candidates:
-                self._whole_at(text, position, candidates, found)
+        get = self._by_piece.get
+        for position in range(0, len(text) - 2, self._stride):
+            entries = get(text[position:position + 3])
+            if entries:
+                self._whole_at(text, position, entries, found)
+        if self._stride > 1:
+            found.sort(key=_start)  # a form found at a later place may start before one found earlier
         return found
 
     @staticmethod
-    def _whole_at(text: str, position: int, candidates: list[str], found: list[tuple[int, int]]) -> None:
-        for form in candidates:
-            end = position + len(form)
-            if text.startswith(form, position) and _bounded(text, position, end, form):
-                found.append((position, end))
+    def _whole_at(text: str, position: int, entries: list[Any], found: list[tuple[int, int]]) -> None:
+        """The forms filed under the piece at `position` that stand around it as whole tokens."""
+        pairs = iter(entries)
+        for offset, form in zip(pairs, pairs):
+            start = position - offset
+            end = start + len(form)
+            if start >= 0 and text.startswith(form, start) and _bounded(text, start, end, form):
+                found.append((start, end))
 
 
 def _start(span: tuple[int, int]) -> int:
@@ -399,12 +418,13 @@ def scrub_patterns(text: str) -> str:
     # Each substitution is skipped where a literal every match holds is absent (a cheap test on long texts).
     if "://" in text:
         text = _URI_USERINFO_RE.sub(uri_sub, text)
-    if any(prefix in text for prefix in _AWS_KEY_ID_PREFIXES):
+    if "A" in text and any(prefix in text for prefix in _AWS_KEY_ID_PREFIXES):
         text = _AWS_KEY_ID_RE.sub(lambda m: m.group(1) + MASK, text)
-    text = _AWS_SECRET_RE.sub(lambda m: m.group(0) if not _looks_like_aws_secret(m.group(0)) else MASK, text)
+    if len(text) >= 40:  # a key is 40 characters
+        text = _AWS_SECRET_RE.sub(lambda m: m.group(0) if not _looks_like_aws_secret(m.group(0)) else MASK, text)
     if _may_hold_assignment(text):
         text = _ASSIGNMENT_RE.sub(kv_sub, text)
-    if "'" in text:
+    if "'" in text and _may_hold_keyword(text, _IDENTIFIED_KEYWORDS):
         text = _IDENTIFIED_RE.sub(kv_sub, text)
     if "-p" in text:
         text = _MYSQL_P_RE.sub(kv_sub, text)
@@ -413,17 +433,23 @@ def scrub_patterns(text: str) -> str:
 
 _AWS_KEY_ID_PREFIXES = ("AKIA", "ASIA", "ABIA", "ACCA")
 _ASSIGNMENT_KEYWORDS = ("password", "passwd", "secret", "token", "fernet_key")
+_IDENTIFIED_KEYWORDS = ("identified", "password")
 
 
 def _may_hold_assignment(text: str) -> bool:
-    """False only when `_ASSIGNMENT_RE` cannot match. Only ASCII texts are judged: in other text,
-    case-insensitive matching also pairs letters such as 'ſ' with 's'."""
+    """False only when `_ASSIGNMENT_RE` cannot match."""
     if "=" not in text and ":" not in text:
         return False
+    return _may_hold_keyword(text, _ASSIGNMENT_KEYWORDS)
+
+
+def _may_hold_keyword(text: str, keywords: tuple[str, ...]) -> bool:
+    """False only when no keyword stands in `text`, in any case. Only ASCII texts are judged: in other
+    text, case-insensitive matching also pairs letters such as 'ſ' with 's'."""
     if not text.isascii():
         return True
     lowered = text.lower()
-    return any(keyword in lowered for keyword in _ASSIGNMENT_KEYWORDS)
+    return any(keyword in lowered for keyword in keywords)
 
 
 _TOKEN_SEPARATORS = frozenset(" \t\r\n\"'=,([{")
