@@ -54,6 +54,9 @@ class Suppression(BaseModel):
     location: FileLocation | None = None
 
 
+_SHARED_FIELD_SETS: dict[frozenset[str], set[str]] = {}
+
+
 class Finding(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
@@ -75,6 +78,18 @@ class Finding(BaseModel):
     suppression: Suppression | None = None
     tags: list[str] = Field(default_factory=list)
     help_uri: str | None = None
+
+    def model_post_init(self, context: Any, /) -> None:
+        # Pydantic gives each instance its own set of the field names it was given (728 bytes for 17): a
+        # 50,000-security-group snapshot makes 58,795 findings, nearly all given the same names. They share
+        # one set per distinct set of names; assigning a field (below) first gives the finding its own copy,
+        # so the sharing cannot be seen.
+        names = self.__pydantic_fields_set__
+        object.__setattr__(self, "__pydantic_fields_set__", _SHARED_FIELD_SETS.setdefault(frozenset(names), names))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, "__pydantic_fields_set__", set(self.__pydantic_fields_set__))
+        super().__setattr__(name, value)
 
     def sort_key(self) -> tuple[Any, ...]:
         loc = self.location
