@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from array import array
 from collections import Counter
-from collections.abc import Callable
 from itertools import accumulate
 from typing import Any
 
@@ -69,22 +68,46 @@ def snippet(ctx: ScanContext, location: FileLocation | None,
                                 SNIPPET_MAX)
 
 
-class Snippets:
-    """The redacted snippet of each (file, line) findings point at, made once: several rules' findings
-    often share a line, and the redactor's answer for a line never changes once collection is done."""
+class Shared:
+    """What the findings of one evaluation share, each made once: scrubbed texts (rules firing on one
+    resource repeat its name, message and related labels), the redacted snippet of each (file, line), and
+    the related locations of each (resource, relation). The redactor knows every secret before rules run,
+    so its answers hold for the whole evaluation."""
 
-    def __init__(self, ctx: ScanContext) -> None:
+    def __init__(self, ctx: ScanContext, graph: ResourceGraph) -> None:
         self.ctx = ctx
+        self.graph = graph
         self.indexes: dict[str, LineIndex] = {}  # the lines of the files findings point at
-        self.done: dict[tuple[str, int], str | None] = {}
+        self.scrubbed: dict[str, str] = {}
+        self.snippets: dict[tuple[str, int], str | None] = {}
+        self.related_by: dict[tuple[str, str], tuple[list[FileLocation], list[str]]] = {}
 
-    def at(self, location: FileLocation | None) -> str | None:
+    def scrub(self, text: str) -> str:
+        found = self.scrubbed.get(text)
+        if found is None:
+            found = self.scrubbed[text] = self.ctx.redactor.scrub(text)
+        return found
+
+    def snippet(self, location: FileLocation | None) -> str | None:
         if location is None:
             return None
         key = (location.path, location.start_line)
-        if key in self.done:
-            return self.done[key]
-        found = self.done[key] = snippet(self.ctx, location, self.indexes)
+        if key not in self.snippets:
+            self.snippets[key] = snippet(self.ctx, location, self.indexes)
+        return self.snippets[key]
+
+    def related(self, resource: Resource, relation: str) -> tuple[list[FileLocation], list[str]]:
+        """The files of the resources `relation` leads to, and their scrubbed labels (shared: copy them)."""
+        key = (resource.id, relation)
+        found = self.related_by.get(key)
+        if found is None:
+            places: list[FileLocation] = []
+            labels: list[str] = []
+            for target in self.graph.follow(resource, relation):
+                if target.source.file is not None:
+                    places.append(target.source.file)
+                    labels.append(self.scrub(f"{relation}: {target.type} '{target.name}'"))
+            found = self.related_by[key] = (places, labels)
         return found
 
 
@@ -97,8 +120,7 @@ def evaluate(
 ) -> list[Finding]:
     """Every finding of every rule, redacted, fingerprinted, with inline suppressions applied."""
     findings: list[Finding] = []
-    scrub = _memo(ctx.redactor.scrub)  # the same messages, labels and names come back in finding after finding
-    snippets = Snippets(ctx)
+    shared = Shared(ctx, graph)
     for rule in rules:
         predicate = compile_condition(rule.condition)
         env = EvalEnv(graph=graph, params=(parameters or {}).get(rule.id, rule.resolve_parameters()))
@@ -120,7 +142,7 @@ def evaluate(
                 items = [v for values in resolve_path(resource, rule.for_each)
                          for v in (values if isinstance(values, list) else [values])] or [None]
             for item in items:
-                finding = _finding(ctx, graph, rule, resource, env.params, item, occurrences, scrub, snippets)
+                finding = _finding(ctx, graph, rule, resource, env.params, item, occurrences, shared)
                 if suppressions is not None:
                     match = suppressions.match(rule.id, rule.name, finding.location)
                     if match is not None:
@@ -158,24 +180,9 @@ def _connection_locations(graph: ResourceGraph, resource: Resource) \
     return places[0][0], [p for p, _ in places[1:]], [label for _, label in places[1:]]
 
 
-def _memo(scrub: Callable[[str], str]) -> Callable[[str], str]:
-    """`scrub`, once per distinct text (the redactor knows every secret before rules run: its answers hold)."""
-    done: dict[str, str] = {}
-
-    def once(text: str) -> str:
-        found = done.get(text)
-        if found is None:
-            found = done[text] = scrub(text)
-        return found
-
-    return once
-
-
 def _finding(ctx: ScanContext, graph: ResourceGraph, rule: Rule, resource: Resource, params: dict[str, Any],
-             item: Any, occurrences: Counter[tuple[str, str, str, str]],
-             scrub: Callable[[str], str] | None = None, snippets: Snippets | None = None) -> Finding:
-    scrub = scrub or ctx.redactor.scrub
-    snippets = snippets or Snippets(ctx)
+             item: Any, occurrences: Counter[tuple[str, str, str, str]], shared: Shared | None = None) -> Finding:
+    shared = shared or Shared(ctx, graph)
     item_text = "" if item is None else str(item)
     location_path = (rule.location or "").replace("{item}", item_text)
     location = resource.location_for(location_path)
@@ -185,13 +192,13 @@ def _finding(ctx: ScanContext, graph: ResourceGraph, rule: Rule, resource: Resou
     labels: list[str] = []
     if location is None and resource.source.aws is not None:
         location, related, labels = _connection_locations(graph, resource)
+        labels = [shared.scrub(label) for label in labels]
         if location is None:
             location = ctx.aws_locations.get(resource.id)
     for relation in rule.related:
-        for target in graph.follow(resource, relation):
-            if target.source.file is not None:
-                related.append(target.source.file)
-                labels.append(f"{relation}: {target.type} '{target.name}'")
+        places, relation_labels = shared.related(resource, relation)
+        related += places
+        labels += relation_labels
     message = render(rule.message.replace("{item}", item_text), resource, params)
     return Finding(
         rule_id=rule.id,
@@ -199,15 +206,15 @@ def _finding(ctx: ScanContext, graph: ResourceGraph, rule: Rule, resource: Resou
         title=rule.title,
         severity=rule.severity,
         confidence=rule.confidence,
-        message=scrub(message),  # rules firing on one resource often say the same
+        message=shared.scrub(message),
         resource_id=resource.id,
         resource_type=resource.type,
-        resource_name=scrub(resource.name),
+        resource_name=shared.scrub(resource.name),
         location=location,
-        snippet=snippets.at(location),
+        snippet=shared.snippet(location),
         aws=resource.source.aws,
         related=related,
-        related_labels=[scrub(label) for label in labels],
+        related_labels=labels,
         fingerprint=fingerprint(rule, resource, location, occurrences[key], item_text),
         tags=list(rule.tags),
         help_uri=rule.help_uri,
