@@ -91,11 +91,13 @@ def collect_files(ctx: ScanContext, paths: Iterable[Path], excludes: list[str] |
 
     # Config files are read once, before any is collected: the names a deployment adds to Airflow's
     # masked fields (sensitive_var_conn_names) must be known to every collector and to the cache keys.
+    from scanner.collect import parallel
+
     config_files = [(path, kind) for path, kind in discovered if kind in COLLECTORS or kind == "sniff"]
-    contents = {path: read_bytes(ctx, path, ctx.relpath(path)) for path, _ in config_files}
+    reader = parallel.TreeReader(ctx, MAX_FILE_BYTES)   # what `read_bytes` does, a real path per folder
+    contents = {path: reader.read(path, ctx.relpath(path)) for path, _ in config_files}
     secrets.set_extra_sensitive_fields(extra_sensitive_names(data for data in contents.values() if data))
     python_files = [path for path, kind in discovered if kind == "python"]
-    from scanner.collect import parallel
 
     # one pool for both phases, started (forked) now that the masked names are known
     with parallel.Workers(jobs, len(config_files) + len(python_files)) as workers:

@@ -93,9 +93,12 @@ class Workers:
         self.missed = 0
 
     def warm(self) -> bool:
-        """Whether the files so far all came from the cache (an unchanged tree): reading the rest in worker
-        processes would cost more in handing entries back than it saves."""
-        return self.looked_up > 0 and self.missed == 0
+        """Whether the files so far came from the cache (an unchanged tree): reading the rest in worker
+        processes would cost more in handing entries back than it saves. A few misses are allowed: a file
+        whose secret the cache cannot hold as a place in its text (decoded from base64, say) is never
+        stored, so it misses on every scan of an unchanged tree (6 of the 311 config files of the dense
+        bench tree sent its 1,448 DAG files through the workers on every warm scan)."""
+        return self.looked_up > 0 and self.missed * 16 <= self.looked_up
 
     def map(self, function: Any, tasks: list[Any], chunksize: int | None = None) -> Iterator[Any] | None:
         """`function` over `tasks` in the pool: the results in order, each as soon as it is there (the
