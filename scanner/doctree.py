@@ -123,9 +123,12 @@ def parse_yaml(text: str) -> list[Node]:
     try:
         documents = []
         converter = _YamlConverter(loader)
+        composed = []  # every document's yaml nodes, alive until the stream is converted: the converter
+        # knows nodes by id(), and a freed document's ids would be reused by the next one's nodes
         while loader.check_node():
             node = loader.get_node()
             if node is not None:
+                composed.append(node)
                 documents.append(converter.document(node))
         return documents
     except yaml.MarkedYAMLError as exc:
