@@ -78,6 +78,10 @@ _SHAPE_LABELS = {
     secret_shapes.PRIVATE_KEY: "private key", secret_shapes.JWT: "JSON web token",
     secret_shapes.BEARER_TOKEN: "bearer token", secret_shapes.URL_PASSWORD: "password in a URL",
 }
+# The last parts of the callees `visit_Call` reads before its common steps (connections, drivers, engines,
+# assets, environment writes).
+_CALL_LEAVES = frozenset({"Connection", *DRIVER_LEAVES, "create_engine", *ASSET_CALLS, "setdefault", "putenv",
+                          "update"})
 # Kubernetes objects that *name* a Secret (and the key in it) for a pod to read at run time: KubernetesPodOperator's
 # `Secret("env", "DB_PASSWORD", "airflow-secrets", "password")` (`secret=`, `key=`), `V1SecretKeySelector(name=,
 # key=)`, `V1SecretEnvSource`, `V1SecretVolumeSource(secret_name=)`... Their arguments are references, never values.
@@ -467,8 +471,10 @@ class Analyzer(ast.NodeVisitor):
     # ------------------------------------------------------------------ calls
     def visit_Call(self, node: ast.Call) -> None:
         name = self.qualified(node.func)
-        leaf = name.split(".")[-1]
-        if leaf == "Connection" and not name.endswith("get_connection"):
+        leaf = name.rpartition(".")[2]
+        if leaf not in _CALL_LEAVES:
+            pass  # none of the calls below: most calls of a file
+        elif leaf == "Connection" and not name.endswith("get_connection"):
             self._note_imported(node)
             self._connection_call(node)
         elif (driver := _driver(name, leaf)) is not None:
@@ -494,17 +500,19 @@ class Analyzer(ast.NodeVisitor):
                     env_name = self.eval(key).value if key is not None else None
                     if isinstance(env_name, str) and value is not None:
                         self._env_write(env_name, value, node)
-        if leaf == "assume_role" or name.endswith("assume_role"):
+        if name.endswith("assume_role"):  # the leaf `assume_role` too
             self._note_imported(self._kw(node, "DurationSeconds"))
             self._assume_role(node)
-        if isinstance(node.func, ast.Attribute) and node.func.attr in ("expand", "expand_kwargs") \
-                and isinstance(node.func.value, ast.Call):
+        task_id = self._kw(node, "task_id")
+        if type(node.func) is ast.Attribute and node.func.attr in ("expand", "expand_kwargs") \
+                and type(node.func.value) is ast.Call:
             self._mapped_task(node, node.func.value)
-        elif self._kw(node, "task_id") is not None and id(node) not in self.consumed:
+        elif task_id is not None and id(node) not in self.consumed:
             self._task(node, name)
-        self._usage(node, name)
-        self._secret_arguments(node, name)
-        self.generic_visit(node)
+        if self.task_stack and task_id is None:
+            self._usage(node)
+        self._secret_arguments(node, name, leaf)
+        walk.push_branches(node, self._pending)  # generic_visit
 
     def _args(self, node: ast.Call, positional: tuple[str, ...]) -> dict[str, ast.AST]:
         args: dict[str, ast.AST] = {}
@@ -768,37 +776,37 @@ class Analyzer(ast.NodeVisitor):
         conn_ids = self._conn_ids(partial) + self._conn_ids(expand)
         self.tasks.append(TaskInfo(self._dag_of(partial), task_id, operator, self.loc(partial), conn_ids, True))
 
-    def _usage(self, node: ast.Call, name: str) -> None:
-        if not self.task_stack or self._kw(node, "task_id") is not None:
-            return
+    def _usage(self, node: ast.Call) -> None:
+        """The conn ids a call inside a task (not itself a task) names are the task's."""
         conn_ids = self._conn_ids(node)
         for conn_id in conn_ids:
             if conn_id not in self.task_stack[-1].conn_ids:
                 self.task_stack[-1].conn_ids.append(conn_id)
 
     # ------------------------------------------------------------------ credentials in arguments
-    def _secret_arguments(self, node: ast.Call, name: str) -> None:
-        if _secret_reference(name):
+    def _secret_arguments(self, node: ast.Call, name: str, leaf: str) -> None:
+        if leaf in _K8S_SECRET_REFERENCES or (leaf == "Secret" and "kubernetes" in name):  # `_secret_reference`
             return
         pair = len(node.args) >= 2 and name.endswith("EnvVar")  # name/value keywords (or V1EnvVar(n, v))
+        may_be_text, scope, consumed = self.evaluator.may_be_text, self.scope, self.consumed
         for keyword in node.keywords:
-            if not keyword.arg:
-                continue
             key = keyword.arg
+            if not key:
+                continue
             if key in _VALUE_KEYS:
                 pair = True
-            if not self.evaluator.may_be_text(keyword.value, self.scope):
+            if not may_be_text(keyword.value, scope):
                 continue
             evaluated = self.eval(keyword.value)
-            if id(evaluated.origin) in self.consumed or not isinstance(evaluated.value, str):
+            value = evaluated.value
+            if id(evaluated.origin) in consumed or not isinstance(value, str):
                 continue
-            via = f"argument {key} of {name or 'a call'}"
-            if key in ("aws_access_key_id", "AccessKeyId") or patterns.AWS_ACCESS_KEY_ID.fullmatch(evaluated.value):
-                self._credential("aws-access-key-id", evaluated, via)
+            if key in ("aws_access_key_id", "AccessKeyId") or patterns.AWS_ACCESS_KEY_ID.fullmatch(value):
+                self._credential("aws-access-key-id", evaluated, f"argument {key} of {name or 'a call'}")
             elif key in ("aws_secret_access_key", "SecretAccessKey", "aws_session_token"):
-                self._credential("aws-secret-access-key", evaluated, via)
-            elif (kind := _named_kind(key, evaluated.value, "password-argument")) is not None:
-                self._credential(kind, evaluated, via)
+                self._credential("aws-secret-access-key", evaluated, f"argument {key} of {name or 'a call'}")
+            elif (kind := _named_kind(key, value, "password-argument")) is not None:
+                self._credential(kind, evaluated, f"argument {key} of {name or 'a call'}")
         if pair:
             self._pair_call(node, name)
 
@@ -889,7 +897,8 @@ class Analyzer(ast.NodeVisitor):
         secret-named constants, dict entries and function defaults."""
         for argument, default, scope, via in self.defaults:
             self._named_value(argument, default, via, scope)
-        for node in walk.string_pass_nodes(tree):
+        # constants: strings of 8+ characters only (a lone surrogate, replaced, is still one character)
+        for node in walk.string_pass_nodes(tree, min_length=8):
             kind = type(node)
             if kind is ast.Dict:
                 self._secret_entries(node)  # type: ignore[arg-type]
@@ -1007,12 +1016,6 @@ def _named_kind(name: str, text: str, kind: str) -> str | None:
     if judged == secret_shapes.AWS_ACCESS_KEY_ID:
         return "aws-access-key-id"
     return kind
-
-
-def _secret_reference(name: str) -> bool:
-    """A call that references a Kubernetes Secret by name (`_K8S_SECRET_REFERENCES`, KPO's `Secret`)."""
-    leaf = name.rsplit(".", 1)[-1]
-    return leaf in _K8S_SECRET_REFERENCES or (leaf == "Secret" and "kubernetes" in name)
 
 
 def _template(text: str) -> bool:

@@ -181,6 +181,21 @@ class Evaluator:
         self._cuts = 0                      # depth, cycle, budget or not-yet-known class cut-offs so far
 
     def evaluate(self, node: ast.AST | None, scope: Scope, depth: int = 0) -> Evaluated:
+        if type(node) is ast.Constant and depth <= self.MAX_DEPTH:
+            # Most evaluations are of a constant: the steps below for one (a constant is never `_active`),
+            # inlined; a string needs none of `_constant`'s tests.
+            if depth == 0:
+                self._left = self.BUDGET
+            self._left -= 1
+            self.file_left -= 1
+            if self._left < 0 or self.file_left < 0:  # `_charge(1)`
+                self.exhausted = True
+                self._cuts += 1
+                return Evaluated(Unknown("expr"), node)
+            value = node.value  # type: ignore[attr-defined]
+            if type(value) is str:
+                return Evaluated(value if value.isascii() else replace_surrogates(value), node)
+            return _constant(node)  # type: ignore[arg-type]
         if node is None:
             return Evaluated(None, ast.Constant(value=None))
         if depth == 0:

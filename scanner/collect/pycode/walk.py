@@ -42,6 +42,22 @@ FIELDS_LAST_FIRST: dict[type, tuple[str, ...]] = {cls: fields[::-1] for cls, fie
 _STRING_EXPRESSIONS = frozenset({ast.Constant, ast.JoinedStr, ast.BinOp})
 _STRING_PARTS = frozenset({ast.JoinedStr, ast.BinOp, ast.FormattedValue})
 _ASSIGNMENTS = frozenset({ast.Assign, ast.AnnAssign, ast.Dict})  # and dicts: their secret-named entries
+# What the string pass does with a child node, by class, outside a string expression and inside one: queue it
+# (its children are read in turn), record it, both, or neither (a leaf it does not read). A constant is
+# recorded after a test of its value (`string_pass_nodes`).
+_QUEUE, _RECORD = 1, 2
+
+
+def _string_pass_actions(inside_string: bool) -> dict[type, int]:
+    actions = {}
+    for cls, fields in NODE_FIELDS.items():
+        recorded = cls in _ASSIGNMENTS or (cls in _STRING_EXPRESSIONS and not inside_string)
+        actions[cls] = (_QUEUE if fields else 0) | (_RECORD if recorded else 0)
+    return actions
+
+
+_ACTIONS_OUTSIDE_STRING = _string_pass_actions(inside_string=False)
+_ACTIONS_INSIDE_STRING = _string_pass_actions(inside_string=True)
 
 
 def all_children(node: ast.AST) -> list[ast.AST]:
@@ -86,17 +102,30 @@ def push_branches(node: ast.AST, stack: list[ast.AST]) -> None:
             push(value)
 
 
-def string_pass_nodes(tree: ast.AST) -> list[ast.AST]:
+def string_pass_nodes(tree: ast.AST, min_length: int = 0) -> list[ast.AST]:
     """In `ast.walk` (breadth-first) order: every assignment, every dict display and every maximal string
-    expression (a non-string constant included; the caller reads its value)."""
+    expression; of the constants, only strings of `min_length` or more characters (a constant's value is
+    what the caller reads, and it reads no other)."""
     found: list[ast.AST] = []
+    record = found.append
     queue = [tree]
+    enqueue = queue.append
+    node_fields, constant = NODE_FIELDS, ast.Constant
     for parent in queue:  # a node is recorded when it is found: in breadth-first order that is its turn
-        inside_string = type(parent) in _STRING_PARTS
-        for child in all_children(parent):
-            kind = type(child)
-            if NODE_FIELDS[kind]:  # leaves have nothing to queue
-                queue.append(child)
-            if kind in _ASSIGNMENTS or (kind in _STRING_EXPRESSIONS and not inside_string):
-                found.append(child)
+        kind = type(parent)
+        actions = _ACTIONS_INSIDE_STRING if kind in _STRING_PARTS else _ACTIONS_OUTSIDE_STRING
+        for name in node_fields[kind]:  # `all_children`, inlined: this loop meets every node of the tree
+            value = getattr(parent, name, None)
+            for child in value if type(value) is list else (value,):
+                action = actions.get(type(child))
+                if not action:
+                    continue  # not a node (None, a name), or a leaf not read
+                if action & _QUEUE:
+                    enqueue(child)
+                if action & _RECORD:
+                    if type(child) is constant:
+                        text = child.value  # type: ignore[attr-defined]
+                        if type(text) is not str or len(text) < min_length:
+                            continue
+                    record(child)
     return found
