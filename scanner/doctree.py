@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -123,12 +124,9 @@ def parse_yaml(text: str) -> list[Node]:
     try:
         documents = []
         converter = _YamlConverter(loader)
-        composed = []  # every document's yaml nodes, alive until the stream is converted: the converter
-        # knows nodes by id(), and a freed document's ids would be reused by the next one's nodes
         while loader.check_node():
             node = loader.get_node()
             if node is not None:
-                composed.append(node)
                 documents.append(converter.document(node))
         return documents
     except yaml.MarkedYAMLError as exc:
@@ -160,21 +158,35 @@ class _YamlConverter:
         self.open: set[int] = set()         # yaml nodes being converted: meeting one again is a cycle
         self.size: dict[int, int] = {}      # id(Node) -> nodes in its expanded tree
         self.depth: dict[int, int] = {}     # id(Node) -> levels of its expanded tree
-        self.own = 0                        # nodes written in the stream so far
+        # Every document's composed nodes, alive until the stream is converted: nodes are known by id(),
+        # and a freed document's ids would be reused by a later one's nodes.
+        self.documents: list[Any] = []
+        self.own = 0                        # nodes written in the documents counted so far
+        self.counted = 0                    # documents counted into `own`
         self.expanded = 0                   # nodes of the converted documents, expanded
         self.copied = 0                     # entries copied by merge keys
 
     def document(self, node: yaml.Node) -> Node:
-        self.own += _count_nodes(node)
+        self.documents.append(node)
         result = self.convert(node, 1)
         self.expanded += self.size[id(result)]
         self._check_size(self.expanded, result)
         return result
 
     def _check_size(self, size: int, where: Node) -> None:
-        limit = expansion_limit(self.own)
+        if size <= MAX_EXPANDED_NODES:
+            return  # within the floor of every limit: the nodes written need not be counted
+        limit = self._limit()
         if size > limit:
             raise DocumentError(f"YAML expands past {limit} nodes (alias bomb?)", where.line, where.column)
+
+    def _limit(self) -> int:
+        """`expansion_limit` of the nodes written in the documents so far (the one being converted too),
+        counted on the first need: most streams never come near the floor."""
+        while self.counted < len(self.documents):
+            self.own += _count_nodes(self.documents[self.counted])
+            self.counted += 1
+        return expansion_limit(self.own)
 
     def convert(self, node: yaml.Node, level: int) -> Node:
         key = id(node)
@@ -183,10 +195,12 @@ class _YamlConverter:
                 line, column, _, _ = _span(node)
                 raise DocumentError("invalid YAML: an alias refers to a node that contains it", line, column)
             return self.seen[key]
-        line, column, end_line, end_column = _span(node)
+        start, end = node.start_mark, node.end_mark
+        line, column, end_line, end_column = start.line + 1, start.column + 1, end.line + 1, max(end.column, 1)
         if level > MAX_DEPTH:
             raise DocumentError(f"YAML nested deeper than {MAX_DEPTH} levels", line, column)
-        if isinstance(node, yaml.MappingNode):
+        node_type = type(node)
+        if node_type is not yaml.ScalarNode and isinstance(node, yaml.MappingNode):
             result = Node({}, line, column, end_line, end_column)
             self.seen[key] = result
             self.open.add(key)
@@ -214,7 +228,7 @@ class _YamlConverter:
             result.value = mapping
             self.open.discard(key)
             return self._measured(result, mapping.values())
-        if isinstance(node, yaml.SequenceNode):
+        if node_type is not yaml.ScalarNode and isinstance(node, yaml.SequenceNode):
             result = Node([], line, column, end_line, end_column)
             self.seen[key] = result
             self.open.add(key)
@@ -223,15 +237,20 @@ class _YamlConverter:
             return self._measured(result, result.value)
         result = Node(_scalar(self.loader, node), line, column, end_line, end_column, style=node.style)
         self.seen[key] = result
-        return self._measured(result, ())
+        self.size[id(result)] = self.depth[id(result)] = 1  # `_measured` of a leaf
+        self._check_size(self.expanded + 1, result)
+        return result
 
     def _measured(self, result: Node, children: Any) -> Node:
         size, depth = 1, 0
+        sizes, depths = self.size, self.depth
         for child in children:
-            size += self.size[id(child)]
-            depth = max(depth, self.depth[id(child)])
-        self.size[id(result)] = size
-        self.depth[id(result)] = depth + 1
+            child_id = id(child)
+            size += sizes[child_id]
+            if depths[child_id] > depth:
+                depth = depths[child_id]
+        sizes[id(result)] = size
+        depths[id(result)] = depth + 1
         if depth + 1 > MAX_DEPTH:
             raise DocumentError(f"YAML nested deeper than {MAX_DEPTH} levels (aliases followed)",
                                 result.line, result.column)
@@ -259,7 +278,12 @@ def _count_nodes(root: yaml.Node) -> int:
     return len(seen)
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
 def _scalar(loader: Any, node: yaml.ScalarNode) -> Any:
+    if node.tag == _STR_TAG:  # what SafeConstructor makes of a str: the text itself (most scalars)
+        return replace_surrogates(node.value)
     if node.tag == "tag:yaml.org,2002:int" and len(node.value) > _MAX_INT_TEXT:
         return -math.inf if node.value.lstrip().startswith("-") else math.inf
     try:
@@ -277,6 +301,8 @@ def _scalar(loader: Any, node: yaml.ScalarNode) -> Any:
 
 def _scalar_key(loader: Any, key_node: yaml.Node) -> str:
     if isinstance(key_node, yaml.ScalarNode):
+        if key_node.tag == _STR_TAG:
+            return replace_surrogates(key_node.value)
         if key_node.tag == "tag:yaml.org,2002:int" and len(key_node.value) > _MAX_INT_TEXT:
             return key_node.value
         try:
@@ -292,6 +318,7 @@ def _scalar_key(loader: Any, key_node: yaml.Node) -> str:
 # ---------------------------------------------------------------- JSON
 
 _WS = re.compile(r"[ \t\n\r]*")
+_WS_CHARS = frozenset(" \t\n\r")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _STRING_CHUNK = re.compile(r'(.*?)(["\\\x00-\x1f])', re.DOTALL)
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
@@ -305,20 +332,16 @@ class _JsonParser:
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def position(self, offset: int) -> tuple[int, int]:
-        lo, hi = 0, len(self.line_starts) - 1
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if self.line_starts[mid] <= offset:
-                lo = mid
-            else:
-                hi = mid - 1
-        return lo + 1, offset - self.line_starts[lo] + 1
+        line = bisect_right(self.line_starts, offset) - 1  # the last line starting at or before offset
+        return line + 1, offset - self.line_starts[line] + 1
 
     def fail(self, message: str, offset: int) -> DocumentError:
         line, column = self.position(min(offset, len(self.text)))
         return DocumentError(f"invalid JSON: {message}", line, column)
 
     def skip(self, offset: int) -> int:
+        if offset < len(self.text) and self.text[offset] not in _WS_CHARS:
+            return offset  # no whitespace to skip (between most tokens of a compact document)
         return _WS.match(self.text, offset).end()  # type: ignore[union-attr]
 
     def parse(self) -> Node:
