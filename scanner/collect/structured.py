@@ -546,42 +546,49 @@ class EnvWalker:
                 self._add(node, path, name, value, entry, entry, plain=not is_airflow_env(name))
                 continue
             base64_data, path = rest
-            if not node.is_scalar:
+            value = node.value
+            if isinstance(value, (dict, list)):
                 if (id(node), base64_data) in self.visited:
                     continue
                 self.visited.add((id(node), base64_data))
             later: list[tuple[Any, ...]] = []
             in_env = bool(path) and (path[-1] in _ENV_CONTAINERS or base64_data)
-            if node.is_map:
-                kind = _plain(node.get("kind"))
-                is_secret = kind == "Secret"
-                name_node, value_node = node.get("name"), node.get("value")
-                if (name_node is not None and name_node.is_scalar and isinstance(name_node.value, str)
+            if isinstance(value, dict):
+                kind_node = value.get("kind")
+                is_secret = kind_node is not None and kind_node.value == "Secret"
+                name_node, value_node = value.get("name"), value.get("value")
+                if (name_node is not None and isinstance(name_node.value, str)
                         and (is_airflow_env(name_node.value) or (is_env_name(name_node.value) and _env_item(node)))
                         and value_node is not None and value_node.is_scalar):
                     self._add(node, path[:-1], name_node.value, value_node.value, node, value_node,
                               plain=not is_airflow_env(name_node.value))
                     continue
                 env_map = in_env
-                for key, child in node.value.items():
+                for key, child in value.items():
                     if key in _NOT_ENV:
                         continue
-                    if child.is_scalar and (is_airflow_env(key) or (env_map and is_env_name(key))):
-                        later.append(("env", node, key, child, base64_data, path))
-                        continue
+                    if not isinstance(child.value, (dict, list)):
+                        if is_airflow_env(key) or (env_map and is_env_name(key)):
+                            later.append(("env", node, key, child, base64_data, path))
+                            continue
+                        if not _may_hold_more(child.value):
+                            continue  # a scalar the visit would read nothing from: not queued
                     later.append(("visit", child, (is_secret and key == "data") or (base64_data and key != "stringData"),
                                   path + (str(key),)))
-            elif node.is_list:
-                for index, entry in enumerate(node.value):
-                    if entry.is_scalar and isinstance(entry.value, str) and "=" in entry.value:
-                        name, _, value = entry.value.partition("=")
+            elif isinstance(value, list):
+                for index, entry in enumerate(value):
+                    entry_value = entry.value
+                    if isinstance(entry_value, str) and "=" in entry_value:
+                        name, _, item_value = entry_value.partition("=")
                         if is_airflow_env(name.strip()) or (in_env and is_env_name(name.strip())):
-                            later.append(("item", node, path, name.strip(), value, entry))
+                            later.append(("item", node, path, name.strip(), item_value, entry))
                             continue
+                    if not isinstance(entry_value, (dict, list)) and not _may_hold_more(entry_value):
+                        continue
                     later.append(("visit", entry, base64_data, path + (str(index),)))
-            elif isinstance(node.value, str) and "AIRFLOW_" in node.value and "\n" in node.value:
+            elif isinstance(value, str) and "AIRFLOW_" in value and "\n" in value:
                 self._embedded(node, base64_data, path)
-            elif isinstance(node.value, str) and "://" in node.value and "@" in node.value:
+            elif isinstance(value, str) and "://" in value and "@" in value:
                 self._url_password(node)
             pending.extend(reversed(later))
 
@@ -625,6 +632,12 @@ class EnvWalker:
             inner._visit(document, base64_data=bool(is_data), path=path)
         for block in inner.order:
             self.order.append(block)
+
+
+def _may_hold_more(value: Any) -> bool:
+    """A scalar the walk reads something from: YAML embedded in a string, or a URL that may hold a password
+    (the tests of `EnvWalker._visit` on a scalar, made before it is queued)."""
+    return isinstance(value, str) and (("AIRFLOW_" in value and "\n" in value) or ("://" in value and "@" in value))
 
 
 def _env_item(node: Node) -> bool:
