@@ -39,8 +39,8 @@ def excluded(relative: str, patterns: list[str]) -> bool:
     return False
 
 
-def discover(ctx: ScanContext, paths: Iterable[Path], excludes: list[str]) -> list[tuple[Path, str]]:
-    """(file, kind) for every file to scan, sorted and without duplicates."""
+def discover(ctx: ScanContext, paths: Iterable[Path], excludes: list[str]) -> list[tuple[Path, str, str]]:
+    """(file, kind, path as reports show it) for every file to scan, sorted and without duplicates."""
     found: dict[Path, str] = {}
     # `.airflowignore` is not honoured: it keeps Airflow from loading a file, but a secret in that file
     # is still in the repository, and a pull request could otherwise hide any DAG file from the scan.
@@ -65,15 +65,16 @@ def discover(ctx: ScanContext, paths: Iterable[Path], excludes: list[str]) -> li
             here = Path(directory)
             subdirs[:] = sorted(
                 d for d in subdirs
-                if d not in SKIP_DIRS and not excluded(ctx.relpath(here / d), excludes)
+                if d not in SKIP_DIRS and not (excludes and excluded(ctx.relpath(here / d), excludes))
             )
             for name in files:
                 file_path = here / name
                 kind = kind_of(file_path)
-                if kind is None or excluded(ctx.relpath(file_path), excludes):
+                if kind is None or (excludes and excluded(ctx.relpath(file_path), excludes)):
                     continue
                 found[file_path] = kind
-    return sorted(found.items(), key=lambda item: ctx.relpath(item[0]))
+    listed = [(path, kind, ctx.relpath(path)) for path, kind in found.items()]
+    return sorted(listed, key=lambda item: item[2])
 
 
 def collect_files(ctx: ScanContext, paths: Iterable[Path], excludes: list[str] | None = None,
@@ -87,21 +88,22 @@ def collect_files(ctx: ScanContext, paths: Iterable[Path], excludes: list[str] |
     resources: list[Resource] = []
     discovered = discover(ctx, paths, excludes or [])
     from scanner import secrets
+    from scanner.collect import parallel
     from scanner.collect.sensitive_names import extra_sensitive_names
 
     # Config files are read once, before any is collected: the names a deployment adds to Airflow's
     # masked fields (sensitive_var_conn_names) must be known to every collector and to the cache keys.
-    from scanner.collect import parallel
-
-    config_files = [(path, kind) for path, kind in discovered if kind in COLLECTORS or kind == "sniff"]
+    config_files = [(path, kind, relative) for path, kind, relative in discovered
+                    if kind in COLLECTORS or kind == "sniff"]
     reader = parallel.TreeReader(ctx, MAX_FILE_BYTES)   # what `read_bytes` does, a real path per folder
-    contents = {path: reader.read(path, ctx.relpath(path)) for path, _ in config_files}
+    contents = {path: reader.read(path, relative) for path, _, relative in config_files}
     secrets.set_extra_sensitive_fields(extra_sensitive_names(data for data in contents.values() if data))
-    python_files = [path for path, kind in discovered if kind == "python"]
+    python_files = [(path, relative) for path, kind, relative in discovered if kind == "python"]
 
     # one pool for both phases, started (forked) now that the masked names are known
     with parallel.Workers(jobs, len(config_files) + len(python_files)) as workers:
-        read = [(path, kind, data) for path, kind in config_files if (data := contents.pop(path)) is not None]
+        read = [(path, relative, kind, data) for path, kind, relative in config_files
+                if (data := contents.pop(path)) is not None]
         resources.extend(parallel.collect_config_files(ctx, read, cache, workers))
         if python_files:
             conn_ids = {str(r.attributes.get("conn_id")) for r in resources if r.type == "airflow.connection"}

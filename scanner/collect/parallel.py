@@ -230,29 +230,26 @@ def collect_batch(ctx: ScanContext, tasks: list[Task], cache: Any, workers: Work
     return per_file
 
 
-def collect_config_files(ctx: ScanContext, files: list[tuple[Path, str, bytes]], cache: Any,
-                         workers: Workers) -> list[Resource]:
-    """Config files (path, kind, bytes): every one collected, in order."""
-    tasks = [(path, ctx.relpath(path), kind, data) for path, kind, data in files]
+def collect_config_files(ctx: ScanContext, tasks: list[Task], cache: Any, workers: Workers) -> list[Resource]:
+    """Config files (path, relative, kind, bytes): every one collected, in order."""
     return [resource for _, resources in collect_batch(ctx, tasks, cache, workers) for resource in resources]
 
 
-def collect_python_files(ctx: ScanContext, paths: list[Path], conn_ids: set[str], cache: Any,
+def collect_python_files(ctx: ScanContext, files: list[tuple[Path, str]], conn_ids: set[str], cache: Any,
                          workers: Workers) -> list[Resource]:
-    """Every DAG file: read, pre-check (`conn_ids`: the ids the config files define), cache lookup, full
-    parse of the misses; with worker processes, all of it in the workers (`_python_chunk`)."""
+    """Every DAG file (path, relative): read, pre-check (`conn_ids`: the ids the config files define), cache
+    lookup, full parse of the misses; with worker processes, all of it in the workers (`_python_chunk`)."""
     # imported here: a scan of config files only (pre-commit on a .env) never loads the analyzer
     from scanner.collect import pycode
     from scanner.collect.pycode import project
 
     python_files: dict[str, Path] = {}  # every DAG file read: the modules other files may import from
-    per_file = _python_in_workers(ctx, paths, conn_ids, cache, workers, python_files)
+    per_file = _python_in_workers(ctx, files, conn_ids, cache, workers, python_files)
     if per_file is None:
         known_conn_ids = pycode.conn_id_pattern(conn_ids)
         tasks: list[Task] = []  # each file needing a full parse, in file order
         reader = TreeReader(ctx)
-        for path in paths:
-            relative = ctx.relpath(path)
+        for path, relative in files:
             data = reader.read(path, relative)
             if data is None:
                 continue
@@ -334,15 +331,16 @@ def _python_computed(root: Path, path: Path, relative: str, data: bytes, cache: 
     return ("computed", outcome, text if (outcome["source"] or outcome["secrets"]) else None, stored)
 
 
-def _python_in_workers(ctx: ScanContext, paths: list[Path], conn_ids: set[str], cache: Any, workers: Workers,
-                       python_files: dict[str, Path]) -> list[tuple[str, list[Resource]]] | None:
+def _python_in_workers(ctx: ScanContext, files: list[tuple[Path, str]], conn_ids: set[str], cache: Any,
+                       workers: Workers, python_files: dict[str, Path]) -> list[tuple[str, list[Resource]]] | None:
     """(relative path, resources) of each DAG file that needed a parse, collected by the workers; None when
     there are none (a few files, `--jobs 1`, no processes on this machine): the caller does it here."""
-    if workers.count <= 1 or len(paths) < MIN_FILES or workers.warm():
+    if workers.count <= 1 or len(files) < MIN_FILES or workers.warm():
         return None
     from scanner.findings import Notice
 
-    relatives = [ctx.relpath(path) for path in paths]
+    paths = [path for path, _ in files]
+    relatives = [relative for _, relative in files]
     size = max(8, min(64, len(paths) // (workers.count * 8)))
     frozen = frozenset(conn_ids)
     cache_dir = str(cache.directory.parent) if cache is not None else None

@@ -99,50 +99,56 @@ def to_entry(outcome: Outcome, text: str) -> Outcome | None:
 # from the file cache, whose entries carry an integrity digest (`scanner.collect.filecache`). So its models
 # are built from the dumps as they are, without validating them again (pydantic validation was half of
 # merging a warm scan's files); a dump of the wrong shape still fails on a missing key, as a corrupt one.
+_new = object.__new__
 _set = object.__setattr__
 
 
-def _trusted(cls: Any, values: dict[str, Any]) -> Any:
+def _trusted(cls: Any, fields: set[str], values: dict[str, Any]) -> Any:
     """An instance of the model class `cls` holding `values` (every field, in order), as `model_construct`
-    makes it, with the class's shared set of field names (`scanner.compact`)."""
-    model = cls.__new__(cls)
+    makes it, with the class's shared set of field names `fields` (`scanner.compact`)."""
+    model = _new(cls)
     _set(model, "__dict__", values)
-    _set(model, "__pydantic_fields_set__", _all_fields(cls))
+    _set(model, "__pydantic_fields_set__", fields)
     _set(model, "__pydantic_extra__", None)
     _set(model, "__pydantic_private__", None)
     return model
 
 
 def _all_fields(cls: Any) -> set[str]:
-    shared = compact._ALL_FIELDS.get(cls)
-    if shared is None:
-        shared = compact._ALL_FIELDS[cls] = set(cls.model_fields)
-    return shared
+    return compact._ALL_FIELDS.setdefault(cls, set(cls.model_fields))
+
+
+_LOCATION = _all_fields(FileLocation)
+_AWS = _all_fields(AwsIdentity)
+_SOURCE = _all_fields(Source)
+_RESOURCE = _all_fields(Resource)
+_NOTICE = _all_fields(Notice)
 
 
 def _location(item: dict[str, Any] | None) -> FileLocation | None:
     if item is None:
         return None
-    return _trusted(FileLocation, {"path": item["path"], "start_line": item["start_line"],
-                                   "start_column": item["start_column"], "end_line": item["end_line"],
-                                   "end_column": item["end_column"]})
+    return _trusted(FileLocation, _LOCATION, {
+        "path": item["path"], "start_line": item["start_line"], "start_column": item["start_column"],
+        "end_line": item["end_line"], "end_column": item["end_column"]})
 
 
 def _resource(item: dict[str, Any]) -> Resource:
     """A `Resource` from its JSON dump (`model_dump(mode="json")`): what `Resource.model_validate` gives."""
     source, aws = item["source"], item["source"]["aws"]
     if aws is not None:
-        aws = _trusted(AwsIdentity, {"arn": aws["arn"], "account": aws["account"], "region": aws["region"]})
-    return _trusted(Resource, {
+        aws = _trusted(AwsIdentity, _AWS, {"arn": aws["arn"], "account": aws["account"],
+                                           "region": aws["region"]})
+    return _trusted(Resource, _RESOURCE, {
         "id": item["id"], "type": item["type"], "name": item["name"], "attributes": dict(item["attributes"]),
-        "source": _trusted(Source, {"file": _location(source["file"]), "aws": aws}),
+        "source": _trusted(Source, _SOURCE, {"file": _location(source["file"]), "aws": aws}),
         "locations": {path: _location(location) for path, location in item["locations"].items()}})
 
 
 def _notice(item: dict[str, Any]) -> Notice:
-    return _trusted(Notice, {"kind": item["kind"], "message": item["message"], "path": item["path"],
-                             "line": item["line"], "column": item["column"], "rule_id": item["rule_id"],
-                             "level": item["level"]})
+    return _trusted(Notice, _NOTICE, {
+        "kind": item["kind"], "message": item["message"], "path": item["path"], "line": item["line"],
+        "column": item["column"], "rule_id": item["rule_id"], "level": item["level"]})
 
 
 def parse(outcome: Outcome, text: str | None) -> tuple[list[Resource], list[Notice], list[tuple[str, Any, Any]]]:
