@@ -402,32 +402,41 @@ def _keep_reference(match: re.Match[str], group: str) -> bool:
     return classify(match.group(group)) != LITERAL
 
 
+def _uri_sub(m: re.Match[str]) -> str:
+    if _keep_reference(m, "pw") or m.group("pw") == MASK:
+        return m.group(0)
+    return f"{m.string[m.start():m.start('pw')]}{MASK}{m.group('at')}"
+
+
+def _kv_sub(m: re.Match[str]) -> str:
+    if _keep_reference(m, "v") or m.group("v").startswith(MASK) or _inside_arn(m):
+        return m.group(0)
+    return f"{m.string[m.start():m.start('v')]}{MASK}"
+
+
+def _key_id_sub(m: re.Match[str]) -> str:
+    return m.group(1) + MASK
+
+
+def _secret_sub(m: re.Match[str]) -> str:
+    return MASK if _looks_like_aws_secret(m.group(0)) else m.group(0)
+
+
 def scrub_patterns(text: str) -> str:
     """Mask credential shapes: URI passwords, AWS keys, password assignments, SQL passwords."""
-
-    def uri_sub(m: re.Match[str]) -> str:
-        if _keep_reference(m, "pw") or m.group("pw") == MASK:
-            return m.group(0)
-        return f"{m.string[m.start():m.start('pw')]}{MASK}{m.group('at')}"
-
-    def kv_sub(m: re.Match[str]) -> str:
-        if _keep_reference(m, "v") or m.group("v").startswith(MASK) or _inside_arn(m):
-            return m.group(0)
-        return f"{m.string[m.start():m.start('v')]}{MASK}"
-
     # Each substitution is skipped where a literal every match holds is absent (a cheap test on long texts).
     if "://" in text:
-        text = _URI_USERINFO_RE.sub(uri_sub, text)
+        text = _URI_USERINFO_RE.sub(_uri_sub, text)
     if "A" in text and any(prefix in text for prefix in _AWS_KEY_ID_PREFIXES):
-        text = _AWS_KEY_ID_RE.sub(lambda m: m.group(1) + MASK, text)
+        text = _AWS_KEY_ID_RE.sub(_key_id_sub, text)
     if len(text) >= 40:  # a key is 40 characters
-        text = _AWS_SECRET_RE.sub(lambda m: m.group(0) if not _looks_like_aws_secret(m.group(0)) else MASK, text)
+        text = _AWS_SECRET_RE.sub(_secret_sub, text)
     if _may_hold_assignment(text):
-        text = _ASSIGNMENT_RE.sub(kv_sub, text)
+        text = _ASSIGNMENT_RE.sub(_kv_sub, text)
     if "'" in text and _may_hold_keyword(text, _IDENTIFIED_KEYWORDS):
-        text = _IDENTIFIED_RE.sub(kv_sub, text)
+        text = _IDENTIFIED_RE.sub(_kv_sub, text)
     if "-p" in text:
-        text = _MYSQL_P_RE.sub(kv_sub, text)
+        text = _MYSQL_P_RE.sub(_kv_sub, text)
     return text
 
 
@@ -449,7 +458,10 @@ def _may_hold_keyword(text: str, keywords: tuple[str, ...]) -> bool:
     if not text.isascii():
         return True
     lowered = text.lower()
-    return any(keyword in lowered for keyword in keywords)
+    for keyword in keywords:  # a loop, not any(...): no generator for the few keywords of most texts
+        if keyword in lowered:
+            return True
+    return False
 
 
 _TOKEN_SEPARATORS = frozenset(" \t\r\n\"'=,([{")

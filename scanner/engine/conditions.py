@@ -523,21 +523,41 @@ _TEMPLATE = re.compile(r"\{([A-Za-z0-9_.$*-]+)(?:\|([^{}|]{0,80}))?\}")
 def render(template: str, resource: Resource, params: dict[str, Any]) -> str:
     """Fill a message template: {name}, {type}, {params.X} or an attribute path; `{path|words}` shows the
     words when the attribute is absent or null (an endpoint infrastructure code cannot know before apply)."""
+    pieces: list[str] = []
+    parts = _cached_template_parts(template) if len(template) <= 1024 else _template_parts(template)
+    for literal, path, default in parts:
+        pieces.append(literal)
+        if path is not None:
+            pieces.append(_field(path, default, resource, params))
+    return "".join(pieces)
 
-    def lookup(match: re.Match[str]) -> str:
-        path = match.group(1)
-        if path in ("name", "type", "id"):
-            return str(getattr(resource, path))
-        if path.startswith("params."):
-            return str(params.get(path[len("params."):], "?"))
-        values = resolve_path(resource, path)
-        if not values or values == [None]:  # absent, or null (an endpoint infrastructure code cannot know)
-            return match.group(2) if match.group(2) is not None else "(none)"
-        value = values[0] if len(values) == 1 else values
-        if isinstance(value, dict) and value.get("redacted"):
-            return "(redacted)"
-        if isinstance(value, list):
-            return ", ".join(str(v) for v in value)
-        return str(value)
 
-    return _TEMPLATE.sub(lookup, template)
+def _template_parts(template: str) -> tuple[tuple[str, str | None, str | None], ...]:
+    """The template as (text before a field, the field's path, its `|words`), the last with no field."""
+    parts: list[tuple[str, str | None, str | None]] = []
+    last = 0
+    for match in _TEMPLATE.finditer(template):
+        parts.append((template[last:match.start()], match.group(1), match.group(2)))
+        last = match.end()
+    parts.append((template[last:], None, None))
+    return tuple(parts)
+
+
+# read once per rule message, not once per finding (a long one, with a scanned value as its {item}, is not kept)
+_cached_template_parts = lru_cache(maxsize=512)(_template_parts)
+
+
+def _field(path: str, default: str | None, resource: Resource, params: dict[str, Any]) -> str:
+    if path in ("name", "type", "id"):
+        return str(getattr(resource, path))
+    if path.startswith("params."):
+        return str(params.get(path[len("params."):], "?"))
+    values = resolve_path(resource, path)
+    if not values or values == [None]:  # absent, or null (an endpoint infrastructure code cannot know)
+        return default if default is not None else "(none)"
+    value = values[0] if len(values) == 1 else values
+    if isinstance(value, dict) and value.get("redacted"):
+        return "(redacted)"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
