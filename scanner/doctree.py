@@ -16,7 +16,9 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_right
+from json.decoder import scanstring as _scan_json_string
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -342,7 +344,7 @@ class _JsonParser:
     def skip(self, offset: int) -> int:
         if offset < len(self.text) and self.text[offset] not in _WS_CHARS:
             return offset  # no whitespace to skip (between most tokens of a compact document)
-        return _WS.match(self.text, offset).end()  # type: ignore[union-attr]
+        return _WS.match(self.text, offset).end()
 
     def parse(self) -> Node:
         offset = self.skip(0)
@@ -355,9 +357,10 @@ class _JsonParser:
         return node
 
     def node(self, value: Any, start: int, end: int) -> Node:
-        line, column = self.position(start)
-        end_line, end_column = self.position(max(end - 1, start))
-        return Node(value, line, column, end_line, end_column)
+        starts, last = self.line_starts, max(end - 1, start)
+        line = bisect_right(starts, start) - 1  # as `position`, without its calls: a node is made per value
+        end_line = bisect_right(starts, last, line) - 1
+        return Node(value, line + 1, start - starts[line] + 1, end_line + 1, last - starts[end_line] + 1)
 
     def value(self, offset: int, depth: int) -> tuple[Node, int]:
         if depth >= MAX_DEPTH:
@@ -390,47 +393,58 @@ class _JsonParser:
             return self.node(number, offset, match.end()), match.end()
         raise self.fail("expected a value", offset)
 
+    # obj and array skip whitespace with the regex itself (`skip` without a call: several per member)
+
     def obj(self, start: int, depth: int) -> tuple[Node, int]:
-        text = self.text
-        offset = self.skip(start + 1)
+        text, size = self.text, len(self.text)
+        blank: Callable[[str, int], re.Match[str]] = _WS.match  # type: ignore[assignment]  # always matches
+        offset = blank(text, start + 1).end()
         members: dict[str, Node] = {}
-        if offset < len(text) and text[offset] == "}":
+        if offset < size and text[offset] == "}":
             return self.node(members, start, offset + 1), offset + 1
         while True:
-            if offset >= len(text) or text[offset] != '"':
+            if offset >= size or text[offset] != '"':
                 raise self.fail("expected a string key", offset)
             key, offset = self.string(offset)
-            offset = self.skip(offset)
-            if offset >= len(text) or text[offset] != ":":
+            offset = blank(text, offset).end()
+            if offset >= size or text[offset] != ":":
                 raise self.fail("expected ':'", offset)
-            value, offset = self.value(self.skip(offset + 1), depth + 1)
+            value, offset = self.value(blank(text, offset + 1).end(), depth + 1)
             members[key] = value
-            offset = self.skip(offset)
-            if offset < len(text) and text[offset] == ",":
-                offset = self.skip(offset + 1)
+            offset = blank(text, offset).end()
+            if offset < size and text[offset] == ",":
+                offset = blank(text, offset + 1).end()
                 continue
-            if offset < len(text) and text[offset] == "}":
+            if offset < size and text[offset] == "}":
                 return self.node(members, start, offset + 1), offset + 1
             raise self.fail("expected ',' or '}'", offset)
 
     def array(self, start: int, depth: int) -> tuple[Node, int]:
-        text = self.text
-        offset = self.skip(start + 1)
+        text, size = self.text, len(self.text)
+        blank: Callable[[str, int], re.Match[str]] = _WS.match  # type: ignore[assignment]  # always matches
+        offset = blank(text, start + 1).end()
         items: list[Node] = []
-        if offset < len(text) and text[offset] == "]":
+        if offset < size and text[offset] == "]":
             return self.node(items, start, offset + 1), offset + 1
         while True:
             value, offset = self.value(offset, depth + 1)
             items.append(value)
-            offset = self.skip(offset)
-            if offset < len(text) and text[offset] == ",":
-                offset = self.skip(offset + 1)
+            offset = blank(text, offset).end()
+            if offset < size and text[offset] == ",":
+                offset = blank(text, offset + 1).end()
                 continue
-            if offset < len(text) and text[offset] == "]":
+            if offset < size and text[offset] == "]":
                 return self.node(items, start, offset + 1), offset + 1
             raise self.fail("expected ',' or ']'", offset)
 
     def string(self, start: int) -> tuple[str, int]:
+        try:  # json's own string scanner (C): the same strings, escapes and surrogate pairs as below
+            value, end = _scan_json_string(self.text, start + 1, True)
+        except ValueError:
+            return self._string(start)  # an invalid string: the reading below says where and why
+        return replace_surrogates(value), end
+
+    def _string(self, start: int) -> tuple[str, int]:
         text = self.text
         offset = start + 1
         chunks: list[str] = []
