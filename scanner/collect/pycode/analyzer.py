@@ -173,6 +173,7 @@ class Analyzer(ast.NodeVisitor):
         pending = self._pending  # handlers `_schedule` onto this same list
         pop, push = pending.pop, pending.append
         handlers, node_fields, last_first = HANDLERS, walk.NODE_FIELDS, walk.FIELDS_LAST_FIRST
+        one_value = walk.ONE_VALUE_FIELD
         try:
             while pending:
                 item = pop()
@@ -185,15 +186,17 @@ class Analyzer(ast.NodeVisitor):
                 if fields is None:  # a step
                     item()  # type: ignore[operator]
                     continue
-                # generic_visit, inlined: most nodes come here, and a call per node costs as much as the rest
+                # generic_visit (`walk.push_branches`), inlined: most nodes come here, and a call per node
+                # costs as much as the rest
                 for name in fields:
                     value = getattr(item, name, None)
-                    if type(value) is list:
-                        for child in reversed(value):
-                            if node_fields.get(type(child)):
+                    for child in reversed(value) if type(value) is list else (value,):
+                        kind = type(child)
+                        if kind in one_value:
+                            if node_fields.get(type(child.value)):  # type: ignore[attr-defined]
                                 push(child)
-                    elif node_fields.get(type(value)):
-                        push(value)
+                        elif node_fields.get(kind):
+                            push(child)
         finally:
             self._pending = outer
 
@@ -801,7 +804,8 @@ class Analyzer(ast.NodeVisitor):
             value = evaluated.value
             if id(evaluated.origin) in consumed or not isinstance(value, str):
                 continue
-            if key in ("aws_access_key_id", "AccessKeyId") or patterns.AWS_ACCESS_KEY_ID.fullmatch(value):
+            if key in ("aws_access_key_id", "AccessKeyId") or (
+                    len(value) == 20 and patterns.AWS_ACCESS_KEY_ID.fullmatch(value)):  # a key id is 20 characters
                 self._credential("aws-access-key-id", evaluated, f"argument {key} of {name or 'a call'}")
             elif key in ("aws_secret_access_key", "SecretAccessKey", "aws_session_token"):
                 self._credential("aws-secret-access-key", evaluated, f"argument {key} of {name or 'a call'}")

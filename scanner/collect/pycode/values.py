@@ -52,6 +52,8 @@ class Evaluated:
 
 def dotted_name(node: ast.AST) -> str | None:
     """``a.b.c`` for Name/Attribute chains (calls and subscripts break the chain)."""
+    if type(node) is ast.Name:  # the commonest callee: `f(...)`
+        return node.id  # type: ignore[attr-defined, no-any-return]
     parts: list[str] = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)

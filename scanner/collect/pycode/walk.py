@@ -88,18 +88,26 @@ def branches(node: ast.AST) -> list[ast.AST]:
     return found
 
 
+# Classes whose one field worth visiting is `value` (`keyword`: `arg=value`; `Attribute`: `value.attr`): when
+# that is a leaf (`timeout=30`, `os.environ`, a third of a DAG file's nodes), the node has no branch at all.
+ONE_VALUE_FIELD = frozenset({ast.keyword, ast.Attribute})
+
+
 def push_branches(node: ast.AST, stack: list[ast.AST]) -> None:
-    """Push the `branches` of `node` on `stack`, last first (the first child is popped next)."""
+    """Push the children of `node` a visit can find anything under on `stack`, last first (the first child
+    is popped next): the `branches`, less those that have no branch themselves (a `keyword` or an
+    `Attribute` of a leaf, which no handler reads)."""
     fields = NODE_FIELDS
     push = stack.append
     for name in FIELDS_LAST_FIRST[type(node)]:
         value = getattr(node, name, None)
-        if type(value) is list:
-            for item in reversed(value):
-                if fields.get(type(item)):
+        for item in reversed(value) if type(value) is list else (value,):
+            kind = type(item)
+            if kind in ONE_VALUE_FIELD:
+                if fields.get(type(item.value)):  # type: ignore[attr-defined]
                     push(item)
-        elif fields.get(type(value)):
-            push(value)
+            elif fields.get(kind):
+                push(item)
 
 
 def string_pass_nodes(tree: ast.AST, min_length: int = 0) -> list[ast.AST]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 import pytest
 
-from scanner.collect.pycode.analyzer import class_names
+from scanner.collect.pycode import walk
+from scanner.collect.pycode.analyzer import HANDLERS, class_names
 
 PLAIN_CLASS_NAME = re.compile(r"\bclass\s+(\w+)")
 
@@ -19,3 +21,55 @@ PLAIN_CLASS_NAME = re.compile(r"\bclass\s+(\w+)")
 ])
 def test_class_names_are_what_the_word_bounded_regex_finds(text: str) -> None:
     assert class_names(text) == set(PLAIN_CLASS_NAME.findall(text))
+
+
+# --------------------------------------------------------------------------- walks
+WALK_SOURCES = [
+    "x = 'a' 'bbbbbbbbbb' f'{y}cccccccc' + b'dddddddddd' % (1, 2)\n",
+    "def f(a: 'annotation text', *, b={'password': 'p' + 'q' * 9}) -> 'returned text':\n    return {**a}\n",
+    "@decorator('decorator text')\nclass C(Base, metaclass=M, key='keyword text'):\n    y: str = 'annotated value'\n",
+    "print(f'{a!r:>{width}} {\"nested string here\"}', sep='separator text', end=os.environ)\n",
+    "s = '\\ud800 lone surrogate' + '\\N{BULLET} escapes \\x41\\x41'\n",
+    "lambda: [x for x in 'comprehension text' if x]\n",
+    "match p:\n    case {'key': 'pattern value'}: pass\n",
+    "a = b = c.d.e = 'chained assignment'\n" + "t = ('tuple', 'of', 'strings longer than eight')\n",
+]
+
+
+def _reference_string_pass(tree: ast.AST, min_length: int) -> list[ast.AST]:
+    """The string pass's nodes as a plain breadth-first `ast.walk` with parents finds them."""
+    parts = (ast.JoinedStr, ast.BinOp, ast.FormattedValue)
+    inside = {id(child) for node in ast.walk(tree) if isinstance(node, parts) for child in ast.iter_child_nodes(node)}
+    found = []
+    for node in ast.walk(tree):
+        if node is tree:
+            continue
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.Dict)):
+            found.append(node)
+        elif isinstance(node, (ast.JoinedStr, ast.BinOp)) and id(node) not in inside:
+            found.append(node)
+        elif isinstance(node, ast.Constant) and id(node) not in inside and isinstance(node.value, str) \
+                and len(node.value) >= min_length:
+            found.append(node)
+    return found
+
+
+@pytest.mark.parametrize("source", WALK_SOURCES)
+def test_the_string_pass_finds_what_a_breadth_first_walk_finds_in_its_order(source: str) -> None:
+    tree = ast.parse(source)
+    for min_length in (0, 8):
+        assert walk.string_pass_nodes(tree, min_length) == _reference_string_pass(tree, min_length)
+
+
+@pytest.mark.parametrize("source", WALK_SOURCES)
+def test_pushed_branches_leave_out_only_nodes_with_nothing_to_visit(source: str) -> None:
+    for node in ast.walk(ast.parse(source)):
+        pushed: list[ast.AST] = []
+        walk.push_branches(node, pushed)
+        left_out = [child for child in walk.branches(node) if child not in pushed]
+        assert pushed[::-1] == [child for child in walk.branches(node) if child not in left_out]
+        assert all(type(child) in walk.ONE_VALUE_FIELD and not walk.branches(child) for child in left_out)
+
+
+def test_nodes_left_out_of_the_visit_have_no_handler() -> None:
+    assert not walk.ONE_VALUE_FIELD & set(HANDLERS)
