@@ -1,4 +1,4 @@
-"""`_FormIndex.spans` finds a file's few secrets prefix by prefix (str.find) and many secrets at every
+"""scanner.secrets: `_FormIndex.spans` finds a file's few secrets prefix by prefix (str.find) and many secrets at every
 (min_length - 2)-th place of the text: the same spans, in the same order, as trying every form at every
 place."""
 
