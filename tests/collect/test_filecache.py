@@ -239,6 +239,7 @@ def test_a_scan_marks_what_it_used_and_the_bound_keeps_it(tree: Path, tmp_path: 
 def test_worker_processes_give_identical_results(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIRGUARD_CACHE_DIR", "")
     monkeypatch.setattr(parallel, "MIN_FILES", 1)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
     used: list[int] = []
     original = parallel._run_all
 
@@ -274,6 +275,7 @@ def test_worker_processes_fill_the_cache_without_secrets(tree: Path, tmp_path: P
     cache = tmp_path / "cache"
     monkeypatch.setenv("AIRGUARD_CACHE_DIR", str(cache))
     monkeypatch.setattr(parallel, "MIN_FILES", 1)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
     counts = _count_cache_use(monkeypatch)
     paths = [tree / p for p in SCANNED]
     multi = run_scan(paths, Config(), tree, jobs=2)
@@ -291,6 +293,18 @@ def test_small_scans_stay_in_process() -> None:
     assert parallel.workers_for(None, parallel.MIN_FILES - 1) == 1
     assert parallel.workers_for(1, 10_000) == 1
     assert parallel.workers_for(4, 10_000) == 4
+
+
+def test_dag_files_go_to_the_workers_by_their_bytes(tmp_path: Path) -> None:
+    """Many small DAG files (Airflow's 82 example DAGs: 270 KB) stay here; the count alone is not enough."""
+    small = []
+    for n in range(100):
+        (tmp_path / f"dag_{n}.py").write_bytes(b"x" * 1024)
+        small.append((tmp_path / f"dag_{n}.py", f"dag_{n}.py"))
+    missing = [(tmp_path / "gone.py", "gone.py")]
+    assert parallel._enough_bytes(small + missing) is False
+    (tmp_path / "big.py").write_bytes(b"y" * (parallel.MIN_PARALLEL_BYTES - 100 * 1024))
+    assert parallel._enough_bytes([*small, (tmp_path / "big.py", "big.py")]) is True
 
 
 def test_jobs_flag_is_validated(tmp_path: Path) -> None:
@@ -345,6 +359,7 @@ def test_a_worker_killed_on_the_way_leaves_the_rest_to_this_process(tree: Path, 
                                                                    phase: str) -> None:
     monkeypatch.setenv("AIRGUARD_CACHE_DIR", "")
     monkeypatch.setattr(parallel, "MIN_FILES", 1)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
     paths = [tree / p for p in SCANNED]
     single = run_scan(paths, Config(), tree, jobs=1)
     if phase == "DAG files":

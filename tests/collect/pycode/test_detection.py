@@ -605,9 +605,12 @@ def test_cross_module_suppression_in_the_defining_module(run_cli, tmp_path: Path
     assert "Suppressed-Cross-Pw-1" not in json.dumps(report)
 
 
-def test_cross_module_in_worker_processes(run_cli, tmp_path: Path) -> None:
+def test_cross_module_in_worker_processes(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scanner.collect import parallel
+
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)  # 70 small files: collected in worker processes
     files = {f"dags/team_{n}.py": f"from include.cfg import DB\nimport psycopg2\nconn_{n} = psycopg2.connect(**DB)\n"
-             for n in range(70)}  # past parallel.MIN_FILES: collected in worker processes
+             for n in range(70)}  # past parallel.MIN_FILES
     files["include/cfg.py"] = 'DB = {"host": "x.cluster-c9akciq32xyz.eu-west-1.rds.amazonaws.com",  # expect: AG102\n' \
                               '      "password": "Worker-Cross-Pw-9"}  # expect: AG101\n'
     write(tmp_path, files)
