@@ -204,7 +204,7 @@ def _rule_json(rule) -> dict:  # rule: scanner.engine.rule.Rule
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from scanner.report import ReportError, ReportOptions, renderer
+    from scanner.report import ReportError, ReportOptions, chunked_renderer
 
     ran = run_scan_command(args)
     if isinstance(ran, int):
@@ -218,10 +218,10 @@ def _scan(args: argparse.Namespace) -> int:
     options.pretty = args.output is None and sys.stdout.isatty()  # JSON/SARIF files stay compact
     with timings.stage(f"report ({args.format})"):
         try:
-            report = renderer(args.format)(result, options)
+            report = chunked_renderer(args.format)(result, options)
+            write_error = write_output(args.output, report)
         except ReportError as exc:
             return error(str(exc))
-        write_error = write_output(args.output, report)
         if write_error is not None:
             return write_error
         report_error = _write_reports(args, result, options)

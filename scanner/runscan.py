@@ -9,6 +9,7 @@ import argparse
 import gc
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -297,20 +298,25 @@ def _apply_baseline(args: argparse.Namespace, config: Config, result: ScanResult
     return None
 
 
-def write_file(path: Path, text: str) -> int | None:
-    """Write a report; a failure is a usage error (exit 2) with the reason."""
+def write_file(path: Path, text: str | Iterable[str]) -> int | None:
+    """Write a report (a text, or its pieces as they are made); a failure is a usage error (exit 2) with the
+    reason."""
+    pieces = iter([text] if isinstance(text, str) else text)
+    first = next(pieces, "")  # a report that cannot be made (ReportError) fails before the file is touched
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, "utf-8")
+        with path.open("w", encoding="utf-8") as handle:
+            handle.write(first)
+            handle.writelines(pieces)
     except OSError as exc:
         return error(f"cannot write {path}: {exc.strerror}")
     return None
 
 
-def write_output(path: Path | None, text: str) -> int | None:
+def write_output(path: Path | None, text: str | Iterable[str]) -> int | None:
     """A command's output: to `path` (`--output`) when given, as `write_file`, else to stdout."""
     if path is None:
-        sys.stdout.write(text)
+        sys.stdout.writelines([text] if isinstance(text, str) else text)
         return None
     return write_file(path, text)
 

@@ -7,7 +7,7 @@ already been through the scan's redactor.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING
@@ -36,6 +36,24 @@ class ReportOptions:
     aws_account: str | None = None        # ASFF: account for findings about files, and the importing account
     aws_region: str | None = None         # ASFF: the Security Hub region the findings go to
     generated_at: str | None = None       # ASFF: CreatedAt/UpdatedAt (default: now)
+
+
+def chunked_renderer(fmt: str) -> Callable[[ScanResult, ReportOptions], Iterator[str]]:
+    """`renderer`'s text in pieces to write as they come (a format's `render_chunks`, else its whole text)."""
+    module = import_module(FORMATS[fmt])
+    render_chunks: Callable[[ScanResult, ReportOptions], Iterable[str]] = getattr(
+        module, "render_chunks", lambda result, options: [module.render(result, options)])
+
+    def paused(result: ScanResult, options: ReportOptions) -> Iterator[str]:
+        enabled = gc.isenabled()  # as `renderer`: no collector passes over the scan's heap while rendering
+        gc.disable()
+        try:
+            yield from render_chunks(result, options)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return paused
 
 
 def renderer(fmt: str) -> Callable[[ScanResult, ReportOptions], str]:
