@@ -96,7 +96,7 @@ _WORD_CHARACTER = re.compile(r"\w")
 
 
 def class_names(text: str) -> set[str]:
-    """The names `\bclass\s+(\w+)` finds in `text` (as `findall`: matches that do not overlap)."""
+    r"""The names `\bclass\s+(\w+)` finds in `text` (as `findall`: matches that do not overlap)."""
     names: set[str] = set()
     position = 0
     while (match := _CLASS_NAME.search(text, position)) is not None:
@@ -146,7 +146,7 @@ class Analyzer(ast.NodeVisitor):
         self.task_stack: list[TaskInfo] = []
         self.tasks: list[TaskInfo] = []
         self.dags: dict[str, FileLocation] = {}
-        self.env_block = ConfigBlock(origin="dag-code", location=source.location(1), name=f"{source.path}#env")
+        self._env_block: ConfigBlock | None = None  # settings written to os.environ (made at the first)
         self.imports: dict[str, str] = {}        # local name -> qualified name
         # local name -> (module, name, relative level) of `from M import N`; local name -> module of `import M`
         self.from_imports: dict[str, tuple[str, str, int]] = {}
@@ -468,7 +468,10 @@ class Analyzer(ast.NodeVisitor):
             self._connection_from_text(conn_id, value, evaluated.origin, anchor, env_var=name)
         setting = env_setting(name)
         if setting is not None and not isinstance(value, Unknown):
-            self.env_block.add(setting[0], setting[1], to_text(value), self.loc(evaluated.origin))
+            if self._env_block is None:
+                self._env_block = ConfigBlock(origin="dag-code", location=self.source.location(1),
+                                              name=f"{self.source.path}#env")
+            self._env_block.add(setting[0], setting[1], to_text(value), self.loc(evaluated.origin))
             self.consumed.add(id(evaluated.origin))
 
     # ------------------------------------------------------------------ calls
@@ -920,7 +923,8 @@ class Analyzer(ast.NodeVisitor):
                 value = self.eval(node).value
             if not isinstance(value, str) or len(value) < 8:
                 continue
-            self._scan_text(value, node)
+            if _may_find(value):
+                self._scan_text(value, node)
 
     def _scan_text(self, text: str, node: ast.AST) -> None:
         evaluated = Evaluated(text, node)
@@ -988,7 +992,7 @@ class Analyzer(ast.NodeVisitor):
                 attributes={"dag_id": task.dag_id, "task_id": task.task_id, "operator": task.operator,
                             "conn_ids": task.conn_ids, "mapped": task.mapped},
                 source=Source(file=task.location)))
-        config = build_config(self.ctx, self.env_block)
+        config = build_config(self.ctx, self._env_block) if self._env_block is not None else None
         if config is not None:
             self.resources.append(config)
         if self.cross_modules:
@@ -997,6 +1001,14 @@ class Analyzer(ast.NodeVisitor):
                 attributes={"modules": sorted([module, level] for module, level in self.cross_modules)},
                 source=Source(file=self.source.location(1))))
         return self.resources
+
+
+def _may_find(text: str) -> bool:
+    """False only when `Analyzer._scan_text` finds nothing in `text`: none of its pre-tests passes (a
+    database URI, an AWS key id, a password in a command, a token shape: each needs "://" or its literal).
+    Most strings of a file pass none: they are let go before the scan's set-up."""
+    return "://" in text or patterns.may_hold_key_id(text) or patterns.may_hold_password(text) or (
+        len(text) >= 15 and secret_shapes.may_hold(text))
 
 
 def _named_kind(name: str, text: str, kind: str) -> str | None:
