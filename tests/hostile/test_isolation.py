@@ -30,17 +30,20 @@ def _boom(*_args, **_kwargs):
 
 @pytest.mark.parametrize(("kind", "victim"), FILE_COLLECTORS)
 def test_a_failing_file_collector_costs_only_its_own_files(run_cli, monkeypatch, kind: str, victim: str) -> None:
-    from scanner.collect import files
+    from importlib import import_module
+
+    from scanner.collect import one_file
 
     clean = _scan(run_cli, FIXTURES / "collectors", FIXTURES / "dags")
-    failing = files.COLLECTORS[kind]
+    failing = one_file.collector_for(kind)
+    module, function = one_file.COLLECTORS[kind]
 
     def fail_on_victim(ctx, source):
         if source.path.endswith(victim):
             raise RuntimeError("injected")
         return failing(ctx, source)
 
-    monkeypatch.setitem(files.COLLECTORS, kind, fail_on_victim)
+    monkeypatch.setattr(import_module(f"scanner.collect.{module}"), function, fail_on_victim)
     broken = _scan(run_cli, FIXTURES / "collectors", FIXTURES / "dags")
     expected = {f for f in findings_of(clean) if not f[1].endswith(victim)}
     assert findings_of(broken) == expected
