@@ -380,3 +380,16 @@ def test_a_worker_killed_on_the_way_leaves_the_rest_to_this_process(tree: Path, 
     assert [f.model_dump() for f in single.findings] == [f.model_dump() for f in multi.findings]
     assert [n.model_dump() for n in single.notices] == [n.model_dump() for n in multi.notices]
     assert single.ctx.files_scanned == multi.ctx.files_scanned
+
+
+def test_dag_files_in_slices_give_identical_results(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process DAG files are read and merged a slice at a time (memory bound); cold and warm, the
+    result is that of one slice."""
+    monkeypatch.setenv("AIRGUARD_CACHE_DIR", "")
+    paths = [tree / p for p in SCANNED]
+    whole = run_scan(paths, Config(), tree, jobs=1)
+    monkeypatch.setattr(parallel, "IN_PROCESS_SLICE", 1)
+    sliced = run_scan(paths, Config(), tree, jobs=1)
+    assert sliced.graph.to_json() == whole.graph.to_json()
+    assert [f.model_dump() for f in sliced.findings] == [f.model_dump() for f in whole.findings]
+    assert sliced.stats.files_scanned == whole.stats.files_scanned
