@@ -30,3 +30,33 @@ def test_spans_equal_trying_every_form_at_every_place() -> None:
         if forms and rng.random() < 0.5:  # plant some forms whole
             text += " ".join(rng.choice(forms) for _ in range(3))
         assert index.spans(text) == _every_place(forms, text), (min_length, forms, text)
+
+
+def test_pieces_many_forms_share_are_grouped_with_the_same_spans() -> None:
+    """Patterned secrets (a team's Company2024-xx) share pieces: past GROUP_AT forms a piece's forms are
+    looked up by (offset, length); the spans stay those of trying every form at every place."""
+    rng = random.Random(11)
+    for min_length in (3, 8):
+        index = _FormIndex(min_length)
+        forms: list[str] = []
+        for n in range(400):
+            form = f"Pa-{n % 7}{'x' * rng.randint(0, 6)}{n}" if min_length == 3 else f"Company2024-{n:03d}{'z' * (n % 5)}"
+            if form not in forms:
+                index.add(form)
+                forms.append(form)
+        assert any(type(entries) is dict for entries in index._by_piece.values())
+        for _ in range(200):
+            text = " ".join(rng.choice(forms) if rng.random() < 0.6 else rng.choice(ALPHABET) * rng.randint(1, 9)
+                            for _ in range(rng.randint(1, 8)))
+            assert index.spans(text) == _every_place(forms, text)
+
+
+def test_reading_a_text_does_not_grow_with_the_secrets_sharing_its_pieces() -> None:
+    """The work per place is bounded by the groups of a piece (offsets x lengths), not by its forms."""
+    index = _FormIndex(8)
+    for n in range(20_000):
+        index.add(f"Company2024-{n:05d}")
+    groups = [entries for entries in index._by_piece.values() if type(entries) is dict]
+    assert groups and max(len(entries) for entries in groups) <= 6   # stride 6 offsets x one length
+    text = "password=Company2024-01234 other Company2024-99999x " * 20
+    assert index.spans(text)[:1] == [(9, 26)]
