@@ -184,13 +184,15 @@ def run_scan_command(args: argparse.Namespace) -> tuple[ScanResult, Config] | in
         from scanner.aws.snapshot import SnapshotError, parse_snapshot_resources, read_snapshot_text
 
         try:
-            text = read_snapshot_text(args.aws_snapshot)
-            snapshot, resources = parse_snapshot_resources(text, str(args.aws_snapshot))
-            # its text places findings at its lines only when the file is in the repository; else let it go
-            inside = args.aws_snapshot.resolve().is_relative_to(root)
-            aws = AwsInput(snapshot, file=args.aws_snapshot, text=text if inside else None, resources=resources)
-            del snapshot, resources
-            del text
+            with timings.stage("read the AWS snapshot"):
+                text = read_snapshot_text(args.aws_snapshot)
+                snapshot, resources = parse_snapshot_resources(text, str(args.aws_snapshot))
+                # its text places findings at its lines only when the file is in the repository; else let it go
+                inside = args.aws_snapshot.resolve().is_relative_to(root)
+                aws = AwsInput(snapshot, file=args.aws_snapshot, text=text if inside else None,
+                               resources=resources)
+                del snapshot, resources
+                del text
         except SnapshotError as exc:
             return error(str(exc))
     elif args.aws:

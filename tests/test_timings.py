@@ -47,3 +47,11 @@ def test_a_stage_run_twice_adds_up() -> None:
         sum(range(10_000))
     assert timings.recorded()["test: twice"] > first
     assert list(timings.recorded()).count("test: twice") == 1
+
+
+def test_reading_an_aws_snapshot_is_a_stage() -> None:
+    ran = run_process("scan", "fixtures/demo", "-f", "json", "--timings")
+    assert ran.exit_code == 1
+    names = [m["name"] for m in map(STAGE_LINE.match, ran.stderr.splitlines()[1:]) if m]
+    assert names[:6] == ["start-up (interpreter, imports)", "configuration", "read the AWS snapshot", "rules",
+                         "collect: the files", "collect: the AWS snapshot"]
