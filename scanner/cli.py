@@ -158,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     # pydantic looks its plugins up in every installed distribution's metadata on the first validation
     # (20-30 ms in an environment with Airflow); airguard's own models need no plugin. A user's setting wins.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    timings.reset()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 _seconds: dict[str, float] = {}   # stage -> seconds, in the order stages first ran
 _ENTERED = time.perf_counter()    # when this module was imported: early in a run's imports
 _first: list[float] = []          # when the first stage began: start-up ends there
+_again: list[float] = []          # when a later command in this process began (`reset`): its total starts there
 
 
 @contextmanager
@@ -25,6 +26,15 @@ def stage(name: str) -> Iterator[None]:
         yield
     finally:
         _seconds[name] = _seconds.get(name, 0.0) + time.perf_counter() - started
+
+
+def reset() -> None:
+    """Forget the stages timed so far: a command run again in the same process (tests, a long-lived
+    caller) times only its own stages; start-up stays the process's."""
+    if _seconds:  # not the process's first command: its own time starts now, not at the process's start
+        _again[:] = [time.perf_counter()]
+    _seconds.clear()
+    _first.clear()
 
 
 def recorded() -> dict[str, float]:
@@ -51,8 +61,8 @@ def table() -> str:
     """The stages as aligned lines: start-up (the interpreter and imports, until the first stage), each
     stage, what no stage covered, and the total."""
     now = time.perf_counter()
-    age = process_age()
-    total = age if age is not None else now - _ENTERED
+    age = None if _again else process_age()
+    total = age if age is not None else now - (_again[0] if _again else _ENTERED)
     began = _first[0] if _first else now
     startup = max(0.0, total - (now - began))
     rows = [("start-up (interpreter, imports)" if age is not None else "start-up (imports)", startup)]

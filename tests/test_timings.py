@@ -55,3 +55,17 @@ def test_reading_an_aws_snapshot_is_a_stage() -> None:
     names = [m["name"] for m in map(STAGE_LINE.match, ran.stderr.splitlines()[1:]) if m]
     assert names[:6] == ["start-up (interpreter, imports)", "configuration", "read the AWS snapshot", "rules",
                          "collect: the files", "collect: the AWS snapshot"]
+
+
+def test_a_second_command_in_one_process_times_only_its_own_stages(run_cli, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("AIRFLOW__CORE__LOAD_EXAMPLES=False\n")
+    run_cli("scan", ".env", "-f", "json", cwd=tmp_path)
+    with timings.stage("test: left over"):
+        pass
+    run_cli("scan", ".env", "-f", "json", cwd=tmp_path)
+    assert "test: left over" not in timings.recorded()
+    assert "evaluate" in timings.recorded()
+    lines = timings.table().splitlines()
+    assert lines[1].startswith("  start-up (imports)")     # this command's, not the test process's age
+    total = float(STAGE_LINE.match(lines[-1])["seconds"])
+    assert total < 30
