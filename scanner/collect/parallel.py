@@ -51,7 +51,11 @@ class TreeReader:
     one per file (a `realpath` costs a `lstat` per path component, the largest part of reading a warm
     tree): a file opened without following a symlink, in a folder whose real path is inside the scan's
     boundaries and outside /proc, /sys and /dev, is itself inside them and outside those. Any other file (a
-    symlink, a folder outside, an open that fails) takes `read_file`'s full check: the same bytes or notice."""
+    symlink, a folder outside, an open that fails) takes `read_file`'s full check: the same bytes or notice.
+
+    A folder's real path is looked up once per scan: a folder swapped for a symlink while the scan runs would
+    be followed. Nothing the scan runs can do that (scanned code is never executed; DagBag's child sees the
+    tree read-only); the per-file lookup this replaces had the same race, over a shorter window."""
 
     def __init__(self, ctx: ScanContext, cap: int = safeio.SCANNED_FILE_CAP) -> None:
         self.ctx = ctx
