@@ -24,6 +24,9 @@ class ScanContext:
     aws_locations: dict[str, FileLocation] = field(default_factory=dict)
     # Real folders every file read must resolve into (`scanner.safeio`); None = anywhere (tests, workers)
     boundaries: list[Path] | None = None
+    # One object per distinct string of the resources merged into this scan (`scanner.compact.Interner`):
+    # files repeat the same ids, types, paths, keys and values, and each decoded outcome has its own copies
+    strings: dict[str, str] = field(default_factory=dict)
 
     def notice(self, kind: str, message: str, path: str | None = None, line: int | None = None,
                column: int | None = None, level: str = "error", rule_id: str | None = None) -> None:

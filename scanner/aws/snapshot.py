@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from scanner import safeio
 from scanner.aws.units import Snapshot, UnitResult, merge
-from scanner.compact import share_fields_set
+from scanner.compact import Interner, share_fields_set
 from scanner.model import AwsIdentity, Resource, Source
 from scanner.resources.values import iso
 
@@ -266,51 +266,6 @@ class _Cursor:
             raise _Decline
 
 
-class _Interner:
-    """One object per distinct string in everything it copies: a snapshot repeats the same ids, regions, keys
-    and values thousands of times (`json` shares keys only within one decoded value)."""
-
-    def __init__(self) -> None:
-        self._strings: dict[str, str] = {}
-
-    def __call__(self, value: Any) -> Any:
-        kind = type(value)
-        if kind is dict:
-            return self._dict(value)
-        if kind is list:
-            return self._list(value)
-        return self._strings.setdefault(value, value) if kind is str else value
-
-    # The two walks test each item's type inline: a call per scalar was a third of their time.
-    def _dict(self, value: dict[str, Any]) -> dict[str, Any]:
-        one = self._strings.setdefault
-        copied = {}
-        for key, item in value.items():
-            kind = type(item)
-            if kind is str:
-                item = one(item, item)
-            elif kind is dict:
-                item = self._dict(item)
-            elif kind is list:
-                item = self._list(item)
-            copied[one(key, key)] = item
-        return copied
-
-    def _list(self, value: list[Any]) -> list[Any]:
-        one = self._strings.setdefault
-        copied = []
-        for item in value:
-            kind = type(item)
-            if kind is str:
-                item = one(item, item)
-            elif kind is dict:
-                item = self._dict(item)
-            elif kind is list:
-                item = self._list(item)
-            copied.append(item)
-        return copied
-
-
 _new = object.__new__
 _set = object.__setattr__
 
@@ -331,7 +286,7 @@ def _resource(item: dict[str, Any]) -> Resource:
     """`compact(Resource.model_validate(item))` for an item the schema's resource definition accepts, whose
     types it has checked (strings, an attributes object, a source with an AWS identity and no file, no
     locations), built directly: pydantic's validation was a fifth of reading a large snapshot. `item` is a
-    fresh copy (`_Interner`): its attributes are the resource's own."""
+    fresh copy (`scanner.compact.Interner`): its attributes are the resource's own."""
     source, aws = item["source"], item["source"]["aws"]
     identity = _model(AwsIdentity, {"arn": aws["arn"], "account": aws.get("account"), "region": aws.get("region")},
                       aws)
@@ -345,7 +300,7 @@ def _stream_snapshot(text: str) -> tuple[Snapshot, list[Resource]] | None:
     from scanner.aws.services.cloudtrail import TRAIL
     from scanner.aws.units import merge_resources
 
-    cursor, intern = _Cursor(text), _Interner()
+    cursor, intern = _Cursor(text), Interner()
     valid_resource = _validator().predicate("#/$defs/resource")
     document: dict[str, Any] = {}
     models: list[list[Resource]] = []  # per unit

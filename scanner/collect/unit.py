@@ -125,24 +125,26 @@ _RESOURCE = _all_fields(Resource)
 _NOTICE = _all_fields(Notice)
 
 
-def _location(item: dict[str, Any] | None) -> FileLocation | None:
+def _location(item: dict[str, Any] | None, intern: compact.Interner) -> FileLocation | None:
     if item is None:
         return None
     return _trusted(FileLocation, _LOCATION, {
-        "path": item["path"], "start_line": item["start_line"], "start_column": item["start_column"],
+        "path": intern(item["path"]), "start_line": item["start_line"], "start_column": item["start_column"],
         "end_line": item["end_line"], "end_column": item["end_column"]})
 
 
-def _resource(item: dict[str, Any]) -> Resource:
-    """A `Resource` from its JSON dump (`model_dump(mode="json")`): what `Resource.model_validate` gives."""
+def _resource(item: dict[str, Any], intern: compact.Interner) -> Resource:
+    """A `Resource` from its JSON dump (`model_dump(mode="json")`): what `Resource.model_validate` gives, its
+    strings shared with the rest of the scan (`intern`)."""
     source, aws = item["source"], item["source"]["aws"]
     if aws is not None:
-        aws = _trusted(AwsIdentity, _AWS, {"arn": aws["arn"], "account": aws["account"],
-                                           "region": aws["region"]})
+        aws = _trusted(AwsIdentity, _AWS, {"arn": intern(aws["arn"]), "account": intern(aws["account"]),
+                                           "region": intern(aws["region"])})
     return _trusted(Resource, _RESOURCE, {
-        "id": item["id"], "type": item["type"], "name": item["name"], "attributes": dict(item["attributes"]),
-        "source": _trusted(Source, _SOURCE, {"file": _location(source["file"]), "aws": aws}),
-        "locations": {path: _location(location) for path, location in item["locations"].items()}})
+        "id": intern(item["id"]), "type": intern(item["type"]), "name": intern(item["name"]),
+        "attributes": intern(item["attributes"]),
+        "source": _trusted(Source, _SOURCE, {"file": _location(source["file"], intern), "aws": aws}),
+        "locations": {intern(path): _location(location, intern) for path, location in item["locations"].items()}})
 
 
 def _notice(item: dict[str, Any]) -> Notice:
@@ -151,9 +153,12 @@ def _notice(item: dict[str, Any]) -> Notice:
         "column": item["column"], "rule_id": item["rule_id"], "level": item["level"]})
 
 
-def parse(outcome: Outcome, text: str | None) -> tuple[list[Resource], list[Notice], list[tuple[str, Any, Any]]]:
-    """Typed resources, notices and secrets of an outcome; raises on a malformed (corrupt) one."""
-    resources = [_resource(item) for item in outcome["resources"]]
+def parse(outcome: Outcome, text: str | None, strings: dict[str, str] | None = None) \
+        -> tuple[list[Resource], list[Notice], list[tuple[str, Any, Any]]]:
+    """Typed resources, notices and secrets of an outcome; raises on a malformed (corrupt) one. `strings`: the
+    scan's table of shared strings (`ScanContext.strings`)."""
+    intern = compact.Interner(strings)
+    resources = [_resource(item, intern) for item in outcome["resources"]]
     notices = [_notice(item) for item in outcome["notices"]]
     if "secrets" in outcome:
         found = [(str(value), path, line) for value, path, line in outcome["secrets"]]
@@ -195,7 +200,7 @@ def restore(ctx: ScanContext, path: Path, relative: str, kind: str, data: bytes,
     try:
         if text is None and (entry["source"] or entry["secret_spans"]):
             text = text_for(kind, data)
-        parsed = parse(entry, text)
+        parsed = parse(entry, text, ctx.strings)
     except _CORRUPT:
         return None
     return merge(ctx, path, relative, text, entry, parsed)
@@ -211,7 +216,7 @@ def absorb(ctx: ScanContext, path: Path, relative: str, kind: str, data: bytes, 
         entry = to_entry(outcome, text)
         if entry is not None:
             cache.put(key, entry)
-    return merge(ctx, path, relative, text, outcome, parse(outcome, text))
+    return merge(ctx, path, relative, text, outcome, parse(outcome, text, ctx.strings))
 
 
 def collect_one(ctx: ScanContext, path: Path, relative: str, kind: str, data: bytes, cache: Any) -> list[Resource]:
