@@ -251,7 +251,12 @@ class FileCache:
 
 def _sealed(key: str, payload: bytes) -> bytes:
     """The stored value: a digest of the payload tied to its key, then the payload (see `_entry`)."""
-    return hashlib.blake2b(payload, digest_size=_DIGEST_BYTES, key=key.encode()).digest() + payload
+    return _digest(key, payload) + payload
+
+
+def _digest(key: str, payload: bytes) -> bytes:
+    """The integrity digest of a stored payload, keyed by its entry's key (a value moved to another key fails)."""
+    return hashlib.blake2b(payload, digest_size=_DIGEST_BYTES, key=key.encode()).digest()
 
 
 def _entry(key: str, value: object) -> dict[str, Any] | None:
@@ -261,7 +266,7 @@ def _entry(key: str, value: object) -> dict[str, Any] | None:
     if not isinstance(value, bytes) or len(value) < _DIGEST_BYTES:
         return None
     payload = value[_DIGEST_BYTES:]
-    if hashlib.blake2b(payload, digest_size=_DIGEST_BYTES, key=key.encode()).digest() != value[:_DIGEST_BYTES]:
+    if _digest(key, payload) != value[:_DIGEST_BYTES]:
         return None
     try:
         entry = json.loads(payload)
