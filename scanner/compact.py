@@ -20,12 +20,34 @@ _ALL_FIELDS: dict[type, set[str]] = {}
 def share_fields_set(model: Any) -> None:
     """Give `model` its class's shared set when it has all of its fields set."""
     fields = model.__pydantic_fields_set__
-    cls = type(model)
+    shared = all_fields(type(model))
+    if fields is not shared and fields == shared:
+        object.__setattr__(model, "__pydantic_fields_set__", shared)
+
+
+def all_fields(cls: Any) -> set[str]:
+    """The shared set of every field name of model class `cls`."""
     shared = _ALL_FIELDS.get(cls)
     if shared is None:
         shared = _ALL_FIELDS[cls] = set(cls.model_fields)
-    if fields is not shared and fields == shared:
-        object.__setattr__(model, "__pydantic_fields_set__", shared)
+    return shared
+
+
+def trusted(cls: Any, values: dict[str, Any], given: Any = None) -> Any:
+    """An instance of model class `cls` holding `values` (every field, in declaration order), built without
+    validating them, as `model_construct` makes it: for data airguard made or checked itself (its own dumps,
+    a cache entry with its digest, a snapshot resource the schema accepted). Its set of fields is the class's
+    shared one, or, when `given` (the dump it came from) is passed, the names in it, as `model_validate`
+    would set them."""
+    model = object.__new__(cls)
+    object.__setattr__(model, "__dict__", values)
+    object.__setattr__(model, "__pydantic_fields_set__", all_fields(cls) if given is None else
+                       {name for name in values if name in given})
+    object.__setattr__(model, "__pydantic_extra__", None)
+    object.__setattr__(model, "__pydantic_private__", None)
+    if given is not None:
+        share_fields_set(model)
+    return model
 
 
 def compact(resource: Resource) -> Resource:

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from scanner import safeio
 from scanner.aws.units import Snapshot, UnitResult, merge
-from scanner.compact import Interner, share_fields_set
+from scanner.compact import Interner, trusted
 from scanner.model import AwsIdentity, Resource, Source
 from scanner.resources.values import iso
 
@@ -266,32 +266,16 @@ class _Cursor:
             raise _Decline
 
 
-_new = object.__new__
-_set = object.__setattr__
-
-
-def _model(cls: Any, values: dict[str, Any], given: dict[str, Any]) -> Any:
-    """An instance of the model class `cls` holding `values` (every field, in order) as `cls.model_validate`
-    makes it from `given`: the field names given are its set of fields (`scanner.compact` shares a full one)."""
-    model = _new(cls)
-    _set(model, "__dict__", values)
-    _set(model, "__pydantic_fields_set__", {name for name in values if name in given})
-    _set(model, "__pydantic_extra__", None)
-    _set(model, "__pydantic_private__", None)
-    share_fields_set(model)
-    return model
-
-
 def _resource(item: dict[str, Any]) -> Resource:
     """`compact(Resource.model_validate(item))` for an item the schema's resource definition accepts, whose
     types it has checked (strings, an attributes object, a source with an AWS identity and no file, no
     locations), built directly: pydantic's validation was a fifth of reading a large snapshot. `item` is a
     fresh copy (`scanner.compact.Interner`): its attributes are the resource's own."""
     source, aws = item["source"], item["source"]["aws"]
-    identity = _model(AwsIdentity, {"arn": aws["arn"], "account": aws.get("account"), "region": aws.get("region")},
+    identity = trusted(AwsIdentity, {"arn": aws["arn"], "account": aws.get("account"), "region": aws.get("region")},
                       aws)
-    origin = _model(Source, {"file": None, "aws": identity}, source)
-    return _model(Resource, {"id": item["id"], "type": item["type"], "name": item["name"],
+    origin = trusted(Source, {"file": None, "aws": identity}, source)
+    return trusted(Resource, {"id": item["id"], "type": item["type"], "name": item["name"],
                              "attributes": item["attributes"], "source": origin, "locations": {}}, item)
 
 

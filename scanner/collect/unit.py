@@ -97,38 +97,15 @@ def to_entry(outcome: Outcome, text: str) -> Outcome | None:
 
 # An outcome is made by airguard itself: in this process, in a worker process of this scan, or read back
 # from the file cache, whose entries carry an integrity digest (`scanner.collect.filecache`). So its models
-# are built from the dumps as they are, without validating them again (pydantic validation was half of
-# merging a warm scan's files); a dump of the wrong shape still fails on a missing key, as a corrupt one.
-_new = object.__new__
-_set = object.__setattr__
-
-
-def _trusted(cls: Any, fields: set[str], values: dict[str, Any]) -> Any:
-    """An instance of the model class `cls` holding `values` (every field, in order), as `model_construct`
-    makes it, with the class's shared set of field names `fields` (`scanner.compact`)."""
-    model = _new(cls)
-    _set(model, "__dict__", values)
-    _set(model, "__pydantic_fields_set__", fields)
-    _set(model, "__pydantic_extra__", None)
-    _set(model, "__pydantic_private__", None)
-    return model
-
-
-def _all_fields(cls: Any) -> set[str]:
-    return compact._ALL_FIELDS.setdefault(cls, set(cls.model_fields))
-
-
-_LOCATION = _all_fields(FileLocation)
-_AWS = _all_fields(AwsIdentity)
-_SOURCE = _all_fields(Source)
-_RESOURCE = _all_fields(Resource)
-_NOTICE = _all_fields(Notice)
+# are built from the dumps as they are, without validating them again (`compact.trusted`: pydantic
+# validation was half of merging a warm scan's files); a dump of the wrong shape still fails on a missing
+# key, as a corrupt one.
 
 
 def _location(item: dict[str, Any] | None, intern: compact.Interner) -> FileLocation | None:
     if item is None:
         return None
-    return _trusted(FileLocation, _LOCATION, {
+    return compact.trusted(FileLocation, {
         "path": intern(item["path"]), "start_line": item["start_line"], "start_column": item["start_column"],
         "end_line": item["end_line"], "end_column": item["end_column"]})
 
@@ -138,17 +115,17 @@ def _resource(item: dict[str, Any], intern: compact.Interner) -> Resource:
     strings shared with the rest of the scan (`intern`)."""
     source, aws = item["source"], item["source"]["aws"]
     if aws is not None:
-        aws = _trusted(AwsIdentity, _AWS, {"arn": intern(aws["arn"]), "account": intern(aws["account"]),
+        aws = compact.trusted(AwsIdentity, {"arn": intern(aws["arn"]), "account": intern(aws["account"]),
                                            "region": intern(aws["region"])})
-    return _trusted(Resource, _RESOURCE, {
+    return compact.trusted(Resource, {
         "id": intern(item["id"]), "type": intern(item["type"]), "name": intern(item["name"]),
         "attributes": intern(item["attributes"]),
-        "source": _trusted(Source, _SOURCE, {"file": _location(source["file"], intern), "aws": aws}),
+        "source": compact.trusted(Source, {"file": _location(source["file"], intern), "aws": aws}),
         "locations": {intern(path): _location(location, intern) for path, location in item["locations"].items()}})
 
 
 def _notice(item: dict[str, Any]) -> Notice:
-    return _trusted(Notice, _NOTICE, {
+    return compact.trusted(Notice, {
         "kind": item["kind"], "message": item["message"], "path": item["path"], "line": item["line"],
         "column": item["column"], "rule_id": item["rule_id"], "level": item["level"]})
 
