@@ -39,13 +39,15 @@ class ReportOptions:
 
 
 def chunked_renderer(fmt: str) -> Callable[[ScanResult, ReportOptions], Iterator[str]]:
-    """`renderer`'s text in pieces to write as they come (a format's `render_chunks`, else its whole text)."""
+    """The report's text in pieces to write as they come (a format's `render_chunks`, else its whole text)."""
     module = import_module(FORMATS[fmt])
     render_chunks: Callable[[ScanResult, ReportOptions], Iterable[str]] = getattr(
         module, "render_chunks", lambda result, options: [module.render(result, options)])
 
     def paused(result: ScanResult, options: ReportOptions) -> Iterator[str]:
-        enabled = gc.isenabled()  # as `renderer`: no collector passes over the scan's heap while rendering
+        # A report is many small containers and no cycles: the collector's passes over the scan's whole
+        # heap, which these allocations would trigger, found nothing and cost up to a third of a render.
+        enabled = gc.isenabled()
         gc.disable()
         try:
             yield from render_chunks(result, options)
@@ -57,17 +59,6 @@ def chunked_renderer(fmt: str) -> Callable[[ScanResult, ReportOptions], Iterator
 
 
 def renderer(fmt: str) -> Callable[[ScanResult, ReportOptions], str]:
-    render: Callable[[ScanResult, ReportOptions], str] = import_module(FORMATS[fmt]).render
-
-    def paused(result: ScanResult, options: ReportOptions) -> str:
-        # A report is many small containers and no cycles: the collector's passes over the scan's whole
-        # heap, which these allocations would trigger, found nothing and cost up to a third of a render.
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return render(result, options)
-        finally:
-            if enabled:
-                gc.enable()
-
-    return paused
+    """The report as one text (`chunked_renderer`'s pieces joined)."""
+    chunks = chunked_renderer(fmt)
+    return lambda result, options: "".join(chunks(result, options))
