@@ -51,23 +51,6 @@ class LineIndex:
         return with_break.splitlines()[0] if with_break else ""
 
 
-def snippet(ctx: ScanContext, location: FileLocation | None,
-            indexes: dict[str, LineIndex] | None = None) -> str | None:
-    if location is None:
-        return None
-    source = ctx.sources.get(location.path)
-    if source is None:
-        return None
-    indexes = {} if indexes is None else indexes
-    lines = indexes.get(location.path)
-    if lines is None:
-        lines = indexes[location.path] = LineIndex(source.text)
-    if not (1 <= location.start_line <= len(lines)):
-        return None
-    return ctx.redactor.snippet(location.path, location.start_line, lines.line(location.start_line).strip(),
-                                SNIPPET_MAX)
-
-
 class Shared:
     """What the findings of one evaluation share, each made once: scrubbed texts (rules firing on one
     resource repeat its name, message and related labels), the redacted snippet of each (file, line), and
@@ -89,12 +72,25 @@ class Shared:
         return found
 
     def snippet(self, location: FileLocation | None) -> str | None:
+        """The redacted line `location` starts on, or None when its file was not read or has no such line."""
         if location is None:
             return None
         key = (location.path, location.start_line)
         if key not in self.snippets:
-            self.snippets[key] = snippet(self.ctx, location, self.indexes)
+            self.snippets[key] = self._read_snippet(location)
         return self.snippets[key]
+
+    def _read_snippet(self, location: FileLocation) -> str | None:
+        source = self.ctx.sources.get(location.path)
+        if source is None:
+            return None
+        lines = self.indexes.get(location.path)
+        if lines is None:
+            lines = self.indexes[location.path] = LineIndex(source.text)
+        if not (1 <= location.start_line <= len(lines)):
+            return None
+        return self.ctx.redactor.snippet(location.path, location.start_line,
+                                         lines.line(location.start_line).strip(), SNIPPET_MAX)
 
     def related(self, resource: Resource, relation: str) -> tuple[list[FileLocation], list[str]]:
         """The files of the resources `relation` leads to, and their scrubbed labels (shared: copy them)."""
@@ -181,8 +177,7 @@ def _connection_locations(graph: ResourceGraph, resource: Resource) \
 
 
 def _finding(ctx: ScanContext, graph: ResourceGraph, rule: Rule, resource: Resource, params: dict[str, Any],
-             item: Any, occurrences: Counter[tuple[str, str, str, str]], shared: Shared | None = None) -> Finding:
-    shared = shared or Shared(ctx, graph)
+             item: Any, occurrences: Counter[tuple[str, str, str, str]], shared: Shared) -> Finding:
     item_text = "" if item is None else str(item)
     location_path = (rule.location or "").replace("{item}", item_text)
     location = resource.location_for(location_path)
