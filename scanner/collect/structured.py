@@ -586,9 +586,9 @@ class EnvWalker:
                     if not isinstance(entry_value, (dict, list)) and not _may_hold_more(entry_value):
                         continue
                     later.append(("visit", entry, base64_data, path + (str(index),)))
-            elif isinstance(value, str) and "AIRFLOW_" in value and "\n" in value:
+            elif _embeds_env(value):
                 self._embedded(node, base64_data, path)
-            elif isinstance(value, str) and "://" in value and "@" in value:
+            elif _may_hold_url_password(value):
                 self._url_password(node)
             pending.extend(reversed(later))
 
@@ -634,10 +634,20 @@ class EnvWalker:
             self.order.append(block)
 
 
+def _embeds_env(value: Any) -> bool:
+    """A string that may embed Airflow settings (an env file or YAML block in a scalar)."""
+    return isinstance(value, str) and "AIRFLOW_" in value and "\n" in value
+
+
+def _may_hold_url_password(value: Any) -> bool:
+    """A string that may be a URL with a password in it."""
+    return isinstance(value, str) and "://" in value and "@" in value
+
+
 def _may_hold_more(value: Any) -> bool:
-    """A scalar the walk reads something from: YAML embedded in a string, or a URL that may hold a password
-    (the tests of `EnvWalker._visit` on a scalar, made before it is queued)."""
-    return isinstance(value, str) and (("AIRFLOW_" in value and "\n" in value) or ("://" in value and "@" in value))
+    """A scalar the walk reads something from (the tests of `EnvWalker._visit` on a scalar, made before it
+    is queued)."""
+    return _embeds_env(value) or _may_hold_url_password(value)
 
 
 def _env_item(node: Node) -> bool:
