@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from array import array
 from collections import Counter
-from itertools import accumulate
+from itertools import accumulate, islice
 from typing import Any
 
 from scanner.context import ScanContext
@@ -35,12 +35,22 @@ class LineIndex:
     snippets of one evaluation. `SourceFile.lines` would keep every line of every file with a finding for
     the rest of the scan."""
 
+    # Characters split into lines at a time: a snapshot in the tree can have millions of lines (195 MB as one
+    # list for 2.35 million), a piece of this size some tens of thousands
+    CHUNK = 1 << 20
+
     def __init__(self, text: str) -> None:
         self.text = text
-        # str.splitlines numbers lines as `SourceFile.lines` and the collectors do; its list lives only here,
-        # and the starts come from the lengths without a Python loop per line
+        # str.splitlines numbers lines as `SourceFile.lines` and the collectors do; the starts come from the
+        # lengths without a Python loop per line. Each piece ends just after a "\n", which ends a line
+        # whatever comes before it ("\r\n" stays whole), so the pieces' lines are the text's.
         self.starts = array("l", [0])
-        self.starts.extend(accumulate(map(len, text.splitlines(keepends=True))))
+        start = 0
+        while start < len(text):
+            end = text.find("\n", start + self.CHUNK) + 1 or len(text)
+            lengths = map(len, text[start:end].splitlines(keepends=True))
+            self.starts.extend(islice(accumulate(lengths, initial=start), 1, None))
+            start = end
 
     def __len__(self) -> int:
         return len(self.starts) - 1
