@@ -23,3 +23,14 @@ def test_line_index_on_plain_files() -> None:
     assert len(LineIndex("one\n")) == 1 and LineIndex("one\n").line(1) == "one"
     index = LineIndex("a = 1\r\nb = 2\n\nc = 3")
     assert (len(index), index.line(2), index.line(3), index.line(4)) == (4, "b = 2", "", "c = 3")
+
+
+def test_line_index_split_in_pieces_numbers_lines_as_whole(monkeypatch) -> None:
+    """A long text is split into lines a piece at a time: a piece ending inside "\\r\\n" or a run of breaks
+    must not change a line."""
+    monkeypatch.setattr(LineIndex, "CHUNK", 3)
+    rng = random.Random(5)
+    for _ in range(3000):
+        text = "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 30)))
+        index = LineIndex(text)
+        assert [index.line(n) for n in range(1, len(index) + 1)] == text.splitlines(), repr(text)
