@@ -96,7 +96,8 @@ ONE_VALUE_FIELD = frozenset({ast.keyword, ast.Attribute})
 def push_branches(node: ast.AST, stack: list[ast.AST]) -> None:
     """Push the children of `node` a visit can find anything under on `stack`, last first (the first child
     is popped next): the `branches`, less those that have no branch themselves (a `keyword` or an
-    `Attribute` of a leaf, which no handler reads)."""
+    `Attribute` of a leaf, which no handler reads). `Analyzer.visit` holds a copy of this loop, inlined
+    (a call per node costs ~1.5 % of its visit): a change here is made there too."""
     fields = NODE_FIELDS
     push = stack.append
     for name in FIELDS_LAST_FIRST[type(node)]:
