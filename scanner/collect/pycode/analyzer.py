@@ -791,8 +791,8 @@ class Analyzer(ast.NodeVisitor):
 
     # ------------------------------------------------------------------ credentials in arguments
     def _secret_arguments(self, node: ast.Call, name: str, leaf: str) -> None:
-        if leaf in _K8S_SECRET_REFERENCES or (leaf == "Secret" and "kubernetes" in name):  # `_secret_reference`
-            return
+        if leaf in _K8S_SECRET_REFERENCES or (leaf == "Secret" and "kubernetes" in name):
+            return  # a call that names a Kubernetes Secret (KPO's `Secret`): its arguments are references
         pair = len(node.args) >= 2 and name.endswith("EnvVar")  # name/value keywords (or V1EnvVar(n, v))
         may_be_text, scope, consumed = self.evaluator.may_be_text, self.scope, self.consumed
         for keyword in node.keywords:
