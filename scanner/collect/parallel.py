@@ -368,20 +368,18 @@ def _python_in_workers(ctx: ScanContext, files: list[tuple[Path, str]], conn_ids
         return None
     from scanner.findings import Notice
 
-    paths = [path for path, _ in files]
-    relatives = [relative for _, relative in files]
-    size = max(8, min(64, len(paths) // (workers.count * 8)))
+    size = max(8, min(64, len(files) // (workers.count * 8)))
     frozen = frozenset(conn_ids)
     cache_dir = str(cache.directory.parent) if cache is not None else None
     chunks = [(str(ctx.root), ctx.boundaries, cache_dir, frozen,
-               [(str(path), relative) for path, relative in zip(paths[i:i + size], relatives[i:i + size])])
-              for i in range(0, len(paths), size)]
+               [(str(path), relative) for path, relative in files[i:i + size]])
+              for i in range(0, len(files), size)]
     answers = workers.map(_python_chunk, chunks, chunksize=1)
     if answers is None:
         return None
     per_file: list[tuple[str, list[Resource]]] = []
     hits = 0
-    for path, relative, answer in zip(paths, relatives, _answers(chunks, answers, conn_ids)):
+    for (path, relative), answer in zip(files, _answers(chunks, answers, conn_ids)):
         if answer[0] == "unread":
             ctx.notices.extend(Notice.model_validate(notice) for notice in answer[1])
             continue
