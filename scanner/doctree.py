@@ -16,9 +16,9 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_right
-from json.decoder import scanstring as _scan_json_string
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
+from json.decoder import scanstring as _scan_json_string
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -197,7 +197,7 @@ class _YamlConverter:
                 line, column, _, _ = _span(node)
                 raise DocumentError("invalid YAML: an alias refers to a node that contains it", line, column)
             return self.seen[key]
-        start, end = node.start_mark, node.end_mark
+        start, end = node.start_mark, node.end_mark  # `_span`, inlined: this runs once per node
         line, column, end_line, end_column = start.line + 1, start.column + 1, end.line + 1, max(end.column, 1)
         if level > MAX_DEPTH:
             raise DocumentError(f"YAML nested deeper than {MAX_DEPTH} levels", line, column)
