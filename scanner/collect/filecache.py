@@ -255,7 +255,8 @@ def _sealed(key: str, payload: bytes) -> bytes:
 
 
 def _digest(key: str, payload: bytes) -> bytes:
-    """The integrity digest of a stored payload, keyed by its entry's key (a value moved to another key fails)."""
+    """The integrity digest of a stored payload, keyed by its entry's key (a value moved to another key
+    fails)."""
     return hashlib.blake2b(payload, digest_size=_DIGEST_BYTES, key=key.encode()).digest()
 
 
