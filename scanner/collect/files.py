@@ -15,7 +15,6 @@ from scanner.collect.one_file import (  # noqa: F401 - importable from here as b
     MAX_FILE_BYTES,
     FileCollector,
     collect_source_file,
-    read_bytes,
     source_from_bytes,
 )
 from scanner.context import ScanContext
@@ -95,7 +94,7 @@ def collect_files(ctx: ScanContext, paths: Iterable[Path], excludes: list[str] |
     # masked fields (sensitive_var_conn_names) must be known to every collector and to the cache keys.
     config_files = [(path, kind, relative) for path, kind, relative in discovered
                     if kind in COLLECTORS or kind == "sniff"]
-    reader = parallel.TreeReader(ctx, MAX_FILE_BYTES)   # what `read_bytes` does, a real path per folder
+    reader = parallel.TreeReader(ctx, MAX_FILE_BYTES)   # `ScanContext.read_file`, a real path per folder
     contents = {path: reader.read(path, relative) for path, _, relative in config_files}
     secrets.set_extra_sensitive_fields(extra_sensitive_names(data for data in contents.values() if data))
     python_files = [(path, relative) for path, kind, relative in discovered if kind == "python"]

@@ -41,11 +41,6 @@ def collector_for(kind: str) -> FileCollector:
     return collector
 
 
-def read_bytes(ctx: ScanContext, path: Path, relative: str) -> bytes | None:
-    """The file's bytes, or None with an error notice (`ScanContext.read_file`)."""
-    return ctx.read_file(path, relative, MAX_FILE_BYTES)
-
-
 def source_from_bytes(ctx: ScanContext, path: Path, relative: str, data: bytes) -> SourceFile | None:
     """The file as text (registered in `ctx.sources`), or None with a notice for binary files."""
     if b"\x00" in data[:8192]:
