@@ -60,20 +60,6 @@ _ACTIONS_OUTSIDE_STRING = _string_pass_actions(inside_string=False)
 _ACTIONS_INSIDE_STRING = _string_pass_actions(inside_string=True)
 
 
-def all_children(node: ast.AST) -> list[ast.AST]:
-    """The child nodes of `node` in field order (as `ast.iter_child_nodes`), contexts and operators left out."""
-    found: list[ast.AST] = []
-    for name in NODE_FIELDS[type(node)]:
-        value = getattr(node, name, None)
-        if type(value) is list:
-            for item in value:
-                if type(item) in NODE_FIELDS:
-                    found.append(item)
-        elif type(value) in NODE_FIELDS:
-            found.append(value)
-    return found
-
-
 def branches(node: ast.AST) -> list[ast.AST]:
     """The children of `node` that are not leaves: the only ones a visit can find anything under."""
     found: list[ast.AST] = []
@@ -123,7 +109,7 @@ def string_pass_nodes(tree: ast.AST, min_length: int = 0) -> list[ast.AST]:
     for parent in queue:  # a node is recorded when it is found: in breadth-first order that is its turn
         kind = type(parent)
         actions = _ACTIONS_INSIDE_STRING if kind in _STRING_PARTS else _ACTIONS_OUTSIDE_STRING
-        for name in node_fields[kind]:  # `all_children`, inlined: this loop meets every node of the tree
+        for name in node_fields[kind]:  # each child in field order; a loop, not a call: it meets every node
             value = getattr(parent, name, None)
             for child in value if type(value) is list else (value,):
                 action = actions.get(type(child))
