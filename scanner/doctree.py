@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import yaml
 else:
-    yaml = None  # PyYAML, imported by the first YAML parse (`_import_yaml`): a scan of a .env or DAG files reads none
+    yaml = None  # PyYAML, imported by the first YAML parse (`yaml_loader`): a scan of a .env or DAG files reads none
 
 
-def _import_yaml() -> Any:
-    """PyYAML, imported on first use (its pure-Python half costs ~12 ms of a start); its C loader when
-    libyaml is there (an order of magnitude faster)."""
+def yaml_loader() -> Any:
+    """PyYAML's safe loader class, PyYAML imported on first use (its pure-Python half costs ~12 ms of a
+    start); the C loader when libyaml is there (an order of magnitude faster)."""
     global yaml
     if yaml is None:
         import yaml as module
@@ -122,7 +122,7 @@ class DocumentError(ValueError):
 
 def parse_yaml(text: str) -> list[Node]:
     """All documents of a YAML stream as position-aware trees."""
-    loader = _import_yaml()(text)
+    loader = yaml_loader()(text)
     try:
         documents = []
         converter = _YamlConverter(loader)
@@ -262,7 +262,7 @@ class _YamlConverter:
 
 def _count_nodes(root: yaml.Node) -> int:
     """Distinct nodes written in a composed document (an alias counts once: it is its anchor's node)."""
-    _import_yaml()
+    yaml_loader()
     seen = {id(root)}
     pending = [root]
     while pending:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner import __version__, safeio
-from scanner.doctree import DocumentError, Node, parse_yaml
+from scanner.doctree import DocumentError, Node, parse_yaml, yaml_loader
 from scanner.engine.conditions import ConditionError, compile_condition, rule_regex
 from scanner.engine.rule import Rule, rule_from_cache
 from scanner.resources import REGISTRY
@@ -187,9 +187,9 @@ def builtin_files() -> list[_RuleFile]:
 def _load_stamped(files: list[_RuleFile]) -> list[Rule]:
     """Built-in rule files whose digest matches the stamp: parsed and loaded into the models (pydantic still
     validates the fields), without the schema, condition and duplicate checks they passed when stamped."""
+    loader = yaml_loader()  # the loader class doctree parses with (imports PyYAML)
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     return [Rule.model_validate({**yaml.load(f.text, Loader=loader), "origin": f.origin, "source_path": f.label})
             for f in files]
 

@@ -395,7 +395,7 @@ def test_parse_yaml_numbers_and_surrogates(monkeypatch: pytest.MonkeyPatch) -> N
     assert values["small"] == int("9" * 300) and values["plain"] == 5432
     assert values["7" * 5000] == "long key"
     # The pure-Python loader (PyYAML without libyaml) accepts "\ud800": it becomes U+FFFD.
-    monkeypatch.setattr(tree, "_import_yaml", lambda: yaml.SafeLoader)
+    monkeypatch.setattr(tree, "yaml_loader", lambda: yaml.SafeLoader)
     [document] = parse_yaml('"k\\udc00": "v\\ud800w"\n')
     assert document.plain() == {"k\ufffd": "v\ufffdw"}
 
