@@ -67,8 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--jobs", "-j", type=_positive, metavar="N",
                       help="processes for many DAG files (default: all cores; 1 = in this process)")
     scan.add_argument("--timings", action="store_true",
-                      help="print the wall-clock time of each stage (start-up, rules, collectors, evaluation, "
-                           "report) to stderr after the report")
+                      help="print the wall-clock time and peak memory of each stage (start-up, rules, "
+                           "collectors, evaluation, report) to stderr after the report")
     aws = scan.add_argument_group("AWS", "evaluate the rules against the account too")
     aws.add_argument("--aws", action="store_true", help="collect the live account with boto3")
     aws.add_argument("--aws-snapshot", type=Path, metavar="FILE", help="use a snapshot from `airguard aws snapshot`")

@@ -1,7 +1,10 @@
-"""Wall-clock time per stage of one run (`airguard scan --timings`): where a slow scan spends its time.
+"""Wall-clock time and peak memory per stage of one run (`airguard scan --timings`): where a slow or large
+scan spends its time and its memory.
 
 Stages are timed in this process only; time spent in worker processes shows as the stage that waits for
-them. Recording is always on (a `perf_counter` pair per stage: a few dozen per scan), printing is asked for.
+them. Recording is always on (a `perf_counter` pair and a `getrusage` per stage: a few dozen per scan),
+printing is asked for. Memory is this process's peak resident size when the stage ended (a high-water
+mark: the stage that raises it is the one that needed it), where the platform tells it.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 _seconds: dict[str, float] = {}   # stage -> seconds, in the order stages first ran
+_peak_mb: dict[str, float] = {}   # stage -> this process's peak resident MB when it (last) ended
 _ENTERED = time.perf_counter()    # when this module was imported: early in a run's imports
 _first: list[float] = []          # when the first stage began: start-up ends there
 _again: list[float] = []          # when a later command in this process began (`reset`): its total starts there
@@ -26,6 +30,18 @@ def stage(name: str) -> Iterator[None]:
         yield
     finally:
         _seconds[name] = _seconds.get(name, 0.0) + time.perf_counter() - started
+        peak = peak_mb()
+        if peak is not None:
+            _peak_mb[name] = peak
+
+
+def peak_mb() -> float | None:
+    """This process's peak resident size in MB so far, or None where `resource` is missing (Windows)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # kB on Linux
 
 
 def reset() -> None:
@@ -34,12 +50,18 @@ def reset() -> None:
     if _seconds:  # not the process's first command: its own time starts now, not at the process's start
         _again[:] = [time.perf_counter()]
     _seconds.clear()
+    _peak_mb.clear()
     _first.clear()
 
 
 def recorded() -> dict[str, float]:
     """The stages timed so far, in the order they first ran."""
     return dict(_seconds)
+
+
+def recorded_peaks() -> dict[str, float]:
+    """Each stage's peak resident MB when it ended (stages the platform could not measure are missing)."""
+    return dict(_peak_mb)
 
 
 def process_age() -> float | None:
@@ -59,7 +81,7 @@ def process_age() -> float | None:
 
 def table() -> str:
     """The stages as aligned lines: start-up (the interpreter and imports, until the first stage), each
-    stage, what no stage covered, and the total."""
+    stage with the peak memory when it ended, what no stage covered, and the total (with the peak so far)."""
     now = time.perf_counter()
     age = None if _again else process_age()
     total = age if age is not None else now - (_again[0] if _again else _ENTERED)
@@ -69,9 +91,14 @@ def table() -> str:
     rows += list(_seconds.items())
     rows.append(("other (between stages)", max(0.0, total - sum(seconds for _, seconds in rows))))
     width = max(len(name) for name, _ in rows)
-    heading = "timings (wall clock, this process; work done by worker processes shows in the stage waiting for it):"
+    heading = ("timings (wall clock, this process; work done by worker processes shows in the stage waiting for "
+               "it; peak: this process's peak resident memory when the stage ended):")
     lines = [heading]
     lines += [f"  {name:<{width}}  {seconds:7.3f} s  {100 * seconds / total if total else 0:5.1f} %"
-              for name, seconds in rows]
-    lines.append(f"  {'total':<{width}}  {total:7.3f} s")
+              f"{_peak_column(_peak_mb.get(name))}" for name, seconds in rows]
+    lines.append(f"  {'total':<{width}}  {total:7.3f} s  {'':7}{_peak_column(peak_mb())}")
     return "\n".join(lines)
+
+
+def _peak_column(peak: float | None) -> str:
+    return "" if peak is None else f"  peak {peak:6.0f} MB"

@@ -9,7 +9,8 @@ from pathlib import Path
 from scanner import timings
 from tests.conftest import run_process
 
-STAGE_LINE = re.compile(r"^  (?P<name>.+?)\s+(?P<seconds>\d+\.\d{3}) s(?:\s+(?P<share>\d+\.\d) %)?$")
+STAGE_LINE = re.compile(r"^  (?P<name>.+?)\s+(?P<seconds>\d+\.\d{3}) s(?:\s+(?P<share>\d+\.\d) %)?"
+                        r"(?:\s+peak\s+(?P<peak>\d+) MB)?$")
 
 
 def test_stages_are_listed_in_order_and_add_up(tmp_path: Path) -> None:
@@ -30,6 +31,10 @@ def test_stages_are_listed_in_order_and_add_up(tmp_path: Path) -> None:
     parts = sum(value for name, value in seconds.items() if name != "total")
     assert abs(parts - seconds["total"]) <= 0.004      # rounding of ten 3-decimal figures
     assert seconds["start-up (interpreter, imports)"] > 0
+    peaks = [int(row["peak"]) for row in rows if row["peak"]]   # a high-water mark: never goes down
+    assert [row["name"] for row in rows if row["peak"]] == [name for name in names if name not in (
+        "start-up (interpreter, imports)", "other (between stages)")]
+    assert peaks == sorted(peaks) and 10 < peaks[0] < 500
 
 
 def test_without_the_flag_stderr_stays_quiet(tmp_path: Path) -> None:
