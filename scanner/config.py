@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scanner import safeio
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 CONFIG_FILE = ".airguard.toml"
 SEVERITIES = ("critical", "high", "medium", "low", "info")
@@ -86,6 +82,15 @@ def config_differences(config: Config, other: Config) -> list[tuple[str, str]]:
     return changes
 
 
+def _toml() -> ModuleType:
+    """The TOML parser, imported when a TOML file is there to read: a tree without one never needs it."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib
+
+
 def find_config(start: Path) -> Path | None:
     """The nearest .airguard.toml, or pyproject.toml with a [tool.airguard] table, upward from start."""
     directory = start.resolve()
@@ -97,6 +102,7 @@ def find_config(start: Path) -> Path | None:
             return candidate
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
+            tomllib = _toml()
             try:
                 if "airguard" in tomllib.loads(safeio.read_text(pyproject, safeio.CONFIG_CAP)).get("tool", {}):
                     return pyproject
@@ -108,6 +114,7 @@ def find_config(start: Path) -> Path | None:
 
 
 def load_config(path: Path) -> Config:
+    tomllib = _toml()
     try:
         data = tomllib.loads(safeio.read_text(path, safeio.CONFIG_CAP))
     except safeio.ReadRefused as exc:

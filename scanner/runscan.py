@@ -284,13 +284,13 @@ def _write_baseline(args: argparse.Namespace, config: Config, result: ScanResult
 
 
 def _apply_baseline(args: argparse.Namespace, config: Config, result: ScanResult) -> int | None:
-    from scanner.baseline import BaselineError, apply_baseline, read_baseline
-
     if getattr(args, "no_baseline", False):
         return None
     path = getattr(args, "baseline", None) or _configured_baseline(config)
     if path is None:
         return None
+    from scanner.baseline import BaselineError, apply_baseline, read_baseline  # only with a baseline to apply
+
     try:
         entries = read_baseline(path)
     except BaselineError as exc:

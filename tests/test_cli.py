@@ -108,6 +108,25 @@ def test_warm_start_does_not_import_jsonschema(tmp_path: Path) -> None:
     assert completed.stdout.strip() == "False False False", completed.stderr
 
 
+def test_empty_tree_scan_loads_no_parser_database_or_registry(tmp_path: Path) -> None:
+    """A scan with nothing to read (warm rule cache) imports each of these where it is first needed, not at
+    start-up: the TOML, YAML and RE2 parsers, SQLite (the file cache), the resource registry, the baseline."""
+    tree = tmp_path / "tree"
+    (tree / ".git").mkdir(parents=True)   # the configuration lookup stops here: no pyproject.toml above is read
+    env = {"AIRGUARD_CACHE_DIR": str(tmp_path / "cache")}
+    assert run_process("scan", ".", cwd=tree, env=env).exit_code == 0   # fills the rule cache
+    probe = ("import io, contextlib, sys\nfrom scanner.cli import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()):\n    main(['scan', '.'])\n"
+             "print(' '.join(sorted(sys.modules)))\n")
+    completed = subprocess.run([sys.executable, "-c", probe], cwd=tree, capture_output=True, text=True,
+                               env={**__import__("os").environ, **env, "PYTHONPATH": str(REPO)}, timeout=60, check=False)
+    assert completed.returncode == 0, completed.stderr
+    loaded = set(completed.stdout.split())
+    unneeded = {"tomllib", "tomli", "yaml", "re2", "sqlite3", "jsonschema", "boto3", "scanner.doctree",
+                "scanner.resources", "scanner.resources.registry", "scanner.baseline"}
+    assert loaded & unneeded == set()
+
+
 def test_scan_with_an_aws_snapshot_reports_gaps_as_partial(run_cli) -> None:
     result = run_cli("scan", "--aws-snapshot", "fixtures/aws/snapshot-v1.json", "-f", "json", "--fail-on", "none")
     report = result.json()

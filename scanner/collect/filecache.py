@@ -23,12 +23,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sqlite3
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner import __version__
+
+if TYPE_CHECKING:
+    import sqlite3
+
+# sqlite3 is imported by the functions that open or use the database: a scan with no file to look up
+# (an empty tree) never loads SQLite.
 
 FORMAT_VERSION = 2                    # of the outcome JSON; 2: a value starts with its digest
 SCHEMA_VERSION = 2                    # of the database (PRAGMA user_version); 1 was a file per entry
@@ -119,9 +124,13 @@ class FileCache:
 
     def get_many(self, keys: list[str]) -> dict[str, dict[str, Any]]:
         """The intact entries of those of `keys` the cache holds (key -> entry), read in a few queries."""
-        connection = self._connection(create=False)
-        if connection is None or not keys:
+        if not keys:   # nothing to look up: the database is not opened
             return {}
+        connection = self._connection(create=False)
+        if connection is None:
+            return {}
+        import sqlite3
+
         found: dict[str, dict[str, Any]] = {}
         now = _now()
         unique = list(dict.fromkeys(keys))
@@ -163,6 +172,8 @@ class FileCache:
         if connection is None:
             self.close()
             return
+        import sqlite3
+
         now = _now()
         try:
             with connection:
@@ -180,6 +191,8 @@ class FileCache:
         connection = self._connection(create=False)
         if connection is None:
             return
+        import sqlite3
+
         try:
             with connection:
                 total = connection.execute("SELECT coalesce(sum(size), 0) FROM entries").fetchone()[0]
@@ -202,6 +215,8 @@ class FileCache:
         connection = self._connection(create=True)
         if connection is None:
             return
+        import sqlite3
+
         try:
             with connection:
                 connection.executemany("INSERT OR REPLACE INTO entries (key, value, size, used) VALUES (?, ?, ?, ?)",
@@ -233,6 +248,8 @@ class FileCache:
             known[0].close()
         if not create and identity is None:
             return None
+        import sqlite3
+
         try:
             connection = _connect(self.database)
         except (OSError, sqlite3.Error):
@@ -295,6 +312,8 @@ def _connect(database: Path) -> sqlite3.Connection | None:
     """Open (create) the database; a corrupt one is replaced once, a symlink or non-file is refused."""
     if database.is_symlink() or (database.exists() and not database.is_file()):
         return None
+    import sqlite3
+
     database.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     locked_tries = 0
     attempt = 0

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from scanner import safeio
 from scanner.context import ScanContext
-from scanner.doctree import DocumentError
 from scanner.filekinds import sniff
 from scanner.model import Resource
 from scanner.source import SourceFile
@@ -62,6 +61,9 @@ def source_from_bytes(ctx: ScanContext, path: Path, relative: str, data: bytes) 
 
 def collect_source_file(ctx: ScanContext, source: SourceFile, kind: str) -> list[Resource]:
     """One config file's resources, by kind (`sniff` = judged by content)."""
+    # the document parser, loaded here with the first config file: a tree without one does not need it
+    from scanner.doctree import DocumentError
+
     if kind == "sniff":
         kind = sniff(source.text)
     elif kind == "cfg":

@@ -47,8 +47,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-import re2
-
 from scanner.model import UNKNOWN_KEY, Resource, ResourceGraph
 
 _MISSING = object()
@@ -240,6 +238,8 @@ def rule_regex(pattern: str, ignore_case: bool = False) -> Any:
     """A rule's `matches` pattern, compiled by RE2 (see the module docstring); ConditionError if RE2 rejects it."""
     if not isinstance(pattern, str):
         raise ConditionError(f"invalid regular expression: {pattern!r} is not text")
+    import re2  # on the first `matches` a rule runs: a scan that tests no value with a regex never loads RE2
+
     options = re2.Options()
     options.log_errors = False
     options.case_sensitive = not ignore_case

@@ -8,9 +8,12 @@ was collected; then each linker runs (domain linkers are registered beside their
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from scanner.model import ResourceGraph
-from scanner.resources.registry import Linker
+
+if TYPE_CHECKING:
+    from scanner.resources.registry import Linker
 
 
 def link_declared(graph: ResourceGraph) -> None:
@@ -25,12 +28,14 @@ def link_declared(graph: ResourceGraph) -> None:
 def link(graph: ResourceGraph, linkers: Iterable[Linker] | None = None) -> None:
     """Add the declared relations, then run `linkers` (all registered ones when None) in order, each only when
     the graph holds a type it reads."""
+    present = graph.types()
+    if not present:  # nothing to relate (an empty tree): the registry and its domain modules are not loaded
+        return
     if linkers is None:
         from scanner.resources import REGISTRY
 
         linkers = REGISTRY.linkers
     link_declared(graph)
-    present = graph.types()
     for linker in linkers:
         if present.intersection(linker.reads):
             linker.run(graph)

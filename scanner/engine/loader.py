@@ -12,15 +12,18 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner import __version__, safeio
-from scanner.doctree import DocumentError, Node, parse_yaml, yaml_loader
 from scanner.engine.conditions import ConditionError, compile_condition, rule_regex
 from scanner.engine.rule import Rule, rule_from_cache
-from scanner.resources import REGISTRY
 
-RESOURCE_TYPES: dict[str, str] = REGISTRY.descriptions()  # every type a rule may name
+if TYPE_CHECKING:
+    from scanner.doctree import Node
+
+# Rules from the rule cache need neither the YAML reader (`scanner.doctree`) nor the resource registry: both
+# are imported by the functions that parse and check rule files.
+
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "rule.schema.json"
 
 
@@ -187,6 +190,8 @@ def builtin_files() -> list[_RuleFile]:
 def _load_stamped(files: list[_RuleFile]) -> list[Rule]:
     """Built-in rule files whose digest matches the stamp: parsed and loaded into the models (pydantic still
     validates the fields), without the schema, condition and duplicate checks they passed when stamped."""
+    from scanner.doctree import yaml_loader
+
     loader = yaml_loader()  # the loader class doctree parses with (imports PyYAML)
     import yaml
 
@@ -201,6 +206,10 @@ def _validate_all(files: list[_RuleFile], loaded: list[Rule] | None = None) -> l
         return []
     import jsonschema  # imported only when rules change: it is slow to import
 
+    from scanner.doctree import DocumentError, parse_yaml
+    from scanner.resources import REGISTRY
+
+    resource_types = REGISTRY.descriptions()  # every type a rule may name
     schema = json.loads(SCHEMA_PATH.read_text("utf-8"))
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
     problems: list[str] = []
@@ -238,13 +247,13 @@ def _validate_all(files: list[_RuleFile], loaded: list[Rule] | None = None) -> l
             problems.append(f"{label}:{_line_of(tree, ['name'])}: duplicate rule name {data['name']} "
                             f"(already defined in {seen_names[data['name']]})")
             continue
-        if data["resource"] not in RESOURCE_TYPES:
+        if data["resource"] not in resource_types:
             problems.append(f"{label}:{_line_of(tree, ['resource'])}: /resource: unknown resource type "
-                            f"'{data['resource']}' (known: {', '.join(sorted(RESOURCE_TYPES))})")
+                            f"'{data['resource']}' (known: {', '.join(sorted(resource_types))})")
             continue
         failed = False
         for position, required in enumerate(data.get("requires") or []):
-            if required not in RESOURCE_TYPES:
+            if required not in resource_types:
                 problems.append(f"{label}:{_line_of(tree, ['requires', position])}: /requires/{position}: unknown "
                                 f"resource type '{required}'")
                 failed = True
@@ -254,7 +263,7 @@ def _validate_all(files: list[_RuleFile], loaded: list[Rule] | None = None) -> l
         for kind in ("fail", "pass"):
             for index, example in enumerate(data["tests"][kind]):
                 example_type = example.get("type")
-                if example_type is not None and example_type not in RESOURCE_TYPES:
+                if example_type is not None and example_type not in resource_types:
                     path = ["tests", kind, index, "type"]
                     problems.append(f"{label}:{_line_of(tree, path)}: {_pointer(path)}: unknown resource type "
                                     f"'{example_type}'")
