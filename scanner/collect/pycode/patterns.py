@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
+
+import re2
 
 from scanner import secret_shapes
 
@@ -110,6 +113,21 @@ PRECHECK_ENVIRON_READ = re.compile(
     rb"""\s*(?:\.\s*(?:get|copy|items|keys|values)\s*\(|\[\s*(['"])[^'"\n]*\1\s*\](?!\s*[-+*/%|&^@]?=(?!=)))"""
 )
 PRECHECK_KEY_ID = re.compile(rb"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}")
+
+
+def _literal_alternation(literals: tuple[bytes, ...]) -> Any:
+    """One RE2 automaton finding any of `literals` in a single linear pass over the bytes (a `in` test per
+    literal reads the file once per literal: 100 passes, ~5x slower on a DAG file)."""
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1  # bytes, matched byte for byte
+    options.log_errors = False
+    return re2.compile(b"|".join(re2.escape(literal) for literal in literals), options)  # an re2._Regexp
+
+
+# The lowercased literals of the pre-check, as one search: PRECHECK_TOKENS, and PRECHECK_KEY_NAMES (each holds
+# "key", so the test of "key" that guarded them is implied by a match).
+PRECHECK_WORDS = _literal_alternation(PRECHECK_TOKENS + PRECHECK_KEY_NAMES)
+
 # A "://" alone is no reason to parse (every licence header has http://): strings are only read as
 # connections for database schemes (`connections.uris_in_text`), which may be built from pieces
 # (f"{SCHEME}://..."), so the scheme word anywhere in the file counts; so does a userinfo password.
@@ -121,9 +139,7 @@ PRECHECK_USERINFO_PASSWORD = re.compile(rb"://[^\s'\"/@:]*:[^\s'\"/@]+@")
 
 def precheck(data: bytes) -> bool:
     lowered = data.lower()
-    if any(token in lowered for token in PRECHECK_TOKENS) or PRECHECK_KEY_ID.search(data) is not None:
-        return True
-    if b"key" in lowered and any(token in lowered for token in PRECHECK_KEY_NAMES):
+    if PRECHECK_WORDS.search(lowered) is not None or PRECHECK_KEY_ID.search(data) is not None:
         return True
     if b"onnect" in data and _code_call(data):  # the literal test first: 20x faster
         return True

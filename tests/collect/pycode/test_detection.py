@@ -790,3 +790,23 @@ def test_precheck_still_skips_plain_dags() -> None:
     code = ('"""Uses a key, passes data, compasses and bypasses."""\nfor key in d.keys():\n    pass\n'
             'def bypass_cache(): pass\nS3_KEY = "x"\n')
     assert not needs_parse(code.encode(), None)
+
+
+def test_precheck_words_find_what_a_test_per_literal_finds() -> None:
+    """The pre-check's one search for its literals says what a test of each literal said, on texts built
+    from the literals (cut, upper-cased, non-ASCII bytes between them); each `*_KEY` name holds "key" (the
+    test of "key" that guarded them is implied)."""
+    import random
+
+    from scanner.collect.pycode import patterns
+
+    literals = patterns.PRECHECK_TOKENS + patterns.PRECHECK_KEY_NAMES
+    assert all(b"key" in name for name in patterns.PRECHECK_KEY_NAMES)
+    pieces = [*literals, b"KEY", b"\xc4\xb0", b"\xff", b"\xe1\xba\x9e", b"pass", b"S", b"_"]
+    rnd = random.Random(7)
+    for _ in range(3000):
+        data = b"".join(rnd.choice(pieces)[:rnd.randint(1, 16)] for _ in range(rnd.randint(0, 5)))
+        data = data.upper() if rnd.random() < 0.3 else data
+        lowered = data.lower()
+        expected = any(literal in lowered for literal in literals)
+        assert (patterns.PRECHECK_WORDS.search(lowered) is not None) == expected, data
