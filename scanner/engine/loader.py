@@ -43,14 +43,15 @@ def builtin_rules_dir() -> Path:
 
 
 def rule_files(directory: Path) -> list[Path]:
-    """The rule files under `directory`: YAML files outside any rule's fixture folder."""
+    """The rule files under `directory`: YAML files outside any rule's fixture folder, in path order. One walk
+    that does not enter fixture folders (run on every start: the built-in rules' folders hold more fixture
+    files than rules)."""
     found = []
-    for path in sorted(directory.rglob("*")):
-        if path.suffix in (".yml", ".yaml") and path.is_file():
-            folders = [directory / parent for parent in path.relative_to(directory).parents if parent != Path(".")]
-            if not any(is_fixture_dir(folder) for folder in folders):
-                found.append(path)
-    return found
+    for folder, subfolders, names in os.walk(directory):
+        here = Path(folder)
+        subfolders[:] = [name for name in subfolders if not is_fixture_dir(here / name)]
+        found += [here / name for name in names if name.endswith((".yml", ".yaml")) and (here / name).is_file()]
+    return sorted(found)
 
 
 def is_fixture_dir(folder: Path) -> bool:
