@@ -144,13 +144,23 @@ _WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345678
 def encoded_forms(text: str) -> set[str]:
     """The ways a value can be written where it was found: as is, URL-encoded, JSON/Python-escaped
     (ASCII-escaped too, as `\\u0041`), `%`-doubled for configparser, and each line of a multi-line value."""
-    forms = {text, quote(text, safe=""), quote_plus(text), quote(text), json.dumps(text)[1:-1],
-             json.dumps(text, ensure_ascii=False)[1:-1], repr(text)[1:-1], text.replace("%", "%%"),
-             "".join(f"%{byte:02X}" for byte in text.encode("utf-8")),
-             "".join(f"\\x{ord(char):02x}" if ord(char) < 256 else char for char in text)}
+    # Each form made by one C call where Python has one (a scan registers a secret per place it is read:
+    # 8,700 at 20,000 files, a join of f-strings per byte was half the time). `quote` keeps "/" by default
+    # and `quote_plus` turns " " into "+": without those characters both are `quote(text, safe="")`.
+    quoted = quote(text, safe="")
+    forms = {text, quoted, quote(text) if "/" in text else quoted, quote_plus(text) if " " in text else quoted,
+             _json_ascii(text)[1:-1], _json_unicode(text)[1:-1], repr(text)[1:-1], text.replace("%", "%%"),
+             "%" + text.encode("utf-8").hex("%").upper() if text else "", text.translate(_HEX_ESCAPES)}
     if "\n" in text:
         forms.update(line.strip() for line in text.splitlines())
     return {form for form in forms if form}
+
+
+# `json.dumps(text)` and `json.dumps(text, ensure_ascii=False)` of a str: the encoders' C string functions
+_json_ascii: Callable[[str], str] = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
+_json_unicode: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
+# Python's `\\xNN` escape of every character below 256 (others stay as they are)
+_HEX_ESCAPES = {code: f"\\x{code:02x}" for code in range(256)}
 
 
 class Redactor:

@@ -4,9 +4,11 @@ place."""
 
 from __future__ import annotations
 
+import json
 import random
+from urllib.parse import quote, quote_plus
 
-from scanner.secrets import _bounded, _FormIndex
+from scanner.secrets import _bounded, _FormIndex, encoded_forms
 
 ALPHABET = "ab-./_:@ \n%x"
 
@@ -60,3 +62,25 @@ def test_reading_a_text_does_not_grow_with_the_secrets_sharing_its_pieces() -> N
     assert groups and max(len(entries) for entries in groups) <= 6   # stride 6 offsets x one length
     text = "password=Company2024-01234 other Company2024-99999x " * 20
     assert index.spans(text)[:1] == [(9, 26)]
+
+
+def _forms_as_specified(text: str) -> set[str]:
+    """`encoded_forms` written as its docstring says, one library call per form (the reference)."""
+    forms = {text, quote(text, safe=""), quote_plus(text), quote(text), json.dumps(text)[1:-1],
+             json.dumps(text, ensure_ascii=False)[1:-1], repr(text)[1:-1], text.replace("%", "%%"),
+             "".join(f"%{byte:02X}" for byte in text.encode("utf-8")),
+             "".join(f"\\x{ord(char):02x}" if ord(char) < 256 else char for char in text)}
+    if "\n" in text:
+        forms.update(line.strip() for line in text.splitlines())
+    return {form for form in forms if form}
+
+
+def test_encoded_forms_are_the_specified_ones_on_random_values() -> None:
+    rng = random.Random(11)
+    alphabet = "aZ09 /%+-_.~!@#$&*()=?\\\"'\n\t\r\x00\x1f\x7f\x80\x9f\xff\u0100\u2028€ä😀<>{}[]:;,"
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        assert encoded_forms(text) == _forms_as_specified(text), repr(text)
+    assert encoded_forms("Plant3dSecret9/x y") >= {"Plant3dSecret9%2Fx%20y", "Plant3dSecret9/x%20y",
+                                                   "Plant3dSecret9%2Fx+y", "%50%6C%61%6E%74%33%64%53%65%63%72"
+                                                   "%65%74%39%2F%78%20%79"}
