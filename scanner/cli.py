@@ -136,12 +136,25 @@ def _dagbag_flags(scan: argparse.ArgumentParser) -> None:
                             "real operator classes and conn ids (executes the DAG files' top-level code)")
     group.add_argument("--dagbag-timeout", type=_positive_seconds, default=None, metavar="SECONDS",
                        help="stop the DagBag load after SECONDS (default: 120); the scan is then partial")
-    from scanner.collect.dagbag import AllowUnsandboxed
-
-    group.add_argument("--dagbag-unsandboxed", action=AllowUnsandboxed,
+    group.add_argument("--dagbag-unsandboxed", action=_AllowUnsandboxed,
                        help="when no containment (namespaces, sudo, an unprivileged user) is available, load the "
                             "DAG files anyway instead of refusing (exit 2); their code can then read this "
                             "process's environment and write wherever this user can")
+
+
+class _AllowUnsandboxed(argparse.Action):
+    """`--dagbag-unsandboxed`, told to `scanner.collect.dagbag` when given (only then imported: every run
+    builds this parser)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=False, **kwargs)  # type: ignore[arg-type]
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        from scanner.collect.dagbag import allow_unsandboxed
+
+        setattr(namespace, self.dest, True)
+        allow_unsandboxed()
 
 
 def _positive_seconds(text: str) -> float:

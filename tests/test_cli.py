@@ -110,7 +110,8 @@ def test_warm_start_does_not_import_jsonschema(tmp_path: Path) -> None:
 
 def test_empty_tree_scan_loads_no_parser_database_or_registry(tmp_path: Path) -> None:
     """A scan with nothing to read (warm rule cache) imports each of these where it is first needed, not at
-    start-up: the TOML, YAML and RE2 parsers, SQLite (the file cache), the resource registry, the baseline."""
+    start-up: the TOML, YAML and RE2 parsers, SQLite (the file cache), the resource registry, the baseline,
+    DagBag mode."""
     tree = tmp_path / "tree"
     (tree / ".git").mkdir(parents=True)   # the configuration lookup stops here: no pyproject.toml above is read
     env = {"AIRGUARD_CACHE_DIR": str(tmp_path / "cache")}
@@ -123,7 +124,7 @@ def test_empty_tree_scan_loads_no_parser_database_or_registry(tmp_path: Path) ->
     assert completed.returncode == 0, completed.stderr
     loaded = set(completed.stdout.split())
     unneeded = {"tomllib", "tomli", "yaml", "re2", "sqlite3", "jsonschema", "boto3", "scanner.doctree",
-                "scanner.resources", "scanner.resources.registry", "scanner.baseline"}
+                "scanner.resources", "scanner.resources.registry", "scanner.baseline", "scanner.collect.dagbag"}
     assert loaded & unneeded == set()
 
 

@@ -9,7 +9,6 @@ looks at the installed files only.
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,13 +44,7 @@ def unsandboxed_allowed() -> bool:
     return _UNSANDBOXED["allowed"]
 
 
-class AllowUnsandboxed(argparse.Action):
-    """`--dagbag-unsandboxed`: when no containment is available, run DAG code without it (instead of exit 2)."""
-
-    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
-        super().__init__(option_strings, dest, nargs=0, default=False, **kwargs)  # type: ignore[arg-type]
-
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
-                 option_string: str | None = None) -> None:
-        setattr(namespace, self.dest, True)
-        _UNSANDBOXED["allowed"] = True
+def allow_unsandboxed() -> None:
+    """`--dagbag-unsandboxed` was given (`scanner.cli`): when no containment is available, run DAG code
+    without it (instead of exit 2)."""
+    _UNSANDBOXED["allowed"] = True
