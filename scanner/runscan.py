@@ -129,7 +129,7 @@ def run_scan_command(args: argparse.Namespace) -> tuple[ScanResult, Config] | in
     """Everything `scan`, `baseline`, `compliance` and `aws securityhub import --from-scan` share: check the
     flags, read the configuration, collect, evaluate, apply the baseline. The scan's result and configuration,
     or an exit code when it could not run (the message is printed) or the command was `baseline`."""
-    from scanner.config import Config, ConfigError, find_config, load_config
+    from scanner.config import ConfigError, default_config, find_config, load_config
     from scanner.engine.loader import RuleLoadError
     from scanner.scan import AwsInput, run_scan
 
@@ -155,7 +155,7 @@ def run_scan_command(args: argparse.Namespace) -> tuple[ScanResult, Config] | in
             config_path = args.config or (None if args.no_repo_config else find_config(paths[0]))
             if args.config is not None and not args.config.is_file():
                 return error(f"configuration file not found: {args.config}")
-            config = load_config(config_path) if config_path else Config.model_construct()  # defaults: nothing to validate
+            config = load_config(config_path) if config_path else default_config()
     except ConfigError as exc:
         return error(str(exc))
     if args.strict:

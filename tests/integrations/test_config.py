@@ -153,3 +153,15 @@ def test_a_rule_parameter_needs_a_type_its_default_and_profiles_fit(run_cli, tmp
     result = run_cli("rules", "--rules", tmp_path / "r", cwd=tmp_path)
     assert (result.exit_code, result.stderr) == (2, ("airguard: error: invalid rules:\n  r/a.yaml:11: "
                                                   "/parameters/labels/profiles/strict/0: 1 is not of type 'string'\n"))
+
+
+def test_the_default_config_is_the_models_defaults() -> None:
+    """No configuration file: `default_config` makes what `Config.model_construct()` would (it only skips
+    pydantic's per-call look at the default factories), each with lists of its own."""
+    from scanner.config import Config, default_config
+
+    made, constructed = default_config(), Config.model_construct()
+    assert made == constructed and repr(made) == repr(constructed) and made.model_fields_set == set()
+    made.select.append("AG101")
+    made.rule_parameters["AG101"] = {}
+    assert default_config() == constructed
