@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 # sqlite3 is imported by the functions that open or use the database: a scan with no file to look up
 # (an empty tree) never loads SQLite.
 
-FORMAT_VERSION = 2                    # of the outcome JSON; 2: a value starts with its digest
+FORMAT_VERSION = 3                    # of the outcome JSON; 2: a value starts with its digest;
+                                      # 3: secret spans may be encoded (`collect.secret_spans`)
 SCHEMA_VERSION = 2                    # of the database (PRAGMA user_version); 1 was a file per entry
 DATABASE = "entries.sqlite3"
 MAX_BYTES = 512 * 1024 * 1024         # the cache's bound (values); pruned to 80 % of it when over

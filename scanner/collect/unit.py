@@ -4,7 +4,8 @@ The same outcome is what the file cache stores (`scanner.collect.filecache`) and
 return (`scanner.collect.parallel`), so a cached, a parallel and an in-process scan merge identical data.
 An outcome holds the file's resources and notices, whether its text is a scan source (for snippets and
 suppression comments), whether it counts as scanned, and its secrets: in memory as values
-(``secrets``), in the cache only as positions in the file's text (``secret_spans``), re-read on a hit.
+(``secrets``), in the cache only as positions in the file's text (``secret_spans``: each
+`scanner.collect.secret_spans` span, then the path and line it was read at), re-read on a hit.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner import compact, safeio
-from scanner.collect import one_file
+from scanner.collect import one_file, secret_spans
 from scanner.context import ScanContext
 from scanner.findings import Notice
 from scanner.model import AwsIdentity, FileLocation, Resource, Source
@@ -77,12 +78,11 @@ def run_file(root: Path, path: Path, relative: str, kind: str, data: bytes) -> O
 
 def to_entry(outcome: Outcome, text: str) -> Outcome | None:
     """The cacheable form: secrets as (offset, length, path, line) in `text`; None if one is not in it."""
-    spans = []
-    for value, path, line in outcome["secrets"]:
-        offset = text.find(value)
-        if offset < 0:
-            return None  # e.g. a base64-decoded secret: cannot be re-read from the text, so never cached
-        spans.append([offset, len(value), path, line])
+    # each secret as where it is read back from the text (`secret_spans`), then where it was read (path, line)
+    places = secret_spans.locate_all(text, [(value, line) for value, _, line in outcome["secrets"]])
+    if places is None:
+        return None  # a secret that cannot be read back from the text: the file is never cached
+    spans = [[*place, path, line] for place, (_, path, line) in zip(places, outcome["secrets"])]
     if any(notice.get("kind") == "internal-error" for notice in outcome["notices"]):
         return None  # a failure may be transient (memory): try again next time
     entry = {key: outcome[key] for key in ("resources", "notices", "source", "scanned")}
@@ -141,13 +141,10 @@ def parse(outcome: Outcome, text: str | None, strings: dict[str, str] | None = N
         found = [(str(value), path, line) for value, path, line in outcome["secrets"]]
     else:
         found = []
-        for offset, length, path, line in outcome["secret_spans"]:
+        for *place, path, line in outcome["secret_spans"]:
             if text is None:
                 raise ValueError("secret spans without a text")
-            value = text[int(offset): int(offset) + int(length)]
-            if len(value) != length:
-                raise ValueError("secret span outside the text")
-            found.append((value, path, line))
+            found.append((secret_spans.read_back(text, place), path, line))
     if not isinstance(outcome["source"], bool) or not isinstance(outcome["scanned"], int):
         raise TypeError("malformed outcome")
     return resources, notices, found
