@@ -156,8 +156,8 @@ class FileCache:
 
     # -- writing ---------------------------------------------------------------------------------------
 
-    def put(self, key: str, entry: dict[str, Any]) -> None:
-        payload = json.dumps({"format": FORMAT_VERSION, **entry}, separators=(",", ":")).encode("utf-8")
+    def put(self, key: str, payload: bytes) -> None:
+        """Store an entry's payload (`encode`) under `key` (written now, or at `finish` when buffered)."""
         value = _sealed(key, payload)
         if len(value) > MAX_ENTRY_BYTES:
             return
@@ -265,6 +265,11 @@ class FileCache:
             _connections[slot] = (connection, _identity(self.database))
         self._connection_here = connection
         return connection
+
+
+def encode(entry: dict[str, Any]) -> bytes:
+    """An entry as the cache stores it (after its digest): compact ASCII JSON with the format version."""
+    return json.dumps({"format": FORMAT_VERSION, **entry}, separators=(",", ":")).encode("ascii")
 
 
 def _sealed(key: str, payload: bytes) -> bytes:

@@ -182,11 +182,11 @@ def _run(task: tuple[str, str, str, str, bytes, str | None, str | None]) -> unit
     root, path, relative, kind, data, key, cache_dir = task
     outcome = unit.run_file(Path(root), Path(path), relative, kind, data)
     if key is not None and cache_dir is not None:
-        entry = unit.to_entry(outcome, unit.text_for(kind, data))
-        if entry is not None:
+        payload = unit.to_payload(outcome, unit.text_for(kind, data))
+        if payload is not None:
             cache = _cache_in_worker(cache_dir)
             before = cache.writes
-            cache.put(key, entry)
+            cache.put(key, payload)
             outcome["stored"] = cache.writes > before
     return outcome
 
@@ -338,10 +338,10 @@ def _python_computed(root: Path, path: Path, relative: str, data: bytes, cache: 
     text = unit.text_for("python", data)
     stored = False
     if key is not None:
-        entry = unit.to_entry(outcome, text)
-        if entry is not None:
+        payload = unit.to_payload(outcome, text)
+        if payload is not None:
             before = cache.writes
-            cache.put(key, entry)
+            cache.put(key, payload)
             stored = cache.writes > before
     return ("computed", outcome, text if (outcome["source"] or outcome["secrets"]) else None, stored)
 

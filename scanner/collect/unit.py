@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner import compact, safeio
-from scanner.collect import one_file, secret_spans
+from scanner.collect import filecache, one_file, secret_spans
 from scanner.context import ScanContext
 from scanner.findings import Notice
 from scanner.model import AwsIdentity, FileLocation, Resource, Source
@@ -76,8 +76,9 @@ def run_file(root: Path, path: Path, relative: str, kind: str, data: bytes) -> O
     }
 
 
-def to_entry(outcome: Outcome, text: str) -> Outcome | None:
-    """The cacheable form: secrets as (offset, length, path, line) in `text`; None if one is not in it."""
+def to_payload(outcome: Outcome, text: str) -> bytes | None:
+    """The cacheable form as the cache stores it (`filecache.encode`): secrets as where they are read back
+    from `text` (`secret_spans`); None if one cannot be, or the outcome must not be cached."""
     # each secret as where it is read back from the text (`secret_spans`), then where it was read (path, line)
     places = secret_spans.locate_all(text, [(value, line) for value, _, line in outcome["secrets"]])
     if places is None:
@@ -87,12 +88,12 @@ def to_entry(outcome: Outcome, text: str) -> Outcome | None:
         return None  # a failure may be transient (memory): try again next time
     entry = {key: outcome[key] for key in ("resources", "notices", "source", "scanned")}
     entry["secret_spans"] = spans
-    serialised = json.dumps(entry, ensure_ascii=False)
+    payload = filecache.encode(entry)
     for value, _, _ in outcome["secrets"]:
-        forms = {value, json.dumps(value, ensure_ascii=False)[1:-1]}
-        if any(len(form) >= Redactor.MIN_EXACT and form in serialised for form in forms):
+        forms = {value, json.dumps(value)[1:-1]}   # as written in the payload's JSON (ASCII, escaped)
+        if any(len(form) >= Redactor.MIN_EXACT and form.encode("utf-8") in payload for form in forms):
             return None  # belt and braces: a secret value must never reach the cache
-    return entry
+    return payload
 
 
 # An outcome is made by airguard itself: in this process, in a worker process of this scan, or read back
@@ -187,9 +188,9 @@ def absorb(ctx: ScanContext, path: Path, relative: str, kind: str, data: bytes, 
     if text is None and (outcome["source"] or outcome["secrets"] or key is not None):
         text = text_for(kind, data)
     if cache is not None and key is not None and text is not None:
-        entry = to_entry(outcome, text)
-        if entry is not None:
-            cache.put(key, entry)
+        payload = to_payload(outcome, text)
+        if payload is not None:
+            cache.put(key, payload)
     return merge(ctx, path, relative, text, outcome, parse(outcome, text, ctx.strings))
 
 

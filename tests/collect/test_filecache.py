@@ -206,7 +206,7 @@ def test_prune_keeps_the_most_recently_used_entries(tmp_path: Path) -> None:
     cache = filecache.FileCache(tmp_path)
     size = 18 + filecache._DIGEST_BYTES                         # the JSON and its digest
     for number in range(50):
-        cache.put(f"{number:040x}", {"n": number % 10})
+        cache.put(f"{number:040x}", filecache.encode({"n": number % 10}))
     with sqlite3.connect(cache.database) as db:
         assert db.execute("SELECT DISTINCT size FROM entries").fetchall() == [(size,)]
         db.executemany("UPDATE entries SET used = ? WHERE key = ?",

@@ -4,6 +4,7 @@ spans of the encoded text: read back exactly, never stored, and a damaged span i
 from __future__ import annotations
 
 import base64
+import json
 import sqlite3
 from pathlib import Path
 from urllib.parse import quote, quote_plus
@@ -90,3 +91,15 @@ def test_an_entry_whose_span_reads_back_wrong_is_corrupt() -> None:
         unit.parse(entry, text)
     entry["secret_spans"] = [[9, 5, "url", 0, 3, ".env", 1]]
     assert unit.parse(entry, text)[2] == [("Abc", ".env", 1)]
+
+
+@pytest.mark.parametrize("secret", ["Leaky-Pw-2026", "pässwörd-2026", 'quo"te\\d-Pw'])
+def test_an_outcome_holding_a_secret_value_is_never_cached(secret: str) -> None:
+    text = f"PASSWORD={secret}\n"
+    outcome = {"resources": [], "notices": [], "source": True, "scanned": 1, "secrets": [[secret, ".env", 1]]}
+    payload = unit.to_payload(outcome, text)
+    assert payload is not None and secret.encode() not in payload
+    assert unit.parse(json.loads(payload), text)[2] == [(secret, ".env", 1)]
+    leaky = {**outcome, "notices": [{"kind": "x", "message": f"saw {secret}!", "path": None, "line": None,
+                                     "column": None, "rule_id": None, "level": "error"}]}
+    assert unit.to_payload(leaky, text) is None
