@@ -49,8 +49,10 @@ def rule_files(directory: Path) -> list[Path]:
     found = []
     for folder, subfolders, names in os.walk(directory):
         here = Path(folder)
-        subfolders[:] = [name for name in subfolders if not is_fixture_dir(here / name)]
-        found += [here / name for name in names if name.endswith((".yml", ".yaml")) and (here / name).is_file()]
+        rules = [name for name in names if name.endswith((".yml", ".yaml")) and (here / name).is_file()]
+        # `is_fixture_dir` told from this listing: a folder named like a rule file beside it
+        subfolders[:] = [name for name in subfolders if f"{name}.yaml" not in rules and f"{name}.yml" not in rules]
+        found += [here / name for name in rules]
     return sorted(found)
 
 

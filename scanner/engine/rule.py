@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from scanner.compact import trusted
 from scanner.findings import Confidence, Severity
 
 ParameterType = Literal["int", "float", "bool", "str", "list[str]"]
@@ -161,10 +162,25 @@ class Rule(BaseModel):
 
 
 def _example(data: dict[str, Any]) -> Example:
-    return Example.model_construct(
-        **{key: value for key, value in data.items() if key not in ("relations", "incoming")},
-        relations={name: [_example(item) for item in items] for name, items in data.get("relations", {}).items()},
-        incoming={name: [_example(item) for item in items] for name, items in data.get("incoming", {}).items()})
+    values = dict(data)
+    values["relations"] = {name: [_example(item) for item in items] for name, items in data.get("relations", {}).items()}
+    values["incoming"] = {name: [_example(item) for item in items] for name, items in data.get("incoming", {}).items()}
+    return _restored(Example, values)
+
+
+_FIELD_ORDER: dict[type, tuple[str, ...]] = {}
+
+
+def _restored(cls: Any, values: dict[str, Any]) -> Any:
+    """A model from its own dump's values, as `model_construct` builds it. When they are every field in
+    declaration order (a dump always is), without pydantic's loop over the fields (~4 us a model; a start
+    restores some 360 of them)."""
+    order = _FIELD_ORDER.get(cls)
+    if order is None:
+        order = _FIELD_ORDER[cls] = tuple(cls.model_fields)
+    if tuple(values) == order:
+        return trusted(cls, values)
+    return cls.model_construct(**values)
 
 
 def rule_from_cache(data: dict[str, Any]) -> Rule:
@@ -174,10 +190,10 @@ def rule_from_cache(data: dict[str, Any]) -> Rule:
     fields = dict(data)
     fields["severity"] = Severity(fields["severity"])
     fields["confidence"] = Confidence(fields["confidence"])
-    fields["docs"] = Docs.model_construct(**fields["docs"])
-    fields["parameters"] = {name: Parameter.model_construct(**value) for name, value in fields["parameters"].items()}
+    fields["docs"] = _restored(Docs, dict(fields["docs"]))
+    fields["parameters"] = {name: _restored(Parameter, dict(value)) for name, value in fields["parameters"].items()}
     tests = fields["tests"]
-    fields["tests"] = RuleTests.model_construct(fail=[_example(item) for item in tests["fail"]],
-                                                pass_=[_example(item) for item in tests["pass"]])
-    return Rule.model_construct(**fields)
+    fields["tests"] = _restored(RuleTests, {"fail": [_example(item) for item in tests["fail"]],
+                                            "pass_": [_example(item) for item in tests["pass"]]})
+    return _restored(Rule, fields)
 
