@@ -209,6 +209,11 @@ class FileCache:
         except sqlite3.Error:
             pass
 
+    def flush(self) -> None:
+        """Write what is buffered now (a worker process after each chunk of files: its writes go while the
+        other workers compute, not all at the pool's shutdown)."""
+        self._flush()
+
     def _flush(self) -> None:
         if not self._pending:
             return

@@ -297,7 +297,10 @@ def _python_chunk(chunk: tuple[str, list[Path] | None, str | None, frozenset[str
         _conn_patterns[conn_ids] = pycode.conn_id_pattern(set(conn_ids))
     known = _conn_patterns[conn_ids]
     cache = _cache_in_worker(cache_dir) if cache_dir is not None else None
-    return _python_files(Path(root), boundaries, cache, known, files)
+    answers = _python_files(Path(root), boundaries, cache, known, files)
+    if cache is not None:
+        cache.flush()   # written while the other workers go on: at the pool's shutdown it was a serial tail
+    return answers
 
 
 def _python_files(root: Path, boundaries: list[Path] | None, cache: Any, known: Any,
