@@ -147,12 +147,13 @@ def test_json_has_no_comments(name: str) -> None:
 
 
 def test_the_lower_case_pre_test_never_hides_a_marker_the_pattern_takes() -> None:
-    """`find_suppressions` skips texts whose lower case has no "guard": that holds only while every character
-    a case-ignoring pattern takes for g, u, a, r or d is that letter in lower case (all of Unicode)."""
-    letters = re.compile("[guard]", re.IGNORECASE)
+    """`find_suppressions` skips texts whose lower case has no "guard:": that holds only while every character
+    a case-ignoring pattern takes for g, u, a, r, d or : is that character in lower case (all of Unicode)."""
+    letters = re.compile("[guard:]", re.IGNORECASE)
     taken = [chr(code) for code in range(0x110000) if not 0xD800 <= code < 0xE000 and letters.fullmatch(chr(code))]
-    assert sorted(taken) == sorted("guardGUARD")
-    assert all(char.lower() in "guard" for char in taken)
+    assert sorted(taken) == sorted("guard:GUARD")
+    assert all(char.lower() in "guard:" for char in taken)
+    assert _found("dag.py", '"""Generated for the airguard benchmark."""  # airguard ignore[AG101]\n') == []
     assert _found("dag.py", "x = 1  # AIRGUARD: Ignore[AG101] test db\n") == [(1, 8, ["AG101"], False)]
-    # 'İ' is an 'i' to the case-ignoring pattern, and its lower case is not: "guard" has no such letter
+    # 'İ' is an 'i' to the case-ignoring pattern, and its lower case is not: "guard:" has no such character
     assert _found("dag.py", "x = 1  # aİrGuArD: ignore[AG101] test db\n") == [(1, 8, ["AG101"], False)]
