@@ -15,25 +15,26 @@ def link_connections(graph: ResourceGraph) -> None:
     ``aws_default`` for an IAM-enabled SQL connection; connection <-> the tasks naming its conn_id
     (``used_by`` / ``uses``)."""
     connections = graph.of_type(CONNECTION)
-    by_conn_id: dict[str, list[str]] = {}
-    for connection in connections:
-        by_conn_id.setdefault(str(connection.attributes.get("conn_id")), []).append(connection.id)
-    for connection in connections:
-        attributes = connection.attributes
-        extra = attributes.get("extra") or {}
-        aws_conn_id = extra.get("aws_conn_id") if isinstance(extra, dict) else None
-        if aws_conn_id is None and attributes.get("iam_enabled") and attributes.get("conn_type") in SQL_CONN_TYPES:
-            aws_conn_id = "aws_default"
-        if isinstance(aws_conn_id, str):
-            for target in by_conn_id.get(aws_conn_id, []):
-                if target != connection.id:
-                    graph.relate(connection.id, "aws_conn", target)
-                    graph.relate(target, "used_by_connection", connection.id)
-    for task in graph.of_type(TASK):
-        for conn_id in task.attributes.get("conn_ids") or []:
-            for target in by_conn_id.get(conn_id, []):
-                graph.relate(target, "used_by", task.id)
-                graph.relate(task.id, "uses", target)
+    by_conn_id = [(connection.id, str(connection.attributes.get("conn_id"))) for connection in connections]
+    # each relation by key (a conn_id), not an edge per pair: a monorepo's many projects define `aws_default` or
+    # `warehouse`, and every task naming it reaches each definition
+    graph.relate_by_key("aws_conn", "used_by_connection",
+                        ((connection.id, [aws_conn_id]) for connection in connections
+                         if isinstance(aws_conn_id := _aws_conn_id(connection.attributes), str)),
+                        by_conn_id)
+    graph.relate_by_key("uses", "used_by",
+                        ((task.id, task.attributes.get("conn_ids") or []) for task in graph.of_type(TASK)),
+                        by_conn_id)
+
+
+def _aws_conn_id(attributes: dict[str, object]) -> object:
+    """The AWS connection that signs a connection's IAM tokens: ``extra.aws_conn_id``, or ``aws_default`` for an
+    IAM-enabled SQL connection."""
+    extra = attributes.get("extra") or {}
+    aws_conn_id = extra.get("aws_conn_id") if isinstance(extra, dict) else None
+    if aws_conn_id is None and attributes.get("iam_enabled") and attributes.get("conn_type") in SQL_CONN_TYPES:
+        aws_conn_id = "aws_default"
+    return aws_conn_id
 
 
 # Folders that belong to the project above them: the official docker-compose mounts `./config` (airflow.cfg),
@@ -70,10 +71,7 @@ def link_deployments(graph: ResourceGraph) -> None:
     for members in groups.values():
         members.sort(key=lambda c: (c.source.file.path, c.source.file.start_line, c.id) if c.source.file
                      else ("", 0, c.id))
-        for config in members:
-            for other in members:
-                if other.id != config.id:
-                    graph.relate(config.id, "peers", other.id)
+        graph.relate_group("peers", [config.id for config in members])   # one group, not an edge per pair
         lead = next((c for c in members if c.attributes.get("settings") and c.attributes.get("origin") != "dag-code"
                      and not _example_file(c.source.file.path if c.source.file else "")), None)
         if lead is not None:

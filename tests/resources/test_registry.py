@@ -98,8 +98,8 @@ def test_every_relation_in_a_linked_graph_is_registered_with_its_target_type() -
     result = run_scan([REPO / "fixtures" / "demo"], Config(), REPO,
                       aws=AwsInput(load_snapshot(snapshot), snapshot, snapshot.read_text()), jobs=1)
     graph = result.graph
-    edges = {(graph.get(source).type, name, graph.get(target).type)
-             for source, name, target in graph.to_json()["relations"]}
+    edges = {(resource.type, name, graph.get(target).type)   # pairs, groups (peers) and keyed relations alike
+             for resource in graph for name, targets in graph.relations_of(resource).items() for target in targets}
     assert {name for _, name, _ in edges} >= {"aws_endpoint", "aws_database", "referenced_by_connection",
                                               "security_groups", "used_by", "peers"}
     unknown = sorted(edge for edge in edges
