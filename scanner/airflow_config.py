@@ -53,6 +53,8 @@ def env_setting(name: str) -> tuple[str, str] | None:
 
 @dataclass
 class Setting:
+    """One Airflow setting (section, key, value) and where it is written."""
+
     section: str
     key: str
     value: Any

@@ -27,6 +27,8 @@ class ConnectionValueError(ValueError):
 
 @dataclass
 class ParsedConnection:
+    """A connection's fields as Airflow reads them from a URI or JSON value (the extra kept as its raw string)."""
+
     conn_type: str | None = None
     host: str | None = None
     schema: str | None = None

@@ -26,6 +26,8 @@ from scanner.model import Resource, ResourceGraph
 
 @dataclass
 class CollectResult:
+    """What one collector found: resources for the graph, notices for the scan."""
+
     resources: list[Resource] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
 

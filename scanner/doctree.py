@@ -40,6 +40,8 @@ def yaml_loader() -> Any:
 
 @dataclass(slots=True)
 class Node:
+    """A parsed value (scalar, list or mapping of Nodes) with the span it is written at."""
+
     value: Any
     line: int
     column: int

@@ -19,6 +19,8 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
 @dataclass
 class ScanResult:
+    """One scan's outcome: findings, notices, the rules run with their parameters, the graph and the context."""
+
     findings: list[Finding]
     notices: list[Notice]
     rules: list[Rule]

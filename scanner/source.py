@@ -10,6 +10,8 @@ from scanner.model import FileLocation
 
 @dataclass
 class Span:
+    """A place in a file: 1-based lines and columns, end inclusive."""
+
     line: int
     column: int
     end_line: int
@@ -18,6 +20,8 @@ class Span:
 
 @dataclass
 class SourceFile:
+    """A scanned file's text, its repo-relative and absolute paths, and its lines when asked for."""
+
     path: str            # repo-relative, with forward slashes
     absolute: Path
     text: str

@@ -48,6 +48,8 @@ def is_shell_script(source: SourceFile) -> bool:
 
 @dataclass
 class Word:
+    """One word of a shell command and where it is in the text."""
+
     value: str          # the word as the shell passes it (quotes removed; expansions kept as written)
     start: int          # offset of its first character in the text
     end: int            # offset after its last character
@@ -56,6 +58,8 @@ class Word:
 
 @dataclass
 class Command:
+    """One simple command: its words in order."""
+
     words: list[Word] = field(default_factory=list)
 
 

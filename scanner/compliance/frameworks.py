@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Framework:
+    """One compliance framework: its key, its title and how Security Hub and the reports write its controls."""
+
     key: str              # the rule file's key and the CLI's name: `airguard compliance aws-fsbp`
     title: str            # shown in reports
     requirement: str      # ASFF Compliance.RelatedRequirements prefix, the way Security Hub writes them

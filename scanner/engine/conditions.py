@@ -54,6 +54,8 @@ _MISSING = object()
 
 @dataclass
 class EvalEnv:
+    """What a predicate reads besides its resource: the graph (relations) and the rule's parameter values."""
+
     graph: ResourceGraph
     params: dict[str, Any] = field(default_factory=dict)
 

@@ -79,6 +79,8 @@ _RULE_FILES: dict[tuple[str, str], Path] = {}
 
 @dataclass
 class _RuleFile:
+    """One rule file as read: where it is, what messages call it, built-in or user, and its text."""
+
     path: Path
     label: str          # what messages call the file
     origin: str

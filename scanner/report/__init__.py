@@ -26,6 +26,8 @@ class ReportError(Exception):
 
 @dataclass
 class ReportOptions:
+    """How a report is written: the fail level, colour and indentation, and what each format adds."""
+
     fail_on: str = "low"
     color: bool = False
     sarif_category: str | None = None

@@ -49,6 +49,8 @@ class NativeNames:
 
 @dataclass(frozen=True)
 class ResourceType:
+    """A registered resource type: its name, description, attribute model, relations and native names."""
+
     name: str
     description: str
     attributes: Any  # a TypedDict class: the attribute model
