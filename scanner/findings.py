@@ -74,6 +74,7 @@ class Finding(BaseModel):
     aws: AwsIdentity | None = None
     related: list[FileLocation] = Field(default_factory=list)
     related_labels: list[str] = Field(default_factory=list)
+    related_omitted: int = 0          # related locations left out (`scanner.engine.evaluate.MAX_RELATED`)
     fingerprint: str = ""
     suppression: Suppression | None = None
     tags: list[str] = Field(default_factory=list)

@@ -36,7 +36,8 @@ def finding_json(finding: Finding) -> dict[str, Any]:
                                 "name": finding.resource_name}
     if finding.aws is not None:
         resource.update({"arn": finding.aws.arn, "account": finding.aws.account, "region": finding.aws.region})
-    return {
+    shown = {
+
         "rule_id": finding.rule_id,
         "rule_name": finding.rule_name,
         "title": finding.title,
@@ -55,6 +56,9 @@ def finding_json(finding: Finding) -> dict[str, Any]:
         "tags": finding.tags,
         "help_uri": finding.help_uri,
     }
+    if finding.related_omitted:
+        shown["related_omitted"] = finding.related_omitted
+    return shown
 
 
 def report_json(result: ScanResult, fail_on: str) -> dict[str, Any]:

@@ -65,6 +65,8 @@ def _details(finding: Finding) -> str:
         lines.append(f"line: {finding.snippet.strip()}")
     lines += [f"related: {label} at {loc.path}:{loc.start_line}"
               for loc, label in zip(finding.related, finding.related_labels)]
+    if finding.related_omitted:
+        lines.append(f"related: and {finding.related_omitted} more")
     if finding.help_uri:
         lines.append(f"help: {finding.help_uri}")
     lines.append(f"fingerprint: {finding.fingerprint}")

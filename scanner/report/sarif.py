@@ -115,9 +115,11 @@ def _message(finding: Finding, related: int) -> str:
         return finding.message
     labels = finding.related_labels[:related]
     links = ", ".join(f"[{_link_text(label)}]({index})" for index, label in enumerate(labels))
-    more = len(finding.related) - len(labels)
-    if more > 0:
-        links += f", and {more} more (in the JSON report)"
+    in_json = len(finding.related) - len(labels)   # the JSON report lists up to MAX_RELATED, counts the rest
+    if in_json + finding.related_omitted > 0:
+        where = " (in the JSON report)" if not finding.related_omitted else \
+            f" ({in_json} in the JSON report)" if in_json else ""
+        links += f", and {in_json + finding.related_omitted} more{where}"
     return f"{finding.message} (related: {links})"
 
 
@@ -171,8 +173,8 @@ def _result(finding: Finding, rule_index: int, line_hash: str | None,
             {"id": index, "physicalLocation": _physical(loc, source=sources.get(loc.path)), "message": {"text": label}}
             for index, (loc, label) in enumerate(zip(related, finding.related_labels))
         ]
-        if len(finding.related) > len(related):
-            properties["relatedLocationsOmitted"] = len(finding.related) - len(related)
+        if len(finding.related) + finding.related_omitted > len(related):
+            properties["relatedLocationsOmitted"] = len(finding.related) + finding.related_omitted - len(related)
     if finding.suppression is not None:
         suppression = {"kind": "inSource" if finding.suppression.kind == "inline" else "external"}
         if finding.suppression.justification:

@@ -81,6 +81,8 @@ def render(result: ScanResult, options: ReportOptions) -> str:
             for related, label in zip(finding.related, finding.related_labels):
                 lines.append(paint(f"           ↳ {visible(label)} at {visible(related.path)}:{related.start_line}",
                                    "dim"))
+            if finding.related_omitted:
+                lines.append(paint(f"           ↳ and {finding.related_omitted} more", "dim"))
             if controls.get(finding.rule_id):
                 lines.append(paint(f"           ⚖ {visible(controls[finding.rule_id])}", "dim"))
         lines.append("")

@@ -3,13 +3,16 @@ linear in its size (a relation per pair of 15,000 `.env` files was 225 million e
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from scanner.config import Config
 from scanner.model import Resource, ResourceGraph
 from scanner.scan import run_scan
+from tests.conftest import REPO, run_process
 
 
 def _resource(name: str) -> Resource:
@@ -87,3 +90,28 @@ def test_thousands_of_tasks_naming_a_conn_id_defined_thousands_of_times_stay_lin
     assert (len(tasks), len(connections)) == (count, count)
     assert sum(len(relations) for relations in graph._relations.values()) == 0      # no edge per pair
     assert len(graph.follow(tasks[0], "uses")) == len(graph.follow(connections[-1], "used_by")) == count
+
+
+def test_a_finding_lists_at_most_100_related_locations_and_counts_the_rest(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / "dags").mkdir(parents=True)
+    for number in range(130):
+        (root / f"p{number:03d}").mkdir()
+        (root / f"p{number:03d}" / ".env").write_text(
+            "AIRFLOW_CONN_WAREHOUSE='{\"conn_type\": \"postgres\", \"host\": \"h.example.com\", "
+            "\"extra\": {\"iam\": \"yes\"}}'\n")
+        (root / "dags" / f"d{number:03d}.py").write_text(
+            "from airflow.providers.postgres.operators.postgres import PostgresOperator\n"
+            f't = PostgresOperator(task_id="t{number}", postgres_conn_id="warehouse", sql="select 1")\n')
+    ran = run_process("scan", ".", "-f", "json", "--no-cache", cwd=root)
+    report = ran.json()
+    jsonschema.validate(report, json.loads((REPO / "scanner/schemas/report.schema.json").read_text()))
+    first = next(f for f in report["findings"] if f["rule_id"] == "AG107" and f["location"]["path"] == "p000/.env")
+    assert len(first["related_locations"]) == 100 and first["related_omitted"] == 30
+    assert first["related_locations"][0]["path"] == "dags/d000.py"
+    sarif = run_process("scan", ".", "-f", "sarif", "--no-cache", cwd=root).json()
+    result = next(r for r in sarif["runs"][0]["results"] if r["ruleId"] == "AG107")
+    assert len(result["relatedLocations"]) == 99 and result["properties"]["relatedLocationsOmitted"] == 31
+    assert result["message"]["text"].endswith(", and 31 more (1 in the JSON report))")
+    text = run_process("scan", ".", "--no-cache", cwd=root).stdout
+    assert "↳ and 30 more" in text
