@@ -99,6 +99,8 @@ def collect_files(ctx: ScanContext, paths: Iterable[Path], excludes: list[str] |
     secrets.set_extra_sensitive_fields(extra_sensitive_names(data for data in contents.values() if data))
     python_files = [(path, relative) for path, kind, relative in discovered if kind == "python"]
 
+    if python_files:   # imported before the pool forks: the workers inherit the analyser, not import it each
+        from scanner.collect import pycode  # noqa: F401
     # one pool for both phases, started (forked) now that the masked names are known
     with parallel.Workers(jobs, len(config_files) + len(python_files)) as workers:
         read = [(path, relative, kind, data) for path, kind, relative in config_files

@@ -10,6 +10,7 @@ start a process.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Iterator
@@ -124,16 +125,24 @@ class Workers:
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            if self._pool is None:
+            starting = self._pool is None
+            if starting:
                 import multiprocessing
                 from concurrent.futures import ProcessPoolExecutor
 
                 method = "fork" if sys.platform.startswith("linux") else None
                 self._pool = ProcessPoolExecutor(max_workers=self.count,
                                                  mp_context=multiprocessing.get_context(method))
+                # the workers are forked by the first map: what this process holds then is frozen out of the
+                # cyclic collector, so a worker's collections do not touch (and copy) every inherited page
+                gc.freeze()
             # chunks small enough to balance the two phases' uneven files, large enough to amortise pickling
             chunk = chunksize or max(1, min(32, len(tasks) // (self.count * 8)))
-            results = self._pool.map(function, tasks, chunksize=chunk)
+            try:
+                results = self._pool.map(function, tasks, chunksize=chunk)
+            finally:
+                if starting:
+                    gc.unfreeze()
         except (OSError, BrokenProcessPool):
             self._failed = True  # no processes on this machine: the work is done here
             return None
