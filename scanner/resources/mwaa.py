@@ -1,6 +1,6 @@
 """Amazon MWAA environments."""
 
-# Annotations evaluated at import (no `from __future__ import annotations`): see README.md, Start-up.
+from __future__ import annotations
 
 from typing_extensions import TypedDict
 

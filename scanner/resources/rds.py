@@ -3,7 +3,7 @@
 Derived here for every collector: a proxy's `iam_auth` summary of its auth entries.
 """
 
-# Annotations evaluated at import (no `from __future__ import annotations`): see README.md, Start-up.
+from __future__ import annotations
 
 from collections.abc import Iterable
 

@@ -1,6 +1,6 @@
 """Secrets Manager secrets: metadata and rotation only, never a value."""
 
-# Annotations evaluated at import (no `from __future__ import annotations`): see README.md, Start-up.
+from __future__ import annotations
 
 from typing_extensions import TypedDict
 
