@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from scanner import __version__, timings
@@ -175,22 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "scan":
-            return _scan(args)
-        if args.command == "baseline":
-            return _scan(args)
-        if args.command == "rules":
-            return _rules(args)
-        if args.command == "aws" and args.aws_command == "snapshot":
-            return _aws_snapshot(args)
-        if args.command == "compliance":
-            from scanner.compliance.command import run_compliance
-
-            return run_compliance(args)
-        if args.command == "aws" and args.aws_command == "securityhub":
-            from scanner.aws.securityhub import run_securityhub
-
-            return run_securityhub(args)
+        with _fewer_collections():
+            code = _run_command(args)
     except BrokenPipeError:
         return 0
     except KeyboardInterrupt:
@@ -201,8 +190,43 @@ def main(argv: list[str] | None = None) -> int:
             raise
         return error(f"internal error ({type(exc).__name__}); run with AIRGUARD_DEBUG=1 for details "
                       "and report it")
-    parser.print_help()
-    return 2
+    if code is None:
+        parser.print_help()
+        return 2
+    return code
+
+
+def _run_command(args: argparse.Namespace) -> int | None:
+    """The command's exit code, or None when no command was named."""
+    if args.command in ("scan", "baseline"):
+        return _scan(args)
+    if args.command == "rules":
+        return _rules(args)
+    if args.command == "aws" and args.aws_command == "snapshot":
+        return _aws_snapshot(args)
+    if args.command == "compliance":
+        from scanner.compliance.command import run_compliance
+
+        return run_compliance(args)
+    if args.command == "aws" and args.aws_command == "securityhub":
+        from scanner.aws.securityhub import run_securityhub
+
+        return run_securityhub(args)
+    return None
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Python's cyclic collector at its default rate (every 700 allocations) re-reads a heap that only grows
+    while a scan runs: it was 10 % of a cold scan's CPU on the dense bench tree (0.17 of 1.7 s) and 43 % of the
+    main process's on 20,000 files (6.7 -> 3.8 s, same peak memory). Every 50,000 allocations it still
+    collects what cycles there are; worker processes forked meanwhile inherit the rate."""
+    before = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _rule_json(rule) -> dict:  # rule: scanner.engine.rule.Rule

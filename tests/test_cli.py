@@ -231,3 +231,15 @@ def test_no_aws_credentials_is_one_clear_line(tmp_path: Path) -> None:
     assert result.stdout == "" and len(result.stderr.strip().splitlines()) == 1
     result = run_process("aws", "snapshot", "-o", str(tmp_path / "s.json"), "--profile", "nope", cwd=tmp_path, env=env)
     assert (result.exit_code, result.stderr.strip()) == (2, "airguard: error: cannot load AWS credentials: ProfileNotFound")
+
+
+def test_a_command_runs_with_fewer_garbage_collections_and_restores_the_rate(monkeypatch, tmp_path: Path) -> None:
+    import gc
+
+    from scanner import cli
+
+    seen = []
+    monkeypatch.setattr(cli, "_scan", lambda args: seen.append(gc.get_threshold()) or 0)
+    before = gc.get_threshold()
+    assert cli.main(["scan", str(tmp_path)]) == 0
+    assert seen == [(50_000, 20, 20)] and gc.get_threshold() == before
