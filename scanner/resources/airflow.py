@@ -1,7 +1,7 @@
 """Airflow types: connections, configuration, DAGs, tasks and DAG files, from whichever collector reads them
 (files, DAG code, the DagBag child)."""
 
-from __future__ import annotations
+# Annotations evaluated at import (no `from __future__ import annotations`): see README.md, Start-up.
 
 from typing_extensions import NotRequired, TypedDict
 

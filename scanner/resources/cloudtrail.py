@@ -1,6 +1,6 @@
 """CloudTrail: trails, and the account-wide summary derived from every region's trails."""
 
-from __future__ import annotations
+# Annotations evaluated at import (no `from __future__ import annotations`): see README.md, Start-up.
 
 from typing_extensions import NotRequired, TypedDict
 

@@ -1,7 +1,7 @@
 """What code analysis finds (credentials, AssumeRole calls, modules read across files) and inline
 suppression comments."""
 
-from __future__ import annotations
+# Annotations evaluated at import (no `from __future__ import annotations`): see README.md, Start-up.
 
 from typing_extensions import TypedDict
 

@@ -1,6 +1,6 @@
 """Attribute shapes shared by several resource types."""
 
-from __future__ import annotations
+# Annotations evaluated at import (no `from __future__ import annotations`): see README.md, Start-up.
 
 from typing import Any, Literal
 

@@ -6,7 +6,7 @@ rule's `open_to_world`, a group's `ingress_open_to_world`, a table's default rou
 neutral shapes below (`security_rule`, `route`) and call these functions.
 """
 
-from __future__ import annotations
+# Annotations evaluated at import (no `from __future__ import annotations`): see README.md, Start-up.
 
 from collections.abc import Iterable, Sequence
 from typing import Any

@@ -5,7 +5,7 @@ policy's name), a role's `trusted_principals`, the `statements` of all policies 
 `service_linked`. A collector gives the policy documents (JSON objects, or IAM's URL-encoded text).
 """
 
-from __future__ import annotations
+# Annotations evaluated at import (no `from __future__ import annotations`): see README.md, Start-up.
 
 import json
 from collections.abc import Iterable, Mapping

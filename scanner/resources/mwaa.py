@@ -1,6 +1,6 @@
 """Amazon MWAA environments."""
 
-from __future__ import annotations
+# Annotations evaluated at import (no `from __future__ import annotations`): see README.md, Start-up.
 
 from typing_extensions import TypedDict
 

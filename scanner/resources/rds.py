@@ -3,7 +3,7 @@
 Derived here for every collector: a proxy's `iam_auth` summary of its auth entries.
 """
 
-from __future__ import annotations
+# Annotations evaluated at import (no `from __future__ import annotations`): see README.md, Start-up.
 
 from collections.abc import Iterable
 

@@ -1,6 +1,6 @@
 """Secrets Manager secrets: metadata and rotation only, never a value."""
 
-from __future__ import annotations
+# Annotations evaluated at import (no `from __future__ import annotations`): see README.md, Start-up.
 
 from typing_extensions import TypedDict
 
