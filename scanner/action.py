@@ -201,7 +201,10 @@ def scan_command(inputs: ActionInputs, out_dir: Path, dagbag: bool, repo_config:
     # `scanner/` folder in a pull request would otherwise be imported and run in a job holding secrets)
     command = [sys.executable, "-I", "-m", "scanner", "scan", *inputs.paths, "--format", "text",
                "--report", f"sarif={out_dir / 'airguard.sarif'}", "--report", f"markdown={out_dir / 'airguard.md'}",
-               "--report", f"json={out_dir / 'airguard.json'}"]
+               "--report", f"json={out_dir / 'airguard.json'}",
+               # a runner keeps no cache between jobs: filling one costs the scan time for nothing, and a
+               # cache restored into the job (actions/cache) would decide what cached files yield
+               "--no-cache"]
     for option, value in (("--config", inputs.config), ("--fail-on", inputs.fail_on),
                           ("--baseline", inputs.baseline), ("--aws-snapshot", inputs.aws_snapshot),
                           ("--sarif-category", inputs.sarif_category), ("--top", inputs.top)):

@@ -282,6 +282,7 @@ def test_dagbag_never_runs_on_forks_unless_allowed(tmp_path: Path, workspace: Pa
     command = scan_command(ActionInputs.from_env({"AIRGUARD_PATHS": "dags 'my dags'"}), tmp_path, dagbag=True)
     assert command[1:5] == ["-I", "-m", "scanner", "scan"]
     assert command[5:7] == ["dags", "my dags"] and command[-1] == "--dagbag"
+    assert "--no-cache" in command   # nothing read from or written to a cache on a runner
     assert "--dagbag" not in scan_command(ActionInputs.from_env({}), tmp_path, dagbag=False)
 
 
