@@ -167,13 +167,15 @@ class Analyzer(ast.NodeVisitor):
 
         Dispatch goes through a table of the handled node classes (`ast.NodeVisitor.visit` builds a method
         name per node); other nodes only pass the visit on to their children. Leaves (`Name`,
-        `Constant`...) are not visited: no handler reads them. A handler does not visit: it `_schedule`s
-        the children and the steps (callables) that come after them."""
+        `Constant`...) are not visited: no handler reads them. A handler does not visit: the visit goes on
+        to the node's children after it (a handler may `_schedule` steps to run after them), or (a class, a
+        function: `_CHILDREN_HANDLED`) it `_schedule`s the children and the steps (callables) that come
+        between them."""
         outer, self._pending = self._pending, [node]
         pending = self._pending  # handlers `_schedule` onto this same list
         pop, push = pending.pop, pending.append
-        handlers, node_fields, last_first = HANDLERS, walk.NODE_FIELDS, walk.FIELDS_LAST_FIRST
-        one_value = walk.ONE_VALUE_FIELD
+        handlers, handled, node_fields = HANDLERS, _CHILDREN_HANDLED, walk.NODE_FIELDS
+        last_first, one_value = walk.FIELDS_LAST_FIRST, walk.ONE_VALUE_FIELD
         try:
             while pending:
                 item = pop()
@@ -181,11 +183,14 @@ class Analyzer(ast.NodeVisitor):
                 handler = handlers.get(kind)
                 if handler is not None:
                     handler(self, item)
-                    continue
-                fields = last_first.get(kind)
-                if fields is None:  # a step
-                    item()  # type: ignore[operator]
-                    continue
+                    if kind in handled:
+                        continue
+                    fields = last_first[kind]
+                else:
+                    fields = last_first.get(kind)  # type: ignore[assignment]
+                    if fields is None:  # a step
+                        item()  # type: ignore[operator]
+                        continue
                 # generic_visit (`walk.push_branches`), inlined: most nodes come here, and a call per node
                 # costs as much as the rest
                 for name in fields:
@@ -204,9 +209,6 @@ class Analyzer(ast.NodeVisitor):
         """Visit these nodes and run these steps, in this order, before anything scheduled earlier.
         A handler schedules once, at its end (as a recursive visit would go on)."""
         self._pending.extend(reversed(items))
-
-    def generic_visit(self, node: ast.AST) -> None:
-        walk.push_branches(node, self._pending)
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -295,7 +297,6 @@ class Analyzer(ast.NodeVisitor):
         bind_targets(self.scope, node.body)
         if self._signs_tokens:
             self._mark_signed_engines(node.body)
-        self.generic_visit(node)
 
     def _mark_signed_engines(self, body: list[ast.stmt]) -> None:
         """IAM authentication through an engine event: `engine = create_engine(url)` (or a helper's) with
@@ -433,7 +434,7 @@ class Analyzer(ast.NodeVisitor):
             for _ in range(pushed):
                 self.dag_stack.pop()
 
-        self._schedule(*walk.branches(node), leave)
+        self._schedule(leave)  # after the children, which the visit goes on to
 
     visit_AsyncWith = visit_With
 
@@ -457,7 +458,6 @@ class Analyzer(ast.NodeVisitor):
                 if dag_id:
                     self.dag_vars[target.id] = dag_id
                     self.dags.setdefault(dag_id, self.loc(node.value))
-        self.generic_visit(node)
 
     def _env_write(self, name: str, value_node: ast.AST, anchor: ast.AST) -> None:
         evaluated = self.eval(value_node)
@@ -518,7 +518,6 @@ class Analyzer(ast.NodeVisitor):
         if self.task_stack and task_id is None:
             self._usage(node)
         self._secret_arguments(node, name, leaf)
-        walk.push_branches(node, self._pending)  # generic_visit
 
     def _args(self, node: ast.Call, positional: tuple[str, ...]) -> dict[str, ast.AST]:
         args: dict[str, ast.AST] = {}
@@ -1075,6 +1074,10 @@ HANDLERS: dict[type, Callable[[Analyzer, Any], None]] = {
     ast.Assign: Analyzer.visit_Assign,
     ast.Call: Analyzer.visit_Call,
 }
+# Handlers after which the visit does not go on to the node's children: a class or a function schedules them
+# itself, an import has none worth visiting (its aliases). The visit goes on to the children of the others.
+_CHILDREN_HANDLED = frozenset({ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Import,
+                               ast.ImportFrom})
 
 
 def _dsn_fields(dsn: str, origin: ast.AST) -> dict[str, Evaluated]:

@@ -130,15 +130,20 @@ class Scope:
 
 
 def bind_targets(scope: Scope, body: list[ast.stmt]) -> None:
-    """Record simple ``NAME = expr`` / ``NAME: T = expr`` bindings of a block (not nested blocks)."""
+    """Record simple ``NAME = expr`` / ``NAME: T = expr`` bindings of a block (not nested blocks). Node
+    classes are compared exactly, cheaper than `isinstance` on every statement: `ast.parse` makes no
+    subclasses."""
+    names = scope.names
     for statement in body:
-        if isinstance(statement, ast.Assign):
-            for target in statement.targets:
-                if isinstance(target, ast.Name):
-                    scope.names[target.id] = statement.value
-        elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name) and statement.value:
-            scope.names[statement.target.id] = statement.value
-        elif isinstance(statement, (ast.If, ast.Try, ast.With)):
+        kind = type(statement)
+        if kind is ast.Assign:
+            for target in statement.targets:  # type: ignore[attr-defined]
+                if type(target) is ast.Name:
+                    names[target.id] = statement.value  # type: ignore[attr-defined]
+        elif kind is ast.AnnAssign:
+            if type(statement.target) is ast.Name and statement.value:  # type: ignore[attr-defined]
+                names[statement.target.id] = statement.value  # type: ignore[attr-defined]
+        elif kind in _BLOCKS:
             inner = list(getattr(statement, "body", []))
             if isinstance(statement, ast.Try):
                 for handler in statement.handlers:
@@ -147,6 +152,9 @@ def bind_targets(scope: Scope, body: list[ast.stmt]) -> None:
             elif isinstance(statement, ast.If):
                 inner += statement.orelse
             bind_targets(scope, inner)
+
+
+_BLOCKS = frozenset({ast.If, ast.Try, ast.With})  # their bindings are the enclosing block's (`bind_targets`)
 
 
 # The expressions `Evaluator._evaluate` can turn into a string (besides constants and names); any other

@@ -42,6 +42,8 @@ FIELDS_LAST_FIRST: dict[type, tuple[str, ...]] = {cls: fields[::-1] for cls, fie
 _STRING_EXPRESSIONS = frozenset({ast.Constant, ast.JoinedStr, ast.BinOp})
 _STRING_PARTS = frozenset({ast.JoinedStr, ast.BinOp, ast.FormattedValue})
 _ASSIGNMENTS = frozenset({ast.Assign, ast.AnnAssign, ast.Dict})  # and dicts: their secret-named entries
+# Statements whose fields hold names only (aliases, identifiers): nothing below them is read.
+_NAMES_ONLY = frozenset({ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal})
 # What the string pass does with a child node, by class, outside a string expression and inside one: queue it
 # (its children are read in turn), record it, both, or neither (a leaf it does not read). A constant is
 # recorded after a test of its value (`string_pass_nodes`).
@@ -52,7 +54,8 @@ def _string_pass_actions(inside_string: bool) -> dict[type, int]:
     actions = {}
     for cls, fields in NODE_FIELDS.items():
         recorded = cls in _ASSIGNMENTS or (cls in _STRING_EXPRESSIONS and not inside_string)
-        actions[cls] = (_QUEUE if fields else 0) | (_RECORD if recorded else 0)
+        queued = bool(fields) and cls not in _NAMES_ONLY
+        actions[cls] = (_QUEUE if queued else 0) | (_RECORD if recorded else 0)
     return actions
 
 
