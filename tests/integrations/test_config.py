@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
-from tests.conftest import findings_of
+from tests.conftest import REPO, findings_of
 
 BAD = "AIRFLOW_CONN_ORDERS=postgres://u:Config-Pw-31@orders.cluster-abc.us-east-1.rds.amazonaws.com/db\n"
 
@@ -165,3 +168,25 @@ def test_the_default_config_is_the_models_defaults() -> None:
     made.select.append("AG101")
     made.rule_parameters["AG101"] = {}
     assert default_config() == constructed
+
+
+def test_a_pyproject_naming_airguard_only_through_an_escape_is_still_read(run_cli, tmp_path: Path) -> None:
+    """pyproject.toml files that never mention airguard are not parsed; one that spells the table with an
+    escape (or any backslash) still is."""
+    config = '[tool."\\u0061irguard"]\nignore = ["AG102"]\nfail-on = "critical"\n'
+    project = _project(tmp_path, config, "pyproject.toml")
+    result = run_cli("scan", project / "dags" / "team", "-f", "json", cwd=tmp_path)
+    assert result.json()["summary"]["fail_on"] == "critical"
+    assert {f["rule_id"] for f in result.json()["findings"]} == {"AG101"}
+
+
+def test_a_pyproject_without_airguard_is_not_parsed(tmp_path: Path) -> None:
+    """The pre-commit path in a Python project: its pyproject.toml does not load the TOML parser."""
+    project = _project(tmp_path, '[project]\nname = "orders"\n[tool.ruff]\nline-length = 100\n', "pyproject.toml")
+    probe = ("import io, contextlib, sys\nfrom scanner.cli import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()):\n    main(['scan', 'dags/team/.env'])\n"
+             "print('tomllib' in sys.modules, 'tomli' in sys.modules)\n")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "AIRGUARD_CACHE_DIR": str(tmp_path / "c")}
+    completed = subprocess.run([sys.executable, "-c", probe], cwd=project, capture_output=True, text=True,
+                               timeout=60, env=env, check=False)
+    assert completed.stdout.split() == ["False", "False"], completed.stderr
