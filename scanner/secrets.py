@@ -179,9 +179,16 @@ class Redactor:
     MIN_SUBSTRING = 8   # values masked in free text (shorter ones are too often ordinary words)
     SNIPPET_WINDOW = 2048  # characters of a line looked at for a snippet (snippets are cut far shorter)
 
+    # A file's forms are kept as a tuple, in the order they came, up to this many (most files hold a handful:
+    # an index per file, its dicts and lists, was 1 KB a file, a tenth of a large scan's memory per file);
+    # past it, in a `_FormIndex` (a hostile file holding thousands is still read in one pass).
+    FILE_FORMS = 16
+
     def __init__(self) -> None:
-        self._by_path: dict[str | None, _FormIndex] = {}
-        self._at_line: dict[tuple[str, int], list[set[str]]] = {}
+        self._by_path: dict[str | None, tuple[str, ...] | _FormIndex] = {}
+        # (path, line) -> the values read there; their forms are made again for a snippet of that line
+        # (`encoded_forms`, a few us): a set of forms per place read was the largest part of this map
+        self._at_line: dict[tuple[str, int], tuple[str, ...]] = {}
         self._free = _FormIndex(self.MIN_SUBSTRING)
 
     def register(self, value: Any, path: str | None = None, line: int | None = None) -> None:
@@ -193,33 +200,67 @@ class Redactor:
             return
         forms = encoded_forms(text)
         if path is not None and line is not None:
-            self._at_line.setdefault((path, line), []).append(forms if len(text) >= self.MIN_EXACT else set())
-        in_file = self._by_path.get(path)
-        if in_file is None:
-            in_file = self._by_path[path] = _FormIndex(self.MIN_EXACT)
+            key = (path, line)
+            self._at_line[key] = (*self._at_line.get(key, ()), text)
+        in_file = self._by_path.get(path, ())
         for form in forms:
             if len(form) >= self.MIN_EXACT:
-                in_file.add(form)
+                in_file = self._file_add(in_file, form)
             if len(form) >= self.MIN_SUBSTRING and not _plain_word(form):
                 self._free.add(form)
+        self._by_path[path] = in_file
+
+    def _file_add(self, in_file: tuple[str, ...] | _FormIndex, form: str) -> tuple[str, ...] | _FormIndex:
+        """A file's forms with `form` added (once; in the order they came)."""
+        if type(in_file) is not tuple:
+            in_file.add(form)
+            return in_file
+        if form in in_file:
+            return in_file
+        if len(in_file) < self.FILE_FORMS:
+            return (*in_file, form)
+        index = _FormIndex(self.MIN_EXACT)
+        for held in (*in_file, form):
+            index.add(held)
+        return index
+
+    def _file_spans(self, path: str | None, text: str) -> list[tuple[int, int]]:
+        """Where the secrets of file `path` stand in `text` as whole tokens, in order (as `_FormIndex.spans`)."""
+        in_file = self._by_path.get(path)
+        if in_file is None:
+            return []
+        if type(in_file) is not tuple:
+            return in_file.spans(text)
+        found: list[tuple[int, int, int]] = []   # (start, rank of the form, end)
+        for rank, form in enumerate(in_file):
+            start = text.find(form)
+            while start >= 0:
+                end = start + len(form)
+                if _bounded(text, start, end, form):
+                    found.append((start, rank, end))
+                start = text.find(form, start + 1)
+        if len(found) > 1:
+            found.sort()
+        return [(start, end) for start, _, end in found]
 
     def snippet(self, path: str, line: int, text: str, limit: int = 240) -> str | None:
         """Line `line` of file `path`, its secrets masked and cut to `limit` characters; None when a
         secret read on this line cannot be masked with certainty."""
         window = text[: limit + self.SNIPPET_WINDOW]
-        in_file = self._by_path.get(path)
-        spans = in_file.spans(window) if in_file is not None else []
-        for forms in self._at_line.get((path, line), []):
-            if not forms or not any(window[start:end] in forms for start, end in spans):
-                return None  # too short to search for, or written in a form not recognised
+        spans = self._file_spans(path, window)
+        for value in self._at_line.get((path, line), ()):
+            if len(value) < self.MIN_EXACT:
+                return None  # too short to search for
+            forms = encoded_forms(value)
+            if not any(window[start:end] in forms for start, end in spans):
+                return None  # written in a form not recognised
         masked = scrub_patterns(_apply(window, _merged(spans)))
         return masked if len(masked) <= limit else masked[: limit - 1] + "…"
 
     def scrub_in_file(self, path: str | None, text: str) -> str:
         """Free text written in file `path` (a suppression's reason): that file's secrets, then `scrub`."""
-        in_file = self._by_path.get(path)
-        if in_file is not None:
-            text = _apply(text, _merged(in_file.spans(text)))
+        if path in self._by_path:
+            text = _apply(text, _merged(self._file_spans(path, text)))
         return self.scrub(text)
 
     def scrub(self, text: str) -> str:
@@ -250,41 +291,43 @@ class _FormIndex:
     Every form is at least `min_length` characters long, so the pass looks at every `stride`-th place only
     (stride = min_length - 2): a form standing at place p holds, at offset j = q - p, the piece at the one
     looked-at place q in p..p+stride-1, and each form is filed under its pieces at offsets 0..stride-1.
-    Free text (forms of 8+ characters) is read at every sixth place, a file's snippet line at every place."""
+    Free text (forms of 8+ characters) is read at every sixth place, a file's snippet line at every place.
 
-    # A piece more forms than this hold (thousands of patterned secrets share "202" or "ord") keeps them
-    # grouped by (offset, length) instead: one slice and set lookup per group, not a comparison per form, so
-    # reading a text costs the same however many secrets the scan holds (the list walk took 90 us per place
-    # with 100,000 files' secrets).
+    A piece files the (offset, length) of its forms, not the forms: the text at `q - offset` of that length
+    is one of them exactly when it is a known form (`_forms`), whose piece at that offset is then the one read
+    at q. Patterned secrets (a team's Company2024-xx) share pieces and lengths, so a scan's secrets take a
+    few pairs per piece (a form per piece and offset, in lists and sets, was 0.6 KB a secret), and the work
+    at a place is bounded by a piece's offsets x lengths, however many secrets share them."""
+
+    __slots__ = ("min_length", "_stride", "_by_piece", "_forms", "_pairs")
+
+    # A piece's pairs are a tuple up to this many, then a set (added to without a scan of the tuple)
     GROUP_AT = 32
 
     def __init__(self, min_length: int = 3) -> None:
         self.min_length = min_length
         self._stride = min_length - 2
-        # piece -> [offset, form, offset, form, ...]: the forms holding it at an offset below the stride, in
-        # the order they came (a flat list: no pair object per entry); past GROUP_AT forms, a dict
-        # (offset, length) -> set of forms
-        self._by_piece: dict[str, list[Any] | dict[tuple[int, int], set[str]]] = {}
+        # piece -> the (offset, length) of the forms holding it at an offset below the stride
+        self._by_piece: dict[str, tuple[tuple[int, int], ...] | set[tuple[int, int]]] = {}
         self._forms: dict[str, int] = {}   # form -> the order it came in (spans at one place keep it)
+        self._pairs: dict[tuple[int, int], tuple[int, int]] = {}   # one tuple object per (offset, length)
 
     def add(self, form: str) -> None:
         if len(form) < self.min_length:
             raise ValueError("a form shorter than the index's minimum length")
-        if form not in self._forms:
-            self._forms[form] = len(self._forms)
-            for offset in range(self._stride):
-                piece = form[offset:offset + 3]
-                entries = self._by_piece.setdefault(piece, [])
-                if type(entries) is dict:
-                    entries.setdefault((offset, len(form)), set()).add(form)
-                    continue
-                entries.extend((offset, form))
-                if len(entries) > 2 * self.GROUP_AT:
-                    groups: dict[tuple[int, int], set[str]] = {}
-                    pairs = iter(entries)
-                    for at, held in zip(pairs, pairs):
-                        groups.setdefault((at, len(held)), set()).add(held)
-                    self._by_piece[piece] = groups
+        if form in self._forms:
+            return
+        self._forms[form] = len(self._forms)
+        length = len(form)
+        for offset in range(self._stride):
+            pair = self._pairs.setdefault((offset, length), (offset, length))
+            piece = form[offset:offset + 3]
+            entries = self._by_piece.get(piece, ())
+            if type(entries) is not tuple:
+                entries.add(pair)
+            elif pair not in entries:
+                entries = (*entries, pair)
+                self._by_piece[piece] = entries if len(entries) <= self.GROUP_AT else set(entries)
 
     # An index of at most this many prefixes (a file's few secrets) is looked up prefix by prefix, each
     # with str.find (a pass over the text in C); a larger one reads the text once, place by place.
@@ -321,25 +364,18 @@ class _FormIndex:
             found.sort(key=lambda span: (span[0], rank[text[span[0]:span[1]]]))
         return found
 
-    @staticmethod
-    def _whole_at(text: str, position: int, entries: list[Any] | dict[tuple[int, int], set[str]],
+    def _whole_at(self, text: str, position: int, entries: tuple[tuple[int, int], ...] | set[tuple[int, int]],
                   found: list[tuple[int, int]]) -> None:
         """The forms filed under the piece at `position` that stand around it as whole tokens."""
-        if type(entries) is dict:
-            for (offset, length), forms in entries.items():
-                start = position - offset
-                end = start + length
-                if start >= 0 and end <= len(text):
-                    form = text[start:end]
-                    if form in forms and _bounded(text, start, end, form):
-                        found.append((start, end))
-            return
-        pairs = iter(entries)
-        for offset, form in zip(pairs, pairs):
+        forms = self._forms
+        size = len(text)
+        for offset, length in entries:
             start = position - offset
-            end = start + len(form)
-            if start >= 0 and text.startswith(form, start) and _bounded(text, start, end, form):
-                found.append((start, end))
+            end = start + length
+            if start >= 0 and end <= size:
+                form = text[start:end]
+                if form in forms and _bounded(text, start, end, form):
+                    found.append((start, end))
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

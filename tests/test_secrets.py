@@ -35,22 +35,25 @@ def test_spans_equal_trying_every_form_at_every_place() -> None:
 
 
 def test_pieces_many_forms_share_are_grouped_with_the_same_spans() -> None:
-    """Patterned secrets (a team's Company2024-xx) share pieces: past GROUP_AT forms a piece's forms are
-    looked up by (offset, length); the spans stay those of trying every form at every place."""
+    """Patterned secrets (a team's Company2024-xx) share pieces: a piece files (offset, length) pairs, a set
+    past GROUP_AT of them; the spans stay those of trying every form at every place."""
     rng = random.Random(11)
-    for min_length in (3, 8):
+    patterns = [(3, lambda n: f"Pa-{n % 7}{'x' * rng.randint(0, 6)}{n}"),
+                (8, lambda n: f"Company2024-{n:03d}{'z' * (n % 5)}"),
+                (8, lambda n: f"Company2024-{'z' * (n % 40)}{n:03d}")]   # 40 lengths: past GROUP_AT pairs
+    for min_length, make in patterns:
         index = _FormIndex(min_length)
         forms: list[str] = []
         for n in range(400):
-            form = f"Pa-{n % 7}{'x' * rng.randint(0, 6)}{n}" if min_length == 3 else f"Company2024-{n:03d}{'z' * (n % 5)}"
+            form = make(n)
             if form not in forms:
                 index.add(form)
                 forms.append(form)
-        assert any(type(entries) is dict for entries in index._by_piece.values())
         for _ in range(200):
             text = " ".join(rng.choice(forms) if rng.random() < 0.6 else rng.choice(ALPHABET) * rng.randint(1, 9)
                             for _ in range(rng.randint(1, 8)))
             assert index.spans(text) == _every_place(forms, text)
+    assert any(type(entries) is set for entries in index._by_piece.values())
 
 
 def test_reading_a_text_does_not_grow_with_the_secrets_sharing_its_pieces() -> None:
@@ -58,8 +61,8 @@ def test_reading_a_text_does_not_grow_with_the_secrets_sharing_its_pieces() -> N
     index = _FormIndex(8)
     for n in range(20_000):
         index.add(f"Company2024-{n:05d}")
-    groups = [entries for entries in index._by_piece.values() if type(entries) is dict]
-    assert groups and max(len(entries) for entries in groups) <= 6   # stride 6 offsets x one length
+    pairs = list(index._by_piece.values())
+    assert pairs and max(len(entries) for entries in pairs) <= 6   # stride 6 offsets x one length
     text = "password=Company2024-01234 other Company2024-99999x " * 20
     assert index.spans(text)[:1] == [(9, 26)]
 
