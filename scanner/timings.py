@@ -9,6 +9,7 @@ mark: the stage that raises it is the one that needed it), where the platform te
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,12 +37,23 @@ def stage(name: str) -> Iterator[None]:
 
 
 def peak_mb() -> float | None:
-    """This process's peak resident size in MB so far, or None where `resource` is missing (Windows)."""
+    """This process's peak resident size in MB so far, or None where the platform does not tell it.
+
+    Linux: VmHWM, the high-water mark of this program's memory. Not getrusage: its maximum survives exec, so
+    a scan started by a large process (a test runner, an IDE) would show that process's peak."""
+    try:
+        with open("/proc/self/status", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) / 1024   # kB
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         import resource
     except ImportError:
-        return None
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # kB on Linux
+        return None   # Windows
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024   # bytes on macOS, else kB
 
 
 def reset() -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from scanner import timings
-from tests.conftest import run_process
+from tests.conftest import REPO, run_process
 
 STAGE_LINE = re.compile(r"^  (?P<name>.+?)\s+(?P<seconds>\d+\.\d{3}) s(?:\s+(?P<share>\d+\.\d) %)?"
                         r"(?:\s+peak\s+(?P<peak>\d+) MB)?$")
@@ -74,3 +77,17 @@ def test_a_second_command_in_one_process_times_only_its_own_stages(run_cli, tmp_
     assert lines[1].startswith("  start-up (imports)")     # this command's, not the test process's age
     total = float(STAGE_LINE.match(lines[-1])["seconds"])
     assert total < 30
+
+
+def test_the_peak_is_this_programs_not_the_one_that_started_it(tmp_path: Path) -> None:
+    """A large parent (a test runner, an IDE) must not lend the scan its peak: getrusage keeps it across exec."""
+    script = ("import subprocess, sys\n"
+              "held = bytearray(b'x' * (400 * 1024 * 1024))\n"   # resident: every page written
+              "ran = subprocess.run([sys.executable, '-m', 'scanner', 'scan', '.', '--timings'], capture_output=True,"
+              " text=True, check=False)\n"
+              "print(ran.stderr)\n")
+    ran = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False,
+                         env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+    total = STAGE_LINE.match(ran.stdout.strip().splitlines()[-1])
+    assert total is not None and total["name"] == "total", ran.stdout
+    assert 10 < int(total["peak"]) < 300
