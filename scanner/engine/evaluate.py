@@ -8,6 +8,7 @@ from collections import Counter
 from itertools import accumulate, islice
 from typing import Any
 
+from scanner import compact
 from scanner.context import ScanContext
 from scanner.engine.conditions import EvalEnv, UnknownValue, compile_condition, render, resolve_path
 from scanner.engine.rule import Rule
@@ -160,10 +161,11 @@ def evaluate(
                 if suppressions is not None:
                     match = suppressions.match(rule.id, rule.name, finding.location)
                     if match is not None:
-                        finding.suppression = Suppression(
-                            kind="inline", justification=ctx.redactor.scrub_in_file(match.path, match.reason),
-                            location=FileLocation(path=match.path, start_line=match.line, start_column=match.column),
-                        )
+                        finding.suppression = compact.trusted(Suppression, {
+                            "kind": "inline", "justification": ctx.redactor.scrub_in_file(match.path, match.reason),
+                            "location": compact.trusted(FileLocation, {
+                                "path": match.path, "start_line": match.line, "start_column": match.column,
+                                "end_line": None, "end_column": None})})
                 findings.append(finding)
     return sorted(findings, key=Finding.sort_key)
 
@@ -217,23 +219,13 @@ def _finding(ctx: ScanContext, graph: ResourceGraph, rule: Rule, resource: Resou
         labels += relation_labels[:room]
         total += count
     message = render(rule.message.replace("{item}", item_text), resource, params)
-    return Finding(
-        rule_id=rule.id,
-        rule_name=rule.name,
-        title=rule.title,
-        severity=rule.severity,
-        confidence=rule.confidence,
-        message=shared.scrub(message),
-        resource_id=resource.id,
-        resource_type=resource.type,
-        resource_name=shared.scrub(resource.name),
-        location=location,
-        snippet=shared.snippet(location),
-        aws=resource.source.aws,
-        related=related,
-        related_labels=labels,
-        related_omitted=total - len(related),
-        fingerprint=fingerprint(rule, resource, location, occurrences[key], item_text),
-        tags=list(rule.tags),
-        help_uri=rule.help_uri,
-    )
+    # built from typed values airguard made (the rule, the graph's models), in declaration order, without
+    # validating them: a pre-commit scan with a finding no longer builds pydantic's validators (~8 % of it)
+    return compact.trusted(Finding, {
+        "rule_id": rule.id, "rule_name": rule.name, "title": rule.title, "severity": rule.severity,
+        "confidence": rule.confidence, "message": shared.scrub(message), "resource_id": resource.id,
+        "resource_type": resource.type, "resource_name": shared.scrub(resource.name), "location": location,
+        "snippet": shared.snippet(location), "aws": resource.source.aws, "related": related,
+        "related_labels": labels, "related_omitted": total - len(related),
+        "fingerprint": fingerprint(rule, resource, location, occurrences[key], item_text), "suppression": None,
+        "tags": list(rule.tags), "help_uri": rule.help_uri})
