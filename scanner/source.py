@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from scanner.model import FileLocation
@@ -18,14 +18,35 @@ class Span:
     end_column: int
 
 
-@dataclass
 class SourceFile:
-    """A scanned file's text, its repo-relative and absolute paths, and its lines when asked for."""
+    """A scanned file's text, its repo-relative and absolute paths, and its lines when asked for.
 
-    path: str            # repo-relative, with forward slashes
-    absolute: Path
-    text: str
-    _lines: list[str] | None = field(default=None, repr=False)
+    A scan keeps one per file it read to the end (for snippets, suppressions and SARIF line hashes): the
+    absolute path is kept as its text and made a `Path` when asked for (a `Path` and its list of parts were
+    0.4 KB of each), in slots (no instance dict)."""
+
+    __slots__ = ("path", "_absolute", "text", "_lines")
+
+    def __init__(self, path: str, absolute: Path | str, text: str, _lines: list[str] | None = None) -> None:
+        self.path = path     # repo-relative, with forward slashes
+        self._absolute = str(absolute)
+        self.text = text
+        self._lines = _lines
+
+    def __repr__(self) -> str:
+        return f"SourceFile(path={self.path!r}, absolute={self.absolute!r}, text={self.text!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not SourceFile:
+            return NotImplemented
+        return (self.path, self._absolute, self.text, self._lines) == \
+            (other.path, other._absolute, other.text, other._lines)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value (as the dataclass it was)
+
+    @property
+    def absolute(self) -> Path:
+        return Path(self._absolute)
 
     @property
     def lines(self) -> list[str]:

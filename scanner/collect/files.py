@@ -98,6 +98,7 @@ def collect_files(ctx: ScanContext, paths: Iterable[Path], excludes: list[str] |
     contents = {path: reader.read(path, relative) for path, _, relative in config_files}
     secrets.set_extra_sensitive_fields(extra_sensitive_names(data for data in contents.values() if data))
     python_files = [(path, relative) for path, kind, relative in discovered if kind == "python"]
+    del discovered   # a tuple per file of the tree, alive through the whole collection otherwise
 
     if python_files:   # imported before the pool forks: the workers inherit the analyser, not import it each
         from scanner.collect import pycode  # noqa: F401
@@ -106,9 +107,13 @@ def collect_files(ctx: ScanContext, paths: Iterable[Path], excludes: list[str] |
         read = [(path, relative, kind, data) for path, kind, relative in config_files
                 if (data := contents.pop(path)) is not None]
         resources.extend(parallel.collect_config_files(ctx, read, cache, workers))
+        del read, contents, config_files   # the config files' bytes: not kept through the DAG files
         if python_files:
             conn_ids = {str(r.attributes.get("conn_id")) for r in resources if r.type == "airflow.connection"}
             resources.extend(parallel.collect_python_files(ctx, python_files, conn_ids, cache, workers))
+        # the table that shared the merged outcomes' strings (`unit.parse`) has done its work: the strings
+        # stay with the resources, the table (a dict of every distinct string) goes before the pool's close
+        ctx.strings = {}
     if cache is not None:
         cache.finish()
     from scanner.collect import iac
