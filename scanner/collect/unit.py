@@ -159,10 +159,18 @@ def merge(ctx: ScanContext, path: Path, relative: str, text: str | None, outcome
         assert text is not None
         ctx.sources[relative] = SourceFile(path=relative, absolute=path, text=text)
     ctx.notices.extend(notices)
+    share = ctx.strings.setdefault
     for value, secret_path, line in found:
-        ctx.secret(value, secret_path, line)
+        # the redactor keys each place read by its path: the scan's one copy of it, not the outcome's
+        ctx.secret(value, share(secret_path, secret_path) if type(secret_path) is str else secret_path, line)
     ctx.files_scanned += outcome["scanned"]
     return resources
+
+
+def _shared_path(ctx: ScanContext, relative: str) -> str:
+    """The file's path as the scan's table of shared strings holds it: the one object its source, its
+    resources' locations and its redactor entries all point at (the outcome repeats it as its own copy)."""
+    return ctx.strings.setdefault(relative, relative)
 
 
 _CORRUPT = (KeyError, TypeError, ValueError, IndexError, AssertionError, AttributeError)
@@ -172,6 +180,7 @@ def restore(ctx: ScanContext, path: Path, relative: str, kind: str, data: bytes,
             entry: Outcome, text: str | None = None) -> list[Resource] | None:
     """Merge a cache hit; None when the entry is corrupt (then it is a miss). `text`: the file's text when
     the caller has it (a worker process read the file), else decoded from `data`."""
+    relative = _shared_path(ctx, relative)
     try:
         if text is None and (entry["source"] or entry["secret_spans"]):
             text = text_for(kind, data)
@@ -185,6 +194,7 @@ def absorb(ctx: ScanContext, path: Path, relative: str, kind: str, data: bytes, 
            cache: Any, key: str | None, text: str | None = None) -> list[Resource]:
     """Merge a freshly computed outcome, storing it in the cache first when there is one (`text` as in
     `restore`)."""
+    relative = _shared_path(ctx, relative)
     if text is None and (outcome["source"] or outcome["secrets"] or key is not None):
         text = text_for(kind, data)
     if cache is not None and key is not None and text is not None:
