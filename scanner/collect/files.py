@@ -100,10 +100,10 @@ def collect_files(ctx: ScanContext, paths: Iterable[Path], excludes: list[str] |
     python_files = [(path, relative) for path, kind, relative in discovered if kind == "python"]
     del discovered   # a tuple per file of the tree, alive through the whole collection otherwise
 
-    if python_files:   # imported before the pool forks: the workers inherit the analyser, not import it each
-        from scanner.collect import pycode  # noqa: F401
-    # one pool for both phases, started (forked) now that the masked names are known
-    with parallel.Workers(jobs, len(config_files) + len(python_files)) as workers:
+    # one pool for both phases, started (forked) now that the masked names are known; the DAG analyser is
+    # imported as it forks (if it does), so the workers inherit it
+    preload = ["scanner.collect.pycode.analyzer"] if python_files else []
+    with parallel.Workers(jobs, len(config_files) + len(python_files), preload) as workers:
         read = [(path, relative, kind, data) for path, kind, relative in config_files
                 if (data := contents.pop(path)) is not None]
         resources.extend(parallel.collect_config_files(ctx, read, cache, workers))

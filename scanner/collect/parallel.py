@@ -99,8 +99,11 @@ class Workers:
     first batch that is worth them and shut down by `close`. A machine that cannot start processes
     gets the work done here."""
 
-    def __init__(self, jobs: int | None, expected: int) -> None:
+    def __init__(self, jobs: int | None, expected: int, preload: list[str] | None = None) -> None:
         self.count = workers_for(jobs, expected)
+        # modules imported in this process just before the pool forks: every worker inherits them instead of
+        # importing them itself (a scan that starts no pool, a warm one, never loads them here)
+        self.preload = preload or []
         self._pool: Any = None
         self._failed = False
         self.looked_up = 0   # files looked up in the cache so far (`collect_batch`), and how many missed
@@ -127,7 +130,11 @@ class Workers:
         try:
             starting = self._pool is None
             if starting:
+                import importlib
                 import multiprocessing
+
+                for module in self.preload:
+                    importlib.import_module(module)
                 from concurrent.futures import ProcessPoolExecutor
 
                 method = "fork" if sys.platform.startswith("linux") else None
@@ -263,7 +270,7 @@ def collect_python_files(ctx: ScanContext, files: list[tuple[Path, str]], conn_i
     lookup, full parse of the misses; with worker processes, all of it in the workers (`_python_chunk`)."""
     # imported here: a scan of config files only (pre-commit on a .env) never loads the analyzer
     from scanner.collect import pycode
-    from scanner.collect.pycode import project
+    from scanner.collect.pycode.kinds import CROSS_MODULE
 
     python_files: dict[str, Path] = {}  # every DAG file read: the modules other files may import from
     per_file = _python_in_workers(ctx, files, conn_ids, cache, workers, python_files)
@@ -282,8 +289,12 @@ def collect_python_files(ctx: ScanContext, files: list[tuple[Path, str]], conn_i
                 if pycode.needs_parse(data, known_conn_ids):
                     tasks.append((path, relative, "python", data))
             per_file += collect_batch(ctx, tasks, cache, workers)
-    # values imported from other modules of the scan (`pycode.project`): marked files analysed again
-    project.link_modules(ctx, per_file, list(python_files), project.reader(ctx, python_files))
+    # values imported from other modules of the scan (`pycode.project`): marked files analysed again (the
+    # analyser is loaded only when a file is marked: a warm scan of other trees never loads it)
+    if any(resource.type == CROSS_MODULE for _, resources in per_file for resource in resources):
+        from scanner.collect.pycode import project
+
+        project.link_modules(ctx, per_file, list(python_files), project.reader(ctx, python_files))
     return [resource for _, resources in per_file for resource in resources]
 
 

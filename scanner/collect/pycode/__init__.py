@@ -11,13 +11,13 @@ from typing import Protocol
 
 import re2
 
-from scanner.collect import fallback
 from scanner.collect.pycode import patterns
-from scanner.collect.pycode.analyzer import analyze
 from scanner.context import ScanContext
-from scanner.doctree import replace_surrogates
 from scanner.model import Resource
 from scanner.source import SourceFile
+
+# The analyser (`analyzer`, `values`, `walk`, `project`) and the line-level `fallback` are imported by the
+# first file that needs them: a warm scan, or one whose DAG files the pre-check turns away, reads none.
 
 
 class BytesSearch(Protocol):
@@ -77,6 +77,8 @@ def decode_text(data: bytes) -> tuple[str, str | None]:
     except SyntaxError:
         encoding = "utf-8"
     try:  # a declared utf-7 or unicode_escape can decode to lone surrogates, which no output can encode
+        from scanner.doctree import replace_surrogates
+
         return replace_surrogates(data.decode(encoding).lstrip("\ufeff")), None
     except (UnicodeDecodeError, LookupError):
         return data.decode("utf-8", errors="replace").lstrip("\ufeff"), encoding
@@ -98,6 +100,9 @@ def collect_bytes(ctx: ScanContext, path: Path, relative: str, data: bytes) -> l
 
 
 def collect_source(ctx: ScanContext, source: SourceFile) -> list[Resource]:
+    from scanner.collect import fallback
+    from scanner.collect.pycode.analyzer import analyze
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes in scanned code
@@ -113,3 +118,4 @@ def collect_source(ctx: ScanContext, source: SourceFile) -> list[Resource]:
                    source.path)
         return fallback.collect(ctx, source, origin="dag-code-unparsed")
     return analyze(ctx, source, tree)
+

@@ -14,6 +14,7 @@ from scanner import secret_shapes, secrets
 from scanner.airflow_config import ConfigBlock, build_config, env_setting
 from scanner.airflow_uri import ConnectionValueError, normalize_conn_type, parse_fields, parse_uri
 from scanner.collect.pycode import patterns, walk
+from scanner.collect.pycode.kinds import CROSS_MODULE
 from scanner.collect.pycode.values import (
     IAM_TOKEN,
     Evaluated,
@@ -33,9 +34,6 @@ from scanner.source import SourceFile
 
 CREDENTIAL = "code.credential"
 ASSUME_ROLE = "code.assume_role"
-# Marks a file whose connections, credentials or session durations take values from names it imports from
-# other modules (`scanner.collect.pycode.project` analyses it again with those modules once all are read).
-CROSS_MODULE = "code.cross_module"
 CONNECTION_TYPES = ("airflow.connection",)
 TASK = "airflow.task"
 DAG = "airflow.dag"

@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanner import safeio
-from scanner.collect.pycode.analyzer import CONNECTION_TYPES, CREDENTIAL, CROSS_MODULE, Analyzer, class_names
+from scanner.collect.pycode.analyzer import CONNECTION_TYPES, CREDENTIAL, Analyzer, class_names
+from scanner.collect.pycode.kinds import CROSS_MODULE
 from scanner.collect.pycode.values import Evaluated, Evaluator, Resolver, Scope, bind_targets
 from scanner.context import ScanContext
 from scanner.model import Resource
