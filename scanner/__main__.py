@@ -1,7 +1,5 @@
 """`python -m scanner` runs the airguard command line."""
 
-import sys
+from scanner.cli import run
 
-from scanner.cli import main
-
-sys.exit(main())
+run()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -243,3 +244,18 @@ def test_a_command_runs_with_fewer_garbage_collections_and_restores_the_rate(mon
     before = gc.get_threshold()
     assert cli.main(["scan", str(tmp_path)]) == 0
     assert seen == [(50_000, 20, 20)] and gc.get_threshold() == before
+
+
+def test_the_program_leaves_at_once_with_main_s_code_its_output_flushed_and_atexit_run(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("AIRFLOW_CONN_WAREHOUSE=postgresql://loader:Plant3dSecret9@db.example.com/dw\n")
+    probe = ("import atexit, sys\n"
+             "atexit.register(lambda: print('atexit handlers ran', file=sys.stderr))\n"
+             "from scanner.cli import run\n"
+             "sys.argv = ['airguard', 'scan', '.env', '-f', 'json']\n"
+             "run()\n"
+             "print('never here')\n")
+    ran = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                         check=False, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert ran.returncode == 1                                   # findings, as main() returned
+    assert json.loads(ran.stdout)["findings"][0]["rule_id"] == "AG101"   # the whole report, flushed
+    assert "never here" not in ran.stdout and ran.stderr.strip() == "atexit handlers ran"
