@@ -188,7 +188,7 @@ class Redactor:
         self._by_path: dict[str | None, tuple[str, ...] | _FormIndex] = {}
         # (path, line) -> the values read there; their forms are made again for a snippet of that line
         # (`encoded_forms`, a few us): a set of forms per place read was the largest part of this map
-        self._at_line: dict[tuple[str, int], tuple[str, ...]] = {}
+        self._at_line: dict[tuple[str, int], list[str]] = {}
         self._free = _FormIndex(self.MIN_SUBSTRING)
 
     def register(self, value: Any, path: str | None = None, line: int | None = None) -> None:
@@ -200,8 +200,8 @@ class Redactor:
             return
         forms = encoded_forms(text)
         if path is not None and line is not None:
-            key = (path, line)
-            self._at_line[key] = (*self._at_line.get(key, ()), text)
+            # appended, not a tuple rebuilt: a minified line holding 20,000 secrets took 1.3 s that way
+            self._at_line.setdefault((path, line), []).append(text)
         in_file = self._by_path.get(path, ())
         for form in forms:
             if len(form) >= self.MIN_EXACT:

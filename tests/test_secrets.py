@@ -87,3 +87,20 @@ def test_encoded_forms_are_the_specified_ones_on_random_values() -> None:
     assert encoded_forms("Plant3dSecret9/x y") >= {"Plant3dSecret9%2Fx%20y", "Plant3dSecret9/x%20y",
                                                    "Plant3dSecret9%2Fx+y", "%50%6C%61%6E%74%33%64%53%65%63%72"
                                                    "%65%74%39%2F%78%20%79"}
+
+
+def test_many_secrets_read_on_one_line_are_kept_in_place_and_all_checked_for_its_snippet() -> None:
+    """A minified file can hold thousands of secrets on one line: each registration appends to that line's
+    entry (a tuple rebuilt per value made it quadratic: 20,000 values took 1.3 s), and the line's snippet
+    still needs every one of them masked."""
+    from scanner.secrets import Redactor
+
+    redactor = Redactor()
+    redactor.register("First-Secret-0001", "a.json", 1)
+    kept = redactor._at_line[("a.json", 1)]
+    for number in range(2, 3000):
+        redactor.register(f"Secret-Value-{number:05d}", "a.json", 1)
+    assert redactor._at_line[("a.json", 1)] is kept and len(kept) == 2999
+    line = '{"a": "First-Secret-0001", "b": "Secret-Value-00002"}'
+    assert redactor.snippet("a.json", 1, line) is None        # secrets read there that this text does not show
+    assert redactor.snippet("a.json", 2, line) == '{"a": "****", "b": "****"}'
