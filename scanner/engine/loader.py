@@ -50,16 +50,11 @@ def rule_files(directory: Path) -> list[Path]:
     for folder, subfolders, names in os.walk(directory):
         here = Path(folder)
         rules = [name for name in names if name.endswith((".yml", ".yaml")) and (here / name).is_file()]
-        # `is_fixture_dir` told from this listing: a folder named like a rule file beside it
+        # a rule's fixture folder is named like its rule file without the suffix, beside it (Semgrep keeps a rule
+        # and its test target side by side): `rules/connections/AG101-connection-literal-password/`
         subfolders[:] = [name for name in subfolders if f"{name}.yaml" not in rules and f"{name}.yml" not in rules]
         found += [here / name for name in rules]
     return sorted(found)
-
-
-def is_fixture_dir(folder: Path) -> bool:
-    """A rule's fixture folder is named like its rule file without the suffix, beside it (Semgrep keeps a rule
-    and its test target side by side): `rules/connections/AG101-connection-literal-password/`."""
-    return folder.is_dir() and any(folder.with_name(folder.name + suffix).is_file() for suffix in (".yaml", ".yml"))
 
 
 def fixture_dir(rule: Rule) -> Path | None:
