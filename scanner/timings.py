@@ -2,8 +2,8 @@
 scan spends its time and its memory.
 
 Stages are timed in this process only; time spent in worker processes shows as the stage that waits for
-them. Recording is always on (a `perf_counter` pair and a `getrusage` per stage: a few dozen per scan),
-printing is asked for. Memory is this process's peak resident size when the stage ended (a high-water
+them. Recording is always on (a `perf_counter` pair and a read of the peak memory per stage: a few dozen
+per scan), printing is asked for. Memory is this process's peak resident size when the stage ended (a high-water
 mark: the stage that raises it is the one that needed it), where the platform tells it.
 """
 
@@ -69,11 +69,6 @@ def reset() -> None:
 def recorded() -> dict[str, float]:
     """The stages timed so far, in the order they first ran."""
     return dict(_seconds)
-
-
-def recorded_peaks() -> dict[str, float]:
-    """Each stage's peak resident MB when it ended (stages the platform could not measure are missing)."""
-    return dict(_peak_mb)
 
 
 def process_age() -> float | None:

@@ -164,11 +164,11 @@ class FileCache:
         self._pending.append((key, value, len(value), _now()))
         self.writes += 1
         if not self.buffered or len(self._pending) >= BATCH:
-            self._flush()
+            self.flush()
 
     def finish(self) -> None:
         """Write what is buffered, mark the entries used, and prune when the scan wrote entries."""
-        self._flush()
+        self.flush()
         connection = self._connection(create=False) if (self._hit_keys or self.writes) else None
         if connection is None:
             self.close()
@@ -210,11 +210,8 @@ class FileCache:
             pass
 
     def flush(self) -> None:
-        """Write what is buffered now (a worker process after each chunk of files: its writes go while the
-        other workers compute, not all at the pool's shutdown)."""
-        self._flush()
-
-    def _flush(self) -> None:
+        """Write what is buffered now (`put` when the buffer is full, `finish`, and a worker process after
+        each chunk of files: its writes go while the other workers compute, not all at the pool's shutdown)."""
         if not self._pending:
             return
         pending, self._pending = self._pending, []
