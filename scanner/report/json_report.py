@@ -37,7 +37,6 @@ def finding_json(finding: Finding) -> dict[str, Any]:
     if finding.aws is not None:
         resource.update({"arn": finding.aws.arn, "account": finding.aws.account, "region": finding.aws.region})
     shown = {
-
         "rule_id": finding.rule_id,
         "rule_name": finding.rule_name,
         "title": finding.title,
