@@ -15,16 +15,17 @@ def link_connections(graph: ResourceGraph) -> None:
     ``aws_default`` for an IAM-enabled SQL connection; connection <-> the tasks naming its conn_id
     (``used_by`` / ``uses``)."""
     connections = graph.of_type(CONNECTION)
-    by_conn_id = [(connection.id, str(connection.attributes.get("conn_id"))) for connection in connections]
+    # each connection and the conn_id it defines: what both relations file their targets under
+    definitions = [(connection.id, str(connection.attributes.get("conn_id"))) for connection in connections]
     # each relation by key (a conn_id), not an edge per pair: a monorepo's many projects define `aws_default` or
     # `warehouse`, and every task naming it reaches each definition
     graph.relate_by_key("aws_conn", "used_by_connection",
                         ((connection.id, [aws_conn_id]) for connection in connections
                          if isinstance(aws_conn_id := _aws_conn_id(connection.attributes), str)),
-                        by_conn_id)
+                        definitions)
     graph.relate_by_key("uses", "used_by",
                         ((task.id, task.attributes.get("conn_ids") or []) for task in graph.of_type(TASK)),
-                        by_conn_id)
+                        definitions)
 
 
 def _aws_conn_id(attributes: dict[str, object]) -> object:
