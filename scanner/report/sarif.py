@@ -116,10 +116,13 @@ def _message(finding: Finding, related: int) -> str:
     labels = finding.related_labels[:related]
     links = ", ".join(f"[{_link_text(label)}]({index})" for index, label in enumerate(labels))
     in_json = len(finding.related) - len(labels)   # the JSON report lists up to MAX_RELATED, counts the rest
-    if in_json + finding.related_omitted > 0:
-        where = " (in the JSON report)" if not finding.related_omitted else \
-            f" ({in_json} in the JSON report)" if in_json else ""
-        links += f", and {in_json + finding.related_omitted} more{where}"
+    not_linked = in_json + finding.related_omitted
+    if not_linked > 0:
+        if not finding.related_omitted:
+            where = " (in the JSON report)"
+        else:  # some are in no report: say how many the JSON report lists, if any
+            where = f" ({in_json} in the JSON report)" if in_json else ""
+        links += f", and {not_linked} more{where}"
     return f"{finding.message} (related: {links})"
 
 
@@ -173,8 +176,9 @@ def _result(finding: Finding, rule_index: int, line_hash: str | None,
             {"id": index, "physicalLocation": _physical(loc, source=sources.get(loc.path)), "message": {"text": label}}
             for index, (loc, label) in enumerate(zip(related, finding.related_labels))
         ]
-        if len(finding.related) + finding.related_omitted > len(related):
-            properties["relatedLocationsOmitted"] = len(finding.related) + finding.related_omitted - len(related)
+        omitted = len(finding.related) + finding.related_omitted - len(related)
+        if omitted > 0:
+            properties["relatedLocationsOmitted"] = omitted
     if finding.suppression is not None:
         suppression = {"kind": "inSource" if finding.suppression.kind == "inline" else "external"}
         if finding.suppression.justification:
