@@ -90,7 +90,7 @@ def test_start_up_path_imports_no_heavy_packages(tmp_path: Path) -> None:
     )
     env = {"AIRGUARD_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(REPO)}
     completed = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True,
-                               env={**__import__("os").environ, **env}, timeout=60, check=False)
+                               env={**os.environ, **env}, timeout=60, check=False)
     assert completed.returncode == 0, completed.stderr
     # jsonschema is imported once to validate the rules, then the cache answers; the second run
     # in the same process proves nothing else heavy came in.
@@ -105,7 +105,7 @@ def test_warm_start_does_not_import_jsonschema(tmp_path: Path) -> None:
              "with contextlib.redirect_stdout(io.StringIO()):\n    main(['scan', '.env'])\n"
              "print('jsonschema' in sys.modules, 'boto3' in sys.modules, 'airflow' in sys.modules)\n")
     completed = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True,
-                               env={**__import__("os").environ, **env, "PYTHONPATH": str(REPO)}, timeout=60, check=False)
+                               env={**os.environ, **env, "PYTHONPATH": str(REPO)}, timeout=60, check=False)
     assert completed.stdout.strip() == "False False False", completed.stderr
 
 
@@ -121,7 +121,7 @@ def test_empty_tree_scan_loads_no_parser_database_or_registry(tmp_path: Path) ->
              "with contextlib.redirect_stdout(io.StringIO()):\n    main(['scan', '.'])\n"
              "print(' '.join(sorted(sys.modules)))\n")
     completed = subprocess.run([sys.executable, "-c", probe], cwd=tree, capture_output=True, text=True,
-                               env={**__import__("os").environ, **env, "PYTHONPATH": str(REPO)}, timeout=60, check=False)
+                               env={**os.environ, **env, "PYTHONPATH": str(REPO)}, timeout=60, check=False)
     assert completed.returncode == 0, completed.stderr
     loaded = set(completed.stdout.split())
     unneeded = {"tomllib", "tomli", "yaml", "re2", "sqlite3", "jsonschema", "boto3", "scanner.doctree",
