@@ -45,13 +45,9 @@ def conn_id_pattern(conn_ids: set[str]) -> BytesSearch | None:
     file a candidate: it is parsed, nothing is missed."""
     if not conn_ids:
         return None
-    options = re2.Options()
-    options.encoding = re2.Options.Encoding.LATIN1  # bytes, matched byte for byte
-    options.max_mem = 64 << 20
-    options.log_errors = False
-    alternation = b"|".join(re2.escape(c.encode()) for c in sorted(conn_ids, key=lambda c: (-len(c), c)))
     try:
-        return re2.compile(alternation, options)  # type: ignore[no-any-return]
+        return patterns.literal_search(  # type: ignore[no-any-return]
+            [c.encode() for c in sorted(conn_ids, key=lambda c: (-len(c), c))], max_mem=64 << 20)
     except re2.error:
         return _EveryFile()
 

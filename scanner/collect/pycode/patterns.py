@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import re2
@@ -115,18 +115,21 @@ PRECHECK_ENVIRON_READ = re.compile(
 PRECHECK_KEY_ID = re.compile(rb"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}")
 
 
-def _literal_alternation(literals: tuple[bytes, ...]) -> Any:
-    """One RE2 automaton finding any of `literals` in a single linear pass over the bytes (a `in` test per
-    literal reads the file once per literal: 100 passes, ~5x slower on a DAG file)."""
+def literal_search(literals: Iterable[bytes], max_mem: int | None = None) -> Any:
+    """One RE2 automaton finding any of `literals` in a single linear pass over the bytes (an `in` test per
+    literal reads the file once per literal: 100 passes, ~5x slower on a DAG file). Raises `re2.error`
+    when the automaton needs more than `max_mem` bytes (RE2's default when None)."""
     options = re2.Options()
     options.encoding = re2.Options.Encoding.LATIN1  # bytes, matched byte for byte
+    if max_mem is not None:
+        options.max_mem = max_mem
     options.log_errors = False
     return re2.compile(b"|".join(re2.escape(literal) for literal in literals), options)  # an re2._Regexp
 
 
 # The lowercased literals of the pre-check, as one search: PRECHECK_TOKENS, and PRECHECK_KEY_NAMES (each holds
 # "key", so the test of "key" that guarded them is implied by a match).
-PRECHECK_WORDS = _literal_alternation(PRECHECK_TOKENS + PRECHECK_KEY_NAMES)
+PRECHECK_WORDS = literal_search(PRECHECK_TOKENS + PRECHECK_KEY_NAMES)
 
 # A "://" alone is no reason to parse (every licence header has http://): strings are only read as
 # connections for database schemes (`connections.uris_in_text`), which may be built from pieces
