@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
+from pathlib import PurePath
 
 from scanner.model import FileLocation
 
@@ -18,35 +18,21 @@ class Span:
     end_column: int
 
 
+@dataclass(slots=True)
 class SourceFile:
     """A scanned file's text, its repo-relative and absolute paths, and its lines when asked for.
 
-    A scan keeps one per file it read to the end (for snippets, suppressions and SARIF line hashes): the
-    absolute path is kept as its text and made a `Path` when asked for (a `Path` and its list of parts were
-    0.4 KB of each), in slots (no instance dict)."""
+    A scan keeps one per file it read to the end (for snippets, suppressions and SARIF line hashes), in slots,
+    with its absolute path as text (given as a `Path` or text: a `Path` and its list of parts were 0.4 KB of
+    each)."""
 
-    __slots__ = ("path", "_absolute", "text", "_lines")
+    path: str            # repo-relative, with forward slashes
+    absolute: str
+    text: str
+    _lines: list[str] | None = field(default=None, repr=False)
 
-    def __init__(self, path: str, absolute: Path | str, text: str, _lines: list[str] | None = None) -> None:
-        self.path = path     # repo-relative, with forward slashes
-        self._absolute = str(absolute)
-        self.text = text
-        self._lines = _lines
-
-    def __repr__(self) -> str:
-        return f"SourceFile(path={self.path!r}, absolute={self.absolute!r}, text={self.text!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not SourceFile:
-            return NotImplemented
-        return (self.path, self._absolute, self.text, self._lines) == \
-            (other.path, other._absolute, other.text, other._lines)
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value (as the dataclass it was)
-
-    @property
-    def absolute(self) -> Path:
-        return Path(self._absolute)
+    def __post_init__(self) -> None:
+        self.absolute = str(self.absolute)
 
     @property
     def lines(self) -> list[str]:
@@ -56,7 +42,7 @@ class SourceFile:
 
     @property
     def name(self) -> str:
-        return self.absolute.name
+        return PurePath(self.absolute).name
 
     def location(self, line: int, column: int = 1, end_line: int | None = None,
                  end_column: int | None = None) -> FileLocation:
