@@ -106,9 +106,8 @@ def to_payload(outcome: Outcome, text: str) -> bytes | None:
 def _location(item: dict[str, Any] | None, intern: compact.Interner) -> FileLocation | None:
     if item is None:
         return None
-    return compact.trusted(FileLocation, {
-        "path": intern(item["path"]), "start_line": item["start_line"], "start_column": item["start_column"],
-        "end_line": item["end_line"], "end_column": item["end_column"]})
+    return compact.location(intern(item["path"]), item["start_line"], item["start_column"], item["end_line"],
+                            item["end_column"])
 
 
 def _resource(item: dict[str, Any], intern: compact.Interner) -> Resource:

@@ -318,10 +318,8 @@ def _hcl_comments(lines: list[str]) -> list[tuple[int, int, str]]:
 
 def as_resource(suppression: InlineSuppression) -> Resource:
     """The suppression as a resource rules can judge (AG001), built without validation (`compact.trusted`:
-    values airguard made; a pre-commit scan with one no longer builds pydantic's validators)."""
-    location = compact.trusted(FileLocation, {"path": suppression.path, "start_line": suppression.line,
-                                              "start_column": suppression.column, "end_line": None,
-                                              "end_column": None})
+    values airguard made)."""
+    location = compact.location(suppression.path, suppression.line, suppression.column)
     return compact.trusted(Resource, {
         "id": f"{SUPPRESSION}:{suppression.path}:{suppression.line}",
         "type": SUPPRESSION,
