@@ -171,7 +171,7 @@ class ResourceGraph:
         if group is None and keys is None:
             return list(paired)
         found = dict(paired)
-        reached = [] if keys is None or by_key is None else [by_key.filed.get(key, ()) for key in keys]
+        reached = [] if keys is None else [by_key.filed.get(key, ()) for key in keys]  # keys: by_key is set
         for members in (group or (), *reached):
             for member in members:
                 if member != resource_id:   # a group or a key never relates a resource to itself

@@ -158,10 +158,9 @@ def merge(ctx: ScanContext, path: Path, relative: str, text: str | None, outcome
         assert text is not None
         ctx.sources[relative] = SourceFile(path=relative, absolute=path, text=text)
     ctx.notices.extend(notices)
-    share = ctx.strings.setdefault
     for value, secret_path, line in found:
         # the redactor keys each place read by its path: the scan's one copy of it, not the outcome's
-        ctx.secret(value, share(secret_path, secret_path) if type(secret_path) is str else secret_path, line)
+        ctx.secret(value, _shared_path(ctx, secret_path) if type(secret_path) is str else secret_path, line)
     ctx.files_scanned += outcome["scanned"]
     return resources
 
