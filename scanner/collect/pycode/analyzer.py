@@ -1059,24 +1059,28 @@ class Analyzer(ast.NodeVisitor):
                 value = self.eval(node).value
             if not isinstance(value, str) or len(value) < 8:
                 continue
-            if _may_find(value):
-                self._scan_text(value, node)
+            self._scan_text(value, node)
 
     def _scan_text(self, text: str, node: ast.AST) -> None:
+        # Each search below has a pre-test; most strings of a file pass none (no "://", no AWS key id prefix,
+        # no password word, no token-shape literal) and are let go before the set-up.
+        key_id, password = patterns.may_hold_key_id(text), patterns.may_hold_password(text)
+        # Token shapes in texts up to 1 MiB (a longer one is a built bomb, or a blob: not a place for tokens).
+        shaped = 15 <= len(text) <= SHAPE_TEXT_LIMIT
+        if not (key_id or password or "://" in text or (shaped and secret_shapes.may_hold(text))):
+            return
         evaluated = Evaluated(text, node)
         uris = uris_in_text(text)
         for _, uri in uris:
             self._connection_from_text(f"uri@{self.source.path}:{self.loc(node).start_line}", uri, node, node)
-        if patterns.may_hold_key_id(text):
+        if key_id:
             for match in patterns.AWS_ACCESS_KEY_ID.finditer(text):
                 self._credential("aws-access-key-id", evaluated, "string literal", value=match.group(0),
                                  location=self.source.find(self.loc(node), [match.group(0)]))
-        if patterns.may_hold_password(text):
+        if password:
             self._scan_passwords(text, node, evaluated)
-        # Token shapes in texts up to 1 MiB (a longer one is a built bomb, or a blob: not a place for tokens);
         # URL passwords only beside other URLs than the database ones (those are connections, read above).
-        if 15 <= len(text) <= SHAPE_TEXT_LIMIT and secret_shapes.may_hold(
-                text, urls := not uris or text.count("://") > len(uris)):
+        if shaped and secret_shapes.may_hold(text, urls := not uris or text.count("://") > len(uris)):
             for shape in secret_shapes.find(text, urls):
                 if shape.kind == secret_shapes.AWS_ACCESS_KEY_ID or (
                         shape.kind == secret_shapes.URL_PASSWORD
@@ -1138,14 +1142,6 @@ class Analyzer(ast.NodeVisitor):
                 attributes={"modules": sorted([module, level] for module, level in self.cross_modules)},
                 source=Source(file=self.source.location(1))))
         return self.resources
-
-
-def _may_find(text: str) -> bool:
-    """False only when `Analyzer._scan_text` finds nothing in `text`: none of its pre-tests passes (a
-    database URI, an AWS key id, a password in a command, a token shape: each needs "://" or its literal).
-    Most strings of a file pass none: they are let go before the scan's set-up."""
-    return "://" in text or patterns.may_hold_key_id(text) or patterns.may_hold_password(text) or (
-        len(text) >= 15 and secret_shapes.may_hold(text))
 
 
 def _named_kind(name: str, text: str, kind: str) -> str | None:
