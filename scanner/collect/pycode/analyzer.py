@@ -57,8 +57,7 @@ DRIVERS: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 DRIVER_LEAVES = frozenset(driver.rsplit(".", 1)[-1] for driver in DRIVERS)
-# Airflow data-aware scheduling: the URI of an asset names data, it is no connection (and may not hold a
-# password).
+# Airflow data-aware scheduling: the URI of an asset names data, it is no connection (and may not hold a password).
 ASSET_CALLS = frozenset({"Asset", "Dataset"})
 # Environment variables a database client reads its password from (libpq, the mysql client): a literal under
 # one of these names is a password handed to a shell (AG303).
@@ -67,8 +66,7 @@ CLIENT_PASSWORD_VARS = frozenset({"PGPASSWORD", "PGPASS", "MYSQL_PWD"})
 # `V1EnvVar`, Batch, `{"key": ..., "value": ...}` lists.
 _PAIR_KEYS = (("name", "value"), ("Name", "Value"), ("key", "value"), ("Key", "Value"))
 _VALUE_KEYS = frozenset({"value", "Value"})
-# Database schemes whose URIs are connections (`connections.uris_in_text`): their passwords are AG101, not
-# AG302.
+# Database schemes whose URIs are connections (`connections.uris_in_text`): their passwords are AG101, not AG302.
 _DB_SCHEMES = ("postgres", "postgresql", "mysql", "mariadb", "redshift", "aurora", "mssql", "oracle", "jdbc")
 SHAPE_TEXT_LIMIT = 1 << 20
 _SHAPE_LABELS = {
@@ -82,10 +80,9 @@ _SHAPE_LABELS = {
 # assets, environment writes).
 _CALL_LEAVES = frozenset({"Connection", *DRIVER_LEAVES, "create_engine", *ASSET_CALLS, "setdefault", "putenv",
                           "update"})
-# Kubernetes objects that *name* a Secret (and the key in it) for a pod to read at run time:
-# KubernetesPodOperator's `Secret("env", "DB_PASSWORD", "airflow-secrets", "password")` (`secret=`, `key=`),
-# `V1SecretKeySelector(name=, key=)`, `V1SecretEnvSource`, `V1SecretVolumeSource(secret_name=)`... Their
-# arguments are references, never values.
+# Kubernetes objects that *name* a Secret (and the key in it) for a pod to read at run time: KubernetesPodOperator's
+# `Secret("env", "DB_PASSWORD", "airflow-secrets", "password")` (`secret=`, `key=`), `V1SecretKeySelector(name=,
+# key=)`, `V1SecretEnvSource`, `V1SecretVolumeSource(secret_name=)`... Their arguments are references, never values.
 _K8S_SECRET_REFERENCES = frozenset({
     "V1SecretKeySelector", "V1SecretEnvSource", "V1SecretVolumeSource", "V1SecretReference", "V1SecretProjection",
 })
@@ -108,24 +105,6 @@ def class_names(text: str) -> set[str]:
         names.add(match.group(1))
         position = match.end()
     return names
-
-
-# Indexes of fields (in `walk.NODE_FIELDS`) of the parts of a class or a function that the visit reads in its
-# own order, or not at all: the string pass's nodes in each part are numbered on their own
-# (`walk.StringRecord`).
-_CLASS_BODY, _CLASS_DECORATORS = (
-    walk.NODE_FIELDS[ast.ClassDef].index(name) for name in ("body", "decorator_list"))
-_FUNCTION_ARGS, _FUNCTION_BODY, _FUNCTION_DECORATORS = (
-    walk.NODE_FIELDS[ast.FunctionDef].index(name) for name in ("args", "body", "decorator_list"))
-assert walk.NODE_FIELDS[ast.AsyncFunctionDef] == walk.NODE_FIELDS[ast.FunctionDef]
-_DEFAULTS, _KW_DEFAULTS = (
-    walk.NODE_FIELDS[ast.arguments].index(name) for name in ("defaults", "kw_defaults"))
-_CLASS_UNVISITED = tuple(index for index in range(len(walk.NODE_FIELDS[ast.ClassDef]))
-                         if index not in (_CLASS_BODY, _CLASS_DECORATORS))  # bases, keywords
-_FUNCTION_UNVISITED = tuple(index for index in range(len(walk.NODE_FIELDS[ast.FunctionDef]))
-                            if index not in (_FUNCTION_ARGS, _FUNCTION_BODY, _FUNCTION_DECORATORS))  # returns
-_ANNOTATED_ARGUMENTS = tuple((index, name) for index, name in enumerate(walk.NODE_FIELDS[ast.arguments])
-                             if index not in (_DEFAULTS, _KW_DEFAULTS))  # the fields that hold `arg` nodes
 
 
 def _driver(name: str, leaf: str) -> str | None:
@@ -167,8 +146,7 @@ class Analyzer(ast.NodeVisitor):
         self.dags: dict[str, FileLocation] = {}
         self._env_block: ConfigBlock | None = None  # settings written to os.environ (made at the first)
         self.imports: dict[str, str] = {}        # local name -> qualified name
-        # local name -> (module, name, relative level) of `from M import N`; local name -> module of `import
-        # M`
+        # local name -> (module, name, relative level) of `from M import N`; local name -> module of `import M`
         self.from_imports: dict[str, tuple[str, str, int]] = {}
         self.module_imports: dict[str, str] = {}
         self.cross_modules: set[tuple[str, int]] = set()  # modules values were needed from (phase 1)
@@ -180,16 +158,6 @@ class Analyzer(ast.NodeVisitor):
         # (argument name, default, scope it is evaluated in, where): secret defaults, judged after the visit
         self.defaults: list[tuple[str, ast.AST, Scope, str]] = []
         self._pending: list[ast.AST | Callable[[], None]] = []  # the visit's work, last item next
-        self._depths: list[int] = []             # the depth in the tree of each pending node (0 for a step)
-        # The string pass's nodes, found by the visit (`walk.StringRecord`), and the state that orders them:
-        # the depth of the node handled now, the last number given to a node, the prefix of the part visited
-        # now.
-        self._strings: list[walk.StringRecord] = []
-        self._depth = 0
-        self._number = 0
-        self._prefix: tuple[int, ...] = ()
-        # the last (whole) visit's tree and its records
-        self._visited: tuple[ast.AST, list[walk.StringRecord]] | None = None
 
     def visit(self, node: ast.AST) -> None:
         """Depth first, in the order a recursive visit takes, with an explicit stack: a chain of a thousand
@@ -197,128 +165,48 @@ class Analyzer(ast.NodeVisitor):
 
         Dispatch goes through a table of the handled node classes (`ast.NodeVisitor.visit` builds a method
         name per node); other nodes only pass the visit on to their children. Leaves (`Name`,
-        `Constant`...) are not visited: no handler reads them. A handler does not visit: the visit goes on to
-        the node's children after it (a handler may `_schedule` steps to run after them), or (a class, a
+        `Constant`...) are not visited: no handler reads them. A handler does not visit: the visit goes on
+        to the node's children after it (a handler may `_schedule` steps to run after them), or (a class, a
         function: `_CHILDREN_HANDLED`) it `_schedule`s the children and the steps (callables) that come
-        between them.
-
-        The visit also records the nodes the string pass reads (`scan_strings`) with their place in
-        breadth-first order (`walk.StringRecord`): it meets them anyway, where a second walk of the tree
-        cost a fifth of the analysis."""
-        outer = (self._pending, self._depths, self._strings, self._depth, self._number, self._prefix)
-        self._pending, self._depths, self._strings = [node], [0], []
-        self._number, self._prefix = 0, ()
-        pending, depths, found = self._pending, self._depths, self._strings  # handlers `_schedule` onto these
-        pop, push, record = pending.pop, pending.append, found.append
-        depth_of, push_depth = depths.pop, depths.append
-        handlers, handled, node_fields, last_first = HANDLERS, _CHILDREN_HANDLED, walk.NODE_FIELDS, \
-            walk.FIELDS_LAST_FIRST
-        outside, inside, string_parts = walk.VISIT_ACTIONS_OUTSIDE_STRING, walk.VISIT_ACTIONS_INSIDE_STRING, \
-            walk.STRING_PARTS
-        visit, record_constant, both, one_value = walk.VISIT, walk.RECORD_CONSTANT, walk.VISIT_AND_RECORD, \
-            walk.VISIT_ONE_VALUE
-        constant, min_length = ast.Constant, walk.STRING_MIN_LENGTH
-        number, prefix = 0, ()
+        between them."""
+        outer, self._pending = self._pending, [node]
+        pending = self._pending  # handlers `_schedule` onto this same list
+        pop, push = pending.pop, pending.append
+        handlers, handled, node_fields = HANDLERS, _CHILDREN_HANDLED, walk.NODE_FIELDS
+        last_first, one_value = walk.FIELDS_LAST_FIRST, walk.ONE_VALUE_FIELD
         try:
             while pending:
                 item = pop()
-                depth = depth_of()
                 kind = type(item)
                 handler = handlers.get(kind)
                 if handler is not None:
-                    if kind in handled:  # it schedules the node's parts itself (a class, a function), or none
-                        self._depth, self._number = depth, number
-                        handler(self, item)
-                        number, prefix = self._number, self._prefix
-                        continue
                     handler(self, item)
+                    if kind in handled:
+                        continue
                     fields = last_first[kind]
                 else:
                     fields = last_first.get(kind)  # type: ignore[assignment]
                     if fields is None:  # a step
                         item()  # type: ignore[operator]
-                        prefix = self._prefix
                         continue
-                # The node's children: visited (pushed last first, so that the first is popped next) and
-                # recorded for the string pass. Inlined (`walk.push_branches`, `walk.record_children`): most
-                # nodes come here, and a call per node costs as much as the rest.
-                number += 1
-                below = depth + 1
-                actions = inside if kind in string_parts else outside
+                # generic_visit (`walk.push_branches`), inlined: most nodes come here, and a call per node
+                # costs as much as the rest
                 for name in fields:
                     value = getattr(item, name, None)
                     for child in reversed(value) if type(value) is list else (value,):
-                        action = actions.get(type(child))
-                        if not action:
-                            continue  # not a node (None, a name), or a leaf neither visited nor recorded
-                        if action == visit:
+                        kind = type(child)
+                        if kind in one_value:
+                            if node_fields.get(type(child.value)):  # type: ignore[attr-defined]
+                                push(child)
+                        elif node_fields.get(kind):
                             push(child)
-                            push_depth(below)
-                        elif action == record_constant:
-                            text = child.value  # type: ignore[attr-defined]
-                            if type(text) is str and len(text) >= min_length:
-                                record((below, prefix + (number,), -1 - len(found), child))
-                        elif action == one_value:  # a keyword, an attribute: visited if its value is no leaf
-                            inner = child.value  # type: ignore[attr-defined]
-                            if node_fields.get(type(inner)) or (
-                                    type(inner) is constant and type(inner.value) is str
-                                    and len(inner.value) >= min_length):
-                                push(child)  # (or is a constant the string pass reads, recorded at its turn)
-                                push_depth(below)
-                        else:  # both
-                            push(child)
-                            push_depth(below)
-                            record((below, prefix + (number,), -1 - len(found), child))
-            self._visited = (node, found)
         finally:
-            self._pending, self._depths, self._strings, self._depth, self._number, self._prefix = outer
+            self._pending = outer
 
-    def _schedule(self, *items: ast.AST | Callable[[], None], depth: int = 0) -> None:
-        """Visit these nodes (at `depth` in the tree) and run these steps, in this order, before anything
-        scheduled earlier. A handler schedules at its end (as a recursive visit would go on)."""
+    def _schedule(self, *items: ast.AST | Callable[[], None]) -> None:
+        """Visit these nodes and run these steps, in this order, before anything scheduled earlier.
+        A handler schedules once, at its end (as a recursive visit would go on)."""
         self._pending.extend(reversed(items))
-        self._depths.extend([depth] * len(items))
-
-    def _enter_part(self, prefix: tuple[int, ...]) -> Callable[[], None]:
-        """A step: the nodes visited next are in the part of a class or a function this prefix names."""
-
-        def enter() -> None:
-            self._prefix = prefix
-
-        return enter
-
-    def _record_parts(self, node: ast.AST, unvisited: tuple[int, ...]) -> int:
-        """The string pass's nodes of a class or a function (`node`, handled now): its children, and all
-        below the fields at these indexes, which the visit does not read. Returns the number `node` is
-        given."""
-        depth, prefix, found = self._depth, self._prefix, self._strings
-        self._number += 1
-        number = self._number
-        walk.record_children(node, depth, (*prefix, number), found)
-        fields = walk.NODE_FIELDS[type(node)]
-        for index in unvisited:
-            value = getattr(node, fields[index], None)
-            if value:  # most are None or empty: bases, keywords, `returns`
-                self._number = walk.record_below(value, depth + 1, (*prefix, number, index), self._number,
-                                                 found)
-        return number
-
-    def _record_arguments(self, arguments: ast.arguments, number: int) -> None:
-        """The string pass's nodes of a function's `arguments` (the function is handled now, numbered
-        `number`), which is never visited itself: its children, and all below its fields but the defaults
-        (which the visit reads)."""
-        depth, prefix, found = self._depth + 1, self._prefix, self._strings
-        if arguments.defaults or arguments.kw_defaults:  # its other children (`arg`) are not recorded
-            walk.record_children(arguments, depth, (*prefix, number, _FUNCTION_ARGS), found)
-        for index, name in _ANNOTATED_ARGUMENTS:
-            value = getattr(arguments, name)
-            if not value:  # None, or no such argument
-                continue
-            annotated = [argument for argument in (value if type(value) is list else (value,))
-                         if argument.annotation is not None and walk.holds_records(argument.annotation)]
-            if annotated:  # most arguments have no annotation, or a name
-                self._number = walk.record_below(
-                    annotated, depth + 1, (*prefix, number, _FUNCTION_ARGS, index), self._number, found)
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -448,18 +336,11 @@ class Analyzer(ast.NodeVisitor):
         outer = self.scope
         self.scope = outer.child_class(node.name)
         bind_targets(self.scope, node.body)
-        prefix = self._prefix
-        number = self._record_parts(node, _CLASS_UNVISITED)
 
         def leave() -> None:
             self.scope = outer
-            self._prefix = (*prefix, number, _CLASS_DECORATORS)
 
-        def done() -> None:
-            self._prefix = prefix
-
-        self._prefix = (*prefix, number, _CLASS_BODY)  # the body is visited next
-        self._schedule(*node.body, leave, *node.decorator_list, done, depth=self._depth + 1)
+        self._schedule(*node.body, leave, *node.decorator_list)
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         outer = self.scope
@@ -482,14 +363,12 @@ class Analyzer(ast.NodeVisitor):
             bind_targets(self.scope, node.body)
             if self._signs_tokens:
                 self._mark_signed_engines(node.body)
-            self._prefix = (*prefix, number, _FUNCTION_DECORATORS)  # the decorators are visited next
 
         def body() -> None:
             if found["dag_id"]:
                 self.dag_stack.append(found["dag_id"])
             if found["task"]:
                 self.task_stack.append(found["task"])
-            self._prefix = (*prefix, number, _FUNCTION_BODY)
 
         def leave() -> None:
             if found["task"]:
@@ -497,27 +376,12 @@ class Analyzer(ast.NodeVisitor):
             if found["dag_id"]:
                 self.dag_stack.pop()
             self.scope = outer
-            self._prefix = prefix
 
-        prefix, depth = self._prefix, self._depth
-        number = self._record_parts(node, _FUNCTION_UNVISITED)
-        self._record_arguments(node.args, number)
-        steps: list[ast.AST | Callable[[], None]] = []
+        steps: list[ast.AST | Callable[[], None]] = [
+            *node.args.defaults, *[d for d in node.args.kw_defaults if d is not None], enter]
         for decorator in node.decorator_list:  # each read, then visited, in turn
             steps += [lambda decorator=decorator: self._decorator(node, decorator, found), decorator]
-        # scheduled last part first: the defaults are visited first, then the decorators and the body
-        self._schedule(enter, *steps, body, *node.body, leave, depth=depth + 1)
-        kw_defaults = [default for default in node.args.kw_defaults if default is not None]
-        if kw_defaults:
-            kw_prefix = (*prefix, number, _FUNCTION_ARGS, _KW_DEFAULTS)
-            if node.args.defaults:
-                kw_defaults.insert(0, self._enter_part(kw_prefix))
-            else:
-                self._prefix = kw_prefix  # visited next
-            self._schedule(*kw_defaults, depth=depth + 2)
-        if node.args.defaults:
-            self._prefix = (*prefix, number, _FUNCTION_ARGS, _DEFAULTS)  # visited next
-            self._schedule(*node.args.defaults, depth=depth + 2)
+        self._schedule(*steps, body, *node.body, leave)
 
     visit_FunctionDef = _function
     visit_AsyncFunctionDef = _function
@@ -1037,11 +901,8 @@ class Analyzer(ast.NodeVisitor):
         secret-named constants, dict entries and function defaults."""
         for argument, default, scope, via in self.defaults:
             self._named_value(argument, default, via, scope)
-        if self._visited is not None and self._visited[0] is tree:  # found by the visit
-            nodes = walk.in_breadth_first_order(self._visited[1])
-        else:
-            nodes = walk.string_pass_nodes(tree, min_length=walk.STRING_MIN_LENGTH)
-        for node in nodes:
+        # constants: strings of 8+ characters only (a lone surrogate, replaced, is still one character)
+        for node in walk.string_pass_nodes(tree, min_length=8):
             kind = type(node)
             if kind is ast.Dict:
                 self._secret_entries(node)  # type: ignore[arg-type]
@@ -1087,8 +948,7 @@ class Analyzer(ast.NodeVisitor):
                         and (secret_shapes.url_scheme(text, shape.start).startswith(_DB_SCHEMES)
                              or any(c.isspace() for c in text.strip()))):
                     continue  # found above (key ids), read as a connection (database URIs), or an example
-                    # in prose (a docstring's `scheme://user:pass@host`): a URL with a password is a whole
-                    # value
+                    # in prose (a docstring's `scheme://user:pass@host`): a URL with a password is a whole value
                 self._report_built("hardcoded-secret", evaluated, f"{_SHAPE_LABELS[shape.kind]} in a string",
                                    shape.secret)
 
@@ -1209,7 +1069,7 @@ HANDLERS: dict[type, Callable[[Analyzer, Any], None]] = {
     ast.Call: Analyzer.visit_Call,
 }
 # Handlers after which the visit does not go on to the node's children: a class or a function schedules them
-# itself, an import has none worth visiting or recording (its aliases). The visit goes on to the others'.
+# itself, an import has none worth visiting (its aliases). The visit goes on to the children of the others.
 _CHILDREN_HANDLED = frozenset({ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Import,
                                ast.ImportFrom})
 

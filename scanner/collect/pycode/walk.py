@@ -61,31 +61,6 @@ def _string_pass_actions(inside_string: bool) -> dict[type, int]:
 
 _ACTIONS_OUTSIDE_STRING = _string_pass_actions(inside_string=False)
 _ACTIONS_INSIDE_STRING = _string_pass_actions(inside_string=True)
-# The string pass's constants: strings of this many characters or more (shorter ones hold no credential the
-# pass reads; a lone surrogate, replaced, is still one character).
-STRING_MIN_LENGTH = 8
-
-
-# What `Analyzer.visit` does with a child node, by class, outside a string expression and inside one: nothing
-# (a leaf it neither visits nor records), visit it, record it (a constant, after a test of its value), both,
-# or (a `keyword` or an `Attribute`, see ONE_VALUE_FIELD) visit it when its value is not a leaf, or is a
-# recorded constant (recorded when the child's turn comes).
-VISIT, RECORD_CONSTANT, VISIT_AND_RECORD, VISIT_ONE_VALUE = 1, 2, 3, 4
-
-
-def _visit_actions(string_actions: dict[type, int]) -> dict[type, int]:
-    """The visit's actions: it visits every class with fields (an import too, for its handler), and records
-    what the string pass records."""
-    actions = {}
-    for cls, fields in NODE_FIELDS.items():
-        recorded = string_actions[cls] & _RECORD
-        if cls in ONE_VALUE_FIELD:
-            actions[cls] = VISIT_ONE_VALUE
-        elif fields:
-            actions[cls] = VISIT_AND_RECORD if recorded else VISIT
-        elif recorded:
-            actions[cls] = RECORD_CONSTANT
-    return actions
 
 
 def branches(node: ast.AST) -> list[ast.AST]:
@@ -107,17 +82,11 @@ def branches(node: ast.AST) -> list[ast.AST]:
 ONE_VALUE_FIELD = frozenset({ast.keyword, ast.Attribute})
 
 
-VISIT_ACTIONS_OUTSIDE_STRING = _visit_actions(_ACTIONS_OUTSIDE_STRING)
-VISIT_ACTIONS_INSIDE_STRING = _visit_actions(_ACTIONS_INSIDE_STRING)
-STRING_PARTS = _STRING_PARTS
-
-
 def push_branches(node: ast.AST, stack: list[ast.AST]) -> None:
     """Push the children of `node` a visit can find anything under on `stack`, last first (the first child
     is popped next): the `branches`, less those that have no branch themselves (a `keyword` or an
     `Attribute` of a leaf, which no handler reads). `Analyzer.visit` holds a copy of this loop, inlined
-    (a call per node costs ~1.5 % of its visit), which also visits a `keyword` or an `Attribute` of a
-    constant the string pass reads: a change here is made there too."""
+    (a call per node costs ~1.5 % of its visit): a change here is made there too."""
     fields = NODE_FIELDS
     push = stack.append
     for name in FIELDS_LAST_FIRST[type(node)]:
@@ -134,8 +103,7 @@ def push_branches(node: ast.AST, stack: list[ast.AST]) -> None:
 def string_pass_nodes(tree: ast.AST, min_length: int = 0) -> list[ast.AST]:
     """In `ast.walk` (breadth-first) order: every assignment, every dict display and every maximal string
     expression; of the constants, only strings of `min_length` or more characters (a constant's value is
-    what the caller reads, and it reads no other). `Analyzer.visit` finds the same nodes as it goes (see
-    `StringRecord`); this walk reads a tree it did not visit."""
+    what the caller reads, and it reads no other)."""
     found: list[ast.AST] = []
     record = found.append
     queue = [tree]
@@ -159,61 +127,3 @@ def string_pass_nodes(tree: ast.AST, min_length: int = 0) -> list[ast.AST]:
                             continue
                     record(child)
     return found
-
-
-# The string pass's nodes found by a depth-first visit (`Analyzer.visit`, which meets the tree's nodes anyway)
-# are recorded as (depth, path, sequence, node) and sorted back into breadth-first order
-# (`in_breadth_first_order`). In breadth-first order, nodes of one depth come in the order of their paths from
-# the root, which is the order of a depth-first walk that takes children in field order: a node's path is the
-# number its parent got when such a walk reached it (`sequence` orders a parent's children: they are recorded
-# last first, each with minus one less the count of records before it). The visit takes children in field
-# order except under a class or a function, whose parts it reads in its own order (a function's defaults, then
-# its decorators, then its body) or not at all (annotations, bases): each part of one is numbered on its own,
-# the path of its nodes' children starting with the prefix of the part (the path of the class or function, and
-# its field's index, and the index of a field of `arguments`).
-StringRecord = tuple[int, tuple[int, ...], int, ast.AST]
-
-
-def in_breadth_first_order(records: list[StringRecord]) -> list[ast.AST]:
-    """The nodes of these records in breadth-first order (no two records have the same depth, path and
-    sequence: their nodes are never compared)."""
-    return [record[3] for record in sorted(records)]
-
-
-def record_children(node: ast.AST, depth: int, path: tuple[int, ...], found: list[StringRecord],
-                    min_length: int = STRING_MIN_LENGTH) -> None:
-    """Record the children of `node` (at `depth`, its path `path`) that the string pass reads, last first."""
-    actions = _ACTIONS_INSIDE_STRING if type(node) in _STRING_PARTS else _ACTIONS_OUTSIDE_STRING
-    for name in FIELDS_LAST_FIRST[type(node)]:
-        value = getattr(node, name, None)
-        for child in reversed(value) if type(value) is list else (value,):
-            if not actions.get(type(child), 0) & _RECORD:
-                continue
-            if type(child) is ast.Constant:
-                text = child.value  # type: ignore[attr-defined]
-                if type(text) is not str or len(text) < min_length:
-                    continue
-            found.append((depth + 1, path, -1 - len(found), child))
-
-
-def holds_records(node: ast.AST | None, min_length: int = STRING_MIN_LENGTH) -> bool:
-    """Whether the string pass records `node` or anything below it: not None, a name, a short constant."""
-    if NODE_FIELDS.get(type(node)):
-        return True
-    text = getattr(node, "value", None) if type(node) is ast.Constant else None
-    return type(text) is str and len(text) >= min_length
-
-
-def record_below(roots: ast.AST | list[ast.AST] | None, depth: int, prefix: tuple[int, ...], number: int,
-                 found: list[StringRecord], min_length: int = STRING_MIN_LENGTH) -> int:
-    """Record what the string pass reads below `roots` (a field's value: nodes at `depth`, themselves recorded
-    with their parent), numbering their nodes from `number` + 1 in a depth-first walk in field order: for the
-    parts of a tree the visit does not read. Returns the last number given."""
-    listed = roots if type(roots) is list else [roots]
-    stack = [(root, depth) for root in reversed(listed) if NODE_FIELDS.get(type(root))]
-    while stack:
-        node, level = stack.pop()
-        number += 1
-        record_children(node, level, (*prefix, number), found, min_length)
-        stack.extend([(child, level + 1) for child in reversed(branches(node))])
-    return number
