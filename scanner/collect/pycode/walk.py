@@ -46,8 +46,9 @@ _ASSIGNMENTS = frozenset({ast.Assign, ast.AnnAssign, ast.Dict})  # and dicts: th
 _NAMES_ONLY = frozenset({ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal})
 # What the string pass does with a child node, by class, outside a string expression and inside one: queue it
 # (its children are read in turn), record it, both, or neither (a leaf it does not read). A constant is
-# recorded after a test of its value (`string_pass_nodes`).
-_QUEUE, _RECORD = 1, 2
+# recorded after a test of its value (`string_pass_nodes`). Compared with `==` (`&` on ints is not among the
+# operations the interpreter specialises, and the test runs for every child of every node).
+_QUEUE, _RECORD, _QUEUE_AND_RECORD = 1, 2, 3
 
 
 def _string_pass_actions(inside_string: bool) -> dict[type, int]:
@@ -61,6 +62,14 @@ def _string_pass_actions(inside_string: bool) -> dict[type, int]:
 
 _ACTIONS_OUTSIDE_STRING = _string_pass_actions(inside_string=False)
 _ACTIONS_INSIDE_STRING = _string_pass_actions(inside_string=True)
+# The classes the string pass records without reading their children: the constant only (a leaf), whose value
+# `string_pass_nodes` tests.
+RECORDED_ONLY = frozenset(cls for cls, action in _ACTIONS_OUTSIDE_STRING.items() if action == _RECORD)
+# Node class -> its fields worth reading and the actions for its children (one look-up per node).
+_STRING_PASS_PLAN: dict[type, tuple[tuple[str, ...], dict[type, int]]] = {
+    cls: (fields, _ACTIONS_INSIDE_STRING if cls in _STRING_PARTS else _ACTIONS_OUTSIDE_STRING)
+    for cls, fields in NODE_FIELDS.items()
+}
 
 
 def branches(node: ast.AST) -> list[ast.AST]:
@@ -108,22 +117,26 @@ def string_pass_nodes(tree: ast.AST, min_length: int = 0) -> list[ast.AST]:
     record = found.append
     queue = [tree]
     enqueue = queue.append
-    node_fields, constant = NODE_FIELDS, ast.Constant
+    plan = _STRING_PASS_PLAN
     for parent in queue:  # a node is recorded when it is found: in breadth-first order that is its turn
-        kind = type(parent)
-        actions = _ACTIONS_INSIDE_STRING if kind in _STRING_PARTS else _ACTIONS_OUTSIDE_STRING
-        for name in node_fields[kind]:  # each child in field order; a loop, not a call: it meets every node
+        fields, actions = plan[type(parent)]
+        for name in fields:  # each child in field order; a loop, not a call: it meets every node
             value = getattr(parent, name, None)
-            for child in value if type(value) is list else (value,):
+            if type(value) is not list:
+                if not actions.get(type(value)):
+                    continue  # None, a name, a leaf not read: the commonest single child
+                value = (value,)
+            for child in value:
                 action = actions.get(type(child))
                 if not action:
-                    continue  # not a node (None, a name), or a leaf not read
-                if action & _QUEUE:
+                    continue  # not a node (a name), or a leaf not read
+                if action == _QUEUE:
                     enqueue(child)
-                if action & _RECORD:
-                    if type(child) is constant:
-                        text = child.value  # type: ignore[attr-defined]
-                        if type(text) is not str or len(text) < min_length:
-                            continue
+                elif action == _QUEUE_AND_RECORD:
+                    enqueue(child)
                     record(child)
+                else:  # recorded only: a constant (`RECORDED_ONLY`), a string of `min_length` or more characters
+                    text = child.value  # type: ignore[attr-defined]
+                    if type(text) is str and len(text) >= min_length:
+                        record(child)
     return found

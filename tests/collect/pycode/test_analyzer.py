@@ -61,6 +61,10 @@ def test_the_string_pass_finds_what_a_breadth_first_walk_finds_in_its_order(sour
         assert walk.string_pass_nodes(tree, min_length) == _reference_string_pass(tree, min_length)
 
 
+def test_the_string_pass_records_without_queueing_constants_only() -> None:
+    assert walk.RECORDED_ONLY == {ast.Constant}  # `string_pass_nodes` reads `.value` of those
+
+
 @pytest.mark.parametrize("source", WALK_SOURCES)
 def test_pushed_branches_leave_out_only_nodes_with_nothing_to_visit(source: str) -> None:
     for node in ast.walk(ast.parse(source)):
