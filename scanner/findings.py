@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from scanner.model import AwsIdentity, FileLocation
 
@@ -46,20 +45,17 @@ class Confidence(str, Enum):
         return {"high": "very-high", "medium": "high", "low": "medium"}[self.value]
 
 
-class Suppression(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
+@dataclass(slots=True)
+class Suppression:
     kind: str = "inline"          # inline (a comment in the source) | baseline | config
     justification: str = ""
     location: FileLocation | None = None
 
 
-_SHARED_FIELD_SETS: dict[frozenset[str], set[str]] = {}
-
-
-class Finding(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
+# Findings, notices and stats are plain slotted dataclasses like the resources (`scanner.model`): airguard
+# makes them from its own values; a report read back from outside (`scanner.aws.securityhub`) checks its fields.
+@dataclass(slots=True)
+class Finding:
     rule_id: str
     rule_name: str
     title: str
@@ -72,25 +68,13 @@ class Finding(BaseModel):
     location: FileLocation | None = None
     snippet: str | None = None
     aws: AwsIdentity | None = None
-    related: list[FileLocation] = Field(default_factory=list)
-    related_labels: list[str] = Field(default_factory=list)
+    related: list[FileLocation] = field(default_factory=list)
+    related_labels: list[str] = field(default_factory=list)
     related_omitted: int = 0          # related locations left out (`scanner.engine.evaluate.MAX_RELATED`)
     fingerprint: str = ""
     suppression: Suppression | None = None
-    tags: list[str] = Field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
     help_uri: str | None = None
-
-    def model_post_init(self, context: Any, /) -> None:
-        # Pydantic gives each instance its own set of the field names it was given (728 bytes for 17): a
-        # 50,000-security-group snapshot makes 58,795 findings, nearly all given the same names. They share
-        # one set per distinct set of names; assigning a field (below) first gives the finding its own copy,
-        # so the sharing cannot be seen.
-        names = self.__pydantic_fields_set__
-        object.__setattr__(self, "__pydantic_fields_set__", _SHARED_FIELD_SETS.setdefault(frozenset(names), names))
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        object.__setattr__(self, "__pydantic_fields_set__", set(self.__pydantic_fields_set__))
-        super().__setattr__(name, value)
 
     def sort_key(self) -> tuple[Any, ...]:
         loc = self.location
@@ -104,10 +88,9 @@ class Finding(BaseModel):
         )
 
 
-class Notice(BaseModel):
+@dataclass(slots=True)
+class Notice:
     """Something the scan could not do: a file it could not read, a rule it could not evaluate."""
-
-    model_config = ConfigDict(defer_build=True)
 
     kind: str                     # parse-error | read-error | rule-error | not-evaluated | config
     message: str
@@ -120,10 +103,13 @@ class Notice(BaseModel):
     def sort_key(self) -> tuple[Any, ...]:
         return (self.path or "~", self.line or 0, self.kind, self.rule_id or "", self.message)
 
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "message": self.message, "path": self.path, "line": self.line,
+                "column": self.column, "rule_id": self.rule_id, "level": self.level}
 
-class ScanStats(BaseModel):
-    model_config = ConfigDict(defer_build=True)
 
+@dataclass(slots=True)
+class ScanStats:
     files_scanned: int = 0
     resources: int = 0
     rules_evaluated: int = 0

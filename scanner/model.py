@@ -7,17 +7,22 @@ path with a line/column span) or an AWS identity (ARN, account, region).
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+# Plain slotted dataclasses, not pydantic models: a scan makes them by the hundred thousand from values airguard
+# computed itself, and pydantic's first validator in a process costs ~130M instructions (its plugin discovery
+# imports importlib.metadata and reads every installed distribution's entry points; then the schemas): 15 % of
+# a pre-commit run, and again in each worker process. Data from outside (an AWS unit result, a JSON report)
+# comes in through the checked `from_json` constructors.
 
 
-class FileLocation(BaseModel):
+@dataclass(frozen=True, slots=True)
+class FileLocation:
     """A span in a repo-relative file. Lines and columns are 1-based; end is inclusive."""
-
-    model_config = ConfigDict(defer_build=True, frozen=True)
 
     path: str
     start_line: int
@@ -26,24 +31,55 @@ class FileLocation(BaseModel):
     end_column: int | None = None
 
     def with_path(self, path: str) -> FileLocation:
-        return self.model_copy(update={"path": path})
+        return FileLocation(path, self.start_line, self.start_column, self.end_line, self.end_column)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "start_line": self.start_line, "start_column": self.start_column,
+                "end_line": self.end_line, "end_column": self.end_column}
+
+    @classmethod
+    def from_json(cls, data: Any) -> FileLocation:
+        """From a dump that did not come from this scan: every field checked (TypeError when one is wrong)."""
+        data = _object(data, "location")
+        return cls(_text(data["path"], "path"), _number(data["start_line"], "start_line"),
+                   _number(data.get("start_column", 1), "start_column"),
+                   _number_or_none(data.get("end_line"), "end_line"),
+                   _number_or_none(data.get("end_column"), "end_column"))
 
 
-class AwsIdentity(BaseModel):
+@dataclass(frozen=True, slots=True)
+class AwsIdentity:
     """Where an AWS resource lives."""
-
-    model_config = ConfigDict(defer_build=True, frozen=True)
 
     arn: str
     account: str | None = None
     region: str | None = None
 
+    def to_json(self) -> dict[str, Any]:
+        return {"arn": self.arn, "account": self.account, "region": self.region}
 
-class Source(BaseModel):
-    model_config = ConfigDict(defer_build=True, frozen=True)
+    @classmethod
+    def from_json(cls, data: Any) -> AwsIdentity:
+        data = _object(data, "aws")
+        return cls(_text(data["arn"], "arn"), _text_or_none(data.get("account"), "account"),
+                   _text_or_none(data.get("region"), "region"))
 
+
+@dataclass(frozen=True, slots=True)
+class Source:
     file: FileLocation | None = None
     aws: AwsIdentity | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": None if self.file is None else self.file.to_json(),
+                "aws": None if self.aws is None else self.aws.to_json()}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Source:
+        data = _object(data, "source")
+        file, aws = data.get("file"), data.get("aws")
+        return cls(None if file is None else FileLocation.from_json(file),
+                   None if aws is None else AwsIdentity.from_json(aws))
 
 
 # The attribute listing what infrastructure code leaves unknown until apply (written by `scanner.collect.iac`,
@@ -51,7 +87,8 @@ class Source(BaseModel):
 UNKNOWN_KEY = "_unknown"
 
 
-class Resource(BaseModel):
+@dataclass(slots=True)
+class Resource:
     """One thing rules look at.
 
     `attributes` hold plain JSON values. Secret values never enter a resource: collectors put a
@@ -60,14 +97,12 @@ class Resource(BaseModel):
     finding about one attribute points at its line.
     """
 
-    model_config = ConfigDict(defer_build=True)
-
     id: str
     type: str
     name: str
-    attributes: dict[str, Any] = Field(default_factory=dict)
-    source: Source = Field(default_factory=Source)
-    locations: dict[str, FileLocation] = Field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)
+    source: Source = field(default_factory=Source)
+    locations: dict[str, FileLocation] = field(default_factory=dict)
 
     def location_for(self, attribute_path: str | None) -> FileLocation | None:
         """The most precise file location for an attribute path, falling back to the resource.
@@ -81,6 +116,87 @@ class Resource(BaseModel):
                 if candidate in self.locations:
                     return self.locations[candidate]
         return self.source.file
+
+    def copy_with(self, **changes: Any) -> Resource:
+        """A shallow copy with these fields changed."""
+        return replace(self, **changes)
+
+    def to_json(self, exclude_none: bool = False) -> dict[str, Any]:
+        """The JSON form (attributes as JSON values: a tuple becomes a list); `exclude_none` leaves out the
+        source's and locations' fields that are None (not attribute values)."""
+        source = self.source.to_json()
+        locations = {path: location.to_json() for path, location in self.locations.items()}
+        if exclude_none:
+            source = {key: _without_none(value) for key, value in source.items() if value is not None}
+            locations = {path: _without_none(value) for path, value in locations.items()}
+        return {"id": self.id, "type": self.type, "name": self.name, "attributes": json_ready(self.attributes),
+                "source": source, "locations": locations}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Resource:
+        """From a dump that did not come from this scan (an AWS unit's result): every field checked (TypeError
+        when one is wrong); the attributes must be an object with string keys (copied, its values as given)."""
+        data = _object(data, "resource")
+        attributes = _object(data.get("attributes", {}), "attributes")
+        if not all(type(key) is str for key in attributes):
+            raise TypeError("attributes: keys must be strings")
+        locations = _object(data.get("locations", {}), "locations")
+        return cls(_text(data["id"], "id"), _text(data["type"], "type"), _text(data["name"], "name"),
+                   dict(attributes), Source.from_json(data.get("source", {})),
+                   {_text(path, "locations"): FileLocation.from_json(location) for path, location in locations.items()})
+
+
+_JSON_SCALARS = (str, int, bool, type(None))
+
+
+def json_ready(value: Any) -> Any:
+    """`value` as JSON values, as pydantic's JSON mode dumps an `Any`: dicts with string keys, lists (a tuple
+    becomes one), strings, numbers, booleans, None (a NaN or infinite float too). Anything else (rare: a set,
+    an enum, a datetime, a dict with other keys) is converted the way pydantic does
+    (`pydantic_core.to_jsonable_python`, imported then)."""
+    kind = type(value)
+    if kind is dict:
+        if all(type(key) is str for key in value):
+            return {key: json_ready(item) for key, item in value.items()}
+    elif kind is list or kind is tuple:
+        return [json_ready(item) for item in value]
+    elif kind in _JSON_SCALARS:
+        return value
+    elif kind is float:
+        return value if math.isfinite(value) else None
+    from pydantic_core import to_jsonable_python
+
+    return json_ready(to_jsonable_python(value))
+
+
+def _without_none(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if value is None else {key: item for key, item in value.items() if item is not None}
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    if type(value) is not dict:
+        raise TypeError(f"{what}: expected an object")
+    return value
+
+
+def _text(value: Any, what: str) -> str:
+    if type(value) is not str:
+        raise TypeError(f"{what}: expected a string")
+    return value
+
+
+def _text_or_none(value: Any, what: str) -> str | None:
+    return None if value is None else _text(value, what)
+
+
+def _number(value: Any, what: str) -> int:
+    if type(value) is not int:
+        raise TypeError(f"{what}: expected an integer")
+    return value
+
+
+def _number_or_none(value: Any, what: str) -> int | None:
+    return None if value is None else _number(value, what)
 
 
 class ResourceGraph:
@@ -109,7 +225,7 @@ class ResourceGraph:
             resource_id = f"{resource.id}#{counter}"
             counter += 1
         if resource_id != resource.id:
-            resource = resource.model_copy(update={"id": resource_id})
+            resource = resource.copy_with(id=resource_id)
         self._resources[resource_id] = resource
         self._by_type[resource.type].append(resource_id)
         return resource
@@ -214,7 +330,7 @@ class ResourceGraph:
         """A serialisable form (resources sorted by id, relations as edges, groups as member lists)."""
         groups = {(name, tuple(members)) for name, grouped in self._groups.items() for members in grouped.values()}
         return {
-            "resources": [self._resources[rid].model_dump(mode="json", exclude_none=True)
+            "resources": [self._resources[rid].to_json(exclude_none=True)
                           for rid in sorted(self._resources)],
             "relations": sorted(
                 [src, name, dst]

@@ -117,7 +117,7 @@ def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: lis
     with timings.stage("evaluate"):
         parameters = rule_parameters(rules, config)
         findings = evaluate(graph, rules, ctx, parameters, SuppressionIndex(suppressions))
-    stats = ScanStats.model_construct(files_scanned=ctx.files_scanned, resources=len(graph), rules_evaluated=len(rules),
+    stats = ScanStats(files_scanned=ctx.files_scanned, resources=len(graph), rules_evaluated=len(rules),
                       duration_seconds=round(time.perf_counter() - started, 4))
     notices = sorted(ctx.notices, key=Notice.sort_key)
     for notice in notices:

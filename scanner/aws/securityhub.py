@@ -179,10 +179,8 @@ def read_findings(path: Path, account: str | Callable[[], str] | None, region: s
 
 def _from_report(document: dict[str, Any], account: str | Callable[[], str] | None, region: str | None,
                  path: Path) -> list[dict[str, Any]]:
-    from pydantic import ValidationError
-
     from scanner.engine.loader import load_rules
-    from scanner.findings import Finding, Suppression
+    from scanner.findings import Confidence, Finding, Severity, Suppression
     from scanner.model import AwsIdentity, FileLocation
     from scanner.report.asff import finding_asff, timestamp
 
@@ -197,18 +195,20 @@ def _from_report(document: dict[str, Any], account: str | Callable[[], str] | No
             location = item.get("location")
             suppression = item.get("suppression")
             finding = Finding(
-                rule_id=item["rule_id"], rule_name=item["rule_name"], title=item["title"],
-                severity=item["severity"], confidence=item["confidence"], message=item["message"],
-                resource_id=resource["id"], resource_type=resource["type"], resource_name=resource["name"],
-                location=FileLocation(path=location["path"], start_line=location["start_line"])
+                rule_id=_text(item["rule_id"]), rule_name=_text(item["rule_name"]), title=_text(item["title"]),
+                severity=Severity(item["severity"]), confidence=Confidence(item["confidence"]),
+                message=_text(item["message"]), resource_id=_text(resource["id"]),
+                resource_type=_text(resource["type"]), resource_name=_text(resource["name"]),
+                location=FileLocation.from_json({"path": location["path"], "start_line": location["start_line"]})
                 if location else None,
-                aws=AwsIdentity(arn=resource["arn"], account=resource.get("account"), region=resource.get("region"))
+                aws=AwsIdentity.from_json({"arn": resource["arn"], "account": resource.get("account"),
+                                           "region": resource.get("region")})
                 if resource.get("arn") else None,
-                fingerprint=item["fingerprint"], tags=item.get("tags") or [],
-                suppression=Suppression(kind=suppression["kind"], justification=suppression["justification"])
+                fingerprint=_text(item["fingerprint"]), tags=_texts(item.get("tags") or []),
+                suppression=Suppression(kind=_text(suppression["kind"]), justification=_text(suppression["justification"]))
                 if suppression else None,
             )
-        except (KeyError, TypeError, ValidationError) as error:
+        except (KeyError, TypeError, ValueError) as error:
             raise SecurityHubImportError(f"{path}: findings[{index}] is not an airguard finding "
                                f"({type(error).__name__})") from None
         owner = finding.aws.account if finding.aws else None
@@ -349,3 +349,16 @@ def _scan_findings(args: argparse.Namespace, client: Any, region: str) -> tuple[
         return build(result, ReportOptions(aws_account=account, aws_region=region))["Findings"], result.partial
     except AsffError as exc:
         raise SecurityHubImportError(str(exc)) from None
+
+
+def _text(value: Any) -> str:
+    """A string field of a report read back (TypeError otherwise)."""
+    if type(value) is not str:
+        raise TypeError("expected a string")
+    return value
+
+
+def _texts(value: Any) -> list[str]:
+    if type(value) is not list:
+        raise TypeError("expected a list of strings")
+    return [_text(item) for item in value]

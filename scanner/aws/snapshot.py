@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from scanner import safeio
 from scanner.aws.units import Snapshot, UnitResult, merge
-from scanner.compact import Interner, trusted
+from scanner.compact import Interner
 from scanner.model import AwsIdentity, Resource, Source
 from scanner.resources.values import iso
 
@@ -267,16 +267,12 @@ class _Cursor:
 
 
 def _resource(item: dict[str, Any]) -> Resource:
-    """`compact(Resource.model_validate(item))` for an item the schema's resource definition accepts, whose
-    types it has checked (strings, an attributes object, a source with an AWS identity and no file, no
-    locations), built directly: pydantic's validation was a fifth of reading a large snapshot. `item` is a
-    fresh copy (`scanner.compact.Interner`): its attributes are the resource's own."""
-    source, aws = item["source"], item["source"]["aws"]
-    identity = trusted(AwsIdentity, {"arn": aws["arn"], "account": aws.get("account"), "region": aws.get("region")},
-                      aws)
-    origin = trusted(Source, {"file": None, "aws": identity}, source)
-    return trusted(Resource, {"id": item["id"], "type": item["type"], "name": item["name"],
-                             "attributes": item["attributes"], "source": origin, "locations": {}}, item)
+    """`Resource.from_json(item)` for an item the schema's resource definition accepts, whose types it has
+    checked (strings, an attributes object, a source with an AWS identity and no file, no locations), built
+    directly. `item` is a fresh copy (`scanner.compact.Interner`): its attributes are the resource's own."""
+    aws = item["source"]["aws"]
+    identity = AwsIdentity(aws["arn"], aws.get("account"), aws.get("region"))
+    return Resource(item["id"], item["type"], item["name"], item["attributes"], Source(aws=identity))
 
 
 def _stream_snapshot(text: str) -> tuple[Snapshot, list[Resource]] | None:

@@ -56,9 +56,7 @@ class UnitResult(BaseModel):
     duration_seconds: float = 0.0
 
     def resource_models(self) -> list[Resource]:
-        from scanner.compact import compact  # shared field sets: 150 MB less for 75,000 resources
-
-        return [compact(Resource.model_validate(item)) for item in self.resources]
+        return [Resource.from_json(item) for item in self.resources]
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -179,7 +177,7 @@ def run_unit(
     gaps = [gap if gap.account else gap.model_copy(update={"account": account}) for gap in recorder.gaps]
     return UnitResult(
         unit=final_unit,
-        resources=[r.model_dump(mode="json") for r in sorted(resources, key=lambda r: r.id)],
+        resources=[r.to_json() for r in sorted(resources, key=lambda r: r.id)],
         gaps=sorted(gaps, key=Gap.sort_key),
         api_calls=dict(sorted(recorder.api_calls.items())),
         http_requests=dict(sorted(recorder.http_requests.items())),

@@ -336,7 +336,7 @@ def _python_files(root: Path, boundaries: list[Path] | None, cache: Any, known: 
         path, before = Path(path_text), len(reader.ctx.notices)
         data = reader.read(path, relative)
         if data is None:
-            answers.append(("unread", [notice.model_dump(mode="json") for notice in reader.ctx.notices[before:]]))
+            answers.append(("unread", [notice.to_json() for notice in reader.ctx.notices[before:]]))
         elif not pycode.needs_parse(data, known):
             answers.append(("skipped",))
         else:
@@ -404,7 +404,7 @@ def _python_in_workers(ctx: ScanContext, files: list[tuple[Path, str]], conn_ids
     hits = 0
     for (path, relative), answer in zip(files, _answers(chunks, answers, conn_ids)):
         if answer[0] == "unread":
-            ctx.notices.extend(Notice.model_validate(notice) for notice in answer[1])
+            ctx.notices.extend(Notice(**notice) for notice in answer[1])
             continue
         python_files[relative] = path
         ctx.files_scanned += 1

@@ -15,7 +15,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from scanner import compact, safeio
+from scanner import safeio
+from scanner.compact import Interner
 from scanner.collect import filecache, one_file, secret_spans
 from scanner.context import ScanContext
 from scanner.findings import Notice
@@ -68,8 +69,8 @@ def run_file(root: Path, path: Path, relative: str, kind: str, data: bytes) -> O
     redactor = fctx.redactor
     assert isinstance(redactor, RecordingRedactor)
     return {
-        "resources": [r.model_dump(mode="json") for r in resources],
-        "notices": [n.model_dump(mode="json") for n in fctx.notices],
+        "resources": [r.to_json() for r in resources],
+        "notices": [n.to_json() for n in fctx.notices],
         "source": relative in fctx.sources,
         "scanned": fctx.files_scanned,
         "secrets": [list(item) for item in redactor.recorded],
@@ -98,43 +99,38 @@ def to_payload(outcome: Outcome, text: str) -> bytes | None:
 
 # An outcome is made by airguard itself: in this process, in a worker process of this scan, or read back
 # from the file cache, whose entries carry an integrity digest (`scanner.collect.filecache`). So its models
-# are built from the dumps as they are, without validating them again (`compact.trusted`: pydantic
-# validation was half of merging a warm scan's files); a dump of the wrong shape still fails on a missing
-# key, as a corrupt one.
+# are built from the dumps as they are; a dump of the wrong shape still fails on a missing key, as a corrupt
+# one.
 
 
-def _location(item: dict[str, Any] | None, intern: compact.Interner) -> FileLocation | None:
+def _location(item: dict[str, Any] | None, intern: Interner) -> FileLocation | None:
     if item is None:
         return None
-    return compact.location(intern(item["path"]), item["start_line"], item["start_column"], item["end_line"],
-                            item["end_column"])
+    return FileLocation(intern(item["path"]), item["start_line"], item["start_column"], item["end_line"],
+                        item["end_column"])
 
 
-def _resource(item: dict[str, Any], intern: compact.Interner) -> Resource:
-    """A `Resource` from its JSON dump (`model_dump(mode="json")`): what `Resource.model_validate` gives, its
-    strings shared with the rest of the scan (`intern`)."""
+def _resource(item: dict[str, Any], intern: Interner) -> Resource:
+    """A `Resource` from its JSON dump (`Resource.to_json`), its strings shared with the rest of the scan
+    (`intern`)."""
     source, aws = item["source"], item["source"]["aws"]
     if aws is not None:
-        aws = compact.trusted(AwsIdentity, {"arn": intern(aws["arn"]), "account": intern(aws["account"]),
-                                           "region": intern(aws["region"])})
-    return compact.trusted(Resource, {
-        "id": intern(item["id"]), "type": intern(item["type"]), "name": intern(item["name"]),
-        "attributes": intern(item["attributes"]),
-        "source": compact.trusted(Source, {"file": _location(source["file"], intern), "aws": aws}),
-        "locations": {intern(path): _location(location, intern) for path, location in item["locations"].items()}})
+        aws = AwsIdentity(intern(aws["arn"]), intern(aws["account"]), intern(aws["region"]))
+    return Resource(intern(item["id"]), intern(item["type"]), intern(item["name"]), intern(item["attributes"]),
+                    Source(_location(source["file"], intern), aws),
+                    {intern(path): _location(location, intern) for path, location in item["locations"].items()})
 
 
 def _notice(item: dict[str, Any]) -> Notice:
-    return compact.trusted(Notice, {
-        "kind": item["kind"], "message": item["message"], "path": item["path"], "line": item["line"],
-        "column": item["column"], "rule_id": item["rule_id"], "level": item["level"]})
+    return Notice(item["kind"], item["message"], item["path"], item["line"], item["column"], item["rule_id"],
+                  item["level"])
 
 
 def parse(outcome: Outcome, text: str | None, strings: dict[str, str] | None = None) \
         -> tuple[list[Resource], list[Notice], list[tuple[str, Any, Any]]]:
     """Typed resources, notices and secrets of an outcome; raises on a malformed (corrupt) one. `strings`: the
     scan's table of shared strings (`ScanContext.strings`)."""
-    intern = compact.Interner(strings)
+    intern = Interner(strings)
     resources = [_resource(item, intern) for item in outcome["resources"]]
     notices = [_notice(item) for item in outcome["notices"]]
     if "secrets" in outcome:

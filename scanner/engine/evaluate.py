@@ -8,7 +8,6 @@ from collections import Counter
 from itertools import accumulate, islice
 from typing import Any
 
-from scanner import compact
 from scanner.context import ScanContext
 from scanner.engine.conditions import EvalEnv, UnknownValue, compile_condition, render, resolve_path
 from scanner.engine.rule import Rule
@@ -161,9 +160,9 @@ def evaluate(
                 if suppressions is not None:
                     match = suppressions.match(rule.id, rule.name, finding.location)
                     if match is not None:
-                        finding.suppression = compact.trusted(Suppression, {
-                            "kind": "inline", "justification": ctx.redactor.scrub_in_file(match.path, match.reason),
-                            "location": compact.location(match.path, match.line, match.column)})
+                        finding.suppression = Suppression(
+                            "inline", ctx.redactor.scrub_in_file(match.path, match.reason),
+                            FileLocation(match.path, match.line, match.column))
                 findings.append(finding)
     return sorted(findings, key=Finding.sort_key)
 
@@ -217,13 +216,11 @@ def _finding(ctx: ScanContext, graph: ResourceGraph, rule: Rule, resource: Resou
         labels += relation_labels[:room]
         total += count
     message = render(rule.message.replace("{item}", item_text), resource, params)
-    # built from typed values airguard made (the rule, the graph's models), in declaration order, without
-    # validating them (a validation per finding; the collectors still validate what they read from files)
-    return compact.trusted(Finding, {
-        "rule_id": rule.id, "rule_name": rule.name, "title": rule.title, "severity": rule.severity,
-        "confidence": rule.confidence, "message": shared.scrub(message), "resource_id": resource.id,
-        "resource_type": resource.type, "resource_name": shared.scrub(resource.name), "location": location,
-        "snippet": shared.snippet(location), "aws": resource.source.aws, "related": related,
-        "related_labels": labels, "related_omitted": total - len(related),
-        "fingerprint": fingerprint(rule, resource, location, occurrences[key], item_text), "suppression": None,
-        "tags": list(rule.tags), "help_uri": rule.help_uri})
+    return Finding(
+        rule_id=rule.id, rule_name=rule.name, title=rule.title, severity=rule.severity,
+        confidence=rule.confidence, message=shared.scrub(message), resource_id=resource.id,
+        resource_type=resource.type, resource_name=shared.scrub(resource.name), location=location,
+        snippet=shared.snippet(location), aws=resource.source.aws, related=related,
+        related_labels=labels, related_omitted=total - len(related),
+        fingerprint=fingerprint(rule, resource, location, occurrences[key], item_text), suppression=None,
+        tags=list(rule.tags), help_uri=rule.help_uri)

@@ -6,7 +6,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from scanner.compact import trusted
 from scanner.findings import Confidence, Severity
 
 ParameterType = Literal["int", "float", "bool", "str", "list[str]"]
@@ -174,13 +173,23 @@ _FIELD_ORDER: dict[type, tuple[str, ...]] = {}
 def _restored(cls: Any, values: dict[str, Any]) -> Any:
     """A model from its own dump's values, as `model_construct` builds it. When they are every field in
     declaration order (a dump always is), without pydantic's loop over the fields (~4 us a model; a start
-    restores some 360 of them)."""
+    restores some 360 of them): the instance's slots set through BaseModel's descriptors."""
     order = _FIELD_ORDER.get(cls)
     if order is None:
         order = _FIELD_ORDER[cls] = tuple(cls.model_fields)
-    if tuple(values) == order:
-        return trusted(cls, values)
-    return cls.model_construct(**values)
+    if tuple(values) != order:
+        return cls.model_construct(**values)
+    model = object.__new__(cls)
+    object.__setattr__(model, "__dict__", values)
+    _set_fields(model, set(order))
+    _set_extra(model, None)
+    _set_private(model, None)
+    return model
+
+
+_set_fields = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def rule_from_cache(data: dict[str, Any]) -> Rule:

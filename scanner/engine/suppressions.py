@@ -24,7 +24,6 @@ import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
-from scanner import compact
 from scanner.filekinds import kind_of, sniff
 from scanner.model import FileLocation, Resource, Source
 from scanner.source import SourceFile
@@ -317,17 +316,15 @@ def _hcl_comments(lines: list[str]) -> list[tuple[int, int, str]]:
 
 
 def as_resource(suppression: InlineSuppression) -> Resource:
-    """The suppression as a resource rules can judge (AG001), built without validation (`compact.trusted`:
-    values airguard made)."""
-    location = compact.location(suppression.path, suppression.line, suppression.column)
-    return compact.trusted(Resource, {
-        "id": f"{SUPPRESSION}:{suppression.path}:{suppression.line}",
-        "type": SUPPRESSION,
-        "name": ",".join(suppression.rules) or "(none)",
-        "attributes": {"rules": suppression.rules, "reason": suppression.reason,
-                       "has_reason": bool(suppression.reason), "next_line": suppression.next_line},
-        "source": compact.trusted(Source, {"file": location, "aws": None}),
-        "locations": {}})
+    """The suppression as a resource rules can judge (AG001)."""
+    location = FileLocation(suppression.path, suppression.line, suppression.column)
+    return Resource(
+        id=f"{SUPPRESSION}:{suppression.path}:{suppression.line}",
+        type=SUPPRESSION,
+        name=",".join(suppression.rules) or "(none)",
+        attributes={"rules": suppression.rules, "reason": suppression.reason,
+                    "has_reason": bool(suppression.reason), "next_line": suppression.next_line},
+        source=Source(file=location))
 
 
 class SuppressionIndex:

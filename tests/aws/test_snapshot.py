@@ -154,7 +154,7 @@ def _outcome(read: Callable[[str, str], tuple[Snapshot, list[Resource] | None]],
         resources = snapshot.resources()
     units = [unit.model_dump(mode="json", exclude={"resources"}) for unit in snapshot.units]
     return (snapshot.created_by, snapshot.created_at, units,
-            [(r.model_dump(mode="json"), sorted(r.__pydantic_fields_set__)) for r in resources])
+            [r.to_json() for r in resources])
 
 
 def _whole(text: str, where: str) -> tuple[Snapshot, list[Resource] | None]:

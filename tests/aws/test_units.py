@@ -56,7 +56,7 @@ def _result(region: str, service: str, name: str = "x") -> UnitResult:
     )
     return UnitResult(
         unit=CollectionUnit(account="123456789012", region=region, service=service),
-        resources=[resource.model_dump(mode="json")],
+        resources=[resource.to_json()],
         gaps=[gap],
         api_calls={"secretsmanager:ListSecrets": 3},
         duration_seconds=0.25,

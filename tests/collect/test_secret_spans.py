@@ -74,7 +74,7 @@ def test_decoded_secrets_are_cached_read_back_and_never_stored(tmp_path: Path,
     assert hits == [2]
     found = {(f.rule_id, f.location.path if f.location else None) for f in first.findings}
     assert ("AG101", ".env") in found and ("AG101", "k8s/connections-secret.yaml") in found
-    assert [f.model_dump() for f in first.findings] == [f.model_dump() for f in second.findings]
+    assert [f for f in first.findings] == [f for f in second.findings]
     assert second.ctx.redactor.scrub(f"x {URI_PASSWORD} {K8S_PASSWORD} y") == "x **** **** y"
     stored = b"".join(p.read_bytes() for p in cache.rglob("*") if p.is_file())
     for secret in (URI_PASSWORD, K8S_PASSWORD):

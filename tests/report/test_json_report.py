@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,7 @@ def test_no_findings_and_a_workflow_command_in_a_message(demo: ScanResult) -> No
     empty = ScanResult(findings=[], notices=[], rules=demo.rules, stats=demo.stats, graph=demo.graph, ctx=demo.ctx,
                        parameters=demo.parameters)
     assert "".join(render_chunks(empty, ReportOptions())) == dumps(report_json(empty, "low")) + "\n"
-    odd = demo.findings[0].model_copy(update={"message": "##[error]x ##", "title": "[##[warning]"})
+    odd = replace(demo.findings[0], message="##[error]x ##", title="[##[warning]")
     planted = ScanResult(findings=[odd, odd], notices=[], rules=demo.rules, stats=demo.stats, graph=demo.graph,
                          ctx=demo.ctx, parameters=demo.parameters)
     text = "".join(render_chunks(planted, ReportOptions()))

@@ -7,6 +7,7 @@ import re
 import shutil
 from array import array
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import jsonschema
@@ -256,10 +257,10 @@ def _copies(result, counts: dict[str, int], snippet: str | None = None) -> list:
     for severity, count in counts.items():
         for _ in range(count):
             line = len(findings) + 1
-            findings.append(model.model_copy(update={
+            findings.append(replace(model, **{
                 "severity": Severity(severity), "fingerprint": f"{line:032x}", "suppression": None,
                 "snippet": snippet if snippet is not None else model.snippet,
-                "location": model.location.model_copy(update={"start_line": line, "end_line": line})}))
+                "location": replace(model.location, start_line=line, end_line=line)}))
     return findings
 
 
@@ -310,7 +311,7 @@ def test_sarif_over_the_size_limit_drops_results_until_it_fits(demo_result, monk
     monkeypatch.setattr(sarif_limits, "MAX_GZIP_BYTES", 150_000)
     noise = random.Random(3)
     findings = _copies(demo_result, {"high": 400, "low": 400})
-    findings = [f.model_copy(update={"snippet": "".join(noise.choices("0123456789abcdef", k=400))})
+    findings = [replace(f, snippet="".join(noise.choices("0123456789abcdef", k=400)))
                 for f in findings]   # incompressible: ~200 compressed bytes each, 160 KB in all
     log = _sarif_of(demo_result, findings)
     _valid(log)
@@ -337,8 +338,8 @@ def test_sarif_under_the_limits_is_whole_and_says_nothing_of_them(demo_result) -
 
 def test_sarif_related_locations_are_cut_to_what_github_shows(demo_result) -> None:
     [finding] = _copies(demo_result, {"high": 1})
-    related = [finding.location.model_copy(update={"start_line": n}) for n in range(1, 151)]
-    finding = finding.model_copy(update={"related": related, "related_labels": [f"use {n}" for n in range(150)]})
+    related = [replace(finding.location, start_line=n) for n in range(1, 151)]
+    finding = replace(finding, related=related, related_labels=[f"use {n}" for n in range(150)])
     log = _sarif_of(demo_result, [finding])
     _valid(log)
     [result] = log["runs"][0]["results"]
