@@ -60,7 +60,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import USE_GNU_TIME, ChildRun, best, load_average, median_wall, run_child, verdict
+from benchlib import USE_GNU_TIME, ChildRun, best, load_average, median_wall, run_child, run_children, verdict
 
 REPO = Path(__file__).resolve().parents[1]
 DENSITY = {"dense": 0.40, "sparse": 0.05}
@@ -1514,6 +1514,8 @@ BARE_CODE = r'''
 import ast, configparser, json, os, sys, time
 started = time.perf_counter()
 root, with_configs = sys.argv[1], sys.argv[2] == "1"
+part, parts = map(int, sys.argv[3].split("/")) if len(sys.argv) > 3 else (0, 1)  # every parts-th .py file
+seen = -1
 if with_configs:
     import yaml
     Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -1525,6 +1527,9 @@ for directory, subdirs, files in os.walk(root):
         path = os.path.join(directory, name)
         lower = name.lower()
         if lower.endswith(".py"):
+            seen += 1
+            if seen % parts != part:
+                continue
             with open(path, "rb") as handle:
                 data = handle.read()
             try:
@@ -1664,6 +1669,12 @@ class Bench:
         except (OSError, ValueError):
             return run, {}
 
+    def bare_split_run(self, tree: Path, parts: int) -> ChildRun:
+        """The bare parse loop split over `parts` processes started together (each parses every parts-th .py
+        file): what `parts` cores give this very work on this machine now, the ceiling of airguard's speed-up."""
+        return run_children([[sys.executable, "-c", BARE_CODE, str(tree), "0", f"{part}/{parts}"]
+                             for part in range(parts)], tree)
+
     def tool_run(self, name: str, arguments: list[str], tree: Path, tag: str) -> ChildRun:
         out = self.workdir / f"out-{tag}.json"
         return run_child([str(self.tools / name), *arguments], tree, stdout=out)
@@ -1679,7 +1690,7 @@ class Bench:
         self.airguard_run(tree, cache, 1, cold=True, tag="prime")   # validated rules into the cache
         compared = ["ref cold j1", "ref warm"] if self.reference is not None else []
         m: dict[str, Measure] = {name: Measure(name, airguard=name.startswith(("ag ", "ref "))) for name in [
-            "bare", "bare+cfg", "ag cold j1", f"ag cold j{jobs}", "ag warm", *compared, "bandit", "bandit B105-7",
+            "bare", f"bare x{jobs}", "bare+cfg", "ag cold j1", f"ag cold j{jobs}", "ag warm", *compared, "bandit", "bandit B105-7",
             "detect-sec"]}
         in_loop: dict[str, float] = {}
 
@@ -1732,7 +1743,12 @@ class Bench:
             except (OSError, ValueError, KeyError):
                 m["detect-sec"].note = f"unreadable output (exit {run.returncode})"
 
+        def bare_split() -> None:
+            m[f"bare x{jobs}"].add(self.bare_split_run(tree, jobs))
+
         steps: list[Callable[[], None]] = [lambda: bare(False), lambda: bare(True), cold_one, cold_all_then_warm]
+        if multicore:
+            steps.insert(1, bare_split)
         if self.reference is not None:
             self.airguard_run(tree, self.workdir / f"cache-ref-{tree.name}", 1, cold=True, tag="ref", reference=True)
             steps.append(reference_cold_then_warm)
@@ -1812,6 +1828,12 @@ class Bench:
               f"warm / bare {warm.cpu / bare.cpu:.2f}x, cold j1 / bare+cfg {cold1.cpu / bare_cfg.cpu:.2f}x")
         if multicore:
             goal(f"speed-up cold j1 / j{jobs} >= 1.6", cold1.wall / cold.wall, 1.6, higher_is_better=True)
+            split = m[f"bare x{jobs}"].best
+            if split is not None:
+                ceiling = bare.wall / split.wall
+                print(f"  info machine ceiling: bare / bare x{jobs} {'':<20} {ceiling:>8.2f}x   (the parse loop "
+                      f"split over {jobs} processes started together; airguard's speed-up is "
+                      f"{cold1.wall / cold.wall / ceiling:.0%} of it)")
         else:
             print(f"  info speed-up cold j1 / j{jobs} {'':<26} {cold1.wall / cold.wall:>8.2f}x")
         ref_cold, ref_warm = (m[name].best if name in m else None for name in ("ref cold j1", "ref warm"))

@@ -82,6 +82,23 @@ def run_child(command: Sequence[str], cwd: Path, env: dict[str, str] | None = No
                     stderr_tail=tail)
 
 
+def run_children(commands: Sequence[Sequence[str]], cwd: Path) -> ChildRun:
+    """Start every command at once and wait for all: wall clock from the first start to the last reaped, CPU
+    summed, peak RSS of the largest (from wait4: a floor of this process's, see the module's note)."""
+    started = time.perf_counter()
+    processes = [subprocess.Popen(list(command), cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  stdin=subprocess.DEVNULL) for command in commands]
+    cpu, rss_kib, code = 0.0, 0, 0
+    for process in processes:
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)   # reaped here: Popen must not wait again
+        cpu += usage.ru_utime + usage.ru_stime
+        rss_kib = max(rss_kib, usage.ru_maxrss)
+        code = code or process.returncode
+    return ChildRun(wall=time.perf_counter() - started, cpu=cpu, rss_mb=rss_kib / 1024, returncode=code,
+                    stdout=None, stderr_tail="")
+
+
 def best(runs: list[ChildRun]) -> ChildRun:
     """The fastest run (wall clock): on a shared machine the least disturbed one."""
     return min(runs, key=lambda run: run.wall)
