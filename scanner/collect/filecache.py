@@ -49,16 +49,35 @@ _connections: dict[tuple[int, str], tuple[sqlite3.Connection, tuple[int, int] | 
 _KEPT_CONNECTIONS = 4
 
 
+# The code that turns a file into resources: the package's top-level modules, the collectors, and what they
+# build resources with (the AWS services' resource builders, for infrastructure code; the resource types).
+# `tests/collect/test_filecache.py` checks that every module a file's collection imports is in here.
+COLLECTOR_PACKAGES = ("collect", "aws", "resources")
+
+
+def collector_code_files() -> list[str]:
+    """The modules `collector_code_hash` covers, as paths relative to the package (`os.walk`: a third of
+    `Path.rglob`'s time)."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    found = [name for name in os.listdir(package) if name.endswith(".py")]
+    for sub in COLLECTOR_PACKAGES:
+        for folder, subfolders, names in os.walk(os.path.join(package, sub)):
+            subfolders[:] = [name for name in subfolders if name != "__pycache__"]
+            relative = os.path.relpath(folder, package).replace(os.sep, "/")
+            found += [f"{relative}/{name}" for name in names if name.endswith(".py")]
+    return sorted(found)
+
+
 def collector_code_hash() -> str:
     """A hash over the code that turns files into resources (name, size, mtime of each module, which is
-    0.2 ms where reading them would be 5 ms on the pre-commit path): editing any of it invalidates the cache."""
+    0.5 ms where reading them would be 5 ms on the pre-commit path): editing any of it invalidates the cache."""
     global _code_hash
     if _code_hash is None:
-        package = Path(__file__).resolve().parent.parent
+        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         digest = hashlib.blake2b(f"{__version__}\0{FORMAT_VERSION}".encode(), digest_size=16)
-        for file in sorted([*package.glob("*.py"), *(package / "collect").rglob("*.py")]):
-            stat = file.stat()
-            digest.update(f"{file.relative_to(package).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+        for relative in collector_code_files():
+            stat = os.stat(os.path.join(package, relative))
+            digest.update(f"{relative}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
         _code_hash = digest.hexdigest()
     return _code_hash
 

@@ -384,3 +384,33 @@ def test_dag_files_in_slices_give_identical_results(tree: Path, monkeypatch: pyt
     assert sliced.graph.to_json() == whole.graph.to_json()
     assert [f for f in sliced.findings] == [f for f in whole.findings]
     assert sliced.stats.files_scanned == whole.stats.files_scanned
+
+
+def test_the_cache_key_covers_every_module_a_files_collection_imports() -> None:
+    """Editing code that shapes a file's outcome must invalidate the cache: every airguard module imported while
+    the fixtures' files of every kind are collected one by one (`unit.run_file`, as the cache stores them) is in
+    `collector_code_hash`'s files (infrastructure code builds its resources with the AWS services' builders)."""
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from scanner.collect import unit\n"
+        "from scanner.filekinds import kind_of\n"
+        "root = Path(sys.argv[1])\n"
+        "kinds = set()\n"
+        "for path in sorted(root.rglob('*')):\n"
+        "    kind = kind_of(path) if path.is_file() else None\n"
+        "    if kind is not None:\n"
+        "        unit.run_file(root, path, path.relative_to(root).as_posix(), kind, path.read_bytes())\n"
+        "        kinds.add(kind)\n"
+        "modules = [m.__file__ for n, m in sys.modules.items() if n.startswith('scanner') and getattr(m, '__file__', None)]\n"
+        "print(json.dumps({'kinds': sorted(kinds), 'modules': modules}))\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", code, str(REPO / "fixtures")], cwd=REPO, capture_output=True,
+                         text=True, timeout=300, check=False)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    answer = json.loads(ran.stdout)
+    assert {"python", "env", "yaml", "json", "terraform"} <= set(answer["kinds"])
+    package = REPO / "scanner"
+    imported = {Path(module).resolve().relative_to(package.resolve()).as_posix() for module in answer["modules"]}
+    assert any(module.startswith("aws/services/") for module in imported)   # the IaC builders
+    assert imported - set(filecache.collector_code_files()) == set()
