@@ -172,33 +172,30 @@ class Analyzer(ast.NodeVisitor):
         outer, self._pending = self._pending, [node]
         pending = self._pending  # handlers `_schedule` onto this same list
         pop, push = pending.pop, pending.append
-        handlers, handled, node_fields = HANDLERS, _CHILDREN_HANDLED, walk.NODE_FIELDS
-        last_first, one_value = walk.FIELDS_LAST_FIRST, walk.ONE_VALUE_FIELD
+        plans, actions = _VISIT_PLANS, walk.VISIT_ACTIONS
+        push_anyway, push_if_value_branches = walk.PUSH, walk.PUSH_IF_VALUE_BRANCHES
         try:
             while pending:
                 item = pop()
-                kind = type(item)
-                handler = handlers.get(kind)
+                plan = plans.get(type(item))
+                if plan is None:  # a step
+                    item()  # type: ignore[operator]
+                    continue
+                handler, fields = plan
                 if handler is not None:
                     handler(self, item)
-                    if kind in handled:
-                        continue
-                    fields = last_first[kind]
-                else:
-                    fields = last_first.get(kind)  # type: ignore[assignment]
-                    if fields is None:  # a step
-                        item()  # type: ignore[operator]
-                        continue
                 # generic_visit (`walk.push_branches`), inlined: most nodes come here, and a call per node
                 # costs as much as the rest
                 for name in fields:
                     value = getattr(item, name, None)
-                    for child in reversed(value) if type(value) is list else (value,):
-                        kind = type(child)
-                        if kind in one_value:
-                            if node_fields.get(type(child.value)):  # type: ignore[attr-defined]
-                                push(child)
-                        elif node_fields.get(kind):
+                    if type(value) is not list:
+                        if not actions.get(type(value)):
+                            continue  # None, a name, a leaf: the commonest single child
+                        value = (value,)
+                    for child in reversed(value):
+                        action = actions.get(type(child))
+                        if action == push_anyway or (action == push_if_value_branches
+                                                     and actions.get(type(child.value))):  # type: ignore[attr-defined]
                             push(child)
         finally:
             self._pending = outer
@@ -1072,6 +1069,12 @@ HANDLERS: dict[type, Callable[[Analyzer, Any], None]] = {
 # itself, an import has none worth visiting (its aliases). The visit goes on to the children of the others.
 _CHILDREN_HANDLED = frozenset({ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Import,
                                ast.ImportFrom})
+# Node class -> its handler (None: none) and the fields whose children the visit goes on to after it, last
+# first (none after a handler of `_CHILDREN_HANDLED`): one look-up per node visited.
+_VISIT_PLANS: dict[type, tuple[Callable[[Analyzer, Any], None] | None, tuple[str, ...]]] = {
+    cls: (HANDLERS.get(cls), () if cls in _CHILDREN_HANDLED else fields)
+    for cls, fields in walk.FIELDS_LAST_FIRST.items()
+}
 
 
 def _dsn_fields(dsn: str, origin: ast.AST) -> dict[str, Evaluated]:

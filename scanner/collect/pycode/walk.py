@@ -89,6 +89,13 @@ def branches(node: ast.AST) -> list[ast.AST]:
 # Classes whose one field worth visiting is `value` (`keyword`: `arg=value`; `Attribute`: `value.attr`): when
 # that is a leaf (`timeout=30`, `os.environ`, a third of a DAG file's nodes), the node has no branch at all.
 ONE_VALUE_FIELD = frozenset({ast.keyword, ast.Attribute})
+# What a visit does with a child, by class (one look-up per child, compared with `==`): push it, push it when
+# its `value` is no leaf (`ONE_VALUE_FIELD`), or neither (0: a leaf; anything not a node has no entry).
+PUSH, PUSH_IF_VALUE_BRANCHES = 1, 2
+VISIT_ACTIONS: dict[type, int] = {
+    cls: PUSH_IF_VALUE_BRANCHES if cls in ONE_VALUE_FIELD else PUSH if fields else 0
+    for cls, fields in NODE_FIELDS.items()
+}
 
 
 def push_branches(node: ast.AST, stack: list[ast.AST]) -> None:
@@ -96,16 +103,18 @@ def push_branches(node: ast.AST, stack: list[ast.AST]) -> None:
     is popped next): the `branches`, less those that have no branch themselves (a `keyword` or an
     `Attribute` of a leaf, which no handler reads). `Analyzer.visit` holds a copy of this loop, inlined
     (a call per node costs ~1.5 % of its visit): a change here is made there too."""
-    fields = NODE_FIELDS
+    actions = VISIT_ACTIONS
     push = stack.append
     for name in FIELDS_LAST_FIRST[type(node)]:
         value = getattr(node, name, None)
-        for item in reversed(value) if type(value) is list else (value,):
-            kind = type(item)
-            if kind in ONE_VALUE_FIELD:
-                if fields.get(type(item.value)):  # type: ignore[attr-defined]
-                    push(item)
-            elif fields.get(kind):
+        if type(value) is not list:
+            if not actions.get(type(value)):
+                continue  # None, a name, a leaf: the commonest single child
+            value = (value,)
+        for item in reversed(value):
+            action = actions.get(type(item))
+            if action == PUSH or (action == PUSH_IF_VALUE_BRANCHES
+                                  and actions.get(type(item.value))):  # type: ignore[attr-defined]
                 push(item)
 
 
