@@ -3,8 +3,11 @@ findings."""
 
 from __future__ import annotations
 
+import gc
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -107,9 +110,10 @@ def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: lis
         rules = request.rules = select_rules(rules, config.select, config.ignore)
     ctx = ScanContext(root=root.resolve(), boundaries=scan_boundaries(paths, root))
     graph = ResourceGraph()
-    for collector in collectors:
-        with timings.stage(f"collect: {collector.description}"):
-            run_collector(collector, ctx, graph)
+    with _kept_out_of_cyclic_gc():
+        for collector in collectors:
+            with timings.stage(f"collect: {collector.description}"):
+                run_collector(collector, ctx, graph)
     with timings.stage("suppressions and links"):
         suppressions = [s for source in ctx.sources.values() for s in find_suppressions(source)]
         graph.add_all(as_resource(s) for s in suppressions)
@@ -122,8 +126,29 @@ def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: lis
     notices = sorted(ctx.notices, key=Notice.sort_key)
     for notice in notices:
         notice.message = ctx.redactor.scrub(notice.message)
+    gc.unfreeze()   # what collection froze (`_kept_out_of_cyclic_gc`) is the oldest generation's again
     return ScanResult(findings=findings, notices=notices, rules=rules, stats=stats, graph=graph, ctx=ctx,
                       parameters=parameters)
+
+
+@contextmanager
+def _kept_out_of_cyclic_gc() -> Iterator[None]:
+    """Collection without Python's cyclic collector, and what it made frozen out of it (`gc.freeze`) until the
+    scan is evaluated (`run_scan` unfreezes it). The graph, sources and secrets live to the end of the scan,
+    yet each collection re-read them: every tracked object once in the youngest generation, the survivors
+    again in the older ones, and turning the collector off alone only moved that work to the first
+    collection after. Main process on 20,000 files (cold, two workers): 23 collections, 0.61 s of 3.7 s CPU;
+    warm dense bench tree: 45 ms of 0.54 s. Worker processes collect as before (their pool turns the
+    collector on): DAG analysis leaves some cyclic garbage (about 0.7 KB a file), which this process keeps
+    until the scan ends when it analyses files itself (--jobs 1, small trees)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
 
 
 def run_collector(collector: Collector, ctx: ScanContext, graph: ResourceGraph) -> None:

@@ -138,7 +138,9 @@ class Workers:
                 from concurrent.futures import ProcessPoolExecutor
 
                 method = "fork" if sys.platform.startswith("linux") else None
-                self._pool = ProcessPoolExecutor(max_workers=self.count,
+                # a worker collects cyclic garbage (the main process may have turned its collector off
+                # while it merges: `files._without_cyclic_collector`)
+                self._pool = ProcessPoolExecutor(max_workers=self.count, initializer=gc.enable,
                                                  mp_context=multiprocessing.get_context(method))
                 # the workers are forked by the first map: what this process holds then is frozen out of the
                 # cyclic collector, so a worker's collections do not touch (and copy) every inherited page
