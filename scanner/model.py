@@ -16,8 +16,8 @@ from typing import Any
 # Plain slotted dataclasses, not pydantic models: a scan makes them by the hundred thousand from values airguard
 # computed itself, and pydantic's first validator in a process (its schemas, and importlib.metadata imported to
 # look for plugins) was ~40M instructions, 5 % of a pre-commit run, and again in each worker. A slotted instance
-# is also a quarter of a pydantic one's size (72 against ~280 bytes for a location). Data from outside (an AWS unit result, a JSON report read back)
-# comes in through the checked `from_json` constructors.
+# is also a quarter of a pydantic one's size (72 against ~280 bytes for a location). Data from outside (an AWS
+# unit result, a JSON report read back) comes in through the checked `from_json` constructors.
 
 
 @dataclass(frozen=True, slots=True)
