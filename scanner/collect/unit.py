@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from scanner import safeio
-from scanner.compact import Interner
 from scanner.collect import filecache, one_file, secret_spans
+from scanner.compact import Interner
 from scanner.context import ScanContext
 from scanner.findings import Notice
 from scanner.model import AwsIdentity, FileLocation, Resource, Source

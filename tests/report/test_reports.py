@@ -257,10 +257,10 @@ def _copies(result, counts: dict[str, int], snippet: str | None = None) -> list:
     for severity, count in counts.items():
         for _ in range(count):
             line = len(findings) + 1
-            findings.append(replace(model, **{
-                "severity": Severity(severity), "fingerprint": f"{line:032x}", "suppression": None,
-                "snippet": snippet if snippet is not None else model.snippet,
-                "location": replace(model.location, start_line=line, end_line=line)}))
+            findings.append(replace(
+                model, severity=Severity(severity), fingerprint=f"{line:032x}", suppression=None,
+                snippet=snippet if snippet is not None else model.snippet,
+                location=replace(model.location, start_line=line, end_line=line)))
     return findings
 
 
