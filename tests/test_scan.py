@@ -62,3 +62,22 @@ def test_the_default_scan_builds_only_the_collectors_it_needs(tmp_path: Path) ->
     request = collectors.ScanRequest(paths=[tmp_path], config=Config(), root=tmp_path)
     assert [c.name for c in collectors.build_collectors(request)] == ["files"]
     assert collectors.build_collectors(collectors.ScanRequest(paths=[], config=Config(), root=tmp_path)) == []
+
+
+def test_a_scan_leaves_the_cyclic_collector_as_it_found_it(tmp_path: Path) -> None:
+    """Collection runs with Python's cyclic collector off and freezes what it made; the scan gives both back:
+    the collector on again, nothing left frozen (a library caller's process keeps no scan in the permanent
+    generation), and the collector stays off for a caller that had it off."""
+    import gc
+
+    (tmp_path / ".env").write_text("AIRFLOW_CONN_DB=postgres://app:Tmp-Gc-Pw-71@db.example.com/app\n")
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    result = run_scan([tmp_path], Config(), tmp_path, jobs=1)
+    assert [f.rule_id for f in result.findings if f.rule_id == "AG101"] == ["AG101"]
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.disable()
+    try:
+        run_scan([tmp_path], Config(), tmp_path, jobs=1)
+        assert not gc.isenabled() and gc.get_freeze_count() == 0
+    finally:
+        gc.enable()
