@@ -6,8 +6,6 @@ from __future__ import annotations
 import gc
 import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -110,44 +108,59 @@ def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: lis
         rules = request.rules = select_rules(rules, config.select, config.ignore)
     ctx = ScanContext(root=root.resolve(), boundaries=scan_boundaries(paths, root))
     graph = ResourceGraph()
-    with _kept_out_of_cyclic_gc():
+    with _CollectedOutOfCyclicGc() as collected:
         for collector in collectors:
             with timings.stage(f"collect: {collector.description}"):
                 run_collector(collector, ctx, graph)
-    with timings.stage("suppressions and links"):
-        suppressions = [s for source in ctx.sources.values() for s in find_suppressions(source)]
-        graph.add_all(as_resource(s) for s in suppressions)
-        link(graph)
-    with timings.stage("evaluate"):
-        parameters = rule_parameters(rules, config)
-        findings = evaluate(graph, rules, ctx, parameters, SuppressionIndex(suppressions))
+        collected.freeze()
+        with timings.stage("suppressions and links"):
+            suppressions = [s for source in ctx.sources.values() for s in find_suppressions(source)]
+            graph.add_all(as_resource(s) for s in suppressions)
+            link(graph)
+        with timings.stage("evaluate"):
+            parameters = rule_parameters(rules, config)
+            findings = evaluate(graph, rules, ctx, parameters, SuppressionIndex(suppressions))
     stats = ScanStats(files_scanned=ctx.files_scanned, resources=len(graph), rules_evaluated=len(rules),
                       duration_seconds=round(time.perf_counter() - started, 4))
     notices = sorted(ctx.notices, key=Notice.sort_key)
     for notice in notices:
         notice.message = ctx.redactor.scrub(notice.message)
-    gc.unfreeze()   # what collection froze (`_kept_out_of_cyclic_gc`) is the oldest generation's again
     return ScanResult(findings=findings, notices=notices, rules=rules, stats=stats, graph=graph, ctx=ctx,
                       parameters=parameters)
 
 
-@contextmanager
-def _kept_out_of_cyclic_gc() -> Iterator[None]:
-    """Collection without Python's cyclic collector, and what it made frozen out of it (`gc.freeze`) until the
-    scan is evaluated (`run_scan` unfreezes it). The graph, sources and secrets live to the end of the scan,
-    yet each collection re-read them: every tracked object once in the youngest generation, the survivors
-    again in the older ones, and turning the collector off alone only moved that work to the first
-    collection after. Main process on 20,000 files (cold, two workers): 23 collections, 0.61 s of 3.7 s CPU;
-    warm dense bench tree: 45 ms of 0.54 s. Worker processes collect as before (their pool turns the
-    collector on): DAG analysis leaves some cyclic garbage (about 0.7 KB a file), which this process keeps
-    until the scan ends when it analyses files itself (--jobs 1, small trees)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_enabled:
+class _CollectedOutOfCyclicGc:
+    """Collection without Python's cyclic collector, then (`freeze`) what it made kept out of it (`gc.freeze`)
+    while the scan is evaluated; both given back on leaving, however the scan ends. The graph, sources and
+    secrets live to the end of the scan and hold no cycle, yet each collection re-read them: every tracked
+    object once in the youngest generation, the survivors again in the older ones (turning the collector
+    off alone only moved that work to the first collection after). Main process on 20,000 files (cold, two
+    workers): 23 collections, 0.61 s of 3.7 s CPU; warm dense bench tree: 45 ms of 0.54 s.
+
+    Worker processes collect as before (their pool turns the collector on); DAG analysis leaves some cyclic
+    garbage (about 0.7 KB a file), which this process keeps until the scan ends when it analyses files itself
+    (--jobs 1, small trees). A process that froze objects of its own keeps them frozen: nothing is frozen
+    then, only paused."""
+
+    def __enter__(self) -> _CollectedOutOfCyclicGc:  # noqa: PYI034 - Self needs Python 3.11
+        self._was_enabled = gc.isenabled()
+        self._froze = False
+        gc.disable()
+        return self
+
+    def freeze(self) -> None:
+        """Collection done: what it made frozen (unless the process had frozen objects already), the
+        collector on again (if it was)."""
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            self._froze = True
+        if self._was_enabled:
+            gc.enable()
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._froze:
+            gc.unfreeze()   # back in the oldest generation
+        if self._was_enabled:
             gc.enable()
 
 

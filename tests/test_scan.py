@@ -81,3 +81,10 @@ def test_a_scan_leaves_the_cyclic_collector_as_it_found_it(tmp_path: Path) -> No
         assert not gc.isenabled() and gc.get_freeze_count() == 0
     finally:
         gc.enable()
+    gc.freeze()   # a process that froze objects of its own: they stay frozen, none of the scan's join them
+    try:
+        frozen = gc.get_freeze_count()
+        run_scan([tmp_path], Config(), tmp_path, jobs=1)
+        assert gc.isenabled() and gc.get_freeze_count() <= frozen   # (frozen objects freed since leave it)
+    finally:
+        gc.unfreeze()
