@@ -251,8 +251,7 @@ class _YamlConverter:
         for child in children:
             child_id = id(child)
             size += sizes[child_id]
-            if depths[child_id] > depth:
-                depth = depths[child_id]
+            depth = max(depth, depths[child_id])
         sizes[id(result)] = size
         depths[id(result)] = depth + 1
         if depth + 1 > MAX_DEPTH:

@@ -299,7 +299,7 @@ class _FormIndex:
     few pairs per piece (a form per piece and offset, in lists and sets, was 0.6 KB a secret), and the work
     at a place is bounded by a piece's offsets x lengths, however many secrets share them."""
 
-    __slots__ = ("min_length", "_stride", "_by_piece", "_forms", "_pairs")
+    __slots__ = ("_by_piece", "_forms", "_pairs", "_stride", "min_length")
 
     # A piece's pairs are a tuple up to this many, then a set (added to without a scan of the tuple)
     GROUP_AT = 32

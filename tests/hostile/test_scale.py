@@ -59,7 +59,7 @@ def test_a_keyed_relation_reaches_what_each_pair_would_in_the_same_order() -> No
     graph.relate("t1", "uses", "c3")                   # a pair related on its own comes first
     graph.relate_by_key("uses", "used_by", [("t1", ["b", "a", "b", 7, ["x"]]), ("t2", ["a"]), ("c1", ["a"])],
                         [("c1", "a"), ("c2", "b"), ("c3", "a"), ("c2", None)])
-    ids = lambda resources: [r.id for r in resources]  # noqa: E731
+    ids = lambda resources: [r.id for r in resources]
     assert ids(graph.follow(graph.get("t1"), "uses")) == ["c3", "c2", "c1"]
     assert ids(graph.follow(graph.get("c1"), "uses")) == ["c3"]                 # never itself
     assert ids(graph.follow(graph.get("c3"), "used_by")) == ["t1", "t2", "c1"]
