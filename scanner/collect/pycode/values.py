@@ -44,7 +44,7 @@ class Unknown:
         return "${" + self.why + "}"
 
 
-@dataclass
+@dataclass(slots=True)  # one per evaluation of every node: no instance dict to make and read
 class Evaluated:
     value: Any          # str | int | float | bool | None | dict | list | Unknown
     origin: ast.AST     # where the value is written (a constant's definition, not its use)
@@ -191,32 +191,27 @@ class Evaluator:
         self._cuts = 0                      # depth, cycle, budget or not-yet-known class cut-offs so far
 
     def evaluate(self, node: ast.AST | None, scope: Scope, depth: int = 0) -> Evaluated:
-        if type(node) is ast.Constant and depth <= self.MAX_DEPTH:
-            # Most evaluations are of a constant: the steps below for one (a constant is never `_active`),
-            # inlined; a string needs none of `_constant`'s tests.
-            if depth == 0:
-                self._left = self.BUDGET
-            self._left -= 1
-            self.file_left -= 1
-            if self._left < 0 or self.file_left < 0:  # `_charge(1)`
-                self.exhausted = True
-                self._cuts += 1
-                return Evaluated(Unknown("expr"), node)
-            value = node.value  # type: ignore[attr-defined]
-            if type(value) is str:
-                return Evaluated(value if value.isascii() else replace_surrogates(value), node)
-            return _constant(node)  # type: ignore[arg-type]
         if node is None:
             return Evaluated(None, ast.Constant(value=None))
         if depth == 0:
             self._left = self.BUDGET
-        if depth > self.MAX_DEPTH or id(node) in self._active:
+        kind = type(node)
+        # a constant is a leaf: no names to resolve, so no cycle to guard against (it is never `_active`)
+        if depth > self.MAX_DEPTH or (kind is not ast.Constant and id(node) in self._active):
             self._cuts += 1
             return Evaluated(Unknown("expr"), node)
-        if not self._charge(1):
+        # `_charge(1)`, inlined: every evaluation of every node passes here
+        self._left -= 1
+        self.file_left -= 1
+        if self._left < 0 or self.file_left < 0:
+            self.exhausted = True
+            self._cuts += 1
             return Evaluated(Unknown("expr"), node)
-        if type(node) is ast.Constant:  # a leaf: no names to resolve, so no cycle to guard against
-            return _constant(node)
+        if kind is ast.Constant:  # most evaluations: a string needs none of `_constant`'s tests
+            value = node.value  # type: ignore[attr-defined]
+            if type(value) is str:
+                return Evaluated(value if value.isascii() else replace_surrogates(value), node)
+            return _constant(node)  # type: ignore[arg-type]
         self._active.add(id(node))
         try:
             return self._evaluate(node, scope, depth + 1)
