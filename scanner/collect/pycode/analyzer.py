@@ -241,8 +241,9 @@ class Analyzer(ast.NodeVisitor):
         source = self.source_of(node) if self.foreign else self.source
         line = getattr(node, "lineno", 1)
         end_line = getattr(node, "end_lineno", None) or line
-        text = source.lines[line - 1] if 0 < line <= len(source.lines) else ""
-        end_text = source.lines[end_line - 1] if 0 < end_line <= len(source.lines) else ""
+        lines = source.lines  # a property
+        text = lines[line - 1] if 0 < line <= len(lines) else ""
+        end_text = lines[end_line - 1] if 0 < end_line <= len(lines) else ""
         column = _char_col(text, getattr(node, "col_offset", 0)) + 1
         end_offset = getattr(node, "end_col_offset", None)
         end_column = _char_col(end_text, end_offset) if end_offset is not None else None
@@ -272,7 +273,7 @@ class Analyzer(ast.NodeVisitor):
         for top in nodes:
             if top is None:
                 continue
-            for node in ast.walk(top):
+            for node in walk.subtree(top):
                 if isinstance(node, ast.Name) and node.id in self.from_imports \
                         and self.scope.lookup(node.id) is None:
                     module, name, level = self.from_imports[node.id]
@@ -639,7 +640,7 @@ class Analyzer(ast.NodeVisitor):
                 if isinstance(key_value, str):
                     exact[f"extra.{key_value}"] = self.loc(value)
             # the extra's secrets are the connection's (AG101): its dicts are not read again for AG302
-            self.consumed.update(id(inner) for inner in ast.walk(extra_dict) if type(inner) is ast.Dict)
+            self.consumed.update(id(inner) for inner in walk.subtree(extra_dict) if type(inner) is ast.Dict)
         self.resources.append(build_connection(self.ctx, conn_id, parsed, origin="dag-code", definition=definition,
                                                location=self.loc(node), field_locations=exact))
 

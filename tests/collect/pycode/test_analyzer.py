@@ -61,6 +61,15 @@ def test_the_string_pass_finds_what_a_breadth_first_walk_finds_in_its_order(sour
         assert walk.string_pass_nodes(tree, min_length) == _reference_string_pass(tree, min_length)
 
 
+@pytest.mark.parametrize("source", WALK_SOURCES)
+def test_a_subtree_is_the_breadth_first_walk_less_contexts_and_operators(source: str) -> None:
+    tree = ast.parse(source)
+    nothing_held = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+    for top in ast.walk(tree):
+        if not isinstance(top, nothing_held):
+            assert walk.subtree(top) == [node for node in ast.walk(top) if not isinstance(node, nothing_held)]
+
+
 def test_the_string_pass_records_without_queueing_constants_only() -> None:
     assert walk.RECORDED_ONLY == {ast.Constant}  # `string_pass_nodes` reads `.value` of those
 
