@@ -3,13 +3,12 @@ findings."""
 
 from __future__ import annotations
 
-import gc
 import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scanner import timings
+from scanner import gcpause, timings
 from scanner.collector import Collector
 from scanner.collectors import AwsInput, ScanRequest, build_collectors
 from scanner.config import Config
@@ -108,7 +107,7 @@ def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: lis
         rules = request.rules = select_rules(rules, config.select, config.ignore)
     ctx = ScanContext(root=root.resolve(), boundaries=scan_boundaries(paths, root))
     graph = ResourceGraph()
-    with _CollectedOutOfCyclicGc() as collected:
+    with gcpause.Paused() as collected:
         for collector in collectors:
             with timings.stage(f"collect: {collector.description}"):
                 run_collector(collector, ctx, graph)
@@ -127,41 +126,6 @@ def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: lis
         notice.message = ctx.redactor.scrub(notice.message)
     return ScanResult(findings=findings, notices=notices, rules=rules, stats=stats, graph=graph, ctx=ctx,
                       parameters=parameters)
-
-
-class _CollectedOutOfCyclicGc:
-    """Collection without Python's cyclic collector, then (`freeze`) what it made kept out of it (`gc.freeze`)
-    while the scan is evaluated; both given back on leaving, however the scan ends. The graph, sources and
-    secrets live to the end of the scan and hold no cycle, yet each collection re-read them: every tracked
-    object once in the youngest generation, the survivors again in the older ones (turning the collector
-    off alone only moved that work to the first collection after). Main process on 20,000 files (cold, two
-    workers): 23 collections, 0.61 s of 3.7 s CPU; warm dense bench tree: 45 ms of 0.54 s.
-
-    Worker processes collect as before (their pool turns the collector on); DAG analysis leaves some cyclic
-    garbage (about 0.7 KB a file), which this process keeps until the scan ends when it analyses files itself
-    (--jobs 1, small trees). A process that froze objects of its own keeps them frozen: nothing is frozen
-    then, only paused."""
-
-    def __enter__(self) -> _CollectedOutOfCyclicGc:  # noqa: PYI034 - Self needs Python 3.11
-        self._was_enabled = gc.isenabled()
-        self._froze = False
-        gc.disable()
-        return self
-
-    def freeze(self) -> None:
-        """Collection done: what it made frozen (unless the process had frozen objects already), the
-        collector on again (if it was)."""
-        if gc.get_freeze_count() == 0:
-            gc.freeze()
-            self._froze = True
-        if self._was_enabled:
-            gc.enable()
-
-    def __exit__(self, *_exc: object) -> None:
-        if self._froze:
-            gc.unfreeze()   # back in the oldest generation
-        if self._was_enabled:
-            gc.enable()
 
 
 def run_collector(collector: Collector, ctx: ScanContext, graph: ResourceGraph) -> None:

@@ -88,3 +88,32 @@ def test_a_scan_leaves_the_cyclic_collector_as_it_found_it(tmp_path: Path) -> No
         assert gc.isenabled() and gc.get_freeze_count() <= frozen   # (frozen objects freed since leave it)
     finally:
         gc.unfreeze()
+
+
+def test_a_process_that_analyses_dag_files_itself_does_not_keep_their_cyclic_garbage(tmp_path: Path) -> None:
+    """While a scan's collector is paused, a DAG file analysed in this process (--jobs 1, small trees) runs with
+    it on: the scopes the analysis leaves in cycles (holding parts of the file's syntax tree) are collected
+    as files go, not kept until the scan ends (a hostile tree of large files would hold every tree)."""
+    import gc
+
+    from scanner import gcpause
+    from scanner.collect import unit
+    from scanner.collect.pycode.values import Scope
+
+    source = "".join(f"class Task{n}:\n    NAME = 'x{n}'\n    def run(self):\n        return self.NAME\n"
+                     for n in range(200))
+    path = tmp_path / "dag.py"
+    path.write_text(source)
+
+    def live_scopes() -> int:
+        return sum(1 for item in gc.get_objects() if type(item) is Scope)
+
+    gc.collect()
+    before = live_scopes()
+    with gcpause.Paused() as paused:
+        for _ in range(40):
+            unit.run_file(tmp_path, path, "dag.py", "python", source.encode())
+        kept = live_scopes() - before
+        paused.freeze()
+    assert kept <= 4 * 201   # the last few files' scopes (a module scope, 200 class scopes) at most, not 40
+    assert gc.isenabled()

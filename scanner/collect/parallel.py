@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from scanner import safeio
+from scanner import gcpause, safeio
 from scanner.collect import unit
 from scanner.context import ScanContext
 from scanner.model import Resource
@@ -138,9 +138,8 @@ class Workers:
                 from concurrent.futures import ProcessPoolExecutor
 
                 method = "fork" if sys.platform.startswith("linux") else None
-                # a worker collects cyclic garbage (the main process may have turned its collector off
-                # while it merges: `files._without_cyclic_collector`)
-                self._pool = ProcessPoolExecutor(max_workers=self.count, initializer=gc.enable,
+                # a worker collects its cyclic garbage (forked while the scan's collector is paused)
+                self._pool = ProcessPoolExecutor(max_workers=self.count, initializer=gcpause.in_worker,
                                                  mp_context=multiprocessing.get_context(method))
                 # the workers are forked by the first map: what this process holds then is frozen out of the
                 # cyclic collector, so a worker's collections do not touch (and copy) every inherited page

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from scanner import safeio
+from scanner import gcpause, safeio
 from scanner.collect import filecache, one_file, secret_spans
 from scanner.compact import Interner
 from scanner.context import ScanContext
@@ -56,7 +56,8 @@ def run_file(root: Path, path: Path, relative: str, kind: str, data: bytes) -> O
         if kind == "python":
             from scanner.collect import pycode
 
-            resources = pycode.collect_bytes(fctx, path, relative, data)
+            with gcpause.analysing():   # its cyclic garbage collected, if this process's collector is paused
+                resources = pycode.collect_bytes(fctx, path, relative, data)
         else:
             source = one_file.source_from_bytes(fctx, path, relative, data)
             resources = [] if source is None else one_file.collect_source_file(fctx, source, kind)
