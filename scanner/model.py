@@ -37,6 +37,13 @@ class FileLocation:
         return {"path": self.path, "start_line": self.start_line, "start_column": self.start_column,
                 "end_line": self.end_line, "end_column": self.end_column}
 
+    def check(self) -> None:
+        """TypeError unless every field has its declared type (`Resource.check`)."""
+        if not (type(self.path) is str and type(self.start_line) is int and type(self.start_column) is int
+                and (self.end_line is None or type(self.end_line) is int)
+                and (self.end_column is None or type(self.end_column) is int)):
+            raise TypeError("a file location of the wrong shape")
+
     @classmethod
     def from_json(cls, data: Any) -> FileLocation:
         """From a dump that did not come from this scan: every field checked (TypeError when one is wrong)."""
@@ -58,6 +65,11 @@ class AwsIdentity:
     def to_json(self) -> dict[str, Any]:
         return {"arn": self.arn, "account": self.account, "region": self.region}
 
+    def check(self) -> None:
+        if not (type(self.arn) is str and (self.account is None or type(self.account) is str)
+                and (self.region is None or type(self.region) is str)):
+            raise TypeError("an AWS identity of the wrong shape")
+
     @classmethod
     def from_json(cls, data: Any) -> AwsIdentity:
         data = _object(data, "aws")
@@ -73,6 +85,16 @@ class Source:
     def to_json(self) -> dict[str, Any]:
         return {"file": None if self.file is None else self.file.to_json(),
                 "aws": None if self.aws is None else self.aws.to_json()}
+
+    def check(self) -> None:
+        if self.file is not None:
+            if type(self.file) is not FileLocation:
+                raise TypeError("a source's file is not a location")
+            self.file.check()
+        if self.aws is not None:
+            if type(self.aws) is not AwsIdentity:
+                raise TypeError("a source's AWS identity is not one")
+            self.aws.check()
 
     @classmethod
     def from_json(cls, data: Any) -> Source:
@@ -120,6 +142,19 @@ class Resource:
     def copy_with(self, **changes: Any) -> Resource:
         """A shallow copy with these fields changed."""
         return replace(self, **changes)
+
+    def check(self) -> None:
+        """TypeError unless every field has its declared type: what pydantic's validation caught when a
+        collector built a resource of the wrong shape, checked where a file's collection can still fail alone
+        (`scanner.collect.unit.run_file`) rather than in the evaluation of the whole scan."""
+        if not (type(self.id) is str and type(self.type) is str and type(self.name) is str
+                and type(self.attributes) is dict and type(self.source) is Source and type(self.locations) is dict):
+            raise TypeError("a resource of the wrong shape")
+        self.source.check()
+        for path, location in self.locations.items():
+            if type(path) is not str or type(location) is not FileLocation:
+                raise TypeError("a resource location of the wrong shape")
+            location.check()
 
     def to_json(self, exclude_none: bool = False) -> dict[str, Any]:
         """The JSON form (attributes as JSON values: a tuple becomes a list); `exclude_none` leaves out the

@@ -61,8 +61,11 @@ def run_file(root: Path, path: Path, relative: str, kind: str, data: bytes) -> O
         else:
             source = one_file.source_from_bytes(fctx, path, relative, data)
             resources = [] if source is None else one_file.collect_source_file(fctx, source, kind)
+        for resource in resources:
+            resource.check()   # a collector's bug fails this file, not the scan's evaluation
+        dumps = [resource.to_json() for resource in resources]   # attribute values made JSON: may fail too
     except (Exception, RecursionError, MemoryError) as exc:
-        resources = []
+        dumps = []
         fctx.notice("internal-error", f"airguard could not analyse this file ({type(exc).__name__}); "
                     "it was skipped (run with AIRGUARD_DEBUG=1 to see why)", relative)
         if os.environ.get("AIRGUARD_DEBUG"):
@@ -70,7 +73,7 @@ def run_file(root: Path, path: Path, relative: str, kind: str, data: bytes) -> O
     redactor = fctx.redactor
     assert isinstance(redactor, RecordingRedactor)
     return {
-        "resources": [r.to_json() for r in resources],
+        "resources": dumps,
         "notices": [n.to_json() for n in fctx.notices],
         "source": relative in fctx.sources,
         "scanned": fctx.files_scanned,

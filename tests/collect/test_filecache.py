@@ -414,3 +414,21 @@ def test_the_cache_key_covers_every_module_a_files_collection_imports() -> None:
     imported = {Path(module).resolve().relative_to(package.resolve()).as_posix() for module in answer["modules"]}
     assert any(module.startswith("aws/services/") for module in imported)   # the IaC builders
     assert imported - set(filecache.collector_code_files()) == set()
+
+
+def test_a_resource_of_the_wrong_shape_fails_its_file_not_the_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A collector bug that builds a resource of the wrong shape (what pydantic's validation used to catch), or
+    attributes that cannot be made JSON, is an internal-error notice for that file only."""
+    from scanner.collect import unit
+    from scanner.model import FileLocation, Resource, Source
+
+    def broken(kind: str) -> list[Resource]:
+        if kind == "line":
+            return [Resource("r", "t", "n", {}, Source(FileLocation("a.env", None)))]  # type: ignore[arg-type]
+        return [Resource("r", "t", "n", {"raw": b"\xff"})]
+
+    for kind in ("line", "bytes"):
+        monkeypatch.setattr(unit.one_file, "collect_source_file", lambda ctx, source, k, kind=kind: broken(kind))
+        outcome = unit.run_file(REPO, REPO / "a.env", "a.env", "env", b"A=1\n")
+        assert outcome["resources"] == []
+        assert [(n["kind"], n["path"]) for n in outcome["notices"]] == [("internal-error", "a.env")]
