@@ -188,10 +188,12 @@ class Analyzer(ast.NodeVisitor):
                 # costs as much as the rest
                 for name in fields:
                     value = getattr(item, name, None)
-                    if type(value) is not list:
-                        if not actions.get(type(value)):
-                            continue  # None, a name, a leaf: the commonest single child
-                        value = (value,)
+                    if type(value) is not list:  # one child (or None): tested as each of a list's below
+                        action = actions.get(type(value))
+                        if action == push_anyway or (action == push_if_value_branches
+                                                     and actions.get(type(value.value))):  # type: ignore[union-attr]
+                            push(value)
+                        continue
                     for child in reversed(value):
                         action = actions.get(type(child))
                         if action == push_anyway or (action == push_if_value_branches

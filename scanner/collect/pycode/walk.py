@@ -122,10 +122,12 @@ def push_branches(node: ast.AST, stack: list[ast.AST]) -> None:
     push = stack.append
     for name in FIELDS_LAST_FIRST[type(node)]:
         value = getattr(node, name, None)
-        if type(value) is not list:
-            if not actions.get(type(value)):
-                continue  # None, a name, a leaf: the commonest single child
-            value = (value,)
+        if type(value) is not list:  # one child (or None): tested as each of a list's below
+            action = actions.get(type(value))
+            if action == PUSH or (action == PUSH_IF_VALUE_BRANCHES
+                                  and actions.get(type(value.value))):  # type: ignore[union-attr]
+                push(value)
+            continue
         for item in reversed(value):
             action = actions.get(type(item))
             if action == PUSH or (action == PUSH_IF_VALUE_BRANCHES
