@@ -901,23 +901,23 @@ class Analyzer(ast.NodeVisitor):
         secret-named constants, dict entries and function defaults."""
         for argument, default, scope, via in self.defaults:
             self._named_value(argument, default, via, scope)
-        # constants: strings of 8+ characters only (a lone surrogate, replaced, is still one character)
+        consumed = self.consumed
         for node in walk.string_pass_nodes(tree, min_length=8):
             kind = type(node)
+            if kind is ast.Constant:  # half the nodes: a string of 8 or more characters (`min_length`)
+                if id(node) not in consumed:  # scanned as evaluating it gives it (`constant_text`: lone
+                    # surrogates replaced, each by one character, so it keeps its 8 or more)
+                    self._scan_text(constant_text(node.value), node)  # type: ignore[attr-defined]
+                continue
             if kind is ast.Dict:
                 self._secret_entries(node)  # type: ignore[arg-type]
                 continue
             if kind is ast.Assign or kind is ast.AnnAssign:
                 self._secret_assignment(node)  # type: ignore[arg-type]
                 continue
-            if isinstance(node, ast.Constant):
-                value = constant_text(node.value)  # what evaluating a constant gives
-                if not isinstance(value, str) or len(value) < 8 or id(node) in self.consumed:
-                    continue
-            elif id(node) in self.consumed:
+            if id(node) in consumed:
                 continue
-            else:
-                value = self.eval(node).value
+            value = self.eval(node).value  # an f-string, a `+` or `%` expression
             if not isinstance(value, str) or len(value) < 8:
                 continue
             self._scan_text(value, node)
