@@ -47,11 +47,11 @@ class FileLocation:
     @classmethod
     def from_json(cls, data: Any) -> FileLocation:
         """From a dump that did not come from this scan: every field checked (TypeError when one is wrong)."""
-        data = _object(data, "location")
-        return cls(_text(data["path"], "path"), _number(data["start_line"], "start_line"),
-                   _number(data.get("start_column", 1), "start_column"),
-                   _number_or_none(data.get("end_line"), "end_line"),
-                   _number_or_none(data.get("end_column"), "end_column"))
+        data = _object(data)
+        location = cls(data["path"], data["start_line"], data.get("start_column", 1), data.get("end_line"),
+                       data.get("end_column"))
+        location.check()
+        return location
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +72,10 @@ class AwsIdentity:
 
     @classmethod
     def from_json(cls, data: Any) -> AwsIdentity:
-        data = _object(data, "aws")
-        return cls(_text(data["arn"], "arn"), _text_or_none(data.get("account"), "account"),
-                   _text_or_none(data.get("region"), "region"))
+        data = _object(data)
+        identity = cls(data["arn"], data.get("account"), data.get("region"))
+        identity.check()
+        return identity
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +99,7 @@ class Source:
 
     @classmethod
     def from_json(cls, data: Any) -> Source:
-        data = _object(data, "source")
+        data = _object(data)
         file, aws = data.get("file"), data.get("aws")
         return cls(None if file is None else FileLocation.from_json(file),
                    None if aws is None else AwsIdentity.from_json(aws))
@@ -148,7 +149,8 @@ class Resource:
         collector built a resource of the wrong shape, checked where a file's collection can still fail alone
         (`scanner.collect.unit.run_file`) rather than in the evaluation of the whole scan."""
         if not (type(self.id) is str and type(self.type) is str and type(self.name) is str
-                and type(self.attributes) is dict and type(self.source) is Source and type(self.locations) is dict):
+                and type(self.attributes) is dict and type(self.source) is Source and type(self.locations) is dict
+                and all(type(key) is str for key in self.attributes)):
             raise TypeError("a resource of the wrong shape")
         self.source.check()
         for path, location in self.locations.items():
@@ -170,15 +172,14 @@ class Resource:
     @classmethod
     def from_json(cls, data: Any) -> Resource:
         """From a dump that did not come from this scan (an AWS unit's result): every field checked (TypeError
-        when one is wrong); the attributes must be an object with string keys (copied, its values as given)."""
-        data = _object(data, "resource")
-        attributes = _object(data.get("attributes", {}), "attributes")
-        if not all(type(key) is str for key in attributes):
-            raise TypeError("attributes: keys must be strings")
-        locations = _object(data.get("locations", {}), "locations")
-        return cls(_text(data["id"], "id"), _text(data["type"], "type"), _text(data["name"], "name"),
-                   dict(attributes), Source.from_json(data.get("source", {})),
-                   {_text(path, "locations"): FileLocation.from_json(location) for path, location in locations.items()})
+        when one is wrong); the attributes copied, their values as given."""
+        data = _object(data)
+        locations = _object(data.get("locations", {}))
+        resource = cls(data["id"], data["type"], data["name"], dict(_object(data.get("attributes", {}))),
+                       Source.from_json(data.get("source", {})),
+                       {path: FileLocation.from_json(location) for path, location in locations.items()})
+        resource.check()
+        return resource
 
 
 _JSON_SCALARS = (str, int, bool, type(None))
@@ -208,30 +209,10 @@ def _without_none(value: dict[str, Any] | None) -> dict[str, Any] | None:
     return None if value is None else {key: item for key, item in value.items() if item is not None}
 
 
-def _object(value: Any, what: str) -> dict[str, Any]:
+def _object(value: Any) -> dict[str, Any]:
     if type(value) is not dict:
-        raise TypeError(f"{what}: expected an object")
+        raise TypeError("expected an object")
     return value
-
-
-def _text(value: Any, what: str) -> str:
-    if type(value) is not str:
-        raise TypeError(f"{what}: expected a string")
-    return value
-
-
-def _text_or_none(value: Any, what: str) -> str | None:
-    return None if value is None else _text(value, what)
-
-
-def _number(value: Any, what: str) -> int:
-    if type(value) is not int:
-        raise TypeError(f"{what}: expected an integer")
-    return value
-
-
-def _number_or_none(value: Any, what: str) -> int | None:
-    return None if value is None else _number(value, what)
 
 
 class ResourceGraph:
