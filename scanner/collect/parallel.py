@@ -127,9 +127,9 @@ class Workers:
             return None  # a few files (a warm scan's changed ones) cost less here than a pool's start
         from concurrent.futures.process import BrokenProcessPool
 
+        frozen = False
         try:
-            starting = self._pool is None
-            if starting:
+            if self._pool is None:
                 import importlib
                 import multiprocessing
 
@@ -142,14 +142,17 @@ class Workers:
                 self._pool = ProcessPoolExecutor(max_workers=self.count, initializer=gcpause.in_worker,
                                                  mp_context=multiprocessing.get_context(method))
                 # the workers are forked by the first map: what this process holds then is frozen out of the
-                # cyclic collector, so a worker's collections do not touch (and copy) every inherited page
-                gc.freeze()
+                # cyclic collector, so a worker's collections do not touch (and copy) every inherited page (not
+                # when the process froze objects of its own: they are not ours to unfreeze after)
+                if gc.get_freeze_count() == 0:
+                    gc.freeze()
+                    frozen = True
             # chunks small enough to balance the two phases' uneven files, large enough to amortise pickling
             chunk = chunksize or max(1, min(32, len(tasks) // (self.count * 8)))
             try:
                 results = self._pool.map(function, tasks, chunksize=chunk)
             finally:
-                if starting:
+                if frozen:
                     gc.unfreeze()
         except (OSError, BrokenProcessPool):
             self._failed = True  # no processes on this machine: the work is done here
