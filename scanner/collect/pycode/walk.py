@@ -11,10 +11,10 @@ from __future__ import annotations
 import ast
 
 # Fields that never hold a node the analysis reads: contexts and operators, and names, numbers and
-# flags stored as plain values.
+# flags stored as plain values (`simple`: an `AnnAssign`'s, one per annotated field of a class body).
 _SKIPPED_FIELDS = frozenset({
     "ctx", "op", "ops", "id", "arg", "attr", "name", "asname", "module", "level", "kind", "type_comment",
-    "conversion", "is_async",
+    "conversion", "is_async", "simple", "tag", "kwd_attrs", "rest",
 })
 
 
