@@ -44,6 +44,12 @@ class Unknown:
         return "${" + self.why + "}"
 
 
+# The commonest unknowns, made once (a frozen dataclass is slow to make: its __init__ goes through
+# object.__setattr__): what an expression the evaluation does not read, and a call, evaluate to.
+UNKNOWN_EXPR = Unknown("expr")
+UNKNOWN_CALL = Unknown("call")
+
+
 @dataclass(slots=True)  # one per evaluation of every node: no instance dict to make and read
 class Evaluated:
     value: Any          # str | int | float | bool | None | dict | list | Unknown
@@ -199,14 +205,14 @@ class Evaluator:
         # a constant is a leaf: no names to resolve, so no cycle to guard against (it is never `_active`)
         if depth > self.MAX_DEPTH or (kind is not ast.Constant and id(node) in self._active):
             self._cuts += 1
-            return Evaluated(Unknown("expr"), node)
+            return Evaluated(UNKNOWN_EXPR, node)
         # `_charge(1)`, inlined: every evaluation of every node passes here
         self._left -= 1
         self.file_left -= 1
         if self._left < 0 or self.file_left < 0:
             self.exhausted = True
             self._cuts += 1
-            return Evaluated(Unknown("expr"), node)
+            return Evaluated(UNKNOWN_EXPR, node)
         if kind is ast.Constant:  # most evaluations: a string needs none of `_constant`'s tests
             value = node.value  # type: ignore[attr-defined]
             if type(value) is str:
@@ -244,9 +250,9 @@ class Evaluator:
         """A text the evaluation built, paid for by its length; Unknown past the caps."""
         if len(text) > self.MAX_TEXT:
             self.exhausted = True
-            return Evaluated(Unknown("expr"), node)
+            return Evaluated(UNKNOWN_EXPR, node)
         if not self._charge(len(text) // 1024):
-            return Evaluated(Unknown("expr"), node)
+            return Evaluated(UNKNOWN_EXPR, node)
         return Evaluated(text, node)
 
     def _fits_format(self, template: str, fields: tuple[int, int] | None, args: list[str]) -> bool:
@@ -307,13 +313,13 @@ class Evaluator:
                     parts.append(replace_surrogates(str(part.value)))
                 elif isinstance(part, ast.FormattedValue):
                     inner = self.evaluate(part.value, scope, depth).value
-                    parts.append(to_text(inner) if not isinstance(inner, (dict, list)) else str(Unknown("expr")))
+                    parts.append(to_text(inner) if not isinstance(inner, (dict, list)) else str(UNKNOWN_EXPR))
                 else:
                     continue
                 size += len(parts[-1])
                 if size > self.MAX_TEXT:
                     self.exhausted = True
-                    return Evaluated(Unknown("expr"), node)
+                    return Evaluated(UNKNOWN_EXPR, node)
             return self._text("".join(parts), node)
         if isinstance(node, ast.BinOp):
             return self._binop(node, scope, depth)
@@ -340,8 +346,8 @@ class Evaluator:
             key = self.evaluate(node.slice, scope, depth).value
             if isinstance(container, dict) and isinstance(key, str) and key in container:
                 return Evaluated(container[key], node)
-            return Evaluated(Unknown("expr"), node)
-        return Evaluated(Unknown("expr"), node)
+            return Evaluated(UNKNOWN_EXPR, node)
+        return Evaluated(UNKNOWN_EXPR, node)
 
     def _attribute(self, node: ast.Attribute, scope: Scope, depth: int) -> Evaluated:
         owner = node.value
@@ -370,18 +376,18 @@ class Evaluator:
             return Evaluated(bounded_number(left * right), node)
         if isinstance(node.op, ast.Mod) and isinstance(left, str):
             if not self._fits(right):
-                return Evaluated(Unknown("expr"), node)
+                return Evaluated(UNKNOWN_EXPR, node)
             values = right.values() if isinstance(right, dict) else right if isinstance(right, list) else [right]
             if not self._fits_format(left, _percent_fields(left), [to_text(v) for v in values]):
-                return Evaluated(Unknown("expr"), node)
+                return Evaluated(UNKNOWN_EXPR, node)
             try:
                 if isinstance(right, dict):
                     return self._text(left % {k: to_text(v) for k, v in right.items()}, node)
                 args = right if isinstance(right, list) else [right]
                 return self._text(left % tuple(to_text(a) for a in args), node)
             except (TypeError, ValueError, KeyError):
-                return Evaluated(Unknown("expr"), node)
-        return Evaluated(Unknown("expr"), node)
+                return Evaluated(UNKNOWN_EXPR, node)
+        return Evaluated(UNKNOWN_EXPR, node)
 
     def _sum(self, node: ast.BinOp, scope: Scope, depth: int) -> Evaluated:
         """``a + b + c ...``: the left-nested chain of `+` folded left to right as Python adds, without
@@ -394,7 +400,7 @@ class Evaluator:
         operands.append(current)
         operands.reverse()
         if not self._charge(len(operands) - 2):  # the inner `+` nodes
-            return Evaluated(Unknown("expr"), node)
+            return Evaluated(UNKNOWN_EXPR, node)
         total: Any = self.evaluate(operands[0], scope, depth).value
         parts: list[str] | None = None  # once the sum is text, every later term is appended as text
         size = 0
@@ -406,19 +412,19 @@ class Evaluator:
                     total = bounded_number(total + right)
                     continue
                 if not (isinstance(total, (str, Unknown)) or isinstance(right, (str, Unknown))):
-                    total = Unknown("expr")
+                    total = UNKNOWN_EXPR
                     continue
                 if not self._fits(total):
-                    return Evaluated(Unknown("expr"), node)
+                    return Evaluated(UNKNOWN_EXPR, node)
                 parts = [to_text(total)]
                 size = len(parts[0])
             if not self._fits(right):
-                return Evaluated(Unknown("expr"), node)
+                return Evaluated(UNKNOWN_EXPR, node)
             parts.append(to_text(right))
             size += len(parts[-1])
             if size > self.MAX_TEXT:
                 self.exhausted = True
-                return Evaluated(Unknown("expr"), node)
+                return Evaluated(UNKNOWN_EXPR, node)
         if parts is None:
             return Evaluated(total, node)
         return self._text("".join(parts), node)
@@ -434,7 +440,7 @@ class Evaluator:
         if name in ("json.dumps", "dumps") and node.args:
             inner = self.evaluate(node.args[0], scope, depth).value
             if not isinstance(inner, (dict, list)) or not self._fits(inner):
-                return Evaluated(Unknown("expr"), node)
+                return Evaluated(UNKNOWN_EXPR, node)
             return self._text(json.dumps(plain(inner)), node)
         if name in ("dict",) and not node.args:
             return Evaluated({kw.arg: self.evaluate(kw.value, scope, depth).value for kw in node.keywords
@@ -442,34 +448,34 @@ class Evaluator:
         if name in ("str",) and len(node.args) == 1:
             inner = self.evaluate(node.args[0], scope, depth).value
             if not self._fits(inner):
-                return Evaluated(Unknown("expr"), node)
+                return Evaluated(UNKNOWN_EXPR, node)
             return self._text(to_text(inner), node)
         if name in ("int",) and len(node.args) == 1:
             inner = self.evaluate(node.args[0], scope, depth).value
             try:  # ValueError: NaN, or text past Python's conversion limit; OverflowError: inf
                 return Evaluated(bounded_number(int(inner)), node)
             except (TypeError, ValueError, OverflowError):
-                return Evaluated(Unknown("expr"), node)
+                return Evaluated(UNKNOWN_EXPR, node)
         if isinstance(node.func, ast.Attribute) and node.func.attr == "format":
             template = self.evaluate(node.func.value, scope, depth).value
             if isinstance(template, str):
                 args = [self.evaluate(a, scope, depth).value for a in node.args]
                 kwargs = {kw.arg: self.evaluate(kw.value, scope, depth).value for kw in node.keywords if kw.arg}
                 if not self._fits(args, kwargs):
-                    return Evaluated(Unknown("expr"), node)
+                    return Evaluated(UNKNOWN_EXPR, node)
                 texts = [to_text(a) for a in args]
                 named = {k: to_text(v) for k, v in kwargs.items()}
                 if not self._fits_format(template, _format_fields(template), [*texts, *named.values()]):
-                    return Evaluated(Unknown("expr"), node)
+                    return Evaluated(UNKNOWN_EXPR, node)
                 try:
                     return self._text(template.format(*texts, **named), node)
                 except (IndexError, KeyError, ValueError):
-                    return Evaluated(Unknown("expr"), node)
+                    return Evaluated(UNKNOWN_EXPR, node)
         if isinstance(node.func, ast.Attribute) and node.func.attr in ("strip", "lower", "upper"):
             inner = self.evaluate(node.func.value, scope, depth).value
             if isinstance(inner, str):
                 return Evaluated(getattr(inner, node.func.attr)(), node)
-        return Evaluated(Unknown("call"), node)
+        return Evaluated(UNKNOWN_CALL, node)
 
 
 class Resolver:
@@ -496,7 +502,7 @@ def _constant(node: ast.Constant) -> Evaluated:
     elif isinstance(value, int) and not isinstance(value, bool):
         value = bounded_number(value)  # 0xFFFF... past a float's range: too long to print or compare
     if not isinstance(value, (str, int, float, bool, type(None))):
-        return Evaluated(Unknown("expr"), node)
+        return Evaluated(UNKNOWN_EXPR, node)
     return Evaluated(value, node)
 
 
