@@ -7,8 +7,10 @@ scan of the dense bench tree: 45 ms of 0.54 s. So a scan collects with the colle
 freezes what it made (`gc.freeze`) while it links and evaluates, and gives both back at the end.
 
 Analysing a DAG file leaves cyclic garbage (scopes that hold parts of the file's syntax tree): a process that
-analyses files itself (`--jobs 1`, a small tree) turns the collector on for each file (`analysing`), so a
-hostile file's tree is never kept; worker processes run with it on (`in_worker`, their pool's initializer).
+analyses files itself (`--jobs 1`, a small tree) turns the collector on for each file (`analysing`), so that
+garbage is collected at the collector's usual rate (one interval's worth waits, as without the pause)
+instead of every file's tree being kept until the scan ends; worker processes run with it on (`in_worker`,
+their pool's initializer).
 """
 
 from __future__ import annotations
