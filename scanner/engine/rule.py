@@ -164,32 +164,7 @@ def _example(data: dict[str, Any]) -> Example:
     values = dict(data)
     values["relations"] = {name: [_example(item) for item in items] for name, items in data.get("relations", {}).items()}
     values["incoming"] = {name: [_example(item) for item in items] for name, items in data.get("incoming", {}).items()}
-    return _restored(Example, values)
-
-
-_FIELD_ORDER: dict[type, tuple[str, ...]] = {}
-
-
-def _restored(cls: Any, values: dict[str, Any]) -> Any:
-    """A model from its own dump's values, as `model_construct` builds it. When they are every field in
-    declaration order (a dump always is), without pydantic's loop over the fields (~4 us a model; a start
-    restores some 360 of them): the instance's slots set through BaseModel's descriptors."""
-    order = _FIELD_ORDER.get(cls)
-    if order is None:
-        order = _FIELD_ORDER[cls] = tuple(cls.model_fields)
-    if tuple(values) != order:
-        return cls.model_construct(**values)
-    model = object.__new__(cls)
-    object.__setattr__(model, "__dict__", values)
-    _set_fields(model, set(order))
-    _set_extra(model, None)
-    _set_private(model, None)
-    return model
-
-
-_set_fields = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+    return Example.model_construct(**values)
 
 
 def rule_from_cache(data: dict[str, Any]) -> Rule:
@@ -199,10 +174,10 @@ def rule_from_cache(data: dict[str, Any]) -> Rule:
     fields = dict(data)
     fields["severity"] = Severity(fields["severity"])
     fields["confidence"] = Confidence(fields["confidence"])
-    fields["docs"] = _restored(Docs, dict(fields["docs"]))
-    fields["parameters"] = {name: _restored(Parameter, dict(value)) for name, value in fields["parameters"].items()}
+    fields["docs"] = Docs.model_construct(**fields["docs"])
+    fields["parameters"] = {name: Parameter.model_construct(**value) for name, value in fields["parameters"].items()}
     tests = fields["tests"]
-    fields["tests"] = _restored(RuleTests, {"fail": [_example(item) for item in tests["fail"]],
-                                            "pass_": [_example(item) for item in tests["pass"]]})
-    return _restored(Rule, fields)
+    fields["tests"] = RuleTests.model_construct(fail=[_example(item) for item in tests["fail"]],
+                                                pass_=[_example(item) for item in tests["pass"]])
+    return Rule.model_construct(**fields)
 
