@@ -140,10 +140,6 @@ class Resource:
                     return self.locations[candidate]
         return self.source.file
 
-    def copy_with(self, **changes: Any) -> Resource:
-        """A shallow copy with these fields changed."""
-        return replace(self, **changes)
-
     def check(self) -> None:
         """TypeError unless every field has its declared type: what pydantic's validation caught when a
         collector built a resource of the wrong shape, checked where a file's collection can still fail alone
@@ -241,7 +237,7 @@ class ResourceGraph:
             resource_id = f"{resource.id}#{counter}"
             counter += 1
         if resource_id != resource.id:
-            resource = resource.copy_with(id=resource_id)
+            resource = replace(resource, id=resource_id)
         self._resources[resource_id] = resource
         self._by_type[resource.type].append(resource_id)
         return resource
