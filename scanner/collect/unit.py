@@ -125,18 +125,13 @@ def _resource(item: dict[str, Any], intern: Interner) -> Resource:
                     {intern(path): _location(location, intern) for path, location in item["locations"].items()})
 
 
-def _notice(item: dict[str, Any]) -> Notice:
-    return Notice(item["kind"], item["message"], item["path"], item["line"], item["column"], item["rule_id"],
-                  item["level"])
-
-
 def parse(outcome: Outcome, text: str | None, strings: dict[str, str] | None = None) \
         -> tuple[list[Resource], list[Notice], list[tuple[str, Any, Any]]]:
     """Typed resources, notices and secrets of an outcome; raises on a malformed (corrupt) one. `strings`: the
     scan's table of shared strings (`ScanContext.strings`)."""
     intern = Interner(strings)
     resources = [_resource(item, intern) for item in outcome["resources"]]
-    notices = [_notice(item) for item in outcome["notices"]]
+    notices = [Notice(**item) for item in outcome["notices"]]   # its own dump (`Notice.to_json`)
     if "secrets" in outcome:
         found = [(str(value), path, line) for value, path, line in outcome["secrets"]]
     else:
