@@ -114,4 +114,3 @@ def collect_source(ctx: ScanContext, source: SourceFile) -> list[Resource]:
                    source.path)
         return fallback.collect(ctx, source, origin="dag-code-unparsed")
     return analyze(ctx, source, tree)
-
