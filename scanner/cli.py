@@ -27,7 +27,19 @@ from scanner.runscan import (
 SEVERITY_CHOICES = ["critical", "high", "medium", "low", "info", "none"]
 
 
-def build_parser() -> argparse.ArgumentParser:
+# The commands in the order `airguard --help` lists them, each with its one-line help.
+COMMANDS = {"scan": "scan files and folders", "aws": "AWS collection",
+            "rules": "list rules, show one, or run their tests",
+            "baseline": "record the current findings so later scans report only new ones",
+            "compliance": "scan and summarise pass/fail per control of a compliance framework"}
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser. Given the arguments about to be parsed, only their command's parser is built
+    in full (the others are named with their help, enough for `airguard --help`): building all of them was
+    ~7 % of a pre-commit run. `scan` is always built: `baseline` and `compliance` copy its flags."""
+    named = next((arg for arg in argv if not arg.startswith("-")), None) if argv is not None else None
+    full = set(COMMANDS) if named not in COMMANDS else {named}
     parser = argparse.ArgumentParser(
         prog="airguard",
         description="Policy-as-code scanner for Apache Airflow on AWS Aurora: connections, configs, DAG code.",
@@ -38,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     scan = commands.add_parser(
-        "scan", help="scan files and folders", epilog=EXIT_DOC, formatter_class=argparse.RawDescriptionHelpFormatter,
+        "scan", help=COMMANDS["scan"], epilog=EXIT_DOC, formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Scan Airflow connection configs, airflow.cfg, compose/Helm/Kubernetes files and DAG code. "
                     "Static analysis only: scanned code is never imported or executed (except with --dagbag, see below).")
     scan.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: .)")
@@ -79,14 +91,33 @@ def build_parser() -> argparse.ArgumentParser:
     _aws_flags(aws)
     _dagbag_flags(scan)
 
-    aws_command = commands.add_parser("aws", help="AWS collection")
-    aws_commands = aws_command.add_subparsers(dest="aws_command", metavar="ACTION")
-    snapshot = aws_commands.add_parser("snapshot", help="collect the account and write a snapshot (JSON)")
-    snapshot.add_argument("--output", "-o", type=Path, required=True, metavar="FILE",
-                          help="snapshot file to write (JSON, see scanner/aws/snapshot.schema.json)")
-    _aws_flags(snapshot)
+    _integration_flags(scan)
+    aws_command = commands.add_parser("aws", help=COMMANDS["aws"])
+    if "aws" in full:
+        aws_commands = aws_command.add_subparsers(dest="aws_command", metavar="ACTION")
+        snapshot = aws_commands.add_parser("snapshot", help="collect the account and write a snapshot (JSON)")
+        snapshot.add_argument("--output", "-o", type=Path, required=True, metavar="FILE",
+                              help="snapshot file to write (JSON, see scanner/aws/snapshot.schema.json)")
+        _aws_flags(snapshot)
+        from scanner.aws.securityhub_command import add_import_parser
 
-    rules = commands.add_parser("rules", help="list rules, show one, or run their tests")
+        add_import_parser(aws_commands, scan, _REPORT_ONLY_FLAGS)
+    rules = commands.add_parser("rules", help=COMMANDS["rules"])
+    if "rules" in full:
+        _rules_parser(rules)
+    baseline = commands.add_parser("baseline", help=COMMANDS["baseline"])
+    if "baseline" in full:
+        _baseline_parser(baseline, scan)
+    if "compliance" in full:
+        from scanner.compliance.command import add_compliance_parser
+
+        add_compliance_parser(commands, scan, _REPORT_ONLY_FLAGS)
+    else:
+        commands.add_parser("compliance", help=COMMANDS["compliance"])
+    return parser
+
+
+def _rules_parser(rules: argparse.ArgumentParser) -> None:
     rules_commands = rules.add_subparsers(dest="rules_command", metavar="ACTION")
     rules.add_argument("--rules", type=Path, action="append", default=[], metavar="DIR",
                        help="also load rules from this folder (repeatable)")
@@ -103,13 +134,6 @@ def build_parser() -> argparse.ArgumentParser:
                       help="also load rules from this folder (repeatable)")
     test.add_argument("--strict", action="store_true", help="use the strict parameter profile")
     rules_commands.add_parser("list", help="list rules (the default)")
-    _integration_commands(commands, scan)
-    from scanner.aws.securityhub_command import add_import_parser
-    from scanner.compliance.command import add_compliance_parser
-
-    add_compliance_parser(commands, scan, _REPORT_ONLY_FLAGS)
-    add_import_parser(aws_commands, scan, _REPORT_ONLY_FLAGS)
-    return parser
 
 
 def _aws_flags(group: argparse._ActionsContainer) -> None:
@@ -176,8 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     # (20-30 ms in an environment with Airflow); airguard's own models need no plugin. A user's setting wins.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     timings.reset()
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else argv
+    parser = build_parser(arguments)
+    args = parser.parse_args(arguments)
     try:
         with _fewer_collections():
             code = _run_command(args)
@@ -255,8 +280,9 @@ def _rule_json(rule) -> dict:  # rule: scanner.engine.rule.Rule
             "compliance": rule.compliance,
             "docs": {"what": rule.docs.what, "why": rule.docs.why, "fix": rule.docs.fix, "bad": rule.docs.bad,
                      "good": rule.docs.good, "example_language": rule.docs.example_language},
-            "parameters": {name: parameter.model_dump(mode="json") if hasattr(parameter, "model_dump")
-                           else parameter for name, parameter in rule.parameters.items()}}
+            "parameters": {name: {"type": parameter.type, "default": parameter.default,
+                                  "description": parameter.description, "profiles": parameter.profiles}
+                           for name, parameter in rule.parameters.items()}}
 
 
 def _scan(args: argparse.Namespace) -> int:
@@ -382,8 +408,8 @@ def _positive(text: str) -> int:
     return int(text)
 
 
-def _integration_commands(commands: argparse._SubParsersAction, scan: argparse.ArgumentParser) -> None:
-    """`scan --baseline/--report/--top`, and `baseline`, which shares every other scan flag."""
+def _integration_flags(scan: argparse.ArgumentParser) -> None:
+    """`scan --baseline/--report/--top`."""
     scan.add_argument("--baseline", type=Path, metavar="FILE",
                       help="report only findings not recorded in this baseline (default: config 'baseline')")
     scan.add_argument("--no-baseline", action="store_true", help="ignore the configured baseline")
@@ -391,10 +417,12 @@ def _integration_commands(commands: argparse._SubParsersAction, scan: argparse.A
                       help="also write a report in FORMAT to FILE (repeatable; one scan, several reports)")
     scan.add_argument("--top", type=_positive, default=None, metavar="N",
                       help="findings listed in Markdown output (default: 20)")
-    baseline = commands.add_parser(
-        "baseline", help="record the current findings so later scans report only new ones",
-        description="Scan like `airguard scan` and write every unsuppressed finding to a baseline file. "
-                    "`airguard scan --baseline FILE` then reports only findings not in it.")
+
+
+def _baseline_parser(baseline: argparse.ArgumentParser, scan: argparse.ArgumentParser) -> None:
+    """`baseline`: every scan flag but the report-only ones, and where to write the baseline."""
+    baseline.description = ("Scan like `airguard scan` and write every unsuppressed finding to a baseline file. "
+                            "`airguard scan --baseline FILE` then reports only findings not in it.")
     baseline.add_argument("--output", "-o", type=Path, metavar="FILE",
                           help="baseline file to write (default: the config's 'baseline', else "
                                ".airguard-baseline.json)")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scanner import safeio
 
@@ -19,21 +18,29 @@ class ConfigError(Exception):
     pass
 
 
-class Config(BaseModel):
-    model_config = ConfigDict(defer_build=True, extra="forbid", populate_by_name=True)
+# pydantic's configuration for `Config`, read when it validates a file's table: an unknown key is an error
+_FORBID_EXTRA = {"extra": "forbid"}
+
+
+@dataclass(slots=True)
+class Config:
+    """The settings. A configuration file is validated by pydantic into this dataclass (`load_config`); a scan
+    without one builds it directly, and so never imports pydantic."""
+
+    __pydantic_config__ = _FORBID_EXTRA
 
     profile: str = "default"
-    fail_on: str = Field(default="low", alias="fail-on")
-    select: list[str] = Field(default_factory=list)
-    ignore: list[str] = Field(default_factory=list)
-    exclude: list[str] = Field(default_factory=list)
-    rule_dirs: list[str] = Field(default_factory=list, alias="rule-dirs")
+    fail_on: str = "low"
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    rule_dirs: list[str] = field(default_factory=list)
     baseline: str | None = None
-    aws_snapshot: str | None = Field(default=None, alias="aws-snapshot")
-    parameters: dict[str, Any] = Field(default_factory=dict)
-    rule_parameters: dict[str, dict[str, Any]] = Field(default_factory=dict, alias="rule-parameters")
-    # Where the file was found; relative paths in it are relative to its folder.
-    path: Path | None = Field(default=None, exclude=True)
+    aws_snapshot: str | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    rule_parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Where the file was found; relative paths in it are relative to its folder. Not a key of the file.
+    path: Path | None = field(default=None, init=False)
 
     @property
     def base_dir(self) -> Path:
@@ -47,13 +54,15 @@ class Config(BaseModel):
         return [(self.base_dir / d).resolve() for d in self.rule_dirs]
 
 
+# The file's spelling of the settings whose attribute name differs; the attribute name is accepted too.
+FILE_KEYS = {"fail_on": "fail-on", "rule_dirs": "rule-dirs", "aws_snapshot": "aws-snapshot",
+             "rule_parameters": "rule-parameters"}
+_ATTRIBUTES = {key: name for name, key in FILE_KEYS.items()}
+
+
 def default_config() -> Config:
-    """The configuration when no file sets one: nothing to validate, so constructed. Its list and dict
-    defaults are made here: `model_construct` would ask `inspect.signature` whether each factory takes the
-    validated data, on every call (the first call also compiles tokenize's pattern: ~2 ms of a start)."""
-    empty = {name: field.default_factory() for name, field in Config.model_fields.items()
-             if field.default_factory in (list, dict)}
-    return Config.model_construct(_fields_set=set(), **empty)
+    """The configuration when no file sets one."""
+    return Config()
 
 
 # What each setting does when a configuration changes it (said when a fork's configuration is ignored).
@@ -73,13 +82,14 @@ def config_differences(config: Config, other: Config) -> list[tuple[str, str]]:
     """What `config` sets differently from `other`, as (setting, value and effect) pairs in the file's
     own key names: `("ignore", "AG101, AG102 (these rules would be switched off)")`."""
     changes: list[tuple[str, str]] = []
-    for name, field in Config.model_fields.items():
+    for setting in fields(Config):
+        name = setting.name
         if name == "path":
             continue
         mine, theirs = getattr(config, name), getattr(other, name)
         if mine == theirs:
             continue
-        key = field.alias or name
+        key = FILE_KEYS.get(name, name)
         if name == "parameters":
             changes += [(f"parameters.{k}", repr(v)) for k, v in sorted(mine.items()) if theirs.get(k) != v]
         elif name == "rule_parameters":
@@ -145,25 +155,40 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{path.name}: invalid TOML: {exc}") from None
     except (ValueError, RecursionError) as exc:  # e.g. an integer past Python's digit limit, deep nesting
         raise ConfigError(f"{path.name}: invalid TOML: {type(exc).__name__}") from None
-    table = data.get("tool", {}).get("airguard", {}) if path.name == "pyproject.toml" else data.get("tool", {}).get(
-        "airguard", data)
+    tool = data.get("tool", {})
+    tool = tool if isinstance(tool, dict) else {}
+    table = tool.get("airguard", {}) if path.name == "pyproject.toml" else tool.get("airguard", data)
     prefix = "[tool.airguard] " if path.name == "pyproject.toml" else ""
-    try:
-        config = Config.model_validate(table)
-    except ValidationError as exc:
-        from scanner.report.text import visible
-
-        problems = []
-        for error in exc.errors():
-            where = visible(".".join(str(p) for p in error["loc"]))  # key names come from the file
-            if error["type"] == "extra_forbidden":
-                problems.append(f"{path.name}: {prefix}unknown key '{where}'")
-            else:
-                problems.append(f"{path.name}: {prefix}'{where}': {error['msg']}")
-        raise ConfigError("\n".join(problems)) from None
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path.name}: {prefix}must be a table")
+    config = _validated(table, f"{path.name}: {prefix}")
     if config.fail_on not in SEVERITIES + ("none",):
         raise ConfigError(f"{path.name}: {prefix}'fail-on' must be one of {', '.join(SEVERITIES)} or none")
     if config.profile not in ("default", "strict"):
         raise ConfigError(f"{path.name}: {prefix}'profile' must be 'default' or 'strict'")
     config.path = path.resolve()
     return config
+
+
+def _validated(table: dict[str, Any], where: str) -> Config:
+    """A file's table (keys in either spelling) validated by pydantic into a Config; ConfigError names every
+    problem, each after `where` (the file and table)."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from scanner.report.text import visible
+
+    twice = [key for key in _ATTRIBUTES if key in table and _ATTRIBUTES[key] in table]
+    if twice:
+        raise ConfigError("\n".join(f"{where}'{key}' is set twice (also as '{_ATTRIBUTES[key]}')" for key in twice))
+    try:
+        return TypeAdapter(Config).validate_python({_ATTRIBUTES.get(key, key): value for key, value in table.items()})
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            spelled = [FILE_KEYS.get(str(part), part) if index == 0 else part for index, part in enumerate(error["loc"])]
+            named = visible(".".join(str(part) for part in spelled))  # key names come from the file
+            if error["type"] in ("unexpected_keyword_argument", "extra_forbidden"):
+                problems.append(f"{where}unknown key '{named}'")
+            else:
+                problems.append(f"{where}'{named}': {error['msg']}")
+        raise ConfigError("\n".join(problems)) from None

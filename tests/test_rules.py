@@ -13,6 +13,7 @@ import pytest
 from scanner.collect.dagbag import airflow_available
 from scanner.engine import loader
 from scanner.engine.loader import builtin_rules_dir, fixture_dir, load_rules, rule_files
+from scanner.engine.rule import rule_json
 from scanner.rule_fixtures import DAG_FILE, run_rule_tests
 
 GOOD_RULE = """\
@@ -151,8 +152,7 @@ def test_rules_from_the_cache_equal_validated_rules(tmp_path: Path, monkeypatch:
     load_rules()                       # writes the cache
     restored = load_rules()            # reads it
     assert restored == validated
-    assert [r.model_dump(mode="json", by_alias=True) for r in restored] == \
-        [r.model_dump(mode="json", by_alias=True) for r in validated]
+    assert [rule_json(r) for r in restored] == [rule_json(r) for r in validated]
     assert {type(r.severity).__name__ for r in restored} == {"Severity"}
     [cache_file] = (tmp_path / "cache").glob("rules-*.json")
     cache_file.write_text('[{"id": "AG999"}]', "utf-8")   # damaged: falls back to validating the files
@@ -166,14 +166,17 @@ def test_the_builtin_rules_stamp_is_current() -> None:
 
 
 def test_a_start_without_rule_cache_loads_stamped_rules_without_jsonschema(tmp_path: Path) -> None:
-    code = ("import sys, json; from scanner.engine.loader import load_rules; rules = load_rules(); "
+    code = ("import sys, json; from scanner.engine.loader import load_rules; "
+            "from scanner.engine.rule import rule_json; rules = load_rules(); "
             "print(json.dumps({'jsonschema': 'jsonschema' in sys.modules, "
-            "'rules': [r.model_dump(mode='json', by_alias=True) for r in rules]}))")
+            "'pydantic': 'pydantic' in sys.modules, "
+            "'rules': [rule_json(r) for r in rules]}))")
     ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "AIRGUARD_CACHE_DIR": str(tmp_path / "cache")})
     answer = json.loads(ran.stdout)
     assert answer["jsonschema"] is False
-    assert answer["rules"] == [r.model_dump(mode="json", by_alias=True) for r in load_rules(use_cache=False)]
+    assert answer["pydantic"] is True      # the stamped files are still validated by pydantic
+    assert answer["rules"] == [rule_json(r) for r in load_rules(use_cache=False)]
 
 
 def test_stamp_mismatch_validates_in_full(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,8 +1,8 @@
-"""Load rule files: YAML, validated by `schemas/rule.schema.json`, then pydantic `Rule` models.
+"""Load rule files: YAML, validated by `schemas/rule.schema.json`, then by pydantic into `Rule` dataclasses.
 
 Problems are collected for every file and raised together as `RuleLoadError`, each naming the file
 and the place in it (line and the path inside the document). Validated rules are cached by content
-hash, so a warm start neither parses YAML nor imports jsonschema.
+hash, so a warm start neither parses YAML nor imports jsonschema or pydantic.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from scanner import __version__, safeio
 from scanner.engine.conditions import ConditionError, compile_condition, rule_regex
-from scanner.engine.rule import Rule, rule_from_cache
+from scanner.engine.rule import Rule, rule_from_cache, rule_json, validate_rule
 
 if TYPE_CHECKING:
     from scanner.doctree import Node
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 # are imported by the functions that parse and check rule files.
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "rule.schema.json"
+RULE_CACHE_FORMAT = 2   # the shape `rule_json` writes
 
 
 class RuleLoadError(Exception):
@@ -121,7 +122,7 @@ def load_rules(extra_dirs: list[Path] | None = None, use_cache: bool = True, lab
     cache_file = None
     cache = _cache_dir() if use_cache else None
     if cache is not None:
-        cache_file = cache / f"rules-{digest.hexdigest()[:24]}.json"
+        cache_file = cache / f"rules-{RULE_CACHE_FORMAT}-{digest.hexdigest()[:24]}.json"
         try:
             cached = json.loads(cache_file.read_text("utf-8"))
             return [rule_from_cache(item) for item in cached]
@@ -138,10 +139,11 @@ def load_rules(extra_dirs: list[Path] | None = None, use_cache: bool = True, lab
     if cache_file is not None:
         try:
             cache_file.parent.mkdir(parents=True, exist_ok=True)
+            text = json.dumps([rule_json(r) for r in rules])
             tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps([r.model_dump(mode="json", by_alias=True) for r in rules]), "utf-8")
+            tmp.write_text(text, "utf-8")
             os.replace(tmp, cache_file)
-        except OSError:
+        except (OSError, TypeError, ValueError):  # a value JSON cannot hold (a YAML date): loaded, not cached
             pass
     return rules
 
@@ -188,14 +190,13 @@ def builtin_files() -> list[_RuleFile]:
 
 
 def _load_stamped(files: list[_RuleFile]) -> list[Rule]:
-    """Built-in rule files whose digest matches the stamp: parsed and loaded into the models (pydantic still
-    validates the fields), without the schema, condition and duplicate checks they passed when stamped."""
+    """Built-in rule files whose digest matches the stamp: parsed and validated by pydantic into `Rule`s, without the schema, condition and duplicate checks they passed when stamped."""
     from scanner.doctree import yaml_loader
 
     loader = yaml_loader()  # the loader class doctree parses with (imports PyYAML)
     import yaml
 
-    return [Rule.model_validate({**yaml.load(f.text, Loader=loader), "origin": f.origin, "source_path": f.label})
+    return [validate_rule({**yaml.load(f.text, Loader=loader), "origin": f.origin, "source_path": f.label})
             for f in files]
 
 
@@ -272,7 +273,7 @@ def _validate_all(files: list[_RuleFile], loaded: list[Rule] | None = None) -> l
             continue
         seen_ids[rule_id] = label
         seen_names[data["name"]] = label
-        rules.append(Rule.model_validate({**data, "origin": rule_file.origin, "source_path": label}))
+        rules.append(validate_rule({**data, "origin": rule_file.origin, "source_path": label}))
     if problems:
         raise RuleLoadError(problems)
     return sorted(rules, key=lambda r: r.id)

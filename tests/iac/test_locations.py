@@ -3,6 +3,8 @@ it, an AWS finding is unchanged (no file line, same fingerprint as before the ke
 
 from __future__ import annotations
 
+import dataclasses
+
 from scanner.engine.evaluate import fingerprint
 from scanner.engine.loader import load_rules
 from scanner.model import AwsIdentity, FileLocation, Resource, Source
@@ -23,7 +25,7 @@ def test_aws_rules_name_the_attribute_that_an_iac_file_sets() -> None:
 
 def test_an_aws_finding_keeps_its_fingerprint_and_an_iac_finding_names_the_attribute() -> None:
     rule = next(r for r in load_rules() if r.id == "AG501")
-    unlocated = rule.model_copy(update={"location": None})
+    unlocated = dataclasses.replace(rule, location=None)
     aws = Resource(id="arn:aws:rds:eu-west-1:123456789012:cluster:orders", type="aws.rds.cluster", name="orders",
                    source=Source(aws=AwsIdentity(arn="arn:aws:rds:eu-west-1:123456789012:cluster:orders")))
     assert aws.location_for(rule.location) is None

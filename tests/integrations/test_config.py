@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO, findings_of
 
 BAD = "AIRFLOW_CONN_ORDERS=postgres://u:Config-Pw-31@orders.cluster-abc.us-east-1.rds.amazonaws.com/db\n"
@@ -54,6 +56,36 @@ def test_unknown_key_names_the_key_and_the_file(run_cli, tmp_path: Path) -> None
     result = run_cli("scan", "dags", cwd=project)
     assert result.exit_code == 2
     assert result.stderr == "airguard: error: .airguard.toml: unknown key 'colours'\n"
+
+
+def test_settings_take_either_spelling_once_and_problems_use_the_files_key(tmp_path: Path) -> None:
+    """`fail-on` or `fail_on` (pydantic's populate-by-name, kept when the model became a dataclass); both at
+    once is an error, and a wrong value is named by the key as the file spells it."""
+    from scanner.config import ConfigError, load_config
+
+    config_file = tmp_path / ".airguard.toml"
+    for text in ('fail-on = "high"\nrule-dirs = ["r"]\n', 'fail_on = "high"\nrule_dirs = ["r"]\n'):
+        config_file.write_text(text)
+        config = load_config(config_file)
+        assert (config.fail_on, config.rule_dirs, config.path) == ("high", ["r"], config_file.resolve())
+    config_file.write_text('fail-on = "high"\nfail_on = "low"\n')
+    with pytest.raises(ConfigError, match=r"^\.airguard\.toml: 'fail-on' is set twice \(also as 'fail_on'\)$"):
+        load_config(config_file)
+    config_file.write_text('fail-on = 3\nselect = "AG101"\npath = "elsewhere"\n[rule-parameters]\nAG105 = 1\n')
+    with pytest.raises(ConfigError) as raised:
+        load_config(config_file)
+    assert str(raised.value).splitlines() == [
+        ".airguard.toml: 'fail-on': Input should be a valid string",
+        ".airguard.toml: 'select': Input should be a valid list",
+        ".airguard.toml: 'rule-parameters.AG105': Input should be a valid dictionary",
+        ".airguard.toml: unknown key 'path'",
+    ]
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('tool = "airguard"\n')     # not a table: no [tool.airguard], nothing to read
+    assert load_config(pyproject).fail_on == "low"
+    pyproject.write_text('[tool]\nairguard = 3\n')
+    with pytest.raises(ConfigError, match=r"^pyproject\.toml: \[tool\.airguard\] must be a table$"):
+        load_config(pyproject)
 
 
 def test_unknown_rule_parameters_are_errors_that_name_them(run_cli, tmp_path: Path) -> None:
@@ -159,15 +191,15 @@ def test_a_rule_parameter_needs_a_type_its_default_and_profiles_fit(run_cli, tmp
 
 
 def test_the_default_config_is_the_models_defaults() -> None:
-    """No configuration file: `default_config` makes what `Config.model_construct()` would (it only skips
-    pydantic's per-call look at the default factories), each with lists of its own."""
-    from scanner.config import Config, default_config
+    """No configuration file: `default_config` is what validating an empty table gives, each with lists of
+    its own."""
+    from scanner.config import _validated, default_config
 
-    made, constructed = default_config(), Config.model_construct()
-    assert made == constructed and repr(made) == repr(constructed) and made.model_fields_set == set()
+    made, validated = default_config(), _validated({}, "")
+    assert made == validated and repr(made) == repr(validated) and made.path is None
     made.select.append("AG101")
     made.rule_parameters["AG101"] = {}
-    assert default_config() == constructed
+    assert default_config() == validated
 
 
 def test_a_pyproject_naming_airguard_only_through_an_escape_is_still_read(run_cli, tmp_path: Path) -> None:

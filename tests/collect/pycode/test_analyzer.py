@@ -44,11 +44,7 @@ def _reference_string_pass(tree: ast.AST, min_length: int) -> list[ast.AST]:
     for node in ast.walk(tree):
         if node is tree:
             continue
-        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.Dict)):
-            found.append(node)
-        elif isinstance(node, (ast.JoinedStr, ast.BinOp)) and id(node) not in inside:
-            found.append(node)
-        elif isinstance(node, ast.Constant) and id(node) not in inside and isinstance(node.value, str) \
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.Dict)) or isinstance(node, (ast.JoinedStr, ast.BinOp)) and id(node) not in inside or isinstance(node, ast.Constant) and id(node) not in inside and isinstance(node.value, str) \
                 and len(node.value) >= min_length:
             found.append(node)
     return found
