@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import ModuleType
@@ -173,15 +174,18 @@ def load_config(path: Path) -> Config:
 def _validated(table: dict[str, Any], where: str) -> Config:
     """A file's table (keys in either spelling) validated by pydantic into a Config; ConfigError names every
     problem, each after `where` (the file and table)."""
+    twice = [key for key in _ATTRIBUTES if key in table and _ATTRIBUTES[key] in table]
+    if twice:
+        raise ConfigError("\n".join(f"{where}'{key}' is set twice (also as '{_ATTRIBUTES[key]}')" for key in twice))
+    settings = {_ATTRIBUTES.get(key, key): value for key, value in table.items()}
+    if _plainly_valid(settings):
+        return Config(**settings)
     from pydantic import TypeAdapter, ValidationError
 
     from scanner.report.text import visible
 
-    twice = [key for key in _ATTRIBUTES if key in table and _ATTRIBUTES[key] in table]
-    if twice:
-        raise ConfigError("\n".join(f"{where}'{key}' is set twice (also as '{_ATTRIBUTES[key]}')" for key in twice))
     try:
-        return TypeAdapter(Config).validate_python({_ATTRIBUTES.get(key, key): value for key, value in table.items()})
+        return TypeAdapter(Config).validate_python(settings)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
@@ -192,3 +196,29 @@ def _validated(table: dict[str, Any], where: str) -> Config:
             else:
                 problems.append(f"{where}'{named}': {error['msg']}")
         raise ConfigError("\n".join(problems)) from None
+
+
+# A setting's declared type -> whether a value is exactly of that type as TOML gives it (pydantic accepts such
+# a value unchanged). A type not named here always goes through pydantic.
+_EXACT_TYPES: dict[str, Callable[[Any], bool]] = {
+    "str": lambda value: type(value) is str,
+    "str | None": lambda value: type(value) is str,
+    "list[str]": lambda value: type(value) is list and all(type(item) is str for item in value),
+    "dict[str, Any]": lambda value: type(value) is dict and all(type(key) is str for key in value),
+    "dict[str, dict[str, Any]]": lambda value: type(value) is dict and all(
+        type(key) is str and type(item) is dict and all(type(name) is str for name in item)
+        for key, item in value.items()),
+}
+
+
+def _plainly_valid(settings: dict[str, Any]) -> bool:
+    """Whether pydantic would take `settings` as they are: every key a setting of the file, every value exactly
+    of its declared type. Then `Config` is built directly and pydantic is not imported (its import and
+    validator were half of a pre-commit run in a project with a configuration file); anything else, and every
+    problem's message, is pydantic's."""
+    declared = {setting.name: setting.type for setting in fields(Config) if setting.init}
+    for name, value in settings.items():
+        check = _EXACT_TYPES.get(declared.get(name, ""))   # type: ignore[arg-type]
+        if check is None or not check(value):
+            return False
+    return True

@@ -88,6 +88,42 @@ def test_settings_take_either_spelling_once_and_problems_use_the_files_key(tmp_p
         load_config(pyproject)
 
 
+def test_a_plain_configuration_is_built_as_pydantic_would_validate_it() -> None:
+    """Values exactly of their declared types skip pydantic (`_plainly_valid`): the Config is what pydantic's
+    validation makes of them; anything else goes through pydantic, which accepts or names the problem."""
+    from pydantic import TypeAdapter
+
+    from scanner.config import Config, ConfigError, _plainly_valid, _validated
+
+    plain = [{}, {"fail_on": "high", "profile": "strict", "select": ["AG1"], "ignore": [], "exclude": ["a/*"],
+                  "rule_dirs": ["r"], "baseline": "b.json", "aws_snapshot": "s.json", "parameters": {"x": 1.5},
+                  "rule_parameters": {"AG105": {"max_session_seconds": 900, "y": [1, "a"]}}}]
+    for settings in plain:
+        assert _plainly_valid(settings)
+        assert _validated(settings, "") == TypeAdapter(Config).validate_python(settings)
+    not_plain = [{"select": ("AG1",)}, {"select": ["AG1", 2]}, {"baseline": None}, {"parameters": []},
+                 {"rule_parameters": {"AG105": 1}}, {"path": "x"}, {"colours": {}}, {"fail_on": 3}]
+    for settings in not_plain:
+        assert not _plainly_valid(settings), settings
+    assert _validated({"select": ("AG1",), "baseline": None}, "") == Config(select=["AG1"])  # pydantic's lax mode
+    for settings in not_plain[1:2] + not_plain[3:]:
+        with pytest.raises(ConfigError):
+            _validated(settings, "")
+
+
+def test_a_scan_with_a_plain_configuration_file_does_not_import_pydantic(tmp_path: Path) -> None:
+    project = _project(tmp_path, 'fail-on = "high"\nexclude = ["x/*"]\n[rule-parameters.AG105]\nmax_session_seconds = 900\n')
+    env = {**os.environ, "AIRGUARD_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(REPO)}
+    subprocess.run([sys.executable, "-m", "scanner", "scan", "."], cwd=project, env=env, capture_output=True,
+                   check=False, timeout=120)                       # fills the rule cache
+    probe = ("import io, contextlib, sys\nfrom scanner.cli import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()):\n    code = main(['scan', '.'])\n"
+             "print(code, 'pydantic' in sys.modules)\n")
+    completed = subprocess.run([sys.executable, "-c", probe], cwd=project, capture_output=True, text=True, env=env,
+                               timeout=120, check=False)
+    assert completed.stdout.split() == ["1", "False"], completed.stderr
+
+
 def test_unknown_rule_parameters_are_errors_that_name_them(run_cli, tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("AIRFLOW_CONN_X=postgres://h/db\n")
     (tmp_path / ".airguard.toml").write_text(
