@@ -77,9 +77,6 @@ SQL_PASSWORDS: list[re.Pattern[str] | GapPattern] = [
     GapPattern(r"\bSET\s+PASSWORD\b", ";", r"=\s*(?:PASSWORD\s*\(\s*)?'(?P<v>[^']+)'",
                re.IGNORECASE | re.DOTALL),
 ]
-# A literal every SHELL_PASSWORDS or SQL_PASSWORDS match holds (lowercased): texts without one skip them.
-PASSWORD_WORD = re.compile("password|identified|pgpass|mysql")
-KEY_ID_PREFIX = re.compile("AKIA|ASIA|ABIA|ACCA")
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 HEX_DIGEST = re.compile(r"^[0-9a-fA-F]{32,}$")
 # Names of arguments and variables whose literal value is a credential.
@@ -174,16 +171,28 @@ def _environ_written(data: bytes) -> bool:
 
 
 def may_hold_password(text: str) -> bool:
-    """False only when no SHELL_PASSWORDS / SQL_PASSWORDS pattern can match `text`. Only ASCII texts are
-    judged: in other text, case-insensitive matching also pairs letters such as 'ſ' with 's'."""
-    if not text.isascii():
+    """False only when no SHELL_PASSWORDS / SQL_PASSWORDS pattern can match `text`: each needs literals
+    that most texts of a file lack (`in` tests, cheaper than any regex search on the many short strings of
+    a file, and "PGPASSWORD", "password" or "finance_mysql" alone are turned away)."""
+    # the shell patterns (case-sensitive): `PGPASS=`, `PGPASSWORD=`, `MYSQL_PWD=`; `mysql ... -p`, `... --password`
+    if "=" in text and ("PGPASS" in text or "MYSQL_PWD" in text):
         return True
-    return PASSWORD_WORD.search(text.lower()) is not None
+    if "-p" in text and ("mysql" in text or "--password" in text):
+        return True
+    # the SQL patterns (case-insensitive) end in a quoted value after PASSWORD or IDENTIFIED ... BY
+    if "'" not in text:
+        return False
+    if not text.isascii():
+        return True  # case-insensitive matching also pairs letters such as 'ſ' with 's'
+    lowered = text.lower()
+    return "password" in lowered or "identified" in lowered
 
 
 def may_hold_key_id(text: str) -> bool:
-    """False only when AWS_ACCESS_KEY_ID cannot match `text`."""
-    return KEY_ID_PREFIX.search(text) is not None
+    """False only when AWS_ACCESS_KEY_ID cannot match `text`: a key id is one of its prefixes and 16 more
+    characters."""
+    return len(text) >= 20 and "A" in text and (
+        "AKIA" in text or "ASIA" in text or "ABIA" in text or "ACCA" in text)
 
 
 def looks_like_aws_secret(value: str) -> bool:
