@@ -15,6 +15,8 @@ from scanner.source import SourceFile
 
 @dataclass
 class ScanContext:
+    """The state collectors share during one scan: its root, redactor, notices, sources and counts."""
+
     root: Path
     redactor: Redactor = field(default_factory=Redactor)
     notices: list[Notice] = field(default_factory=list)

@@ -47,6 +47,8 @@ class Confidence(str, Enum):
 
 @dataclass(slots=True)
 class Suppression:
+    """Why a finding does not count: an inline comment, a baseline entry or the configuration."""
+
     kind: str = "inline"          # inline (a comment in the source) | baseline | config
     justification: str = ""
     location: FileLocation | None = None
@@ -56,6 +58,8 @@ class Suppression:
 # makes them from its own values; a report read back from outside (`scanner.aws.securityhub`) checks its fields.
 @dataclass(slots=True)
 class Finding:
+    """One rule failing on one resource: what, where, how severe, and what else is involved."""
+
     rule_id: str
     rule_name: str
     title: str
@@ -110,6 +114,8 @@ class Notice:
 
 @dataclass(slots=True)
 class ScanStats:
+    """What a scan read and evaluated, and how long it took."""
+
     files_scanned: int = 0
     resources: int = 0
     rules_evaluated: int = 0

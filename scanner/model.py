@@ -80,6 +80,8 @@ class AwsIdentity:
 
 @dataclass(frozen=True, slots=True)
 class Source:
+    """Where a resource was read: a place in a file, or an AWS identity (or both: infrastructure code)."""
+
     file: FileLocation | None = None
     aws: AwsIdentity | None = None
 

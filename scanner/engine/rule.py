@@ -72,6 +72,8 @@ def _shown(value: Any, limit: int = 60) -> str:
 
 @dataclass(slots=True)
 class Parameter:
+    """A value a rule's condition reads (`{param: NAME}`), with its default and per-profile values."""
+
     __pydantic_config__ = _FORBID_EXTRA
 
     default: Any
@@ -96,6 +98,8 @@ class Parameter:
 
 @dataclass(slots=True)
 class Docs:
+    """A rule's documentation: what it finds, why it matters, how to fix it, with bad and good examples."""
+
     __pydantic_config__ = _FORBID_EXTRA
 
     what: str
@@ -108,6 +112,8 @@ class Docs:
 
 @dataclass(slots=True)
 class Example:
+    """A resource a rule's own test builds (with its related resources) to check the rule fails or passes."""
+
     __pydantic_config__ = _FORBID_EXTRA
 
     name: str | None = None
@@ -130,6 +136,8 @@ class RuleTests:
 
 @dataclass(slots=True)
 class Rule:
+    """One rule file: the resource type it judges, its condition, message, documentation and tests."""
+
     __pydantic_config__ = _FORBID_EXTRA
 
     id: str

@@ -37,6 +37,8 @@ _MAYBE = re.compile(r"airguard:\s*ignore", re.IGNORECASE)
 
 @dataclass
 class InlineSuppression:
+    """An `airguard: ignore[...]` comment: where it is written, the rules it names and its reason."""
+
     path: str
     line: int            # where the comment is written
     column: int
