@@ -305,6 +305,18 @@ def _always(value: Any) -> bool:
     return True
 
 
+def _every(parts: list[Predicate]) -> Predicate:
+    """All of `parts` (a loop: `all()` over a generator made one object per call, on the hottest path)."""
+
+    def every(value: Any) -> bool:
+        for part in parts:
+            if not part(value):
+                return False
+        return True
+
+    return every
+
+
 class PredicateCompiler:
     """Compiles a schema into one `predicate(value) -> bool` (True: valid), same keywords as `Compiler`."""
 
@@ -330,7 +342,7 @@ class PredicateCompiler:
         if len(parts) == 2:
             first, second = parts
             return lambda value: first(value) and second(value)
-        return lambda value: all(part(value) for part in parts)
+        return _every(parts)
 
     def reference(self, ref: str) -> Predicate:
         if not ref.startswith("#/"):
@@ -361,10 +373,17 @@ class PredicateCompiler:
             return lambda value: _unique_key(value) in keys
         if keyword == "anyOf":
             options = [self.compile(option) for option in argument]
-            return lambda value: any(option(value) for option in options)
+
+            def any_of(value: Any) -> bool:
+                for option in options:
+                    if option(value):
+                        return True
+                return False
+
+            return any_of
         if keyword == "required":
-            names = tuple(argument)
-            return lambda value: type(value) is not dict or all(name in value for name in names)
+            names = frozenset(argument)
+            return lambda value: type(value) is not dict or value.keys() >= names
         if keyword == "properties":
             compiled = [(name, p) for name, p in ((n, self.compile(s)) for n, s in argument.items()) if p is not _always]
             if not compiled:
@@ -383,11 +402,18 @@ class PredicateCompiler:
             if argument is False:
                 return lambda value: type(value) is not dict or known.issuperset(value)
             sub = self.compile(argument)
-            return lambda value: type(value) is not dict or all(
-                sub(item) for name, item in value.items() if name not in known)
+
+            def additional(value: Any) -> bool:
+                if type(value) is dict:
+                    for name, item in value.items():
+                        if name not in known and not sub(item):
+                            return False
+                return True
+
+            return additional
         if keyword == "propertyNames":
             sub = self.compile(argument)
-            return lambda value: type(value) is not dict or all(sub(name) for name in value)
+            return lambda value: type(value) is not dict or all(map(sub, value))
         if keyword == "maxProperties":
             return lambda value: type(value) is not dict or len(value) <= argument
         if keyword == "items":
