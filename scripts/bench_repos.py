@@ -1170,6 +1170,11 @@ jobs:
 '''
 
 
+# The configuration file of the pre-commit sample with one (`Bench.precommit`): what a team typically sets.
+PRECOMMIT_CONFIG = ('fail-on = "high"\nexclude = ["tests/fixtures/*"]\nignore = ["AG107"]\n\n'
+                    '[rule-parameters.AG105]\nmax_session_seconds = 3600\n')
+
+
 def precommit_config(p: Project, n: int, secret: bool) -> str:
     return '''repos:
   - repo: https://github.com/astral-sh/ruff-pre-commit
@@ -1860,7 +1865,11 @@ class Bench:
               f"(load average {load_average()})")
         project = Project(random.Random(self.args.seed), 0)   # one .env and one DAG, each with a credential
         samples = {"env": (tree.root / "precommit" / ".env", env_file(project, 0, True)),
-                   "dag": (tree.root / "precommit" / "dags" / "orders_reads.py", dag_iam_connection(project, 0, True))}
+                   "dag": (tree.root / "precommit" / "dags" / "orders_reads.py", dag_iam_connection(project, 0, True)),
+                   # the same .env in a project that has a configuration file, as most teams' repositories do
+                   "cfg": (tree.root / "precommit-config" / ".env", env_file(project, 0, True))}
+        (tree.root / "precommit-config").mkdir(parents=True, exist_ok=True)
+        (tree.root / "precommit-config" / ".airguard.toml").write_text(PRECOMMIT_CONFIG)
         for kind, (sample, text) in samples.items():
             sample.parent.mkdir(parents=True, exist_ok=True)
             sample.write_text(text)
@@ -1876,7 +1885,8 @@ class Bench:
             runs = [r for r in runs if r.returncode in (0, 1, 3)] or runs
             value = median_wall(runs)
             ok = value <= 0.25
-            self.goals.append(("pre-commit", f"one {kind} file <= 0.25 s", f"{value:.3f}s", ok))
+            label = "env file, with .airguard.toml" if kind == "cfg" else f"{kind} file"
+            self.goals.append(("pre-commit", f"one {label} <= 0.25 s", f"{value:.3f}s", ok))
             print(f"  {kind:<4} {relative:<34} median {value:.3f} s  best {min(r.wall for r in runs):.3f} s  "
                   f"peak RSS {max(r.rss_mb for r in runs):.0f} MB  exit {'/'.join(map(str, exits))}  {verdict(ok)}")
         runs = []
