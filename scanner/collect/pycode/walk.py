@@ -44,11 +44,19 @@ _STRING_PARTS = frozenset({ast.JoinedStr, ast.BinOp, ast.FormattedValue})
 _ASSIGNMENTS = frozenset({ast.Assign, ast.AnnAssign, ast.Dict})  # and dicts: their secret-named entries
 # Statements whose fields hold names only (aliases, identifiers): nothing below them is read.
 _NAMES_ONLY = frozenset({ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal})
+# Nodes whose one field worth reading is `value`, outside string expressions: `key=value`, `value.attr`, an
+# expression statement, `return value`... (a third of a DAG file's nodes). The string pass looks at the value
+# when it meets such a node rather than queueing the node for a turn of its own: a value it does not read (a
+# name: `dag=dag`, `os.environ`) leaves nothing to queue, and a constant is queued in the node's place, to be
+# recorded at that turn as the node would have recorded it then. The order of what is recorded is the same.
+_VALUE_ONLY = frozenset(cls for cls, fields in NODE_FIELDS.items()
+                        if fields == ("value",) and cls not in _STRING_PARTS)
 # What the string pass does with a child node, by class, outside a string expression and inside one: queue it
-# (its children are read in turn), record it, both, or neither (a leaf it does not read). A constant is
-# recorded after a test of its value (`string_pass_nodes`). Compared with `==` (`&` on ints is not among the
-# operations the interpreter specialises, and the test runs for every child of every node).
-_QUEUE, _RECORD, _QUEUE_AND_RECORD = 1, 2, 3
+# (its children are read in turn), record it, both, neither (a leaf it does not read), or look at its value
+# first (`_VALUE_ONLY`). A constant is recorded after a test of its value (`string_pass_nodes`). Compared with
+# `==` (`&` on ints is not among the operations the interpreter specialises, and the test runs for every child
+# of every node).
+_QUEUE, _RECORD, _QUEUE_AND_RECORD, _QUEUE_VALUE = 1, 2, 3, 4
 
 
 def _string_pass_actions(inside_string: bool) -> dict[type, int]:
@@ -57,6 +65,8 @@ def _string_pass_actions(inside_string: bool) -> dict[type, int]:
         recorded = cls in _ASSIGNMENTS or (cls in _STRING_EXPRESSIONS and not inside_string)
         queued = bool(fields) and cls not in _NAMES_ONLY
         actions[cls] = (_QUEUE if queued else 0) | (_RECORD if recorded else 0)
+        if actions[cls] == _QUEUE and cls in _VALUE_ONLY:
+            actions[cls] = _QUEUE_VALUE
     return actions
 
 
@@ -140,24 +150,47 @@ def string_pass_nodes(tree: ast.AST, min_length: int = 0) -> list[ast.AST]:
     expression; of the constants, only strings of `min_length` or more characters (a constant's value is
     what the caller reads, and it reads no other)."""
     found: list[ast.AST] = []
+    if not NODE_FIELDS.get(type(tree)):
+        return found  # a leaf: nothing under it
     record = found.append
     queue = [tree]
     enqueue = queue.append
-    plan = _STRING_PASS_PLAN
+    plan, value_actions = _STRING_PASS_PLAN, _ACTIONS_OUTSIDE_STRING
+    queue_only, queue_value, record_only = _QUEUE, _QUEUE_VALUE, _RECORD  # local names: read for every child
     for parent in queue:  # a node is recorded when it is found: in breadth-first order that is its turn
         fields, actions = plan[type(parent)]
+        if not fields:  # a constant queued in the place of the node holding it (`_VALUE_ONLY`): its turn
+            record(parent)
+            continue
         for name in fields:  # each child in field order; a loop, not a call: it meets every node
             value = getattr(parent, name, None)
-            if type(value) is not list:
-                if not actions.get(type(value)):
+            if type(value) is list:
+                children = value
+            else:
+                action = actions.get(type(value))
+                if not action:
                     continue  # None, a name, a leaf not read: the commonest single child
-                value = (value,)
-            for child in value:
+                if action == queue_only:
+                    enqueue(value)  # the next commonest (`Call.func`, `Assign.value`...): no tuple made
+                    continue
+                children = (value,)
+            for child in children:
                 action = actions.get(type(child))
                 if not action:
                     continue  # not a node (a name), or a leaf not read
-                if action == _QUEUE:
+                if action == queue_only:
                     enqueue(child)
+                elif action == queue_value:  # `key=value`, `value.attr`...: what its turn would find
+                    inner = child.value  # type: ignore[attr-defined]
+                    inner_action = value_actions.get(type(inner))
+                    if not inner_action:
+                        continue  # a name, None: nothing
+                    if inner_action != record_only:
+                        enqueue(child)
+                        continue
+                    text = inner.value  # type: ignore[attr-defined]
+                    if type(text) is str and len(text) >= min_length:
+                        enqueue(inner)  # a constant, recorded at its holder's turn
                 elif action == _QUEUE_AND_RECORD:
                     enqueue(child)
                     record(child)

@@ -9,6 +9,7 @@ import pytest
 
 from scanner.collect.pycode import walk
 from scanner.collect.pycode.analyzer import HANDLERS, class_names
+from tests.conftest import FIXTURES
 
 PLAIN_CLASS_NAME = re.compile(r"\bclass\s+(\w+)")
 
@@ -33,6 +34,14 @@ WALK_SOURCES = [
     "lambda: [x for x in 'comprehension text' if x]\n",
     "match p:\n    case {'key': 'pattern value'}: pass\n",
     "a = b = c.d.e = 'chained assignment'\n" + "t = ('tuple', 'of', 'strings longer than eight')\n",
+    # nodes whose value the string pass reads when it meets them: names, constants short and long, calls
+    "f(*'starred text here', k=v, j='short', l='keyword value text', m=g(n='nested keyword text'), o=a.b,\n"
+    "  p='joined by this'.join(q), r=[s.t, 'listed text here'], u=-1, w=x.y.z)\n",
+    "'''module docstring text'''\nx.y.z = a.b.c\nprint(os.environ, 'printed text long').strip\n'short'\n",
+    "async def g():\n    await 'awaited text long'\n    yield 'yielded text long'\n"
+    "    yield from 'yielded from text'\n    return 'returned text long'\n    return\n",
+    "f'{a.b} {k(x=\"in f-string keyword\")} {c!r}' + d.e\n",
+    "match p:\n    case None: pass\n    case 'matched value text': pass\n    case C(x='class pattern text'): pass\n",
 ]
 
 
@@ -68,6 +77,17 @@ def test_a_subtree_is_the_breadth_first_walk_less_contexts_and_operators(source:
 
 def test_the_string_pass_records_without_queueing_constants_only() -> None:
     assert walk.RECORDED_ONLY == {ast.Constant}  # `string_pass_nodes` reads `.value` of those
+    assert walk.string_pass_nodes(ast.Constant("a leaf at the top")) == []  # as the reference: not its own
+
+
+def test_the_string_pass_finds_what_a_breadth_first_walk_finds_in_every_fixture() -> None:
+    for path in sorted(FIXTURES.rglob("*.py")):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (SyntaxError, ValueError, UnicodeDecodeError):
+            continue
+        for min_length in (0, 8):
+            assert walk.string_pass_nodes(tree, min_length) == _reference_string_pass(tree, min_length), path
 
 
 @pytest.mark.parametrize("source", WALK_SOURCES)
