@@ -20,9 +20,11 @@ import ast
 import json
 import re
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from scanner.collect.pycode.walk import NODE_FIELDS
 from scanner.doctree import bounded_number, replace_surrogates
 
 # What a call to RDS's `generate_db_auth_token` evaluates to: a short-lived IAM token, not a password.
@@ -292,61 +294,69 @@ class Evaluator:
         return self.evaluate(node, scope).value
 
     def _evaluate(self, node: ast.AST, scope: Scope, depth: int) -> Evaluated:
-        if isinstance(node, ast.Constant):
-            return _constant(node)
-        if isinstance(node, ast.Name):
-            bound = scope.lookup(node.id)
-            if bound is None:
-                if self.resolver is not None:
-                    found = self.resolver.resolve(node.id, depth)
-                    if found is not None:
-                        return found
-                return Evaluated(Unknown(node.id), node)
-            return self._resolve(bound, scope, depth)
-        if isinstance(node, ast.Attribute):
-            return self._attribute(node, scope, depth)
-        if isinstance(node, ast.JoinedStr):
-            parts = []
-            size = 0
-            for part in node.values:
-                if isinstance(part, ast.Constant):
-                    parts.append(replace_surrogates(str(part.value)))
-                elif isinstance(part, ast.FormattedValue):
-                    inner = self.evaluate(part.value, scope, depth).value
-                    parts.append(to_text(inner) if not isinstance(inner, (dict, list)) else str(UNKNOWN_EXPR))
-                else:
-                    continue
-                size += len(parts[-1])
-                if size > self.MAX_TEXT:
-                    self.exhausted = True
-                    return Evaluated(UNKNOWN_EXPR, node)
-            return self._text("".join(parts), node)
-        if isinstance(node, ast.BinOp):
-            return self._binop(node, scope, depth)
-        if isinstance(node, ast.Dict):
-            result: dict[str, Any] = {}
-            for key, value in zip(node.keys, node.values):
-                if key is None:  # {**other}
-                    merged = self.evaluate(value, scope, depth).value
-                    if isinstance(merged, dict):
-                        result.update(merged)
-                    continue
-                key_value = self.evaluate(key, scope, depth).value
-                result[to_text(key_value)] = self.evaluate(value, scope, depth).value
-            return Evaluated(result, node)
-        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-            return Evaluated([self.evaluate(e, scope, depth).value for e in node.elts], node)
-        if isinstance(node, ast.Call):
-            return self._call(node, scope, depth)
-        if isinstance(node, ast.Subscript):
-            base = dotted_name(node.value)
-            if base in ("os.environ", "environ"):
-                return Evaluated(Unknown("env"), node)
-            container = self.evaluate(node.value, scope, depth).value
-            key = self.evaluate(node.slice, scope, depth).value
-            if isinstance(container, dict) and isinstance(key, str) and key in container:
-                return Evaluated(container[key], node)
-            return Evaluated(UNKNOWN_EXPR, node)
+        """The value of a node that is not a constant (`evaluate` reads those), by the reader of its class
+        (`_READERS`): one look-up, not a test of each kind in turn (a call was the eighth)."""
+        reader = _READER_BY_CLASS.get(type(node))
+        if reader is None:  # a class made after the table (a subclass of a node class): tested in turn
+            reader = _reader_of(type(node))
+        return reader(self, node, scope, depth)
+
+    def _name(self, node: ast.Name, scope: Scope, depth: int) -> Evaluated:
+        bound = scope.lookup(node.id)
+        if bound is None:
+            if self.resolver is not None:
+                found = self.resolver.resolve(node.id, depth)
+                if found is not None:
+                    return found
+            return Evaluated(Unknown(node.id), node)
+        return self._resolve(bound, scope, depth)
+
+    def _joined(self, node: ast.JoinedStr, scope: Scope, depth: int) -> Evaluated:
+        parts = []
+        size = 0
+        for part in node.values:
+            if isinstance(part, ast.Constant):
+                parts.append(replace_surrogates(str(part.value)))
+            elif isinstance(part, ast.FormattedValue):
+                inner = self.evaluate(part.value, scope, depth).value
+                parts.append(to_text(inner) if not isinstance(inner, (dict, list)) else str(UNKNOWN_EXPR))
+            else:
+                continue
+            size += len(parts[-1])
+            if size > self.MAX_TEXT:
+                self.exhausted = True
+                return Evaluated(UNKNOWN_EXPR, node)
+        return self._text("".join(parts), node)
+
+    def _dict(self, node: ast.Dict, scope: Scope, depth: int) -> Evaluated:
+        result: dict[str, Any] = {}
+        for key, value in zip(node.keys, node.values):
+            if key is None:  # {**other}
+                merged = self.evaluate(value, scope, depth).value
+                if isinstance(merged, dict):
+                    result.update(merged)
+                continue
+            key_value = self.evaluate(key, scope, depth).value
+            result[to_text(key_value)] = self.evaluate(value, scope, depth).value
+        return Evaluated(result, node)
+
+    def _sequence(self, node: ast.List | ast.Tuple | ast.Set, scope: Scope, depth: int) -> Evaluated:
+        return Evaluated([self.evaluate(e, scope, depth).value for e in node.elts], node)
+
+    def _subscript(self, node: ast.Subscript, scope: Scope, depth: int) -> Evaluated:
+        base = dotted_name(node.value)
+        if base in ("os.environ", "environ"):
+            return Evaluated(Unknown("env"), node)
+        container = self.evaluate(node.value, scope, depth).value
+        key = self.evaluate(node.slice, scope, depth).value
+        if isinstance(container, dict) and isinstance(key, str) and key in container:
+            return Evaluated(container[key], node)
+        return Evaluated(UNKNOWN_EXPR, node)
+
+    def _constant_node(self, node: ast.Constant, scope: Scope, depth: int) -> Evaluated:
+        return _constant(node)
+
+    def _unknown(self, node: ast.AST, scope: Scope, depth: int) -> Evaluated:
         return Evaluated(UNKNOWN_EXPR, node)
 
     def _attribute(self, node: ast.Attribute, scope: Scope, depth: int) -> Evaluated:
@@ -476,6 +486,30 @@ class Evaluator:
             if isinstance(inner, str):
                 return Evaluated(getattr(inner, node.func.attr)(), node)
         return Evaluated(UNKNOWN_CALL, node)
+
+
+Reader = Callable[[Evaluator, Any, Scope, int], Evaluated]
+# How `Evaluator._evaluate` reads a node: by the first of these classes it is an instance of; any other node is
+# unknown.
+_READERS: tuple[tuple[type | tuple[type, ...], Reader], ...] = (
+    (ast.Constant, Evaluator._constant_node),
+    (ast.Name, Evaluator._name),
+    (ast.Attribute, Evaluator._attribute),
+    (ast.JoinedStr, Evaluator._joined),
+    (ast.BinOp, Evaluator._binop),
+    (ast.Dict, Evaluator._dict),
+    ((ast.List, ast.Tuple, ast.Set), Evaluator._sequence),
+    (ast.Call, Evaluator._call),
+    (ast.Subscript, Evaluator._subscript),
+)
+
+
+def _reader_of(cls: type) -> Reader:
+    return next((reader for kinds, reader in _READERS if issubclass(cls, kinds)), Evaluator._unknown)
+
+
+# Every node class -> its reader, decided once.
+_READER_BY_CLASS: dict[type, Reader] = {cls: _reader_of(cls) for cls in NODE_FIELDS}
 
 
 class Resolver:

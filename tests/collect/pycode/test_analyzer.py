@@ -102,3 +102,24 @@ def test_pushed_branches_leave_out_only_nodes_with_nothing_to_visit(source: str)
 
 def test_nodes_left_out_of_the_visit_have_no_handler() -> None:
     assert not walk.ONE_VALUE_FIELD & set(HANDLERS)
+
+
+def test_the_evaluator_reads_each_node_class_as_its_first_isinstance_match() -> None:
+    """`Evaluator._evaluate` looks a node's reader up by class: the one the isinstance tests in `_READERS`'s
+    order give, for node classes made later (subclasses) too."""
+    from scanner.collect.pycode import values
+
+    for cls, reader in values._READER_BY_CLASS.items():
+        expected = next((r for kinds, r in values._READERS if issubclass(cls, kinds)), values.Evaluator._unknown)
+        assert reader is expected, cls
+    assert values._READER_BY_CLASS[ast.Call] is values.Evaluator._call
+    assert values._READER_BY_CLASS[ast.UnaryOp] is values.Evaluator._unknown
+
+    class LaterName(ast.Name):
+        pass
+
+    scope = values.Scope()
+    scope.names["x"] = ast.Constant("bound text")
+    later = LaterName(id="x", ctx=ast.Load())
+    assert values.Evaluator().evaluate(later, scope).value == "bound text"
+    assert values.Evaluator().evaluate(ast.parse("-1", mode="eval").body, scope).value == values.UNKNOWN_EXPR
