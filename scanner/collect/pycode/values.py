@@ -165,7 +165,7 @@ def bind_targets(scope: Scope, body: list[ast.stmt]) -> None:
 _BLOCKS = frozenset({ast.If, ast.Try, ast.With})  # their bindings are the enclosing block's (`bind_targets`)
 
 
-# The expressions `Evaluator._evaluate` can turn into a string (besides constants and names); any other
+# The expressions `Evaluator.evaluate` can turn into a string (besides constants and names); any other
 # becomes a dict, a list or Unknown.
 _TEXT_EXPRESSIONS = frozenset({ast.Attribute, ast.JoinedStr, ast.BinOp, ast.Call, ast.Subscript})
 
@@ -220,11 +220,14 @@ class Evaluator:
             if type(value) is str:
                 return Evaluated(value if value.isascii() else replace_surrogates(value), node)
             return _constant(node)  # type: ignore[arg-type]
-        self._active.add(id(node))
+        # any other node by the reader of its class (`_READERS`): one look-up, not a test of each kind in turn
+        reader = _READER_BY_CLASS.get(kind) or _reader_of(kind)  # (none: a class made later, a subclass)
+        key = id(node)
+        self._active.add(key)
         try:
-            return self._evaluate(node, scope, depth + 1)
+            return reader(self, node, scope, depth + 1)
         finally:
-            self._active.discard(id(node))
+            self._active.discard(key)
 
     def _charge(self, units: int) -> bool:
         """Spend work units; False (and `exhausted`) when this evaluation's or the file's budget is spent."""
@@ -292,14 +295,6 @@ class Evaluator:
 
     def value(self, node: ast.AST | None, scope: Scope) -> Any:
         return self.evaluate(node, scope).value
-
-    def _evaluate(self, node: ast.AST, scope: Scope, depth: int) -> Evaluated:
-        """The value of a node that is not a constant (`evaluate` reads those), by the reader of its class
-        (`_READERS`): one look-up, not a test of each kind in turn (a call was the eighth)."""
-        reader = _READER_BY_CLASS.get(type(node))
-        if reader is None:  # a class made after the table (a subclass of a node class): tested in turn
-            reader = _reader_of(type(node))
-        return reader(self, node, scope, depth)
 
     def _name(self, node: ast.Name, scope: Scope, depth: int) -> Evaluated:
         bound = scope.lookup(node.id)
@@ -489,8 +484,8 @@ class Evaluator:
 
 
 Reader = Callable[[Evaluator, Any, Scope, int], Evaluated]
-# How `Evaluator._evaluate` reads a node: by the first of these classes it is an instance of; any other node is
-# unknown.
+# How `Evaluator.evaluate` reads a node (a constant of the exact class it reads itself): by the first of these
+# classes the node is an instance of; any other node is unknown.
 _READERS: tuple[tuple[type | tuple[type, ...], Reader], ...] = (
     (ast.Constant, Evaluator._constant_node),
     (ast.Name, Evaluator._name),

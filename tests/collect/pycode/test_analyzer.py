@@ -105,7 +105,7 @@ def test_nodes_left_out_of_the_visit_have_no_handler() -> None:
 
 
 def test_the_evaluator_reads_each_node_class_as_its_first_isinstance_match() -> None:
-    """`Evaluator._evaluate` looks a node's reader up by class: the one the isinstance tests in `_READERS`'s
+    """`Evaluator.evaluate` looks a node's reader up by class: the one the isinstance tests in `_READERS`'s
     order give, for node classes made later (subclasses) too."""
     from scanner.collect.pycode import values
 
