@@ -22,13 +22,13 @@ from scanner.collect.pycode.values import (
     Scope,
     Unknown,
     bind_targets,
-    constant_text,
     dotted_name,
     plain,
     to_text,
 )
 from scanner.connections import build_connection, conn_id_from_env, connection_from_value, uris_in_text
 from scanner.context import ScanContext
+from scanner.doctree import replace_surrogates
 from scanner.model import FileLocation, Resource, Source
 from scanner.source import SourceFile
 
@@ -906,8 +906,8 @@ class Analyzer(ast.NodeVisitor):
             kind = type(node)
             if kind is ast.Constant:  # half the nodes: a string of 8 or more characters (`min_length`)
                 if id(node) not in consumed:  # scanned as evaluating it gives it (`constant_text`: lone
-                    # surrogates replaced, each by one character, so it keeps its 8 or more)
-                    self._scan_text(constant_text(node.value), node)  # type: ignore[attr-defined]
+                    # surrogates replaced, each by one character, so it keeps its 8 or more; a string here)
+                    self._scan_text(replace_surrogates(node.value), node)  # type: ignore[attr-defined]
                 continue
             if kind is ast.Dict:
                 self._secret_entries(node)  # type: ignore[arg-type]
@@ -963,11 +963,14 @@ class Analyzer(ast.NodeVisitor):
                                      location=self.source.find(self.loc(node), [secret]))
 
     def _secret_assignment(self, node: ast.Assign | ast.AnnAssign) -> None:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if node.value is None:
+            return  # `name: type` binds nothing
+        # (classes compared exactly, as the string pass found the node: `ast.parse` makes no subclasses)
+        targets = node.targets if type(node) is ast.Assign else (node.target,)  # type: ignore[union-attr]
         for target in targets:
-            name = target.id if isinstance(target, ast.Name) else (
-                target.attr if isinstance(target, ast.Attribute) else None)
-            if name is None or node.value is None:
+            kind = type(target)
+            name = target.id if kind is ast.Name else target.attr if kind is ast.Attribute else None
+            if name is None:
                 continue
             if secret_shapes.name_strength(name) is None and name.upper() not in CLIENT_PASSWORD_VARS:
                 continue
