@@ -82,8 +82,9 @@ _PRIVATE_KEY_RE = re.compile(r"-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?--
 _JWT_RE = re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{2,16384}\.[A-Za-z0-9_-]{0,4096}")
 _BEARER_RE = re.compile(r"(?<![A-Za-z0-9_])[Bb][Ee][Aa][Rr][Ee][Rr][ \t]{1,8}(?P<s>[A-Za-z0-9._~+/=-]{8,4096})")
 
+_AWS_KEY_ID_PREFIXES = ("AKIA", "ASIA", "ABIA", "ACCA")  # (find's pre-test reads them too)
 _SHAPES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
-    (AWS_ACCESS_KEY_ID, ("AKIA", "ASIA", "ABIA", "ACCA"), _AWS_KEY_ID_RE),
+    (AWS_ACCESS_KEY_ID, _AWS_KEY_ID_PREFIXES, _AWS_KEY_ID_RE),
     (SLACK_WEBHOOK, ("hooks.slack.com/",), _SLACK_WEBHOOK_RE),
     (SLACK_TOKEN, ("xox",), _SLACK_TOKEN_RE),
     (GITHUB_TOKEN, ("gho_", "ghp_", "ghu_", "ghs_", "ghr_", "github_pat_"), _GITHUB_TOKEN_RE),
@@ -122,8 +123,11 @@ def may_hold(text: str, urls: bool = True) -> bool:
     if "_" in text and ("gh" in text or "github_pat_" in text or "k_live_" in text) and \
             any(literal in text for literal in _UNDERSCORE_LITERALS):
         return True
-    return ("hooks.slack.com/" in text or "xox" in text or "glpat-" in text or "AIza" in text
-            or "PRIVATE KEY" in text or "eyJ" in text or "earer" in text or "EARER" in text
+    # A one-character test (memchr) costs about half a three-character one: literals with a rare letter
+    # (`x`, `z`, `J`) test for it first, most strings hold none of these.
+    return (("x" in text and "xox" in text) or ("z" in text and "AIza" in text)
+            or ("J" in text and "eyJ" in text) or "hooks.slack.com/" in text or "glpat-" in text
+            or "PRIVATE KEY" in text or "earer" in text or "EARER" in text
             or (urls and "://" in text and "@" in text))
 
 
@@ -136,9 +140,14 @@ def find(text: str, urls: bool = True) -> list[Shape]:
     only when its literal is in it."""
     if not isinstance(text, str) or len(text) < 8:
         return []
+    holds = text.__contains__
+    # A text that passes none of may_hold's pre-tests and holds no AWS key id prefix (each starts with `A`)
+    # holds no shape's literal: it is let go without a test per shape.
+    if not (may_hold(text, urls) or ("A" in text and any(map(holds, _AWS_KEY_ID_PREFIXES)))):
+        return []
     found: list[Shape] = []
     for kind, literals, pattern in _SHAPES:
-        if not any(literal in text for literal in literals):
+        if not any(map(holds, literals)):  # (map: no generator made per shape)
             continue
         ends = _EndMarkers(text)
         tried = kept = 0
@@ -482,9 +491,10 @@ def entropy(text: str) -> float:
 def key_like(value: str) -> bool:
     """A value shaped like a generated key: 16+ characters without spaces, letters and digits, varied."""
     text = value.strip()
-    if len(text) < 16 or len(text) > 4096 or any(c.isspace() for c in text):
+    # (`any(map(str.isspace, text))`: a test per character without a generator's frame)
+    if len(text) < 16 or len(text) > 4096 or any(map(str.isspace, text)):
         return False
-    if not (any(c.isdigit() for c in text) and any(c.isalpha() for c in text)):
+    if not (any(map(str.isdigit, text)) and any(map(str.isalpha, text))):
         return False
     parts = text.replace("-", "_").replace(".", "_").split("_")
     if len(parts) >= 2 and all(part.isalpha() or (part.isdigit() and len(part) <= 4) for part in parts if part):
@@ -515,18 +525,18 @@ def detect_named(name: str, value: str) -> str | None:
     kind = detect(text)
     if kind is not None:
         return kind
-    words = name_words(name)
-    word_set = set(words)
-    if ("aws" in word_set and "secret" in word_set or ("secret", "access") in set(pairwise(words))) \
-            and aws_secret_like(text):
-        return AWS_SECRET_ACCESS_KEY
-    if word_set & {"dd", "datadog"} and "key" in word_set and set(text) <= _HEX:
-        if "app" in word_set or "application" in word_set:
-            return DATADOG_APP_KEY if len(text) == 40 else None
-        return DATADOG_API_KEY if len(text) == 32 else None
+    kind = _named_shape(name, text)
+    if kind is not None:
+        return kind if kind != _NO_KIND else None
     strength = name_strength(name)
+    if strength is None:
+        return None
+    # A weakly secret name (`key`, `s3_key`) holds a secret only in a key-like value: that test goes first, as
+    # most values under such names are paths and words, which it lets go before the filters below.
+    if strength == "weak" and not (key_like(text) and not _identifier(text)):
+        return None
     credential = credential_part(text)
-    if strength is None or is_placeholder(credential) or names_a_secret(text) or _not_a_value(name, credential):
+    if is_placeholder(credential) or names_a_secret(text) or _not_a_value(name, credential):
         return None
     if strength == "strong":
         if is_password_name(name):
@@ -534,8 +544,29 @@ def detect_named(name: str, value: str) -> str | None:
         # a token, secret or key is generated: a bare word or identifier under such a name is a name or a
         # mode (`"input_token": "next_marker"`, `HttpTokens="optional"`), not the token
         return None if _word_like(credential) else SECRET
-    if key_like(text) and not _identifier(text):
-        return GENERIC_HIGH_ENTROPY
+    return GENERIC_HIGH_ENTROPY  # a weak name and a key-like value (tested above)
+
+
+_NO_KIND = ""  # _named_shape: the name says which key it is, and the value is not that key
+
+
+def _named_shape(name: str, text: str) -> str | None:
+    """The AWS secret access key or Datadog key a name says `text` is (`_NO_KIND` when the name says it is
+    a Datadog key and the value does not fit), None when the name says neither."""
+    # Every name these words come from holds them in its lower-cased text: most names hold none and are not
+    # split into words.
+    lowered = name.lower()
+    if "secret" not in lowered and "dd" not in lowered and "datadog" not in lowered:
+        return None
+    words = name_words(name)
+    word_set = set(words)
+    if ("aws" in word_set and "secret" in word_set or ("secret", "access") in set(pairwise(words))) \
+            and aws_secret_like(text):
+        return AWS_SECRET_ACCESS_KEY
+    if word_set & {"dd", "datadog"} and "key" in word_set and set(text) <= _HEX:
+        if "app" in word_set or "application" in word_set:
+            return DATADOG_APP_KEY if len(text) == 40 else _NO_KIND
+        return DATADOG_API_KEY if len(text) == 32 else _NO_KIND
     return None
 
 
