@@ -35,11 +35,11 @@ WALK_SOURCES = [
     "match p:\n    case {'key': 'pattern value'}: pass\n",
     "a = b = c.d.e = 'chained assignment'\n" + "t = ('tuple', 'of', 'strings longer than eight')\n",
     # nodes whose value the string pass reads when it meets them: names, constants short and long, calls
-    "f(*'starred text here', k=v, j='short', l='keyword value text', m=g(n='nested keyword text'), o=a.b,\n"
-    "  p='joined by this'.join(q), r=[s.t, 'listed text here'], u=-1, w=x.y.z)\n",
+    ("f(*'starred text here', k=v, j='short', l='keyword value text', m=g(n='nested keyword text'), o=a.b,\n"
+    "  p='joined by this'.join(q), r=[s.t, 'listed text here'], u=-1, w=x.y.z)\n"),
     "'''module docstring text'''\nx.y.z = a.b.c\nprint(os.environ, 'printed text long').strip\n'short'\n",
-    "async def g():\n    await 'awaited text long'\n    yield 'yielded text long'\n"
-    "    yield from 'yielded from text'\n    return 'returned text long'\n    return\n",
+    ("async def g():\n    await 'awaited text long'\n    yield 'yielded text long'\n"
+    "    yield from 'yielded from text'\n    return 'returned text long'\n    return\n"),
     "f'{a.b} {k(x=\"in f-string keyword\")} {c!r}' + d.e\n",
     "match p:\n    case None: pass\n    case 'matched value text': pass\n    case C(x='class pattern text'): pass\n",
 ]
