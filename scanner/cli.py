@@ -108,12 +108,11 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     baseline = commands.add_parser("baseline", help=COMMANDS["baseline"])
     if "baseline" in full:
         _baseline_parser(baseline, scan)
+    compliance = commands.add_parser("compliance", help=COMMANDS["compliance"])
     if "compliance" in full:
-        from scanner.compliance.command import add_compliance_parser
+        from scanner.compliance.command import fill_compliance_parser
 
-        add_compliance_parser(commands, scan, _REPORT_ONLY_FLAGS)
-    else:
-        commands.add_parser("compliance", help=COMMANDS["compliance"])
+        fill_compliance_parser(compliance, scan, _REPORT_ONLY_FLAGS)
     return parser
 
 

@@ -9,17 +9,18 @@ from pathlib import Path
 from scanner.compliance.frameworks import FRAMEWORKS
 
 
-def add_compliance_parser(commands: argparse._SubParsersAction, scan: argparse.ArgumentParser,
-                          report_only: set[str]) -> None:
+def fill_compliance_parser(parser: argparse.ArgumentParser, scan: argparse.ArgumentParser,
+                           report_only: set[str]) -> None:
+    """`compliance`'s description, arguments and the scan flags it shares (the command line names it and
+    gives its one-line help, `scanner.cli.COMMANDS`)."""
     from scanner.runscan import EXIT_DOC, share_scan_flags
 
-    parser = commands.add_parser(
-        "compliance", help="scan and summarise pass/fail per control of a compliance framework",
-        epilog=EXIT_DOC, formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Scan like `airguard scan`, then list each control of FRAMEWORK that a rule maps to: "
-                    "FAIL (an open finding of a mapped rule), NOT EVALUATED (a mapped rule did not run or the "
-                    "scan could not evaluate it, or no rule saw a resource) or PASS. Frameworks: "
-                    + ", ".join(f"{key} ({f.title})" for key, f in FRAMEWORKS.items()) + ".")
+    parser.epilog = EXIT_DOC
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.description = ("Scan like `airguard scan`, then list each control of FRAMEWORK that a rule maps to: "
+                          "FAIL (an open finding of a mapped rule), NOT EVALUATED (a mapped rule did not run or "
+                          "the scan could not evaluate it, or no rule saw a resource) or PASS. Frameworks: "
+                          + ", ".join(f"{key} ({f.title})" for key, f in FRAMEWORKS.items()) + ".")
     parser.add_argument("framework", choices=list(FRAMEWORKS), metavar="FRAMEWORK",
                         help=f"one of {', '.join(FRAMEWORKS)}")
     share_scan_flags(parser, scan, report_only - {"--baseline", "--no-baseline"})
