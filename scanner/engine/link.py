@@ -29,12 +29,12 @@ def link(graph: ResourceGraph, linkers: Iterable[Linker] | None = None) -> None:
     """Add the declared relations, then run `linkers` (all registered ones when None) in order, each only when
     the graph holds a type it reads."""
     present = graph.types()
-    if not present:  # nothing to relate (an empty tree): the registry and its domain modules are not loaded
+    if not present:  # nothing to relate (an empty tree): no linker is loaded
         return
     if linkers is None:
-        from scanner.resources import REGISTRY
+        from scanner.resources import linkers as registered  # the link modules, not the attribute models
 
-        linkers = REGISTRY.linkers
+        linkers = registered()
     link_declared(graph)
     for linker in linkers:
         if present.intersection(linker.reads):

@@ -6,13 +6,9 @@
 from typing_extensions import NotRequired, TypedDict
 
 from scanner.resources.common import JSON, Link, Redacted
+from scanner.resources.names import CONFIG, CONNECTION, DAG, DAG_FILE, TASK
 from scanner.resources.registry import REGISTRY, Relation, ResourceType
 
-CONNECTION = "airflow.connection"
-CONFIG = "airflow.config"
-DAG = "airflow.dag"
-TASK = "airflow.task"
-DAG_FILE = "airflow.dag_file"
 RDS_ENDPOINT_OWNERS = ("aws.rds.cluster", "aws.rds.cluster_endpoint", "aws.rds.instance", "aws.rds.proxy")
 
 

@@ -5,10 +5,8 @@
 from typing_extensions import NotRequired, TypedDict
 
 from scanner.resources.common import Link
+from scanner.resources.names import ACCOUNT, TRAIL
 from scanner.resources.registry import REGISTRY, NativeNames, ResourceType
-
-TRAIL = "aws.cloudtrail.trail"
-ACCOUNT = "aws.cloudtrail.account"
 
 
 class TrailAttributes(TypedDict):

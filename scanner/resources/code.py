@@ -6,12 +6,8 @@ suppression comments."""
 from typing_extensions import TypedDict
 
 from scanner.resources.common import Redacted
+from scanner.resources.names import ASSUME_ROLE, CREDENTIAL, CROSS_MODULE, SUPPRESSION
 from scanner.resources.registry import REGISTRY, ResourceType
-
-CREDENTIAL = "code.credential"
-ASSUME_ROLE = "code.assume_role"
-CROSS_MODULE = "code.cross_module"
-SUPPRESSION = "airguard.suppression"
 
 
 class CredentialAttributes(TypedDict):

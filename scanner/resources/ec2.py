@@ -19,13 +19,8 @@ from scanner.resources.common import (
     Link,
     Tags,
 )
+from scanner.resources.names import CONNECTION, ROUTE_TABLE, SECURITY_GROUP, SUBNET, VPC
 from scanner.resources.registry import REGISTRY, NativeNames, Relation, ResourceType
-
-VPC = "aws.ec2.vpc"
-SUBNET = "aws.ec2.subnet"
-ROUTE_TABLE = "aws.ec2.route_table"
-SECURITY_GROUP = "aws.ec2.security_group"
-CONNECTION = "airflow.connection"
 
 WORLD_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
 INTERNET_GATEWAY = "internet-gateway"

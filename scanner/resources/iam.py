@@ -21,13 +21,9 @@ from scanner.resources.common import (
     Link,
     Tags,
 )
+from scanner.resources.names import CONNECTION, POLICY, ROLE, USER
 from scanner.resources.registry import REGISTRY, NativeNames, Relation, ResourceType
 from scanner.resources.values import plain
-
-ROLE = "aws.iam.role"
-USER = "aws.iam.user"
-POLICY = "aws.iam.policy"
-CONNECTION = "airflow.connection"
 
 
 class Statement(TypedDict):

@@ -4,7 +4,7 @@ the tasks naming them, Airflow configs -> the other configs of their deployment.
 from __future__ import annotations
 
 from scanner.model import ResourceGraph
-from scanner.resources.airflow import CONFIG, CONNECTION, TASK
+from scanner.resources.names import CONFIG, CONNECTION, TASK
 from scanner.resources.registry import REGISTRY, Linker
 
 SQL_CONN_TYPES = {"postgres", "mysql", "redshift", "aurora", "aurora_postgresql", "aurora_mysql"}

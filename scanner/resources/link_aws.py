@@ -20,9 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from scanner.model import Resource, ResourceGraph
-from scanner.resources.airflow import CONNECTION
-from scanner.resources.iam import ROLE
-from scanner.resources.rds import CLUSTER, CLUSTER_ENDPOINT, INSTANCE, PROXY
+from scanner.resources.names import CLUSTER, CLUSTER_ENDPOINT, CONNECTION, INSTANCE, PROXY, ROLE
 from scanner.resources.registry import REGISTRY, Linker
 
 # Relations followed from what a connection reaches to everything its safety depends on.

@@ -14,9 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.model import Resource, ResourceGraph
-from scanner.resources.airflow import CONNECTION
 from scanner.resources.link_aws import DEPENDENCY_RELATIONS, databases_behind, normalise_host
-from scanner.resources.rds import CLUSTER, CLUSTER_ENDPOINT, INSTANCE, PROXY
+from scanner.resources.names import CLUSTER, CLUSTER_ENDPOINT, CONNECTION, INSTANCE, PROXY
 from scanner.resources.registry import REGISTRY, Linker
 
 _NAME_ATTRIBUTE = {CLUSTER: "identifier", INSTANCE: "identifier", PROXY: "name", CLUSTER_ENDPOINT: "identifier"}

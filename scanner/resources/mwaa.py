@@ -5,9 +5,8 @@
 from typing_extensions import TypedDict
 
 from scanner.resources.common import JSON, Link, Tags
+from scanner.resources.names import ENVIRONMENT
 from scanner.resources.registry import REGISTRY, NativeNames, Relation, ResourceType
-
-ENVIRONMENT = "aws.mwaa.environment"
 
 
 class ModuleLogging(TypedDict):

@@ -15,19 +15,20 @@ from scanner.resources.common import (
     Link,
     Tags,
 )
+from scanner.resources.names import (
+    CLUSTER,
+    CLUSTER_ENDPOINT,
+    CONNECTION,
+    INSTANCE,
+    PROXY,
+    ROLE,
+    SECRET,
+    SECURITY_GROUP,
+    SUBNET,
+    SUBNET_GROUP,
+    VPC,
+)
 from scanner.resources.registry import REGISTRY, NativeNames, Relation, ResourceType
-
-CLUSTER = "aws.rds.cluster"
-INSTANCE = "aws.rds.instance"
-SUBNET_GROUP = "aws.rds.subnet_group"
-PROXY = "aws.rds.proxy"
-CLUSTER_ENDPOINT = "aws.rds.cluster_endpoint"
-SECURITY_GROUP = "aws.ec2.security_group"
-SUBNET = "aws.ec2.subnet"
-VPC = "aws.ec2.vpc"
-ROLE = "aws.iam.role"
-SECRET = "aws.secretsmanager.secret"
-CONNECTION = "airflow.connection"
 
 
 class ClusterMember(TypedDict):

@@ -5,9 +5,8 @@
 from typing_extensions import TypedDict
 
 from scanner.resources.common import Link, Tags
+from scanner.resources.names import SECRET
 from scanner.resources.registry import REGISTRY, NativeNames, ResourceType
-
-SECRET = "aws.secretsmanager.secret"
 
 
 class RotationRules(TypedDict):
