@@ -31,7 +31,12 @@ def is_requirements(name: str) -> bool:
 
 def kind_of(path: Path) -> str | None:
     """Which collector reads a file, judged by its name."""
-    name = path.name.lower()
+    return kind_of_name(path.name)
+
+
+def kind_of_name(name: str) -> str | None:
+    """`kind_of` for a file name (the walk of a tree has names, not paths)."""
+    name = name.lower()
     if name in ENV_NAMES or name.startswith(".env.") or name.endswith(ENV_SUFFIXES):
         return "env"
     if is_dockerfile(name):

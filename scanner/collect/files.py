@@ -18,7 +18,7 @@ from scanner.collect.one_file import (  # noqa: F401 - importable from here as b
     source_from_bytes,
 )
 from scanner.context import ScanContext
-from scanner.filekinds import ENV_NAMES, ENV_SUFFIXES, YAML_SUFFIXES, kind_of  # noqa: F401
+from scanner.filekinds import ENV_NAMES, ENV_SUFFIXES, YAML_SUFFIXES, kind_of, kind_of_name  # noqa: F401
 from scanner.filekinds import sniff as _sniff  # noqa: F401
 from scanner.model import Resource
 
@@ -40,7 +40,7 @@ def excluded(relative: str, patterns: list[str]) -> bool:
 
 def discover(ctx: ScanContext, paths: Iterable[Path], excludes: list[str]) -> list[tuple[Path, str, str]]:
     """(file, kind, path as reports show it) for every file to scan, sorted and without duplicates."""
-    found: dict[Path, str] = {}
+    found: dict[str, tuple[Path, str, str]] = {}   # a file's path as text (its Path's str) -> the listing's item
     # `.airflowignore` is not honoured: it keeps Airflow from loading a file, but a secret in that file
     # is still in the repository, and a pull request could otherwise hide any DAG file from the scan.
     for path in paths:
@@ -53,27 +53,55 @@ def discover(ctx: ScanContext, paths: Iterable[Path], excludes: list[str]) -> li
             ctx.notice("read-error", exc.message, ctx.relpath(path))
             continue
         if path.is_file():   # named explicitly (e.g. by pre-commit): scanned whatever its name, unless excluded
-            if excludes and excluded(ctx.relpath(path), excludes):
+            relative = ctx.relpath(path)
+            if excludes and excluded(relative, excludes):
                 continue
-            kind = kind_of(path)
-            if kind is None:
-                kind = "sniff"
-            found[path] = kind
+            found[str(path)] = (path, kind_of(path) or "sniff", relative)
             continue
-        for directory, subdirs, files in os.walk(path):
-            here = Path(directory)
-            subdirs[:] = sorted(
-                d for d in subdirs
-                if d not in SKIP_DIRS and not (excludes and excluded(ctx.relpath(here / d), excludes))
-            )
-            for name in files:
-                file_path = here / name
-                kind = kind_of(file_path)
-                if kind is None or (excludes and excluded(ctx.relpath(file_path), excludes)):
-                    continue
-                found[file_path] = kind
-    listed = [(path, kind, ctx.relpath(path)) for path, kind in found.items()]
-    return sorted(listed, key=lambda item: item[2])
+        _walk(ctx, path, excludes, found)
+    return sorted(found.values(), key=lambda item: item[2])
+
+
+def _walk(ctx: ScanContext, top: Path, excludes: list[str], found: dict[str, tuple[Path, str, str]]) -> None:
+    """Add the files under the folder `top` to `found`, keyed as `discover` keys them.
+
+    The walk keys and names files by text: a tree of 100,000 files spent most of its listing hashing and
+    printing a Path per file (1.5 s). A folder's files share its path and, when the folder lies plainly
+    under the report root, the prefix of their report paths (`ScanContext.relpath`'s first case); any
+    other folder asks `relpath` for each file, as before. A file's Path is made from its folder's (a child
+    path reuses the parent's parsed parts; a Path made from the whole text parses every part again)."""
+    root = str(ctx.root)
+    normalised = str(top) != "."   # os.walk joins names onto the top as given: a Path's str, except "./x"
+    for directory, subdirs, names in os.walk(top):
+        here = Path(directory)
+        subdirs[:] = sorted(
+            d for d in subdirs
+            if d not in SKIP_DIRS and not (excludes and excluded(ctx.relpath(here / d), excludes))
+        )
+        prefix = _relative_prefix(directory, root) if normalised else None
+        base = directory if directory.endswith(os.sep) else directory + os.sep   # the top may be "/"
+        for name in names:
+            kind = kind_of_name(name)
+            if kind is None:
+                continue
+            file_path = here / name
+            if prefix is not None:
+                text, relative = base + name, prefix + name
+            else:
+                text, relative = str(file_path), ctx.relpath(file_path)
+            if excludes and excluded(relative, excludes):
+                continue
+            found[text] = (file_path, kind, relative)
+
+
+def _relative_prefix(directory: str, root: str) -> str | None:
+    """What `ScanContext.relpath` puts before a file's name for the files of `directory` when its first case
+    holds (the folder is the root or under it as written, with no '..'): "" or "a/b/"; else None."""
+    if directory == root:
+        return ""
+    if not directory.startswith(root + os.sep) or ".." in directory.split(os.sep):
+        return None
+    return directory[len(root) + 1:].replace(os.sep, "/") + "/"
 
 
 def collect_files(ctx: ScanContext, paths: Iterable[Path], excludes: list[str] | None = None,
