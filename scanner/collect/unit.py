@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from scanner.secrets import LITERAL, Redactor, classify
 from scanner.source import SourceFile
 
 Outcome = dict[str, Any]
+Share = Callable[[str, str], str]   # a table of shared strings' setdefault
 
 
 class RecordingRedactor(Redactor):
@@ -107,30 +109,37 @@ def to_payload(outcome: Outcome, text: str) -> bytes | None:
 # one.
 
 
-def _location(item: dict[str, Any] | None, intern: Interner) -> FileLocation | None:
+def _location(item: dict[str, Any] | None, share: Share) -> FileLocation | None:
     if item is None:
         return None
-    return FileLocation(intern(item["path"]), item["start_line"], item["start_column"], item["end_line"],
+    path = item["path"]
+    return FileLocation(share(path, path), item["start_line"], item["start_column"], item["end_line"],
                         item["end_column"])
 
 
-def _resource(item: dict[str, Any], intern: Interner) -> Resource:
+def _resource(item: dict[str, Any], intern: Interner, share: Share) -> Resource:
     """A `Resource` from its JSON dump (`Resource.to_json`), its strings shared with the rest of the scan
-    (`intern`)."""
-    source, aws = item["source"], item["source"]["aws"]
+    (`intern` for values of any type; `share`, the same table's setdefault, for a field that is a string:
+    the type test and call of `intern` were a fifth of merging an outcome)."""
+    source = item["source"]
+    aws = source["aws"]
     if aws is not None:
         aws = AwsIdentity(intern(aws["arn"]), intern(aws["account"]), intern(aws["region"]))
-    return Resource(intern(item["id"]), intern(item["type"]), intern(item["name"]), intern(item["attributes"]),
-                    Source(_location(source["file"], intern), aws),
-                    {intern(path): _location(location, intern) for path, location in item["locations"].items()})
+    locations = {}
+    for path, location in item["locations"].items():
+        locations[share(path, path)] = _location(location, share)
+    identifier, kind, name = item["id"], item["type"], item["name"]
+    return Resource(share(identifier, identifier), share(kind, kind), share(name, name), intern(item["attributes"]),
+                    Source(_location(source["file"], share), aws), locations)
 
 
 def parse(outcome: Outcome, text: str | None, strings: dict[str, str] | None = None) \
         -> tuple[list[Resource], list[Notice], list[tuple[str, Any, Any]]]:
     """Typed resources, notices and secrets of an outcome; raises on a malformed (corrupt) one. `strings`: the
     scan's table of shared strings (`ScanContext.strings`)."""
-    intern = Interner(strings)
-    resources = [_resource(item, intern) for item in outcome["resources"]]
+    table: dict[str, str] = {} if strings is None else strings
+    intern, share = Interner(table), table.setdefault
+    resources = [_resource(item, intern, share) for item in outcome["resources"]]
     notices = [Notice(**item) for item in outcome["notices"]]   # its own dump (`Notice.to_json`)
     if "secrets" in outcome:
         found = [(str(value), path, line) for value, path, line in outcome["secrets"]]
