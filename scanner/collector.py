@@ -16,7 +16,6 @@ the graph. When `isolated` is true, an exception it raises becomes an ``internal
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Protocol
 
 from scanner.context import ScanContext
@@ -24,12 +23,15 @@ from scanner.findings import Notice
 from scanner.model import Resource, ResourceGraph
 
 
-@dataclass
 class CollectResult:
-    """What one collector found: resources for the graph, notices for the scan."""
+    """What one collector found: resources for the graph, notices for the scan. (A plain class: every scan
+    imports this module, and a dataclass costs ~3M instructions to create.)"""
 
-    resources: list[Resource] = field(default_factory=list)
-    notices: list[Notice] = field(default_factory=list)
+    __slots__ = ("notices", "resources")
+
+    def __init__(self, resources: list[Resource] | None = None, notices: list[Notice] | None = None) -> None:
+        self.resources: list[Resource] = [] if resources is None else resources
+        self.notices: list[Notice] = [] if notices is None else notices
 
 
 class Collector(Protocol):

@@ -12,7 +12,6 @@ scan that does not need them never imports them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,42 +27,54 @@ if TYPE_CHECKING:
     from scanner.engine.rule import Rule
 
 
-@dataclass
+# The classes here are plain classes, not dataclasses: each dataclass costs ~3M instructions to create at
+# import, and every scan imports this module; none of them is compared, printed or copied.
+
+
 class AwsInput:
     """The AWS side of a scan: one snapshot, collected live or read from `file` (whose `text` then
     places findings on resources no connection references at their lines in it)."""
 
-    snapshot: Snapshot
-    file: Path | None = None
-    text: str | None = None
-    # the snapshot's resources when built as it was read (`parse_snapshot_resources`: its units then hold no
-    # resource dicts); None: built from `snapshot` when collected
-    resources: list[Resource] | None = None
+    __slots__ = ("file", "resources", "snapshot", "text")
+
+    def __init__(self, snapshot: Snapshot, file: Path | None = None, text: str | None = None,
+                 resources: list[Resource] | None = None) -> None:
+        self.snapshot = snapshot
+        self.file = file
+        self.text = text
+        # the snapshot's resources when built as it was read (`parse_snapshot_resources`: its units then hold no
+        # resource dicts); None: built from `snapshot` when collected
+        self.resources = resources
 
 
-@dataclass
 class ScanRequest:
     """What one scan was asked to read."""
 
-    paths: list[Path]
-    config: Config
-    root: Path
-    rules: list[Rule] = field(default_factory=list)  # set once loaded, after the factories ran
-    aws: AwsInput | None = None
-    dagbag: DagbagRequest | None = None
-    jobs: int | None = None
+    __slots__ = ("aws", "config", "dagbag", "jobs", "paths", "root", "rules")
+
+    def __init__(self, paths: list[Path], config: Config, root: Path, rules: list[Rule] | None = None,
+                 aws: AwsInput | None = None, dagbag: DagbagRequest | None = None, jobs: int | None = None) -> None:
+        self.paths = paths
+        self.config = config
+        self.root = root
+        self.rules: list[Rule] = [] if rules is None else rules  # set once loaded, after the factories ran
+        self.aws = aws
+        self.dagbag = dagbag
+        self.jobs = jobs
 
 
-@dataclass
 class FilesCollector:
     """Every file under the scan paths: config files, then DAG code (`scanner.collect.files`)."""
 
-    paths: list[Path]
-    excludes: list[str]
-    jobs: int | None
-    name: str = "files"
-    description: str = "the files"
-    isolated: bool = False  # each file is isolated on its own (a failing file is a notice)
+    __slots__ = ("excludes", "jobs", "paths")
+    name = "files"
+    description = "the files"
+    isolated = False  # each file is isolated on its own (a failing file is a notice)
+
+    def __init__(self, paths: list[Path], excludes: list[str], jobs: int | None) -> None:
+        self.paths = paths
+        self.excludes = excludes
+        self.jobs = jobs
 
     def collect(self, ctx: ScanContext, graph: ResourceGraph) -> CollectResult:
         from scanner.collect.files import collect_files
@@ -71,16 +82,18 @@ class FilesCollector:
         return CollectResult(collect_files(ctx, self.paths, self.excludes, jobs=self.jobs))
 
 
-@dataclass
 class AwsCollector:
     """The account's resources from a snapshot (live or from a file); gaps and left-out services as notices
     naming the rules (`request.rules`, loaded by the time it collects) they keep from being evaluated."""
 
-    aws: AwsInput
-    request: ScanRequest
-    name: str = "aws"
-    description: str = "the AWS snapshot"
-    isolated: bool = True
+    __slots__ = ("aws", "request")
+    name = "aws"
+    description = "the AWS snapshot"
+    isolated = True
+
+    def __init__(self, aws: AwsInput, request: ScanRequest) -> None:
+        self.aws = aws
+        self.request = request
 
     def collect(self, ctx: ScanContext, graph: ResourceGraph) -> CollectResult:
         from scanner.aws.locate import snapshot_locations
@@ -100,15 +113,17 @@ class AwsCollector:
         return CollectResult(resources)
 
 
-@dataclass
 class DagbagCollector:
     """What Airflow's DagBag reported, loading the DAG folders in a child process started by the factory;
     merged into the static results (same DAGs and tasks completed, import errors, cycles, duplicates)."""
 
-    run: DagbagRun
-    name: str = "dagbag"
-    description: str = "the DagBag result"
-    isolated: bool = True
+    __slots__ = ("run",)
+    name = "dagbag"
+    description = "the DagBag result"
+    isolated = True
+
+    def __init__(self, run: DagbagRun) -> None:
+        self.run = run
 
     def collect(self, ctx: ScanContext, graph: ResourceGraph) -> CollectResult:
         from scanner.collect.dagbag.merge import merge_dagbag

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanner import safeio
@@ -13,22 +12,26 @@ from scanner.secrets import Redactor
 from scanner.source import SourceFile
 
 
-@dataclass
 class ScanContext:
-    """The state collectors share during one scan: its root, redactor, notices, sources and counts."""
+    """The state collectors share during one scan: its root, redactor, notices, sources and counts. (A plain
+    class: every scan imports this module, and a dataclass costs ~3M instructions to create.)"""
 
-    root: Path
-    redactor: Redactor = field(default_factory=Redactor)
-    notices: list[Notice] = field(default_factory=list)
-    sources: dict[str, SourceFile] = field(default_factory=dict)
-    files_scanned: int = 0
-    # AWS resource id -> its line in an AWS snapshot inside the repository (a place for file-less findings)
-    aws_locations: dict[str, FileLocation] = field(default_factory=dict)
-    # Real folders every file read must resolve into (`scanner.safeio`); None = anywhere (tests, workers)
-    boundaries: list[Path] | None = None
-    # One object per distinct string of the resources merged into this scan (`scanner.compact.Interner`):
-    # files repeat the same ids, types, paths, keys and values, and each decoded outcome has its own copies
-    strings: dict[str, str] = field(default_factory=dict)
+    def __init__(self, root: Path, redactor: Redactor | None = None, notices: list[Notice] | None = None,
+                 sources: dict[str, SourceFile] | None = None, files_scanned: int = 0,
+                 aws_locations: dict[str, FileLocation] | None = None, boundaries: list[Path] | None = None,
+                 strings: dict[str, str] | None = None) -> None:
+        self.root = root
+        self.redactor = Redactor() if redactor is None else redactor
+        self.notices: list[Notice] = [] if notices is None else notices
+        self.sources: dict[str, SourceFile] = {} if sources is None else sources
+        self.files_scanned = files_scanned
+        # AWS resource id -> its line in an AWS snapshot inside the repository (a place for file-less findings)
+        self.aws_locations: dict[str, FileLocation] = {} if aws_locations is None else aws_locations
+        # Real folders every file read must resolve into (`scanner.safeio`); None = anywhere (tests, workers)
+        self.boundaries = boundaries
+        # One object per distinct string of the resources merged into this scan (`scanner.compact.Interner`):
+        # files repeat the same ids, types, paths, keys and values, and each decoded outcome has its own copies
+        self.strings: dict[str, str] = {} if strings is None else strings
 
     def notice(self, kind: str, message: str, path: str | None = None, line: int | None = None,
                column: int | None = None, level: str = "error", rule_id: str | None = None) -> None:

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from scanner.model import FileLocation
 
+# Plain classes, not dataclasses: every scan imports this module, and a dataclass costs ~3M instructions to
+# create.
 
-@dataclass
+
 class Span:
     """A place in a file: 1-based lines and columns, end inclusive."""
 
-    line: int
-    column: int
-    end_line: int
-    end_column: int
+    __slots__ = ("column", "end_column", "end_line", "line")
+
+    def __init__(self, line: int, column: int, end_line: int, end_column: int) -> None:
+        self.line = line
+        self.column = column
+        self.end_line = end_line
+        self.end_column = end_column
 
 
-@dataclass(slots=True)
 class SourceFile:
     """A scanned file's text, its repo-relative and absolute paths, and its lines when asked for.
 
@@ -26,13 +29,13 @@ class SourceFile:
     with its absolute path as text (given as a `Path` or text: a `Path` and its list of parts were 0.4 KB of
     each)."""
 
-    path: str            # repo-relative, with forward slashes
-    absolute: str
-    text: str
-    _lines: list[str] | None = field(default=None, repr=False)
+    __slots__ = ("_lines", "absolute", "path", "text")
 
-    def __post_init__(self) -> None:
-        self.absolute = str(self.absolute)
+    def __init__(self, path: str, absolute: str | PurePath, text: str) -> None:
+        self.path = path  # repo-relative, with forward slashes
+        self.absolute = str(absolute)
+        self.text = text
+        self._lines: list[str] | None = None
 
     @property
     def lines(self) -> list[str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -73,14 +72,17 @@ def rule_file(rule: Rule) -> Path | None:
 _RULE_FILES: dict[tuple[str, str], Path] = {}
 
 
-@dataclass
 class _RuleFile:
-    """One rule file as read: where it is, what messages call it, built-in or user, and its text."""
+    """One rule file as read: where it is, what messages call it, built-in or user, and its text. (A plain
+    class: every scan imports this module, and a dataclass costs ~3M instructions to create.)"""
 
-    path: Path
-    label: str          # what messages call the file
-    origin: str
-    text: str
+    __slots__ = ("label", "origin", "path", "text")
+
+    def __init__(self, path: Path, label: str, origin: str, text: str) -> None:
+        self.path = path
+        self.label = label  # what messages call the file
+        self.origin = origin
+        self.text = text
 
 
 def _cache_dir() -> Path | None:

@@ -21,7 +21,6 @@ import bisect
 import io
 import re
 import tokenize
-from dataclasses import dataclass
 from pathlib import Path
 
 from scanner.filekinds import kind_of, sniff
@@ -35,16 +34,20 @@ _MARKER = re.compile(r"(?:^[#;]+|#)\s*airguard:\s*ignore(?P<next>-next-line)?\[(
 _MAYBE = re.compile(r"airguard:\s*ignore", re.IGNORECASE)
 
 
-@dataclass
 class InlineSuppression:
-    """An `airguard: ignore[...]` comment: where it is written, the rules it names and its reason."""
+    """An `airguard: ignore[...]` comment: where it is written, the rules it names and its reason. (A plain
+    class: every scan imports this module, and a dataclass costs ~3M instructions to create.)"""
 
-    path: str
-    line: int            # where the comment is written
-    column: int
-    rules: list[str]
-    reason: str
-    next_line: bool = False   # `ignore-next-line`: covers line + 1 instead of its own line
+    __slots__ = ("column", "line", "next_line", "path", "reason", "rules")
+
+    def __init__(self, path: str, line: int, column: int, rules: list[str], reason: str,
+                 next_line: bool = False) -> None:
+        self.path = path
+        self.line = line  # where the comment is written
+        self.column = column
+        self.rules = rules
+        self.reason = reason
+        self.next_line = next_line  # `ignore-next-line`: covers line + 1 instead of its own line
 
     @property
     def target_line(self) -> int:

@@ -10,14 +10,16 @@ package, so `scanner.resources.REGISTRY` is complete once the package is importe
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from scanner.model import ResourceGraph
 
 
-@dataclass(frozen=True)
+# The classes below are plain classes, read-only by convention (set once, when registered): each dataclass
+# cost ~3M instructions to create, and every scan that links resources imports this module.
+
+
 class Relation:
     """A named, directed relation from a resource of the registering type to resources of `targets`.
 
@@ -25,13 +27,15 @@ class Relation:
     collectors), or the name of the linker (``"link.connections"``...) that derives it across resources.
     """
 
-    name: str
-    targets: tuple[str, ...]
-    meaning: str
-    made_by: str = "collector"
+    __slots__ = ("made_by", "meaning", "name", "targets")
+
+    def __init__(self, name: str, targets: tuple[str, ...], meaning: str, made_by: str = "collector") -> None:
+        self.name = name
+        self.targets = targets
+        self.meaning = meaning
+        self.made_by = made_by
 
 
-@dataclass(frozen=True)
 class NativeNames:
     """What a type is called by the tools that define or report it.
 
@@ -40,28 +44,35 @@ class NativeNames:
     policies). `security_hub` is the ASFF ``Resources[].Type`` (``Other`` when Security Hub has none).
     """
 
-    cloudformation: tuple[str, ...] = ()
-    cloudformation_parts: tuple[str, ...] = ()
-    terraform: tuple[str, ...] = ()
-    terraform_parts: tuple[str, ...] = ()
-    security_hub: str = "Other"
+    __slots__ = ("cloudformation", "cloudformation_parts", "security_hub", "terraform", "terraform_parts")
+
+    def __init__(self, cloudformation: tuple[str, ...] = (), cloudformation_parts: tuple[str, ...] = (),
+                 terraform: tuple[str, ...] = (), terraform_parts: tuple[str, ...] = (),
+                 security_hub: str = "Other") -> None:
+        self.cloudformation = cloudformation
+        self.cloudformation_parts = cloudformation_parts
+        self.terraform = terraform
+        self.terraform_parts = terraform_parts
+        self.security_hub = security_hub
 
 
-@dataclass(frozen=True)
 class ResourceType:
     """A registered resource type: its name, description, attribute model, relations and native names."""
 
-    name: str
-    description: str
-    attributes: Any  # a TypedDict class: the attribute model
-    relations: tuple[Relation, ...] = ()
-    native: NativeNames = field(default_factory=NativeNames)
+    __slots__ = ("attributes", "description", "name", "native", "relations")
+
+    def __init__(self, name: str, description: str, attributes: Any, relations: tuple[Relation, ...] = (),
+                 native: NativeNames | None = None) -> None:
+        self.name = name
+        self.description = description
+        self.attributes = attributes  # a TypedDict class: the attribute model
+        self.relations = relations
+        self.native = NativeNames() if native is None else native
 
     def relation(self, name: str) -> Relation | None:
         return next((r for r in self.relations if r.name == name), None)
 
 
-@dataclass(frozen=True)
 class Linker:
     """Adds relations no single collector can see (they span files, or files and an account).
 
@@ -70,10 +81,14 @@ class Linker:
     follows another's relations takes a higher order.
     """
 
-    name: str
-    reads: tuple[str, ...]
-    run: Callable[[ResourceGraph], None]
-    order: int = 50
+    __slots__ = ("name", "order", "reads", "run")
+
+    def __init__(self, name: str, reads: tuple[str, ...], run: Callable[[ResourceGraph], None],
+                 order: int = 50) -> None:
+        self.name = name
+        self.reads = reads
+        self.run = run
+        self.order = order
 
 
 class Registry:
