@@ -72,7 +72,10 @@ def _walk(ctx: ScanContext, top: Path, excludes: list[str], found: dict[str, tup
     path reuses the parent's parsed parts; a Path made from the whole text parses every part again)."""
     root = str(ctx.root)
     normalised = str(top) != "."   # os.walk joins names onto the top as given: a Path's str, except "./x"
-    for directory, subdirs, names in os.walk(top):
+    def unlisted(error: OSError) -> None:   # os.walk skips a folder it cannot list, silently unless told
+        _unlisted(ctx, error)
+
+    for directory, subdirs, names in os.walk(top, onerror=unlisted):
         here = Path(directory)
         subdirs[:] = sorted(
             d for d in subdirs
@@ -92,6 +95,14 @@ def _walk(ctx: ScanContext, top: Path, excludes: list[str], found: dict[str, tup
             if excludes and excluded(relative, excludes):
                 continue
             found[text] = (file_path, kind, relative)
+
+
+def _unlisted(ctx: ScanContext, error: OSError) -> None:
+    """A folder the walk could not list (not allowed, gone, a path too long to open): the files in it could
+    hold findings, so the scan says it is partial."""
+    where = ctx.relpath(Path(error.filename)) if isinstance(error.filename, str) else None
+    ctx.notice("read-error", f"folder cannot be listed ({error.strerror or type(error).__name__}); "
+               "its files were not scanned", where)
 
 
 def _relative_prefix(directory: str, root: str) -> str | None:

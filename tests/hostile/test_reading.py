@@ -63,6 +63,40 @@ def test_symlinked_folders_inside_the_tree_are_not_followed(repo: Path) -> None:
     assert run.findings() == {GOOD_FINDING, ("AG102", "good.env", 1)}
 
 
+def _deep_folders(base: Path, levels: int) -> list[str]:
+    """`levels` nested folders of 200-character names under `base`, made one beside the other through
+    folder descriptors: their paths pass PATH_MAX (4096 bytes), which no path-based call can open."""
+    names = [f"{index:02d}" + "d" * 198 for index in range(levels)]
+    descriptor = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for name in names:
+            os.mkdir(name, dir_fd=descriptor)
+            inner = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=descriptor)
+            os.close(descriptor)
+            descriptor = inner
+        secret = os.open(".env", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=descriptor)
+        os.write(secret, b"AIRFLOW_CONN_DEEP=postgres://u:Deep-Folder-Pw-77@db.example.com:5432/app\n")
+        os.close(secret)
+    finally:
+        os.close(descriptor)
+    return names
+
+
+def test_a_folder_that_cannot_be_listed_makes_the_scan_partial(repo: Path) -> None:
+    """A folder the walk cannot list (here: its path is longer than the system allows; as well, one this user
+    may not read) could hold findings: a notice names it and the scan is partial, never a silent pass."""
+    names = _deep_folders(repo, 22)
+    run = run_hostile(repo, ".", "--fail-on", "none", timeout=60)
+    run.assert_clean()
+    assert run.exit_code == 3
+    assert run.findings() == {GOOD_FINDING, ("AG102", "good.env", 1)}
+    [(path, level, message)] = _read_errors(run)
+    assert (level, message) == ("error", "folder cannot be listed (File name too long); its files were not scanned")
+    assert path in {"/".join(names[:depth]) for depth in range(1, len(names) + 1)}
+    assert len(str(repo / path).encode()) >= 4096 > len(str(repo / path).rsplit("/", 1)[0].encode())
+    assert run.report()["summary"]["partial"] is True
+
+
 def test_fifo_and_devices_do_not_block_or_stream(repo: Path) -> None:
     os.mkfifo(repo / "pipe.env")
     (repo / "zero.yaml").symlink_to("/dev/zero")
