@@ -792,22 +792,35 @@ class Analyzer(ast.NodeVisitor):
             return  # a call that names a Kubernetes Secret (KPO's `Secret`): its arguments are references
         pair = len(node.args) >= 2 and name.endswith("EnvVar")  # name/value keywords (or V1EnvVar(n, v))
         may_be_text, scope, consumed = self.evaluator.may_be_text, self.scope, self.consumed
+        spend_constant = self.evaluator.spend_constant
         for keyword in node.keywords:
             key = keyword.arg
             if not key:
                 continue
             if key in _VALUE_KEYS:
                 pair = True
-            if not may_be_text(keyword.value, scope):
+            argument = keyword.value
+            if type(argument) is ast.Constant:  # half the arguments: `may_be_text` is True for text only
+                literal = argument.value  # type: ignore[attr-defined]
+                if type(literal) is not str:
+                    if type(literal) is not bytes:
+                        continue  # a number, a flag, None: no text
+                elif len(literal) != 20 and _plain_argument(key):
+                    # Under a name that says nothing (`task_id`, `bash_command`), a text is a finding only as
+                    # an AWS key id, 20 characters (its evaluation keeps the length: a lone surrogate becomes
+                    # one U+FFFD). Its evaluation is only paid for, as the budgets must run out where they did.
+                    spend_constant()
+                    continue
+            elif not may_be_text(argument, scope):
                 continue
-            evaluated = self.eval(keyword.value)
+            evaluated = self.eval(argument)
             value = evaluated.value
             if id(evaluated.origin) in consumed or not isinstance(value, str):
                 continue
-            if key in ("aws_access_key_id", "AccessKeyId") or (
+            if key in _AWS_KEY_ID_ARGUMENTS or (
                     len(value) == 20 and patterns.AWS_ACCESS_KEY_ID.fullmatch(value)):  # a key id is 20 characters
                 self._credential("aws-access-key-id", evaluated, f"argument {key} of {name or 'a call'}")
-            elif key in ("aws_secret_access_key", "SecretAccessKey", "aws_session_token"):
+            elif key in _AWS_SECRET_ARGUMENTS:
                 self._credential("aws-secret-access-key", evaluated, f"argument {key} of {name or 'a call'}")
             elif (kind := _named_kind(key, value, "password-argument")) is not None:
                 self._credential(kind, evaluated, f"argument {key} of {name or 'a call'}")
@@ -1007,6 +1020,34 @@ class Analyzer(ast.NodeVisitor):
         return self.resources
 
 
+# The AWS credential arguments `_secret_arguments` reports by their name alone.
+_AWS_KEY_ID_ARGUMENTS = ("aws_access_key_id", "AccessKeyId")
+_AWS_SECRET_ARGUMENTS = ("aws_secret_access_key", "SecretAccessKey", "aws_session_token")
+_PLAIN_ARGUMENTS: dict[str, bool] = {}  # argument names judged so far (a file's keywords repeat)
+
+
+def _plain_argument(key: str) -> bool:
+    """Whether a literal under the argument name `key` is a credential only as an AWS key id: `key` is no AWS
+    credential argument, and `_named_kind` gives None under it whatever the text (no secret name, no client
+    password variable)."""
+    plain = _PLAIN_ARGUMENTS.get(key)
+    if plain is None:
+        strength = secret_shapes.name_strength(key)
+        plain = strength is None and not _client_password_name(key, strength) \
+            and key not in _AWS_KEY_ID_ARGUMENTS and key not in _AWS_SECRET_ARGUMENTS
+        if len(_PLAIN_ARGUMENTS) >= 4096:
+            _PLAIN_ARGUMENTS.clear()
+        _PLAIN_ARGUMENTS[key] = plain
+    return plain
+
+
+def _client_password_name(name: str, strength: str | None) -> bool:
+    """Whether `name` (of `secret_shapes.name_strength` `strength`) is a database client's password variable:
+    `PGPASSWORD`, `pgpassword` too; only the upper-case name on other names."""
+    return name in CLIENT_PASSWORD_VARS or (
+        (strength is not None or "pass" in name.lower()) and name.upper() in CLIENT_PASSWORD_VARS)
+
+
 def _named_kind(name: str, text: str, kind: str) -> str | None:
     """The credential kind of a literal `text` under `name` (an argument, a key, a constant), or None, as
     `secret_shapes.detect_named` judges it: AG303's for a database client's password variable, AWS kinds
@@ -1014,8 +1055,7 @@ def _named_kind(name: str, text: str, kind: str) -> str | None:
     holding a key). Not: names of secrets (`"password"`, `"WAREHOUSE_PASSWORD"`, `"prod/orders/db"`),
     placeholders, labels, small numbers."""
     strength = secret_shapes.name_strength(name)
-    client = name in CLIENT_PASSWORD_VARS or (  # `pgpassword` too; only the upper-case name on other names
-        (strength is not None or "pass" in name.lower()) and name.upper() in CLIENT_PASSWORD_VARS)
+    client = _client_password_name(name, strength)
     if not client and strength is None:
         return None
     judged = secret_shapes.detect_named("password" if client else name, text)

@@ -229,6 +229,15 @@ class Evaluator:
         finally:
             self._active.discard(key)
 
+    def spend_constant(self) -> None:
+        """Spend what `evaluate` of a constant spends at the top level (one unit), for a caller that reads the
+        constant itself: the budgets run out, and `exhausted` is set, at the evaluation they would have."""
+        self._left = self.BUDGET - 1
+        self.file_left -= 1
+        if self.file_left < 0:
+            self.exhausted = True
+            self._cuts += 1
+
     def _charge(self, units: int) -> bool:
         """Spend work units; False (and `exhausted`) when this evaluation's or the file's budget is spent."""
         self._left -= units
