@@ -11,7 +11,7 @@ from typing import Protocol
 
 import re2
 
-from scanner.collect.pycode import patterns
+from scanner.collect.pycode import precheck
 from scanner.context import ScanContext
 from scanner.model import Resource
 from scanner.source import SourceFile
@@ -26,7 +26,7 @@ class BytesSearch(Protocol):
 
 def needs_parse(data: bytes, known_conn_ids: BytesSearch | None) -> bool:
     """The byte-level pre-check: could this file yield a finding or a usage link we need?"""
-    if patterns.precheck(data):
+    if precheck.precheck(data):
         return True
     return bool(known_conn_ids is not None and known_conn_ids.search(data))
 
@@ -46,7 +46,7 @@ def conn_id_pattern(conn_ids: set[str]) -> BytesSearch | None:
     if not conn_ids:
         return None
     try:
-        return patterns.literal_search(  # type: ignore[no-any-return]
+        return precheck.literal_search(  # type: ignore[no-any-return]
             [c.encode() for c in sorted(conn_ids, key=lambda c: (-len(c), c))], max_mem=64 << 20)
     except re2.error:
         return _EveryFile()
