@@ -301,140 +301,194 @@ def compile_schema(schema: dict[str, Any]) -> Check:
 Predicate = Callable[[Any], bool]
 
 
-def _always(value: Any) -> bool:
-    return True
-
-
-def _every(parts: list[Predicate]) -> Predicate:
-    """All of `parts` (a loop: `all()` over a generator made one object per call, on the hottest path)."""
-
-    def every(value: Any) -> bool:
-        for part in parts:
-            if not part(value):
-                return False
-        return True
-
-    return every
-
-
 class PredicateCompiler:
-    """Compiles a schema into one `predicate(value) -> bool` (True: valid), same keywords as `Compiler`."""
+    """Compiles a schema into one `predicate(value) -> bool` (True: valid), same keywords as `Compiler`.
+
+    Each subschema that needs statements (an object's properties, an array's items, ...) becomes one Python
+    function, written as source and compiled once; a subschema of scalar keywords only (a string's type and
+    pattern, ...) becomes an expression inside the function that holds it. Closure per keyword, as `Compiler`
+    builds, cost ~100 calls per snapshot resource: 30 % of reading a 50,000-security-group snapshot."""
 
     def __init__(self, root: dict[str, Any]) -> None:
         self.root = root
-        self._refs: dict[str, list[Predicate]] = {}
+        self._namespace: dict[str, Any] = {"_unique_key": _unique_key, "_TYPES": _TYPES, "_MISSING": _MISSING}
+        self._refs: dict[str, str] = {}   # reference -> the name of its function
+        self._count = 0
 
     def compile(self, schema: Any) -> Predicate:
+        name = self._function(schema)
+        predicate: Predicate = self._namespace[name]
+        return predicate
+
+    def reference(self, ref: str) -> Predicate:
+        predicate: Predicate = self._namespace[self._reference(ref)]
+        return predicate
+
+    def _reference(self, ref: str) -> str:
+        if not ref.startswith("#/"):
+            raise SchemaCompileError(f"only local references: {ref}")
+        name = self._refs.get(ref)
+        if name is None:
+            target: Any = self.root
+            for part in ref[2:].split("/"):
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            name = self._refs[ref] = self._name("ref")  # before compiling: a definition may refer to itself
+            self._function(target, name)
+        return name
+
+    def _name(self, kind: str) -> str:
+        self._count += 1
+        return f"_{kind}{self._count}"
+
+    def _constant(self, value: Any) -> str:
+        """A name in the generated code's namespace for `value`."""
+        name = self._name("c")
+        self._namespace[name] = value
+        return name
+
+    def _function(self, schema: Any, name: str | None = None) -> str:
+        """Compile `schema` into a function of the namespace; its name."""
+        name = name or self._name("p")
+        body = self._statements(schema, "v")
+        source = "\n".join([f"def {name}(v):", *(f"    {line}" for line in body), "    return True"])
+        exec(compile(source, f"<schema check {name}>", "exec"), self._namespace)  # noqa: S102 - our own code
+        return name
+
+    def _statements(self, schema: Any, var: str) -> list[str]:
+        """Lines that `return False` when `var` is not valid under `schema` (and fall through when it is)."""
         if schema is True or schema == {}:
-            return _always
+            return []
         if schema is False:
-            return lambda value: False
+            return ["return False"]
+        self._check_keywords(schema)
+        lines: list[str] = []
+        known = self._known_type(schema)
+        expression = self._scalar_test(schema, var, known)
+        if expression != "True":
+            lines.append(f"if not ({expression}): return False")
+        if "properties" in schema or "additionalProperties" in schema or "propertyNames" in schema:
+            lines += self._object_lines(schema, var, known is dict)
+        if "items" in schema:
+            item = self._test(schema["items"], "x")
+            if item != "True":
+                lines += _when(known is list, f"type({var}) is list",
+                               [f"for x in {var}:", f"    if not ({item}): return False"])
+        return lines
+
+    def _object_lines(self, schema: dict[str, Any], var: str, is_dict: bool) -> list[str]:
+        inner: list[str] = []
+        properties = schema.get("properties", {})
+        for property_name, sub in properties.items():
+            test = self._test(sub, "x")
+            if test != "True":
+                inner += [f"x = {var}.get({property_name!r}, _MISSING)",
+                          f"if x is not _MISSING and not ({test}): return False"]
+        additional = schema.get("additionalProperties", True)
+        if additional is not False:
+            test = self._test(additional, "x")
+            if test != "True":
+                known = self._constant(frozenset(properties))
+                inner += [f"for n, x in {var}.items():", f"    if n not in {known} and not ({test}): return False"]
+        if "propertyNames" in schema:
+            test = self._test(schema["propertyNames"], "x")
+            if test != "True":
+                inner += [f"for x in {var}:", f"    if not ({test}): return False"]
+        return _when(is_dict, f"type({var}) is dict", inner)
+
+    def _test(self, schema: Any, var: str) -> str:
+        """An expression true when `var` is valid under `schema`: inline for scalar keywords, else a call."""
+        if schema is True or schema == {}:
+            return "True"
+        if schema is False:
+            return "False"
+        if isinstance(schema, dict) and not _needs_statements(schema):
+            self._check_keywords(schema)
+            return self._scalar_test(schema, var, self._known_type(schema))
+        return f"{self._function(schema)}({var})"
+
+    def _check_keywords(self, schema: Any) -> None:
         if not isinstance(schema, dict):
             raise SchemaCompileError(f"not a schema: {schema!r}")
         unknown = set(schema) - _ANNOTATIONS - set(_KEYWORDS)
         if unknown:
             raise SchemaCompileError(f"keywords not supported: {sorted(unknown)}")
-        parts = [p for p in (self._keyword(k, schema[k], schema) for k in _ORDER if k in schema) if p is not _always]
-        if not parts:
-            return _always
-        if len(parts) == 1:
-            return parts[0]
-        if len(parts) == 2:
-            first, second = parts
-            return lambda value: first(value) and second(value)
-        return _every(parts)
 
-    def reference(self, ref: str) -> Predicate:
-        if not ref.startswith("#/"):
-            raise SchemaCompileError(f"only local references: {ref}")
-        holder = self._refs.get(ref)
-        if holder is None:
-            holder = self._refs[ref] = []
-            target: Any = self.root
-            for part in ref[2:].split("/"):
-                target = target[part.replace("~1", "/").replace("~0", "~")]
-            holder.append(self.compile(target))
-        if holder:
-            return holder[0]
-        return lambda value: holder[0](value)  # a schema that refers to itself: resolved at the call
+    @staticmethod
+    def _known_type(schema: dict[str, Any]) -> type | None:
+        """The one Python type `schema`'s `type` keyword allows, if it allows one."""
+        types = _EXACT_TYPES.get(schema["type"], ()) if isinstance(schema.get("type"), str) else ()
+        return types[0] if len(types) == 1 else None
 
-    def _keyword(self, keyword: str, argument: Any, schema: dict[str, Any]) -> Predicate:
-        if keyword == "$ref":
-            return self.reference(argument)
-        if keyword == "type":
-            names = [argument] if isinstance(argument, str) else list(argument)
-            exact = {t for name in names for t in _EXACT_TYPES.get(name, ())}
-            if all(name in _EXACT_TYPES for name in names):
-                return lambda value: type(value) in exact
-            tests = [_TYPES[name] for name in names]
-            return lambda value: any(test(value) for test in tests)
-        if keyword in ("const", "enum"):
-            keys = {_unique_key(option) for option in (argument if keyword == "enum" else [argument])}
-            return lambda value: _unique_key(value) in keys
-        if keyword == "anyOf":
-            options = [self.compile(option) for option in argument]
+    def _scalar_test(self, schema: dict[str, Any], var: str, known: type | None) -> str:
+        """The conjunction of `schema`'s keywords that need no statements (`_NEEDS_STATEMENTS` aside)."""
+        tests: list[str] = []
 
-            def any_of(value: Any) -> bool:
-                for option in options:
-                    if option(value):
-                        return True
-                return False
+        def of(kind: type, test: str) -> str:  # a keyword about one type holds for values of any other
+            return test if known is kind else f"(type({var}) is not {kind.__name__} or {test})"
 
-            return any_of
-        if keyword == "required":
-            names = frozenset(argument)
-            return lambda value: type(value) is not dict or value.keys() >= names
-        if keyword == "properties":
-            compiled = [(name, p) for name, p in ((n, self.compile(s)) for n, s in argument.items()) if p is not _always]
-            if not compiled:
-                return _always
+        for keyword in _ORDER:
+            if keyword not in schema or keyword in _LOOPS:
+                continue
+            argument = schema[keyword]
+            if keyword == "$ref":
+                tests.append(f"{self._reference(argument)}({var})")
+            elif keyword == "type":
+                names = [argument] if isinstance(argument, str) else list(argument)
+                if all(name in _EXACT_TYPES for name in names):
+                    exact = {t for name in names for t in _EXACT_TYPES[name]}
+                    if exact == {type(None)}:
+                        tests.append(f"{var} is None")
+                    elif len(exact) == 1:
+                        tests.append(f"type({var}) is {next(iter(exact)).__name__}")
+                    else:
+                        tests.append(f"type({var}) in {self._constant(frozenset(exact))}")
+                else:
+                    options = " or ".join(f"_TYPES[{name!r}]({var})" for name in names)
+                    tests.append(f"({options})")
+            elif keyword in ("const", "enum"):
+                keys = {_unique_key(option) for option in (argument if keyword == "enum" else [argument])}
+                tests.append(f"_unique_key({var}) in {self._constant(keys)}")
+            elif keyword == "anyOf":
+                tests.append("(" + " or ".join(self._test(option, var) for option in argument) + ")")
+            elif keyword == "required":
+                tests.append(of(dict, f"{var}.keys() >= {self._constant(frozenset(argument))}"))
+            elif keyword == "additionalProperties":   # a schema is checked by statements (`_object_lines`)
+                if argument is False:
+                    known_names = self._constant(frozenset(schema.get("properties", {})))
+                    tests.append(of(dict, f"{known_names}.issuperset({var})"))
+            elif keyword == "maxProperties":
+                tests.append(of(dict, f"len({var}) <= {argument!r}"))
+            elif keyword == "uniqueItems":
+                if argument:
+                    tests.append(of(list, f"len({{_unique_key(i) for i in {var}}}) == len({var})"))
+            elif keyword == "pattern":
+                tests.append(of(str, f"{self._constant(re.compile(argument).search)}({var}) is not None"))
+            elif keyword == "minLength":
+                tests.append(of(str, f"len({var}) >= {argument!r}"))
+            elif keyword == "maxLength":
+                tests.append(of(str, f"len({var}) <= {argument!r}"))
+            elif keyword == "minimum":
+                tests.append(f"(type({var}) not in (int, float) or {var} >= {argument!r})")
+            else:  # pragma: no cover - _LOOPS and the keywords above are all of _KEYWORDS
+                raise SchemaCompileError(f"keyword not supported: {keyword}")
+        return " and ".join(tests) or "True"
 
-            def properties(value: Any) -> bool:
-                if type(value) is dict:
-                    for name, sub in compiled:
-                        if name in value and not sub(value[name]):
-                            return False
-                return True
 
-            return properties
-        if keyword == "additionalProperties":
-            known = frozenset(schema.get("properties", {}))
-            if argument is False:
-                return lambda value: type(value) is not dict or known.issuperset(value)
-            sub = self.compile(argument)
+# Keywords whose check loops over an object's or an array's members (statements, not an expression); so does
+# additionalProperties with a schema (False, refusing any other name, is an expression).
+_LOOPS = frozenset({"properties", "propertyNames", "items"})
+_MISSING = object()
 
-            def additional(value: Any) -> bool:
-                if type(value) is dict:
-                    for name, item in value.items():
-                        if name not in known and not sub(item):
-                            return False
-                return True
 
-            return additional
-        if keyword == "propertyNames":
-            sub = self.compile(argument)
-            return lambda value: type(value) is not dict or all(map(sub, value))
-        if keyword == "maxProperties":
-            return lambda value: type(value) is not dict or len(value) <= argument
-        if keyword == "items":
-            sub = self.compile(argument)
-            if sub is _always:
-                return _always
-            return lambda value: type(value) is not list or all(map(sub, value))
-        if keyword == "uniqueItems":
-            if not argument:
-                return _always
-            return lambda value: type(value) is not list or len({_unique_key(i) for i in value}) == len(value)
-        if keyword == "pattern":
-            search = re.compile(argument).search
-            return lambda value: type(value) is not str or search(value) is not None
-        if keyword == "minLength":
-            return lambda value: type(value) is not str or len(value) >= argument
-        if keyword == "maxLength":
-            return lambda value: type(value) is not str or len(value) <= argument
-        if keyword == "minimum":
-            return lambda value: type(value) not in (int, float) or value >= argument
-        raise SchemaCompileError(f"keyword not supported: {keyword}")  # pragma: no cover - checked above
+def _needs_statements(schema: dict[str, Any]) -> bool:
+    return bool(_LOOPS.intersection(schema)) or schema.get("additionalProperties", False) is not False
+
+
+def _when(known: bool, test: str, lines: list[str]) -> list[str]:
+    """`lines`, under `if test:` unless the test is `known` to hold (or there are no lines)."""
+    if known or not lines:
+        return lines
+    return [f"if {test}:", *(f"    {line}" for line in lines)]
 
 
 # JSON types that are exactly a set of Python types (`integer` also takes integral floats: not exact).

@@ -96,6 +96,47 @@ def test_whole_document_shapes() -> None:
         assert COMPILED.is_valid(document) is False
 
 
+# Every keyword the compilers take, nested in the ways the generated predicates treat apart (inline scalar
+# tests, loops, references, a definition that refers to itself, true/false/empty schemas).
+EVERY_KEYWORD: dict[str, Any] = {
+    "type": "object", "required": ["a"], "additionalProperties": {"type": "integer", "minimum": 0},
+    "propertyNames": {"pattern": "^[a-z]+$"}, "maxProperties": 4,
+    "properties": {
+        "a": {"anyOf": [{"$ref": "#/$defs/s"}, {"type": "null"}, {"const": 1}]},
+        "b": {"type": "array", "items": {"$ref": "#/$defs/node"}, "uniqueItems": True},
+        "c": {"enum": ["x", 1, True, None]},
+        "d": {"type": ["string", "number"], "minLength": 2, "maxLength": 3, "minimum": 2},
+        "e": True, "f": False, "g": {}, "h": {"type": "boolean"},
+        "i": {"properties": {"j": {"type": "integer"}}, "additionalProperties": False},
+        "k": {"items": {"items": {"type": "string"}}}},
+    "$defs": {"s": {"type": "string", "pattern": "^q"},
+              "node": {"type": "object", "additionalProperties": False,
+                       "properties": {"kids": {"type": "array", "items": {"$ref": "#/$defs/node"}}}}},
+}
+ATOMS: list[Any] = [None, True, False, 0, 1, 2, 2.0, 2.5, -1, "", "q", "qq", "x", "ab", "abcd", "Z", [], {}, [1, 1],
+                    [[]], [["s"]], [[1]], {"kids": []}, {"kids": [{"kids": []}]}, {"kids": [{"z": 1}]}, {"j": 1},
+                    {"j": "1"}, {"j": 1, "y": 2}]
+
+
+def test_the_yes_no_predicates_give_jsonschema_s_verdict_on_every_keyword() -> None:
+    reference, compiled = Draft202012Validator(EVERY_KEYWORD), Validator(EVERY_KEYWORD)
+    rng = random.Random(3)
+
+    def value(depth: int = 0) -> Any:
+        if depth < 2 and rng.random() < 0.2:
+            return [value(depth + 1) for _ in range(rng.randint(0, 3))]
+        return rng.choice(ATOMS)
+
+    valid = 0
+    for _ in range(5000):
+        names = rng.sample([*"abcdefghikz", "A", "zz"], rng.randint(0, 5))
+        document = {name: value() for name in names} if rng.random() < 0.95 else value()
+        expected = reference.is_valid(document)
+        assert compiled.is_valid(document) is expected, document
+        valid += expected
+    assert valid > 5
+
+
 def test_a_keyword_the_compiler_does_not_know_is_refused() -> None:
     with pytest.raises(SchemaCompileError, match="oneOf"):
         compile_schema({"oneOf": [{"type": "string"}]})
