@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from scanner import secrets
@@ -51,27 +50,35 @@ def env_setting(name: str) -> tuple[str, str] | None:
     return section.lower(), key.lower()
 
 
-@dataclass
+# Plain classes, not dataclasses: every scan of config files imports this module, and a dataclass costs ~3M instructions to create.
+
+
 class Setting:
     """One Airflow setting (section, key, value) and where it is written."""
 
-    section: str
-    key: str
-    value: Any
-    location: FileLocation
-    secret: bool = False  # a credential whatever its name (a web UI user's password)
-    # exact places of parts of the value (`extra.sslmode`, `host`), for a metadata database connection
-    field_locations: dict[str, FileLocation] | None = None
+    __slots__ = ("field_locations", "key", "location", "secret", "section", "value")
+
+    def __init__(self, section: str, key: str, value: Any, location: FileLocation, secret: bool = False,
+                 field_locations: dict[str, FileLocation] | None = None) -> None:
+        self.section = section
+        self.key = key
+        self.value = value
+        self.location = location
+        self.secret = secret  # a credential whatever its name (a web UI user's password)
+        # exact places of parts of the value (`extra.sslmode`, `host`), for a metadata database connection
+        self.field_locations = field_locations
 
 
-@dataclass
 class ConfigBlock:
     """Settings read from one place (one airflow.cfg, one env block, one Helm `config:`)."""
 
-    origin: str
-    location: FileLocation
-    name: str
-    settings: list[Setting] = field(default_factory=list)
+    __slots__ = ("location", "name", "origin", "settings")
+
+    def __init__(self, origin: str, location: FileLocation, name: str, settings: list[Setting] | None = None) -> None:
+        self.origin = origin
+        self.location = location
+        self.name = name
+        self.settings: list[Setting] = [] if settings is None else settings
 
     def add(self, section: str, key: str, value: Any, location: FileLocation, *, secret: bool = False,
             field_locations: dict[str, FileLocation] | None = None) -> None:

@@ -10,7 +10,6 @@ proves agreement on a corpus of tricky URIs wherever apache-airflow is installed
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -25,20 +24,27 @@ class ConnectionValueError(ValueError):
     """The value is not a connection Airflow can read. The message never contains the value."""
 
 
-@dataclass
 class ParsedConnection:
-    """A connection's fields as Airflow reads them from a URI or JSON value (the extra kept as its raw string)."""
+    """A connection's fields as Airflow reads them from a URI or JSON value (the extra kept as its raw string).
+    (A plain class: every scan of config files imports this module, and a dataclass costs ~3M instructions to create.)"""
 
-    conn_type: str | None = None
-    host: str | None = None
-    schema: str | None = None
-    login: str | None = None
-    password: str | None = None
-    port: int | None = None
-    extra: str | None = None          # the raw extra string, as Airflow stores it
-    description: str | None = None
-    raw_fields: dict[str, Any] = field(default_factory=dict)
-    port_error: str | None = None     # a number given as the port that cannot be one (inf, NaN, too long)
+    __slots__ = ("conn_type", "description", "extra", "host", "login", "password", "port", "port_error",
+                 "raw_fields", "schema")
+
+    def __init__(self, conn_type: str | None = None, host: str | None = None, schema: str | None = None,
+                 login: str | None = None, password: str | None = None, port: int | None = None,
+                 extra: str | None = None, description: str | None = None,
+                 raw_fields: dict[str, Any] | None = None, port_error: str | None = None) -> None:
+        self.conn_type = conn_type
+        self.host = host
+        self.schema = schema
+        self.login = login
+        self.password = password
+        self.port = port
+        self.extra = extra  # the raw extra string, as Airflow stores it
+        self.description = description
+        self.raw_fields: dict[str, Any] = {} if raw_fields is None else raw_fields
+        self.port_error = port_error  # a number given as the port that cannot be one (inf, NaN, too long)
 
     def extra_dejson(self) -> tuple[dict[str, Any], str | None]:
         """The extra as hooks see it (``Connection.extra_dejson``) and an error, if it is not JSON."""

@@ -17,7 +17,6 @@ import math
 import re
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
 from json.decoder import scanstring as _scan_json_string
 from typing import TYPE_CHECKING, Any
 
@@ -38,19 +37,23 @@ def yaml_loader() -> Any:
     return getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
 
 
-@dataclass(slots=True)
 class Node:
-    """A parsed value (scalar, list or mapping of Nodes) with the span it is written at."""
+    """A parsed value (scalar, list or mapping of Nodes) with the span it is written at. (A plain class:
+    every scan of config files imports this module, and a dataclass costs ~3M instructions to create.)"""
 
-    value: Any
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    style: str | None = None  # YAML scalar style: None (plain), "'", '"', "|", ">"
-    # In a mapping: key -> span of the key whose value is a YAML alias (`password: *pw`). The value `Node`
-    # is the anchor's (its span is where the value is written); this is where it is used again.
-    aliases: dict[str, tuple[int, int, int, int]] | None = None
+    __slots__ = ("aliases", "column", "end_column", "end_line", "line", "style", "value")
+
+    def __init__(self, value: Any, line: int, column: int, end_line: int, end_column: int, style: str | None = None,
+                 aliases: dict[str, tuple[int, int, int, int]] | None = None) -> None:
+        self.value = value
+        self.line = line
+        self.column = column
+        self.end_line = end_line
+        self.end_column = end_column
+        self.style = style  # YAML scalar style: None (plain), "'", '"', "|", ">"
+        # In a mapping: key -> span of the key whose value is a YAML alias (`password: *pw`). The value `Node`
+        # is the anchor's (its span is where the value is written); this is where it is used again.
+        self.aliases = aliases
 
     def get(self, key: str) -> Node | None:
         if isinstance(self.value, dict):

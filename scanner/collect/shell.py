@@ -18,7 +18,6 @@ A word that is expanded by the shell (`"$PASSWORD"`, `$(aws secretsmanager ...)`
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
 
 from scanner.airflow_config import ConfigBlock, build_config_resources
 from scanner.airflow_uri import ConnectionValueError, parse_fields
@@ -46,21 +45,28 @@ def is_shell_script(source: SourceFile) -> bool:
     return name.endswith(SHELL_SUFFIXES) or name == ".envrc"
 
 
-@dataclass
+# Plain classes, not dataclasses: every scan of config files imports this module, and a dataclass costs ~3M instructions to create.
+
+
 class Word:
     """One word of a shell command and where it is in the text."""
 
-    value: str          # the word as the shell passes it (quotes removed; expansions kept as written)
-    start: int          # offset of its first character in the text
-    end: int            # offset after its last character
-    expanded: bool = False  # holds a `$...` or backtick expansion outside single quotes
+    __slots__ = ("end", "expanded", "start", "value")
+
+    def __init__(self, value: str, start: int, end: int, expanded: bool = False) -> None:
+        self.value = value  # the word as the shell passes it (quotes removed; expansions kept as written)
+        self.start = start  # offset of its first character in the text
+        self.end = end  # offset after its last character
+        self.expanded = expanded  # holds a `$...` or backtick expansion outside single quotes
 
 
-@dataclass
 class Command:
     """One simple command: its words in order."""
 
-    words: list[Word] = field(default_factory=list)
+    __slots__ = ("words",)
+
+    def __init__(self, words: list[Word] | None = None) -> None:
+        self.words: list[Word] = [] if words is None else words
 
 
 def split_commands(text: str) -> list[Command]:

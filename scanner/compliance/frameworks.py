@@ -6,18 +6,20 @@ resource (an unencrypted cluster fails RDS.27 and CIS 2.3.1); a finding never me
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
 class Framework:
-    """One compliance framework: its key, its title and how Security Hub and the reports write its controls."""
+    """One compliance framework: its key, its title and how Security Hub and the reports write its controls.
+    (A plain class, read-only by convention: the text report of every scan with findings imports this module,
+    and a dataclass costs ~3M instructions to create.)"""
 
-    key: str              # the rule file's key and the CLI's name: `airguard compliance aws-fsbp`
-    title: str            # shown in reports
-    requirement: str      # ASFF Compliance.RelatedRequirements prefix, the way Security Hub writes them
-    separator: str        # between the prefix and the control id
-    url: str
+    __slots__ = ("key", "requirement", "separator", "title", "url")
+
+    def __init__(self, key: str, title: str, requirement: str, separator: str, url: str) -> None:
+        self.key = key  # the rule file's key and the CLI's name: `airguard compliance aws-fsbp`
+        self.title = title  # shown in reports
+        self.requirement = requirement  # ASFF Compliance.RelatedRequirements prefix, the way Security Hub writes them
+        self.separator = separator  # between the prefix and the control id
+        self.url = url
 
 
 FRAMEWORKS: dict[str, Framework] = {f.key: f for f in (
