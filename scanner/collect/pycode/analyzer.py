@@ -69,6 +69,7 @@ _VALUE_KEYS = frozenset({"value", "Value"})
 # Database schemes whose URIs are connections (`connections.uris_in_text`): their passwords are AG101, not AG302.
 _DB_SCHEMES = ("postgres", "postgresql", "mysql", "mariadb", "redshift", "aurora", "mssql", "oracle", "jdbc")
 SHAPE_TEXT_LIMIT = 1 << 20
+STRING_MIN_LENGTH = 8  # string constants shorter than this are not scanned for secrets (`scan_strings`)
 _SHAPE_LABELS = {
     secret_shapes.SLACK_WEBHOOK: "Slack webhook URL", secret_shapes.SLACK_TOKEN: "Slack token",
     secret_shapes.GITHUB_TOKEN: "GitHub token", secret_shapes.GITLAB_TOKEN: "GitLab token",
@@ -158,6 +159,8 @@ class Analyzer(ast.NodeVisitor):
         # (argument name, default, scope it is evaluated in, where): secret defaults, judged after the visit
         self.defaults: list[tuple[str, ast.AST, Scope, str]] = []
         self._pending: list[ast.AST | Callable[[], None]] = []  # the visit's work, last item next
+        # the tree visited and its nodes for the string pass (`walk.string_pass`: found in the visit's traversal)
+        self._string_nodes: tuple[ast.AST | None, list[ast.AST]] = (None, [])
 
     def visit(self, node: ast.AST) -> None:
         """Depth first, in the order a recursive visit takes, with an explicit stack: a chain of a thousand
@@ -165,15 +168,19 @@ class Analyzer(ast.NodeVisitor):
 
         Dispatch goes through a table of the handled node classes (`ast.NodeVisitor.visit` builds a method
         name per node); other nodes only pass the visit on to their children. Leaves (`Name`,
-        `Constant`...) are not visited: no handler reads them. A handler does not visit: the visit goes on
+        `Constant`...) are mostly not visited: no handler reads them. A handler does not visit: the visit goes on
         to the node's children after it (a handler may `_schedule` steps to run after them), or (a class, a
         function: `_CHILDREN_HANDLED`) it `_schedule`s the children and the steps (callables) that come
         between them."""
+        # The string pass's traversal (breadth first, every node) also finds each node's children to visit:
+        # the visit reads them from it (one look-up per node, not a test of each field and child: the two
+        # traversals were a third of the analysis), and `scan_strings` the nodes it found.
+        strings, branches = walk.string_pass(node, STRING_MIN_LENGTH)
+        self._string_nodes = (node, strings)
         outer, self._pending = self._pending, [node]
         pending = self._pending  # handlers `_schedule` onto this same list
-        pop, push = pending.pop, pending.append
-        plans, actions = _VISIT_PLANS, walk.VISIT_ACTIONS
-        push_anyway, push_if_value_branches = walk.PUSH, walk.PUSH_IF_VALUE_BRANCHES
+        pop, extend, branches_of = pending.pop, pending.extend, branches.get
+        plans = _VISIT_PLANS
         try:
             while pending:
                 item = pop()
@@ -181,24 +188,13 @@ class Analyzer(ast.NodeVisitor):
                 if plan is None:  # a step
                     item()  # type: ignore[operator]
                     continue
-                handler, fields = plan
+                handler, descend = plan
                 if handler is not None:
                     handler(self, item)
-                # generic_visit (`walk.push_branches`), inlined: most nodes come here, and a call per node
-                # costs as much as the rest
-                for name in fields:
-                    value = getattr(item, name, None)
-                    if type(value) is not list:  # one child (or None): tested as each of a list's below
-                        action = actions.get(type(value))
-                        if action == push_anyway or (action == push_if_value_branches
-                                                     and actions.get(type(value.value))):  # type: ignore[union-attr]
-                            push(value)
-                        continue
-                    for child in reversed(value):
-                        action = actions.get(type(child))
-                        if action == push_anyway or (action == push_if_value_branches
-                                                     and actions.get(type(child.value))):  # type: ignore[attr-defined]
-                            push(child)
+                if descend:  # generic_visit: the children, last first (the first is visited next)
+                    children = branches_of(item)
+                    if children is not None:
+                        extend(children)
         finally:
             self._pending = outer
 
@@ -915,7 +911,9 @@ class Analyzer(ast.NodeVisitor):
         for argument, default, scope, via in self.defaults:
             self._named_value(argument, default, via, scope)
         consumed = self.consumed
-        for node in walk.string_pass_nodes(tree, min_length=8):
+        visited, found = self._string_nodes
+        nodes = found if visited is tree else walk.string_pass_nodes(tree, STRING_MIN_LENGTH)
+        for node in nodes:
             kind = type(node)
             if kind is ast.Constant:  # half the nodes: a string of 8 or more characters (`min_length`)
                 if id(node) not in consumed:  # scanned as evaluating it gives it (`constant_text`: lone
@@ -1115,11 +1113,11 @@ HANDLERS: dict[type, Callable[[Analyzer, Any], None]] = {
 # itself, an import has none worth visiting (its aliases). The visit goes on to the children of the others.
 _CHILDREN_HANDLED = frozenset({ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Import,
                                ast.ImportFrom})
-# Node class -> its handler (None: none) and the fields whose children the visit goes on to after it, last
-# first (none after a handler of `_CHILDREN_HANDLED`): one look-up per node visited.
-_VISIT_PLANS: dict[type, tuple[Callable[[Analyzer, Any], None] | None, tuple[str, ...]]] = {
-    cls: (HANDLERS.get(cls), () if cls in _CHILDREN_HANDLED else fields)
-    for cls, fields in walk.FIELDS_LAST_FIRST.items()
+# Node class -> its handler (None: none) and whether the visit goes on to its children after it (not after a
+# handler of `_CHILDREN_HANDLED`; a leaf has none): one look-up per node visited.
+_VISIT_PLANS: dict[type, tuple[Callable[[Analyzer, Any], None] | None, bool]] = {
+    cls: (HANDLERS.get(cls), bool(fields) and cls not in _CHILDREN_HANDLED)
+    for cls, fields in walk.NODE_FIELDS.items()
 }
 
 

@@ -42,8 +42,6 @@ FIELDS_LAST_FIRST: dict[type, tuple[str, ...]] = {cls: fields[::-1] for cls, fie
 _STRING_EXPRESSIONS = frozenset({ast.Constant, ast.JoinedStr, ast.BinOp})
 _STRING_PARTS = frozenset({ast.JoinedStr, ast.BinOp, ast.FormattedValue})
 _ASSIGNMENTS = frozenset({ast.Assign, ast.AnnAssign, ast.Dict})  # and dicts: their secret-named entries
-# Statements whose fields hold names only (aliases, identifiers): nothing below them is read.
-_NAMES_ONLY = frozenset({ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal})
 # Nodes whose one field worth reading is `value`, outside string expressions: `key=value`, `value.attr`, an
 # expression statement, `return value`... (a third of a DAG file's nodes). The string pass looks at the value
 # when it meets such a node rather than queueing the node for a turn of its own: a value it does not read (a
@@ -63,7 +61,7 @@ def _string_pass_actions(inside_string: bool) -> dict[type, int]:
     actions = {}
     for cls, fields in NODE_FIELDS.items():
         recorded = cls in _ASSIGNMENTS or (cls in _STRING_EXPRESSIONS and not inside_string)
-        queued = bool(fields) and cls not in _NAMES_ONLY
+        queued = bool(fields)  # (an import too: nothing below it is read, but the visit handles it)
         actions[cls] = (_QUEUE if queued else 0) | (_RECORD if recorded else 0)
         if actions[cls] == _QUEUE and cls in _VALUE_ONLY:
             actions[cls] = _QUEUE_VALUE
@@ -126,8 +124,8 @@ def subtree(top: ast.AST) -> list[ast.AST]:
 def push_branches(node: ast.AST, stack: list[ast.AST]) -> None:
     """Push the children of `node` a visit can find anything under on `stack`, last first (the first child
     is popped next): the `branches`, less those that have no branch themselves (a `keyword` or an
-    `Attribute` of a leaf, which no handler reads). `Analyzer.visit` holds a copy of this loop, inlined
-    (a call per node costs ~1.5 % of its visit): a change here is made there too."""
+    `Attribute` of a leaf, which no handler reads). `Analyzer.visit` reads the same children from
+    `string_pass`'s traversal (a test holds them to this)."""
     actions = VISIT_ACTIONS
     push = stack.append
     for name in FIELDS_LAST_FIRST[type(node)]:
@@ -149,9 +147,17 @@ def string_pass_nodes(tree: ast.AST, min_length: int = 0) -> list[ast.AST]:
     """In `ast.walk` (breadth-first) order: every assignment, every dict display and every maximal string
     expression; of the constants, only strings of `min_length` or more characters (a constant's value is
     what the caller reads, and it reads no other)."""
+    return string_pass(tree, min_length)[0]
+
+
+def string_pass(tree: ast.AST, min_length: int = 0) -> tuple[list[ast.AST], dict[ast.AST, list[ast.AST]]]:
+    """`string_pass_nodes`, and what the visit needs of the same traversal: a node -> the children it is to
+    visit (those of `push_branches`, with some that hold nothing to visit), last first, for every node that
+    has any. (Keyed by the node itself: an AST node hashes by identity, with no `id` call.)"""
     found: list[ast.AST] = []
+    branches: dict[ast.AST, list[ast.AST]] = {}
     if not NODE_FIELDS.get(type(tree)):
-        return found  # a leaf: nothing under it
+        return found, branches  # a leaf: nothing under it
     record = found.append
     queue = [tree]
     enqueue = queue.append
@@ -162,6 +168,10 @@ def string_pass_nodes(tree: ast.AST, min_length: int = 0) -> list[ast.AST]:
         if not fields:  # a constant queued in the place of the node holding it (`_VALUE_ONLY`): its turn
             record(parent)
             continue
+        # A node's children queued are those the visit goes on to (`push_branches`; besides, a constant queued
+        # in its holder's place, and an expression statement or `return` of a name or constant, which hold
+        # nothing to visit): they are queued one after another, and make its entry in `branches`.
+        first = len(queue)
         for name in fields:  # each child in field order; a loop, not a call: it meets every node
             value = getattr(parent, name, None)
             if type(value) is list:
@@ -198,4 +208,6 @@ def string_pass_nodes(tree: ast.AST, min_length: int = 0) -> list[ast.AST]:
                     text = child.value  # type: ignore[attr-defined]
                     if type(text) is str and len(text) >= min_length:
                         record(child)
-    return found
+        if len(queue) > first:
+            branches[parent] = queue[:first - 1:-1]  # last first, as the visit pushes them (`first` > 0)
+    return found, branches

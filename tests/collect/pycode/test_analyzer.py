@@ -100,6 +100,39 @@ def test_pushed_branches_leave_out_only_nodes_with_nothing_to_visit(source: str)
         assert all(type(child) in walk.ONE_VALUE_FIELD and not walk.branches(child) for child in left_out)
 
 
+def _visited_branches_agree_with_push_branches(tree: ast.AST) -> None:
+    """`walk.string_pass`'s children to visit are `push_branches`' children, in the same order, less and plus
+    only nodes with nothing to handle under them (visiting them does nothing)."""
+    _, branches = walk.string_pass(tree, 8)
+    handles: dict[ast.AST, bool] = {}
+
+    def holds(node: ast.AST) -> bool:  # a handler at or under `node` (in what a visit goes on to)
+        if node not in handles:
+            pushed: list[ast.AST] = []
+            walk.push_branches(node, pushed)
+            handles[node] = type(node) in HANDLERS or any(holds(child) for child in pushed)
+        return handles[node]
+
+    for node in reversed(walk.subtree(tree)):  # leaves first: `holds` recurses little
+        pushed = []
+        walk.push_branches(node, pushed)
+        assert [child for child in branches.get(node, []) if holds(child)] == [c for c in pushed if holds(c)]
+
+
+@pytest.mark.parametrize("source", WALK_SOURCES)
+def test_the_visit_goes_on_to_the_children_push_branches_gives(source: str) -> None:
+    _visited_branches_agree_with_push_branches(ast.parse(source))
+
+
+def test_the_visit_goes_on_to_the_children_push_branches_gives_in_every_fixture() -> None:
+    for path in sorted(FIXTURES.rglob("*.py")):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (SyntaxError, ValueError, UnicodeDecodeError):
+            continue
+        _visited_branches_agree_with_push_branches(tree)
+
+
 def test_nodes_left_out_of_the_visit_have_no_handler() -> None:
     assert not walk.ONE_VALUE_FIELD & set(HANDLERS)
 
