@@ -319,15 +319,19 @@ class _FormIndex:
             return
         self._forms[form] = len(self._forms)
         length = len(form)
+        pairs, by_piece = self._pairs, self._by_piece
         for offset in range(self._stride):
-            pair = self._pairs.setdefault((offset, length), (offset, length))
+            key = (offset, length)
+            pair = pairs.get(key)
+            if pair is None:
+                pairs[key] = pair = key
             piece = form[offset:offset + 3]
-            entries = self._by_piece.get(piece, ())
+            entries = by_piece.get(piece, ())
             if type(entries) is not tuple:
                 entries.add(pair)
             elif pair not in entries:
                 entries = (*entries, pair)
-                self._by_piece[piece] = entries if len(entries) <= self.GROUP_AT else set(entries)
+                by_piece[piece] = entries if len(entries) <= self.GROUP_AT else set(entries)
 
     # An index of at most this many prefixes (a file's few secrets) is looked up prefix by prefix, each
     # with str.find (a pass over the text in C); a larger one reads the text once, place by place.

@@ -447,7 +447,7 @@ class Analyzer(ast.NodeVisitor):
                 if isinstance(name, str):
                     self._env_write(name, node.value, node)
             if isinstance(target, ast.Name) and isinstance(node.value, ast.Call) \
-                    and (dotted_name(node.value.func) or "").split(".")[-1] == "DAG":
+                    and (dotted_name(node.value.func) or "").rpartition(".")[2] == "DAG":  # its last part
                 dag_id = self._dag_id(node.value)
                 if dag_id:
                     self.dag_vars[target.id] = dag_id
@@ -863,7 +863,7 @@ class Analyzer(ast.NodeVisitor):
         """A credential where the literal `node` evaluates to is a secret under `name`."""
         if type(node) is ast.Constant and type(node.value) is not str:  # type: ignore[attr-defined]
             return  # a number, a flag
-        if not secret_shapes.name_strength(name) and name.upper() not in CLIENT_PASSWORD_VARS:
+        if not _may_name_secret(name):
             return
         if scope is not None:
             if not self.evaluator.may_be_text(node, scope):
@@ -913,17 +913,18 @@ class Analyzer(ast.NodeVisitor):
         consumed = self.consumed
         visited, found = self._string_nodes
         nodes = found if visited is tree else walk.string_pass_nodes(tree, STRING_MIN_LENGTH)
+        constant, dictionary, assign, annotated = ast.Constant, ast.Dict, ast.Assign, ast.AnnAssign  # (locals)
         for node in nodes:
             kind = type(node)
-            if kind is ast.Constant:  # half the nodes: a string of 8 or more characters (`min_length`)
+            if kind is constant:  # half the nodes: a string of 8 or more characters (`min_length`)
                 if id(node) not in consumed:  # scanned as evaluating it gives it (`constant_text`: lone
                     # surrogates replaced, each by one character, so it keeps its 8 or more; a string here)
                     self._scan_text(replace_surrogates(node.value), node)  # type: ignore[attr-defined]
                 continue
-            if kind is ast.Dict:
+            if kind is dictionary:
                 self._secret_entries(node)  # type: ignore[arg-type]
                 continue
-            if kind is ast.Assign or kind is ast.AnnAssign:
+            if kind is assign or kind is annotated:
                 self._secret_assignment(node)  # type: ignore[arg-type]
                 continue
             if id(node) in consumed:
@@ -983,7 +984,7 @@ class Analyzer(ast.NodeVisitor):
             name = target.id if kind is ast.Name else target.attr if kind is ast.Attribute else None
             if name is None:
                 continue
-            if secret_shapes.name_strength(name) is None and name.upper() not in CLIENT_PASSWORD_VARS:
+            if not _may_name_secret(name):
                 continue
             evaluated = self.eval(node.value)
             if id(evaluated.origin) in self.consumed or not isinstance(evaluated.value, str):
@@ -1037,6 +1038,21 @@ def _plain_argument(key: str) -> bool:
             _PLAIN_ARGUMENTS.clear()
         _PLAIN_ARGUMENTS[key] = plain
     return plain
+
+
+_SECRET_NAMES: dict[str, bool] = {}  # names `_may_name_secret` judged so far (a file's constants repeat)
+
+
+def _may_name_secret(name: str) -> bool:
+    """Whether a literal under `name` (a constant, a key) may be a secret: a secret name (`name_strength`), or
+    a client password variable in any case (`pgpassword`)."""
+    secret = _SECRET_NAMES.get(name)
+    if secret is None:
+        secret = secret_shapes.name_strength(name) is not None or name.upper() in CLIENT_PASSWORD_VARS
+        if len(_SECRET_NAMES) >= 4096:
+            _SECRET_NAMES.clear()
+        _SECRET_NAMES[name] = secret
+    return secret
 
 
 def _client_password_name(name: str, strength: str | None) -> bool:

@@ -74,8 +74,12 @@ _ACTIONS_INSIDE_STRING = _string_pass_actions(inside_string=True)
 # `string_pass_nodes` tests.
 RECORDED_ONLY = frozenset(cls for cls, action in _ACTIONS_OUTSIDE_STRING.items() if action == _RECORD)
 # Node class -> its fields worth reading and the actions for its children (one look-up per node).
+# Statements whose fields hold names only (aliases, identifiers): queued for the visit (it handles an import),
+# but nothing below them is read (no fields in their plan).
+_NAMES_ONLY = frozenset({ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal})
 _STRING_PASS_PLAN: dict[type, tuple[tuple[str, ...], dict[type, int]]] = {
-    cls: (fields, _ACTIONS_INSIDE_STRING if cls in _STRING_PARTS else _ACTIONS_OUTSIDE_STRING)
+    cls: (() if cls in _NAMES_ONLY else fields,
+          _ACTIONS_INSIDE_STRING if cls in _STRING_PARTS else _ACTIONS_OUTSIDE_STRING)
     for cls, fields in NODE_FIELDS.items()
 }
 
@@ -163,11 +167,13 @@ def string_pass(tree: ast.AST, min_length: int = 0) -> tuple[list[ast.AST], dict
     enqueue = queue.append
     plan, value_actions = _STRING_PASS_PLAN, _ACTIONS_OUTSIDE_STRING
     queue_only, queue_value, record_only = _QUEUE, _QUEUE_VALUE, _RECORD  # local names: read for every child
+    queue_and_record, constant = _QUEUE_AND_RECORD, ast.Constant
     for parent in queue:  # a node is recorded when it is found: in breadth-first order that is its turn
         fields, actions = plan[type(parent)]
         if not fields:  # a constant queued in the place of the node holding it (`_VALUE_ONLY`): its turn
-            record(parent)
-            continue
+            if type(parent) is constant:
+                record(parent)
+            continue  # (or an import: `_NAMES_ONLY`)
         # A node's children queued are those the visit goes on to (`push_branches`; besides, a constant queued
         # in its holder's place, and an expression statement or `return` of a name or constant, which hold
         # nothing to visit): they are queued one after another, and make its entry in `branches`.
@@ -201,7 +207,7 @@ def string_pass(tree: ast.AST, min_length: int = 0) -> tuple[list[ast.AST], dict
                     text = inner.value  # type: ignore[attr-defined]
                     if type(text) is str and len(text) >= min_length:
                         enqueue(inner)  # a constant, recorded at its holder's turn
-                elif action == _QUEUE_AND_RECORD:
+                elif action == queue_and_record:
                     enqueue(child)
                     record(child)
                 else:  # recorded only: a constant (`RECORDED_ONLY`), a string of `min_length` or more characters
