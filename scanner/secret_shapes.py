@@ -42,6 +42,7 @@ from itertools import pairwise
 from typing import NamedTuple
 
 from scanner import secrets
+from scanner.secret_literals import KEY_NAME_PAIRS, PRECHECK_LITERALS  # noqa: F401 - importable from here as before
 
 # Kinds (stable strings: the config collectors and the code analyzer both read them).
 AWS_ACCESS_KEY_ID = "aws-access-key-id"
@@ -95,11 +96,8 @@ _SHAPES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
     (JWT, ("eyJ",), _JWT_RE),
     (BEARER_TOKEN, ("earer", "EARER"), _BEARER_RE),
 )
-# Every literal a shape needs, lower-cased: a byte pre-check (the DAG-file one) that holds none of these
-# cannot see a shape. `://` + `@` stands for URLs with a password.
-PRECHECK_LITERALS = (b"akia", b"asia", b"abia", b"acca", b"hooks.slack.com", b"xox", b"gho_", b"ghp_", b"ghu_",
-                     b"ghs_", b"ghr_", b"github_pat_", b"glpat-", b"k_live_", b"aiza", b"private key",
-                     b"eyj", b"bearer")
+# Every literal a shape needs, lower-cased, is in `secret_literals.PRECHECK_LITERALS` (a byte pre-check that holds
+# none of them cannot see a shape): apart, so the DAG-file pre-check reads them without compiling these regexes.
 
 # Minimum of base64 key material after a `-----BEGIN ... PRIVATE KEY-----` line for it to be a key, not code
 # that looks for the marker.
@@ -380,12 +378,7 @@ _PASSWORD_WORDS = frozenset({"password", "passwd", "passphrase", "pwd", "pw", "p
 _STRONG_WORDS = _PASSWORD_WORDS | frozenset({
     "secret", "secrets", "token", "tokens", "credential", "credentials", "creds", "apikey", "privatekey",
     "authorization", "bearer", "passcode"})
-# `<word> key` names that are secrets whatever the value looks like (`consumer_key`, `SEGMENT_WRITE_KEY`).
-KEY_NAME_PAIRS = frozenset({("api", "key"), ("access", "key"), ("private", "key"), ("secret", "key"),
-                            ("signing", "key"), ("encryption", "key"), ("master", "key"), ("app", "key"),
-                            ("consumer", "key"), ("write", "key"), ("routing", "key"), ("integration", "key"),
-                            ("license", "key"), ("service", "key"), ("account", "key"), ("sas", "key"),
-                            ("shared", "key"), ("session", "key"), ("fernet", "key")})
+# `<word> key` names that are secrets whatever the value looks like: `secret_literals.KEY_NAME_PAIRS`.
 _STRONG_PAIRS = KEY_NAME_PAIRS | frozenset({("client", "secret"), ("auth", "token"), ("consumer", "secret"),
                                             ("webhook", "secret")})
 _STRONG_ENDINGS = ("password", "passwd", "secret", "token", "apikey", "pwd", "passphrase", "credentials")

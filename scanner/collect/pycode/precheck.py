@@ -10,7 +10,7 @@ from typing import Any
 
 import re2
 
-from scanner import secret_shapes
+from scanner import secret_literals
 
 # The byte-level pre-check: a file holding none of these (case-insensitive) tokens and no AWS key id
 # cannot yield a finding. Every finding of the analyzer needs one of them in the file's bytes.
@@ -21,10 +21,10 @@ PRECHECK_TOKENS = (
     # secret names of the analyzer's (`secret_shapes.name_strength`): `*_PW`, `*_PWD`, `DB_PASS`, headers
     b"_pw", b"pw_", b"pwd", b"_pass=", b"_pass =", b"_pass:", b"_pass\"", b"_pass'", b"passphrase", b"passcode",
     b"creds", b"authorization",
-) + secret_shapes.PRECHECK_LITERALS  # token shapes (Slack webhooks, GitHub tokens, bearer tokens, JWTs...)
+) + secret_literals.PRECHECK_LITERALS  # token shapes (Slack webhooks, GitHub tokens, bearer tokens, JWTs...)
 # `*_KEY` names the analyzer reads as secret names (`secret_shapes` strong pairs), tried when "key" is in the file.
 PRECHECK_KEY_NAMES = tuple(
-    f"{first}{glue}{second}".encode() for first, second in sorted(secret_shapes.KEY_NAME_PAIRS)
+    f"{first}{glue}{second}".encode() for first, second in sorted(secret_literals.KEY_NAME_PAIRS)
     for glue in ("_", "-", ""))
 # Code the analyzer reads (case-sensitive, like its callee names): `Connection(...)` (or an import alias of
 # it) and driver `connect(...)` calls; prose ("connections", "a Connection extra") is no reason to parse.
