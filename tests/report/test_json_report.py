@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from scanner.config import Config
-from scanner.report import ReportOptions, chunked_renderer
+from scanner.report import ReportOptions, chunked_renderer, json_report
 from scanner.report.json_report import dumps, render, render_chunks, report_json
 from scanner.result import ScanResult
 from scanner.scan import run_scan
@@ -25,10 +25,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> ScanResult:
     return run_scan(paths, Config(), REPO)
 
 
-def test_pieces_join_to_one_dumps(demo: ScanResult) -> None:
+@pytest.mark.parametrize("per_piece", [json_report.FINDINGS_PER_PIECE, 1, 7])
+def test_pieces_join_to_one_dumps(demo: ScanResult, per_piece: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(json_report, "FINDINGS_PER_PIECE", per_piece)
     options = ReportOptions(fail_on="low")
     pieces = list(render_chunks(demo, options))
-    assert len(pieces) == len(demo.findings) + 2 and len(demo.findings) > 40
+    assert len(pieces) == -(-len(demo.findings) // per_piece) + 2 and len(demo.findings) > 40
     whole = dumps(report_json(demo, "low")) + "\n"
     assert "".join(pieces) == whole == render(demo, options)
     assert "".join(chunked_renderer("json")(demo, options)) == whole
