@@ -919,7 +919,8 @@ class Analyzer(ast.NodeVisitor):
             if kind is constant:  # half the nodes: a string of 8 or more characters (`min_length`)
                 if id(node) not in consumed:  # scanned as evaluating it gives it (`constant_text`: lone
                     # surrogates replaced, each by one character, so it keeps its 8 or more; a string here)
-                    self._scan_text(replace_surrogates(node.value), node)  # type: ignore[attr-defined]
+                    text = node.value  # type: ignore[attr-defined]
+                    self._scan_text(text if text.isascii() else replace_surrogates(text), node)
                 continue
             if kind is dictionary:
                 self._secret_entries(node)  # type: ignore[arg-type]

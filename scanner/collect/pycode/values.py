@@ -320,10 +320,12 @@ class Evaluator:
         size = 0
         for part in node.values:
             if isinstance(part, ast.Constant):
-                parts.append(replace_surrogates(str(part.value)))
+                text = str(part.value)
+                parts.append(text if text.isascii() else replace_surrogates(text))  # (no call for most)
             elif isinstance(part, ast.FormattedValue):
                 inner = self.evaluate(part.value, scope, depth).value
-                parts.append(to_text(inner) if not isinstance(inner, (dict, list)) else str(UNKNOWN_EXPR))
+                parts.append(inner if type(inner) is str  # (the commonest: no call)
+                             else to_text(inner) if not isinstance(inner, (dict, list)) else str(UNKNOWN_EXPR))
             else:
                 continue
             size += len(parts[-1])
@@ -432,9 +434,11 @@ class Evaluator:
                     return Evaluated(UNKNOWN_EXPR, node)
                 parts = [to_text(total)]
                 size = len(parts[0])
-            if not self._fits(right):
+            # `_fits(right)`; a text, the commonest term, fits when `_text_size((right,))`, its length and 4 (for
+            # the tuple), does
+            if not (type(right) is str and len(right) <= self.MAX_TEXT - 4) and not self._fits(right):
                 return Evaluated(UNKNOWN_EXPR, node)
-            parts.append(to_text(right))
+            parts.append(right if type(right) is str else to_text(right))
             size += len(parts[-1])
             if size > self.MAX_TEXT:
                 self.exhausted = True
