@@ -88,10 +88,17 @@ class ConditionError(ValueError):
     pass
 
 
+_OWN_FIELDS = ("$name", "$type", "$id")
+
+
 def resolve_path(resource: Resource, path: str) -> list[Any]:
     """All values at `path` (several when it walks a list with ``*``); empty when absent."""
-    if path in ("$name", "$type", "$id"):
+    if path in _OWN_FIELDS:
         return [getattr(resource, path[1:])]
+    read_one = _cached_single_value_reader(path)
+    if read_one is not None:  # no `*`: at most one value (the walk below, without its lists)
+        value = read_one(resource.attributes)
+        return [] if value is _MISSING else [value]
     values: list[Any] = [resource.attributes]
     for part in _split(path):
         next_values: list[Any] = []
@@ -469,7 +476,16 @@ def _compile_predicate(condition: dict[str, Any]) -> Predicate:
     param = expected.get("param") if isinstance(expected, dict) and set(expected) == {"param"} else None
     read_one = _single_value_reader(key)
 
-    if read_one is None:  # `*` or `$name`: any of the values resolve_path finds
+    if key in _OWN_FIELDS:  # the resource's own name, type or id: one value, never unknown (resolve_path's)
+        field_name = key[1:]
+
+        def own(resource: Resource, env: EvalEnv) -> bool:
+            value = env.params.get(param) if param is not None else expected
+            found = bool(test(getattr(resource, field_name), value))
+            return not found if negate else found
+        return own
+
+    if read_one is None:  # `*`: any of the values resolve_path finds
         def predicate(resource: Resource, env: EvalEnv) -> bool:
             _check_known(resource, key)
             value = env.params.get(param) if param is not None else expected
@@ -518,6 +534,9 @@ def _single_value_reader(path: str) -> Callable[[Any], Any] | None:
         return value
     return read
 
+
+# resolve_path runs for each resource of each rule (items, messages): its readers are made once per path
+_cached_single_value_reader = lru_cache(maxsize=1024)(_single_value_reader)
 
 _TEMPLATE = re.compile(r"\{([A-Za-z0-9_.$*-]+)(?:\|([^{}|]{0,80}))?\}")
 
