@@ -399,6 +399,7 @@ def _stream_snapshot(text: str) -> tuple[Snapshot, list[Resource]] | None:
             document["units"].append(entry)
             models.append(unit_models)
             trails.append(unit_trails)
+    strings.clear()  # every resource is read: the table goes before what follows adds to the peak
     cursor.end()
     if document.get("format") != FORMAT or document.get("version") != VERSION or not _validator().is_valid(document):
         return None
