@@ -438,13 +438,11 @@ def _integration_options(args: argparse.Namespace, options) -> None:
 
 
 def _write_reports(args: argparse.Namespace, result, options) -> int | None:
-    from dataclasses import replace
-
     from scanner.report import ReportError, renderer
 
     for fmt, file in getattr(args, "report", []):
         try:
-            text = renderer(fmt)(result, replace(options, color=False, pretty=False))
+            text = renderer(fmt)(result, options.plain())
         except ReportError as exc:
             return error(str(exc))
         write_error = write_file(file, text)

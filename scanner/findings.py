@@ -54,8 +54,8 @@ class Suppression:
     location: FileLocation | None = None
 
 
-# Findings, notices and stats are plain slotted dataclasses like the resources (`scanner.model`): airguard
-# makes them from its own values; a report read back from outside (`scanner.aws.securityhub`) checks its fields.
+# Findings and notices are plain slotted dataclasses like the resources (`scanner.model`): airguard makes them
+# from its own values; a report read back from outside (`scanner.aws.securityhub`) checks its fields.
 @dataclass(slots=True)
 class Finding:
     """One rule failing on one resource: what, where, how severe, and what else is involved."""
@@ -112,11 +112,16 @@ class Notice:
                 "column": self.column, "rule_id": self.rule_id, "level": self.level}
 
 
-@dataclass(slots=True)
+# Stats are a plain slotted class: every scan imports this module, a dataclass costs ~3M instructions to create,
+# and stats are never compared, printed or copied (findings and notices are compared: dataclasses).
 class ScanStats:
     """What a scan read and evaluated, and how long it took."""
 
-    files_scanned: int = 0
-    resources: int = 0
-    rules_evaluated: int = 0
-    duration_seconds: float = 0.0
+    __slots__ = ("duration_seconds", "files_scanned", "resources", "rules_evaluated")
+
+    def __init__(self, files_scanned: int = 0, resources: int = 0, rules_evaluated: int = 0,
+                 duration_seconds: float = 0.0) -> None:
+        self.files_scanned = files_scanned
+        self.resources = resources
+        self.rules_evaluated = rules_evaluated
+        self.duration_seconds = duration_seconds

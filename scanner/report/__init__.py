@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING
 
@@ -24,20 +23,32 @@ class ReportError(Exception):
     """A report cannot be written from this scan as asked (e.g. ASFF without an account): exit 2."""
 
 
-@dataclass
 class ReportOptions:
-    """How a report is written: the fail level, colour and indentation, and what each format adds."""
+    """How a report is written: the fail level, colour and indentation, and what each format adds. (A plain
+    class: every scan imports this module, and a dataclass costs ~3M instructions to create.)"""
 
-    fail_on: str = "low"
-    color: bool = False
-    sarif_category: str | None = None
-    show_suppressed: bool = False
-    repository_url: str | None = None     # e.g. https://github.com/org/repo/blob/SHA (Markdown links)
-    top: int = 20                         # findings listed in Markdown output
-    pretty: bool = False                  # JSON and SARIF indented (printed to a terminal); else compact
-    aws_account: str | None = None        # ASFF: account for findings about files, and the importing account
-    aws_region: str | None = None         # ASFF: the Security Hub region the findings go to
-    generated_at: str | None = None       # ASFF: CreatedAt/UpdatedAt (default: now)
+    __slots__ = ("aws_account", "aws_region", "color", "fail_on", "generated_at", "pretty", "repository_url",
+                 "sarif_category", "show_suppressed", "top")
+
+    def __init__(self, fail_on: str = "low", color: bool = False, sarif_category: str | None = None,
+                 show_suppressed: bool = False, repository_url: str | None = None, top: int = 20,
+                 pretty: bool = False, aws_account: str | None = None, aws_region: str | None = None,
+                 generated_at: str | None = None) -> None:
+        self.fail_on = fail_on
+        self.color = color
+        self.sarif_category = sarif_category
+        self.show_suppressed = show_suppressed
+        self.repository_url = repository_url  # e.g. https://github.com/org/repo/blob/SHA (Markdown links)
+        self.top = top  # findings listed in Markdown output
+        self.pretty = pretty  # JSON and SARIF indented (printed to a terminal); else compact
+        self.aws_account = aws_account  # ASFF: account for findings about files, and the importing account
+        self.aws_region = aws_region  # ASFF: the Security Hub region the findings go to
+        self.generated_at = generated_at  # ASFF: CreatedAt/UpdatedAt (default: now)
+
+    def plain(self) -> ReportOptions:
+        """The same options without colour and indentation (a report written to a file)."""
+        return ReportOptions(self.fail_on, False, self.sarif_category, self.show_suppressed, self.repository_url,
+                             self.top, False, self.aws_account, self.aws_region, self.generated_at)
 
 
 def chunked_renderer(fmt: str) -> Callable[[ScanResult, ReportOptions], Iterator[str]]:
