@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from itertools import islice
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -297,9 +298,13 @@ class _FormIndex:
     is one of them exactly when it is a known form (`_forms`), whose piece at that offset is then the one read
     at q. Patterned secrets (a team's Company2024-xx) share pieces and lengths, so a scan's secrets take a
     few pairs per piece (a form per piece and offset, in lists and sets, was 0.6 KB a secret), and the work
-    at a place is bounded by a piece's offsets x lengths, however many secrets share them."""
+    at a place is bounded by a piece's offsets x lengths, however many secrets share them.
 
-    __slots__ = ("_by_piece", "_forms", "_pairs", "_stride", "min_length")
+    Forms are filed under their pieces when a text is first read after they came (`pieces`), not as they
+    come: a file's secrets are registered with its own redactor, which seldom reads a text (the scan's
+    redactor registers them again), and filing was most of a registration's work."""
+
+    __slots__ = ("_by_piece", "_filed", "_forms", "_pairs", "_stride", "min_length")
 
     # A piece's pairs are a tuple up to this many, then a set (added to without a scan of the tuple)
     GROUP_AT = 32
@@ -311,13 +316,23 @@ class _FormIndex:
         self._by_piece: dict[str, tuple[tuple[int, int], ...] | set[tuple[int, int]]] = {}
         self._forms: dict[str, int] = {}   # form -> the order it came in (spans at one place keep it)
         self._pairs: dict[tuple[int, int], tuple[int, int]] = {}   # one tuple object per (offset, length)
+        self._filed = 0   # the forms filed under their pieces: the first this many of `_forms`
 
     def add(self, form: str) -> None:
         if len(form) < self.min_length:
             raise ValueError("a form shorter than the index's minimum length")
-        if form in self._forms:
-            return
-        self._forms[form] = len(self._forms)
+        if form not in self._forms:
+            self._forms[form] = len(self._forms)
+
+    def pieces(self) -> dict[str, tuple[tuple[int, int], ...] | set[tuple[int, int]]]:
+        """Piece -> its (offset, length) pairs, every form filed (those not yet filed, in the order they came)."""
+        if self._filed < len(self._forms):
+            for form in islice(self._forms, self._filed, None):
+                self._file(form)
+            self._filed = len(self._forms)
+        return self._by_piece
+
+    def _file(self, form: str) -> None:
         length = len(form)
         pairs, by_piece = self._pairs, self._by_piece
         for offset in range(self._stride):
@@ -341,10 +356,11 @@ class _FormIndex:
         """Every place one of the forms stands in `text` as a whole token (`_bounded`), in order."""
         if not self._forms:
             return []
-        if self._stride > 1 or len(self._by_piece) > self.FIND_LIMIT:
+        by_piece = self.pieces()
+        if self._stride > 1 or len(by_piece) > self.FIND_LIMIT:
             return self._read_through(text)
         found: list[tuple[int, int]] = []
-        for prefix, entries in self._by_piece.items():
+        for prefix, entries in by_piece.items():
             position = text.find(prefix)
             while position >= 0:
                 self._whole_at(text, position, entries, found)

@@ -53,7 +53,7 @@ def test_pieces_many_forms_share_are_grouped_with_the_same_spans() -> None:
             text = " ".join(rng.choice(forms) if rng.random() < 0.6 else rng.choice(ALPHABET) * rng.randint(1, 9)
                             for _ in range(rng.randint(1, 8)))
             assert index.spans(text) == _every_place(forms, text)
-    assert any(type(entries) is set for entries in index._by_piece.values())
+    assert any(type(entries) is set for entries in index.pieces().values())
 
 
 def test_reading_a_text_does_not_grow_with_the_secrets_sharing_its_pieces() -> None:
@@ -61,7 +61,7 @@ def test_reading_a_text_does_not_grow_with_the_secrets_sharing_its_pieces() -> N
     index = _FormIndex(8)
     for n in range(20_000):
         index.add(f"Company2024-{n:05d}")
-    pairs = list(index._by_piece.values())
+    pairs = list(index.pieces().values())
     assert pairs and max(len(entries) for entries in pairs) <= 6   # stride 6 offsets x one length
     text = "password=Company2024-01234 other Company2024-99999x " * 20
     assert index.spans(text)[:1] == [(9, 26)]
