@@ -10,6 +10,7 @@ ignored), and the tests hold it to `jsonschema`'s verdict on the fixture and on 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -325,16 +326,29 @@ class PredicateCompiler:
         return predicate
 
     def _reference(self, ref: str) -> str:
-        if not ref.startswith("#/"):
-            raise SchemaCompileError(f"only local references: {ref}")
         name = self._refs.get(ref)
         if name is None:
-            target: Any = self.root
-            for part in ref[2:].split("/"):
-                target = target[part.replace("~1", "/").replace("~0", "~")]
+            target = self._target(ref)
             name = self._refs[ref] = self._name("ref")  # before compiling: a definition may refer to itself
             self._function(target, name)
         return name
+
+    def _target(self, ref: str) -> Any:
+        if not ref.startswith("#/"):
+            raise SchemaCompileError(f"only local references: {ref}")
+        target: Any = self.root
+        for part in ref[2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        return target
+
+    def _ref_test(self, ref: str, var: str) -> str:
+        """A reference's test: its definition inline when it is an expression and refers to nothing (so the
+        inlining ends), else a call of its function."""
+        target = self._target(ref)
+        if isinstance(target, dict) and "$ref" not in json.dumps(target) and \
+                (not _needs_statements(target) or _flat_object(target)):
+            return self._test(target, var)
+        return f"{self._reference(ref)}({var})"
 
     def _name(self, kind: str) -> str:
         self._count += 1
@@ -404,7 +418,27 @@ class PredicateCompiler:
         if isinstance(schema, dict) and not _needs_statements(schema):
             self._check_keywords(schema)
             return self._scalar_test(schema, var, self._known_type(schema))
+        if isinstance(schema, dict) and _flat_object(schema):
+            return self._object_test(schema, var)
         return f"{self._function(schema)}({var})"
+
+    def _object_test(self, schema: dict[str, Any], var: str) -> str:
+        """`_test` of an object whose properties are all scalar tests (a snapshot's link: 270,000 on 50,000
+        security groups), as one expression: each property read once (`:=`), no call per object."""
+        self._check_keywords(schema)
+        known = self._known_type(schema)
+        properties: list[str] = []
+        for property_name, sub in schema["properties"].items():
+            value = self._name("t")
+            test = self._test(sub, value)
+            if test != "True":
+                properties.append(f"(({value} := {var}.get({property_name!r}, _MISSING)) is _MISSING or ({test}))")
+        tests = [self._scalar_test(schema, var, known)]
+        if properties:
+            members = " and ".join(properties)
+            tests.append(members if known is dict else f"(type({var}) is not dict or ({members}))")
+        tests = [test for test in tests if test != "True"]
+        return f"({' and '.join(tests)})" if tests else "True"
 
     def _check_keywords(self, schema: Any) -> None:
         if not isinstance(schema, dict):
@@ -431,7 +465,7 @@ class PredicateCompiler:
                 continue
             argument = schema[keyword]
             if keyword == "$ref":
-                tests.append(f"{self._reference(argument)}({var})")
+                tests.append(self._ref_test(argument, var))
             elif keyword == "type":
                 names = [argument] if isinstance(argument, str) else list(argument)
                 if all(name in _EXACT_TYPES for name in names):
@@ -482,6 +516,14 @@ _MISSING = object()
 
 def _needs_statements(schema: dict[str, Any]) -> bool:
     return bool(_LOOPS.intersection(schema)) or schema.get("additionalProperties", False) is not False
+
+
+def _flat_object(schema: dict[str, Any]) -> bool:
+    """An object schema whose only loop is over properties that are all scalar tests (`_object_test`)."""
+    subs = schema.get("properties")
+    return (isinstance(subs, dict) and not {"items", "propertyNames"}.intersection(schema)
+            and schema.get("additionalProperties", False) is False
+            and all(sub is True or (isinstance(sub, dict) and not _needs_statements(sub)) for sub in subs.values()))
 
 
 def _when(known: bool, test: str, lines: list[str]) -> list[str]:
