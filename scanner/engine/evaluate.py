@@ -199,7 +199,8 @@ def _finding(ctx: ScanContext, graph: ResourceGraph, rule: Rule, resource: Resou
     location_path = (rule.location or "").replace("{item}", item_text)
     location = resource.location_for(location_path)
     key = (location.path if location else resource.id, resource.name, rule.id, item_text)
-    occurrences[key] += 1
+    # dict.get, not Counter's `+=`: a key seen first (nearly every one) made `+=` call Counter.__missing__
+    occurrence = occurrences[key] = occurrences.get(key, 0) + 1
     related: list[FileLocation] = []
     labels: list[str] = []
     total = 0   # related locations in all, of which the first MAX_RELATED are kept
@@ -222,5 +223,5 @@ def _finding(ctx: ScanContext, graph: ResourceGraph, rule: Rule, resource: Resou
         resource_type=resource.type, resource_name=shared.scrub(resource.name), location=location,
         snippet=shared.snippet(location), aws=resource.source.aws, related=related,
         related_labels=labels, related_omitted=total - len(related),
-        fingerprint=fingerprint(rule, resource, location, occurrences[key], item_text), suppression=None,
+        fingerprint=fingerprint(rule, resource, location, occurrence, item_text), suppression=None,
         tags=list(rule.tags), help_uri=rule.help_uri)
