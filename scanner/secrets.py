@@ -191,6 +191,11 @@ class Redactor:
         # (`encoded_forms`, a few us): a set of forms per place read was the largest part of this map
         self._at_line: dict[tuple[str, int], list[str]] = {}
         self._free = _FormIndex(self.MIN_SUBSTRING)
+        # (value, path) registered since a text was last read: their forms are made and filed (`_file_all`)
+        # when one is (every reading method files them first). A file's secrets are registered with its own
+        # redactor, which seldom reads a text (the scan's redactor registers them again): their forms were
+        # most of a registration's work.
+        self._unfiled: list[tuple[str, str | None]] = []
 
     def register(self, value: Any, path: str | None = None, line: int | None = None) -> None:
         """Remember a secret value; `path`/`line` say where it was read."""
@@ -199,10 +204,22 @@ class Redactor:
         text = str(value)
         if classify(text) != LITERAL:
             return
-        forms = encoded_forms(text)
+        if not text.isascii():
+            text.encode("utf-8")  # a text no form can be made of fails here, as making its forms did
         if path is not None and line is not None:
             # appended, not a tuple rebuilt: a minified line holding 20,000 secrets took 1.3 s that way
             self._at_line.setdefault((path, line), []).append(text)
+        self._unfiled.append((text, path))
+
+    def _file_all(self) -> None:
+        """File the forms of the values registered since a text was last read, in the order they came."""
+        if self._unfiled:
+            unfiled, self._unfiled = self._unfiled, []
+            for text, path in unfiled:
+                self._file(text, path)
+
+    def _file(self, text: str, path: str | None) -> None:
+        forms = encoded_forms(text)
         in_file = self._by_path.get(path, ())
         for form in forms:
             if len(form) >= self.MIN_EXACT:
@@ -227,6 +244,7 @@ class Redactor:
 
     def _file_spans(self, path: str | None, text: str) -> list[tuple[int, int]]:
         """Where the secrets of file `path` stand in `text` as whole tokens, in order (as `_FormIndex.spans`)."""
+        self._file_all()
         in_file = self._by_path.get(path)
         if in_file is None:
             return []
@@ -260,6 +278,7 @@ class Redactor:
 
     def scrub_in_file(self, path: str | None, text: str) -> str:
         """Free text written in file `path` (a suppression's reason): that file's secrets, then `scrub`."""
+        self._file_all()
         if path in self._by_path:
             text = _apply(text, _merged(self._file_spans(path, text)))
         return self.scrub(text)
@@ -268,6 +287,7 @@ class Redactor:
         """Free text: known secrets of 8+ characters where they stand as whole tokens, then credential shapes."""
         if not text:
             return text
+        self._file_all()
         return scrub_patterns(_apply(text, _merged(self._free.spans(text))))
 
 

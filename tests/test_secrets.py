@@ -8,6 +8,8 @@ import json
 import random
 from urllib.parse import quote, quote_plus
 
+import pytest
+
 from scanner.secrets import _bounded, _FormIndex, encoded_forms
 
 ALPHABET = "ab-./_:@ \n%x"
@@ -104,3 +106,48 @@ def test_many_secrets_read_on_one_line_are_kept_in_place_and_all_checked_for_its
     line = '{"a": "First-Secret-0001", "b": "Secret-Value-00002"}'
     assert redactor.snippet("a.json", 1, line) is None        # secrets read there that this text does not show
     assert redactor.snippet("a.json", 2, line) == '{"a": "****", "b": "****"}'
+
+
+def _filed(redactor: object) -> tuple[object, ...]:
+    """What a redactor has filed: each file's forms (a tuple, or an index's forms in order), the free-text forms
+    in order, and the values read at each place."""
+    by_path = {path: forms if type(forms) is tuple else list(forms._forms)  # type: ignore[attr-defined]
+               for path, forms in redactor._by_path.items()}  # type: ignore[attr-defined]
+    return by_path, list(redactor._free._forms), redactor._at_line  # type: ignore[attr-defined]
+
+
+def test_values_filed_when_a_text_is_read_are_filed_as_when_registered() -> None:
+    """`Redactor.register` leaves a value's forms to be made and filed when a text is next read: the redactor
+    then holds what filing each at its registration gave, and reads texts the same."""
+    from scanner.secrets import Redactor
+
+    rng = random.Random(5)
+    values = ["Sup3r-S3cret", "pw", "postgres", "a b+c/d%e", "two\nlines-secret", "caf\u00e9-Passw0rd", "${REF}",
+              *(f"Company2024-{n:03d}{'z' * (n % 9)}" for n in range(40))]
+    filed_at_once, filed_when_read = Redactor(), Redactor()
+    for number, value in enumerate(values):
+        path, line = f"f{number % 3}.py", number % 5
+        filed_at_once.register(value, path, line)
+        filed_at_once._file_all()
+        filed_when_read.register(value, path, line)
+        if rng.random() < 0.2:
+            text = " ".join(rng.choice(values) for _ in range(4))
+            assert filed_when_read.scrub(text) == filed_at_once.scrub(text)
+    for redactor in (filed_at_once, filed_when_read):
+        redactor.register("Last-Secret-Value", "f1.py", 2)
+    filed_at_once._file_all()
+    assert filed_when_read._unfiled  # not yet filed
+    text = " ".join(values)
+    assert filed_when_read.scrub_in_file("f1.py", text) == filed_at_once.scrub_in_file("f1.py", text)
+    assert _filed(filed_when_read) == _filed(filed_at_once)
+    for line in range(5):
+        assert filed_when_read.snippet("f2.py", line, text) == filed_at_once.snippet("f2.py", line, text)
+
+
+def test_a_value_no_form_can_be_made_of_fails_at_its_registration() -> None:
+    from scanner.secrets import Redactor
+
+    with pytest.raises(UnicodeEncodeError):
+        encoded_forms("lone-\ud800-surrogate")
+    with pytest.raises(UnicodeEncodeError):
+        Redactor().register("lone-\ud800-surrogate", "a.py", 1)
