@@ -8,7 +8,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from scanner import __version__
-from scanner.findings import Finding
+from scanner.findings import Confidence, Finding, Severity
 from scanner.model import FileLocation
 from scanner.report.summary import summary
 
@@ -32,6 +32,11 @@ def _location(location: FileLocation | None, snippet: str | None = None) -> dict
     return data
 
 
+# Each member's `.value`, read once: an enum's `value` is a property run in Python (two per finding)
+_SEVERITY: dict[Severity, str] = {member: member.value for member in Severity}
+_CONFIDENCE: dict[Confidence, str] = {member: member.value for member in Confidence}
+
+
 def finding_json(finding: Finding) -> dict[str, Any]:
     resource: dict[str, Any] = {"id": finding.resource_id, "type": finding.resource_type,
                                 "name": finding.resource_name}
@@ -41,8 +46,8 @@ def finding_json(finding: Finding) -> dict[str, Any]:
         "rule_id": finding.rule_id,
         "rule_name": finding.rule_name,
         "title": finding.title,
-        "severity": finding.severity.value,
-        "confidence": finding.confidence.value,
+        "severity": _SEVERITY[finding.severity],
+        "confidence": _CONFIDENCE[finding.confidence],
         "message": finding.message,
         "location": _location(finding.location, finding.snippet),
         "resource": resource,
