@@ -60,8 +60,11 @@ class Evaluated:
 
 def dotted_name(node: ast.AST) -> str | None:
     """``a.b.c`` for Name/Attribute chains (calls and subscripts break the chain)."""
-    if type(node) is ast.Name:  # the commonest callee: `f(...)`
+    kind = type(node)
+    if kind is ast.Name:  # the commonest callee: `f(...)`
         return node.id  # type: ignore[attr-defined, no-any-return]
+    if kind is ast.Attribute and type(node.value) is ast.Name:  # the next: `a.b` (no list to join)
+        return node.value.id + "." + node.attr  # type: ignore[attr-defined, no-any-return]
     parts: list[str] = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)

@@ -156,3 +156,26 @@ def test_the_evaluator_reads_each_node_class_as_its_first_isinstance_match() -> 
     later = LaterName(id="x", ctx=ast.Load())
     assert values.Evaluator().evaluate(later, scope).value == "bound text"
     assert values.Evaluator().evaluate(ast.parse("-1", mode="eval").body, scope).value == values.UNKNOWN_EXPR
+
+
+def _dotted_reference(node: ast.AST) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    return ".".join([node.id, *reversed(parts)]) if isinstance(node, ast.Name) else None
+
+
+def test_dotted_name_is_the_chain_of_names_in_every_fixture() -> None:
+    from scanner.collect.pycode.values import dotted_name
+
+    checked = 0
+    for path in sorted(FIXTURES.rglob("*.py")):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (SyntaxError, ValueError, UnicodeDecodeError):
+            continue
+        for node in ast.walk(tree):
+            assert dotted_name(node) == _dotted_reference(node)
+            checked += isinstance(node, ast.Attribute)
+    assert checked > 100
