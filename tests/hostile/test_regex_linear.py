@@ -46,8 +46,8 @@ MATCHED_AT_A_POSITION = {
     "scanner.doctree._NUMBER",
     "scanner.collect.pycode.patterns.PRECHECK_ENVIRON_READ",
     "scanner.collect.pycode.values._PERCENT_TAIL",
-    # the .env reader in suppressions.py (dotenv's grammar, one `need(pattern, position)` at a time)
-    *(f"scanner.engine.suppressions._ENV_{name}" for name in (
+    # the .env reader in engine/comments.py (dotenv's grammar, one `need(pattern, position)` at a time)
+    *(f"scanner.engine.comments._ENV_{name}" for name in (
         "EXPORT", "SINGLE_KEY", "KEY", "SPACE", "EQUALS", "SINGLE_VALUE", "DOUBLE_VALUE", "PLAIN_VALUE", "COMMENT",
         "END_OF_LINE", "SPACE_LINES", "REST_OF_LINE")),
 }

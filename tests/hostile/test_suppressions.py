@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.engine.suppressions import comments, find_suppressions
+from scanner.engine.comments import comments
+from scanner.engine.suppressions import find_suppressions
 from scanner.source import SourceFile
 from tests.hostile.conftest import GOOD_FINDING, run_hostile
 
