@@ -334,7 +334,8 @@ class _Cursor:
 def _string_sharer(strings: dict[str, str]) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """A `json` object hook that replaces each string value of an object (and of the lists in it) by the one
     object in `strings` equal to it, in place. The decoder calls it on each object as it ends, innermost
-    first, so every list is seen once: by the object that holds it."""
+    first, so every list is seen once: by the object that holds it. Sharing saves memory and changes no value:
+    a list whose first item is an object is not walked (its strings, if any, stay copies)."""
     one = strings.setdefault
 
     def share_list(values: list[Any]) -> None:
@@ -350,7 +351,8 @@ def _string_sharer(strings: dict[str, str]) -> Callable[[dict[str, Any]], dict[s
             kind = type(value)
             if kind is str:
                 members[key] = one(value, value)
-            elif kind is list and value:
+            # a list of objects (links, rules) holds no string of its own: its objects were shared already
+            elif kind is list and value and type(value[0]) is not dict:
                 share_list(value)
         return members
 
@@ -360,7 +362,8 @@ def _string_sharer(strings: dict[str, str]) -> Callable[[dict[str, Any]], dict[s
 def _resource(item: dict[str, Any]) -> Resource:
     """`Resource.from_json(item)` for an item the schema's resource definition accepts, whose types it has
     checked (strings, an attributes object, a source with an AWS identity and no file, no locations), built
-    directly. `item` is a fresh copy (`scanner.compact.Interner`): its attributes are the resource's own."""
+    directly. `item` is freshly decoded (or copied by `scanner.compact.Interner`): its attributes are the
+    resource's own."""
     aws = item["source"]["aws"]
     identity = AwsIdentity(aws["arn"], aws.get("account"), aws.get("region"))
     return Resource(item["id"], item["type"], item["name"], item["attributes"], Source(aws=identity))
