@@ -259,10 +259,15 @@ class _Cursor:
         self._need("[")
         if self._take("]"):
             return
+        opened = self.pos
         marker: str | None = None  # what ends an item and starts the next, once two items were seen
         runs = True  # False once a run could not be read: the rest of this array is read item by item
         while True:
-            run = self._run(marker, decode_run) if marker is not None and runs else None
+            # a run looks for markers no further ahead than a few times what the array has held so far: a
+            # search to the end of the text in each of many short arrays was quadratic (an array whose last
+            # separator does not recur scanned the rest of the file)
+            window = 4 * (self.pos - opened) + 256
+            run = self._run(marker, decode_run, window) if marker is not None and runs else None
             if run is not None:
                 yield from run
             else:
@@ -285,18 +290,19 @@ class _Cursor:
     # Items decoded in one call (`_run`): a few hundred KB of text at a time.
     RUN = 256
 
-    def _run(self, marker: str, decode: Callable[[str, int], tuple[Any, int]]) -> list[Any] | None:
-        """The next items, up to the `RUN`th `marker` ahead or the end of the array, decoded as one array; None
-        (nothing read) when there is no marker ahead or the text up to it is not whole items.
+    def _run(self, marker: str, decode: Callable[[str, int], tuple[Any, int]], window: int) -> list[Any] | None:
+        """The next items, up to the `RUN`th `marker` within `window` characters ahead or the end of the array,
+        decoded as one array; None (nothing read) when there is no marker there or the text up to it is not
+        whole items.
 
         Sound whatever the text: the decoder reads left to right, so when `[` + the text up to a marker's `}`
         + `]` decodes as an array, the array here holds exactly those items up to there (the last one ends
         with that `}`: an object, which needs nothing after it to end), or, when that array ends before the
         `]` added, those items and then its own end (markers found past it, in a later array)."""
         start = _WHITESPACE(self.text, self.pos).end()
-        end = start
+        end, limit = start, start + window
         for _ in range(self.RUN):
-            found = self.text.find(marker, end)
+            found = self.text.find(marker, end, limit)
             if found < 0:
                 break
             end = found + 1
