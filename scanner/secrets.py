@@ -185,6 +185,12 @@ class Redactor:
     # past it, in a `_FormIndex` (a hostile file holding thousands is still read in one pass).
     FILE_FORMS = 16
 
+    # Whether a registered value's forms wait for the next read (`_unfiled`): for a file's own redactor
+    # (`scanner.collect.unit.RecordingRedactor`), which seldom reads. The scan's redactor files them as they
+    # come: it registers while worker processes still analyse, so the work overlaps theirs (deferred, it was
+    # done by the first scrub of the evaluation, after every worker had finished).
+    DEFER_FILING = False
+
     def __init__(self) -> None:
         self._by_path: dict[str | None, tuple[str, ...] | _FormIndex] = {}
         # (path, line) -> the values read there; their forms are made again for a snippet of that line
@@ -209,7 +215,10 @@ class Redactor:
         if path is not None and line is not None:
             # appended, not a tuple rebuilt: a minified line holding 20,000 secrets took 1.3 s that way
             self._at_line.setdefault((path, line), []).append(text)
-        self._unfiled.append((text, path))
+        if self.DEFER_FILING:
+            self._unfiled.append((text, path))
+        else:
+            self._file(text, path)
 
     def _file_all(self) -> None:
         """File the forms of the values registered since a text was last read, in the order they came."""

@@ -117,14 +117,17 @@ def _filed(redactor: object) -> tuple[object, ...]:
 
 
 def test_values_filed_when_a_text_is_read_are_filed_as_when_registered() -> None:
-    """`Redactor.register` leaves a value's forms to be made and filed when a text is next read: the redactor
-    then holds what filing each at its registration gave, and reads texts the same."""
+    """A redactor that defers filing (`DEFER_FILING`: a file's own, `RecordingRedactor`) leaves a value's forms
+    to be made and filed when a text is next read: it then holds what filing each at its registration gave
+    (the scan's redactor, which files as values come), and reads texts the same."""
+    from scanner.collect.unit import RecordingRedactor
     from scanner.secrets import Redactor
 
     rng = random.Random(5)
     values = ["Sup3r-S3cret", "pw", "postgres", "a b+c/d%e", "two\nlines-secret", "caf\u00e9-Passw0rd", "${REF}",
               *(f"Company2024-{n:03d}{'z' * (n % 9)}" for n in range(40))]
-    filed_at_once, filed_when_read = Redactor(), Redactor()
+    filed_at_once, filed_when_read = Redactor(), RecordingRedactor()
+    assert not Redactor.DEFER_FILING and RecordingRedactor.DEFER_FILING
     for number, value in enumerate(values):
         path, line = f"f{number % 3}.py", number % 5
         filed_at_once.register(value, path, line)
@@ -135,7 +138,7 @@ def test_values_filed_when_a_text_is_read_are_filed_as_when_registered() -> None
             assert filed_when_read.scrub(text) == filed_at_once.scrub(text)
     for redactor in (filed_at_once, filed_when_read):
         redactor.register("Last-Secret-Value", "f1.py", 2)
-    filed_at_once._file_all()
+    assert not filed_at_once._unfiled   # filed as it came
     assert filed_when_read._unfiled  # not yet filed
     text = " ".join(values)
     assert filed_when_read.scrub_in_file("f1.py", text) == filed_at_once.scrub_in_file("f1.py", text)

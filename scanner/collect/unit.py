@@ -32,6 +32,8 @@ Share = Callable[[str, str], str]   # a table of shared strings' setdefault
 class RecordingRedactor(Redactor):
     """A redactor that also remembers what was registered, so the main scan can register it again."""
 
+    DEFER_FILING = True   # one file's: it seldom reads a text, so forms are made only if it does
+
     def __init__(self) -> None:
         super().__init__()
         self.recorded: list[tuple[str, str | None, int | None]] = []
