@@ -65,11 +65,7 @@ class Compiler:
             return _nothing
         if schema is False:
             return lambda value, path: iter([(path, "False schema does not allow " + _repr(value))])
-        if not isinstance(schema, dict):
-            raise SchemaCompileError(f"not a schema: {schema!r}")
-        unknown = set(schema) - _ANNOTATIONS - set(_KEYWORDS)
-        if unknown:
-            raise SchemaCompileError(f"keywords not supported: {sorted(unknown)}")
+        _check_keywords(schema)
         checks: list[Check] = []
         for keyword in _ORDER:
             if keyword in schema:
@@ -87,17 +83,32 @@ class Compiler:
         return all_of
 
     def reference(self, ref: str) -> Check:
-        if not ref.startswith("#/"):
-            raise SchemaCompileError(f"only local references: {ref}")
         if ref not in self._refs:
-            target: Any = self.root
-            for part in ref[2:].split("/"):
-                target = target[part.replace("~1", "/").replace("~0", "~")]
+            target = _target(self.root, ref)
             holder: list[Check] = []
             self._refs[ref] = lambda value, path: holder[0](value, path)  # recursive schemas resolve lazily
             holder.append(self.compile(target))
             self._refs[ref] = holder[0]
         return self._refs[ref]
+
+
+def _check_keywords(schema: Any) -> None:
+    """SchemaCompileError unless `schema` is an object of keywords both compilers know (or annotations)."""
+    if not isinstance(schema, dict):
+        raise SchemaCompileError(f"not a schema: {schema!r}")
+    unknown = set(schema) - _ANNOTATIONS - set(_KEYWORDS)
+    if unknown:
+        raise SchemaCompileError(f"keywords not supported: {sorted(unknown)}")
+
+
+def _target(root: Any, ref: str) -> Any:
+    """The subschema a local reference (`#/$defs/name`, a JSON pointer) names in `root`."""
+    if not ref.startswith("#/"):
+        raise SchemaCompileError(f"only local references: {ref}")
+    target = root
+    for part in ref[2:].split("/"):
+        target = target[part.replace("~1", "/").replace("~0", "~")]
+    return target
 
 
 def _nothing(value: Any, path: Path) -> Iterator[Error]:
@@ -328,23 +339,15 @@ class PredicateCompiler:
     def _reference(self, ref: str) -> str:
         name = self._refs.get(ref)
         if name is None:
-            target = self._target(ref)
+            target = _target(self.root, ref)
             name = self._refs[ref] = self._name("ref")  # before compiling: a definition may refer to itself
             self._function(target, name)
         return name
 
-    def _target(self, ref: str) -> Any:
-        if not ref.startswith("#/"):
-            raise SchemaCompileError(f"only local references: {ref}")
-        target: Any = self.root
-        for part in ref[2:].split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        return target
-
     def _ref_test(self, ref: str, var: str) -> str:
         """A reference's test: its definition inline when it is an expression and refers to nothing (so the
         inlining ends), else a call of its function."""
-        target = self._target(ref)
+        target = _target(self.root, ref)
         if isinstance(target, dict) and "$ref" not in json.dumps(target) and \
                 (not _needs_statements(target) or _flat_object(target)):
             return self._test(target, var)
@@ -374,7 +377,7 @@ class PredicateCompiler:
             return []
         if schema is False:
             return ["return False"]
-        self._check_keywords(schema)
+        _check_keywords(schema)
         lines: list[str] = []
         known = self._known_type(schema)
         expression = self._scalar_test(schema, var, known)
@@ -416,7 +419,7 @@ class PredicateCompiler:
         if schema is False:
             return "False"
         if isinstance(schema, dict) and not _needs_statements(schema):
-            self._check_keywords(schema)
+            _check_keywords(schema)
             return self._scalar_test(schema, var, self._known_type(schema))
         if isinstance(schema, dict) and _flat_object(schema):
             return self._object_test(schema, var)
@@ -425,7 +428,7 @@ class PredicateCompiler:
     def _object_test(self, schema: dict[str, Any], var: str) -> str:
         """`_test` of an object whose properties are all scalar tests (a snapshot's link: 270,000 on 50,000
         security groups), as one expression: each property read once (`:=`), no call per object."""
-        self._check_keywords(schema)
+        _check_keywords(schema)
         known = self._known_type(schema)
         properties: list[str] = []
         for property_name, sub in schema["properties"].items():
@@ -439,13 +442,6 @@ class PredicateCompiler:
             tests.append(members if known is dict else f"(type({var}) is not dict or ({members}))")
         tests = [test for test in tests if test != "True"]
         return f"({' and '.join(tests)})" if tests else "True"
-
-    def _check_keywords(self, schema: Any) -> None:
-        if not isinstance(schema, dict):
-            raise SchemaCompileError(f"not a schema: {schema!r}")
-        unknown = set(schema) - _ANNOTATIONS - set(_KEYWORDS)
-        if unknown:
-            raise SchemaCompileError(f"keywords not supported: {sorted(unknown)}")
 
     @staticmethod
     def _known_type(schema: dict[str, Any]) -> type | None:
