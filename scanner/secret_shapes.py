@@ -42,7 +42,7 @@ from itertools import pairwise
 from typing import NamedTuple
 
 from scanner import secrets
-from scanner.secret_literals import KEY_NAME_PAIRS, PRECHECK_LITERALS  # noqa: F401 - importable from here as before
+from scanner.secret_literals import AWS_KEY_ID_PREFIXES, KEY_NAME_PAIRS, PRECHECK_LITERALS  # noqa: F401 - importable from here as before
 
 # Kinds (stable strings: the config collectors and the code analyzer both read them).
 AWS_ACCESS_KEY_ID = "aws-access-key-id"
@@ -83,9 +83,8 @@ _PRIVATE_KEY_RE = re.compile(r"-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?--
 _JWT_RE = re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{2,16384}\.[A-Za-z0-9_-]{0,4096}")
 _BEARER_RE = re.compile(r"(?<![A-Za-z0-9_])[Bb][Ee][Aa][Rr][Ee][Rr][ \t]{1,8}(?P<s>[A-Za-z0-9._~+/=-]{8,4096})")
 
-_AWS_KEY_ID_PREFIXES = ("AKIA", "ASIA", "ABIA", "ACCA")  # (find's pre-test reads them too)
 _SHAPES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
-    (AWS_ACCESS_KEY_ID, _AWS_KEY_ID_PREFIXES, _AWS_KEY_ID_RE),
+    (AWS_ACCESS_KEY_ID, AWS_KEY_ID_PREFIXES, _AWS_KEY_ID_RE),
     (SLACK_WEBHOOK, ("hooks.slack.com/",), _SLACK_WEBHOOK_RE),
     (SLACK_TOKEN, ("xox",), _SLACK_TOKEN_RE),
     (GITHUB_TOKEN, ("gho_", "ghp_", "ghu_", "ghs_", "ghr_", "github_pat_"), _GITHUB_TOKEN_RE),
@@ -141,7 +140,7 @@ def find(text: str, urls: bool = True) -> list[Shape]:
     holds = text.__contains__
     # A text that passes none of may_hold's pre-tests and holds no AWS key id prefix (each starts with `A`)
     # holds no shape's literal: it is let go without a test per shape.
-    if not (may_hold(text, urls) or ("A" in text and any(map(holds, _AWS_KEY_ID_PREFIXES)))):
+    if not (may_hold(text, urls) or ("A" in text and any(map(holds, AWS_KEY_ID_PREFIXES)))):
         return []
     found: list[Shape] = []
     for kind, literals, pattern in _SHAPES:

@@ -15,6 +15,8 @@ from itertools import islice
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+from scanner.secret_literals import AWS_KEY_ID_PREFIXES
+
 MASK = "****"
 
 # Kinds of secret values.
@@ -550,7 +552,7 @@ def scrub_patterns(text: str) -> str:
     # Each substitution is skipped where a literal every match holds is absent (a cheap test on long texts).
     if "://" in text:
         text = _URI_USERINFO_RE.sub(_uri_sub, text)
-    if "A" in text and any(prefix in text for prefix in _AWS_KEY_ID_PREFIXES):
+    if "A" in text and any(prefix in text for prefix in AWS_KEY_ID_PREFIXES):
         text = _AWS_KEY_ID_RE.sub(_key_id_sub, text)
     if len(text) >= 40:  # a key is 40 characters
         text = _AWS_SECRET_RE.sub(_secret_sub, text)
@@ -563,7 +565,6 @@ def scrub_patterns(text: str) -> str:
     return text
 
 
-_AWS_KEY_ID_PREFIXES = ("AKIA", "ASIA", "ABIA", "ACCA")
 _ASSIGNMENT_KEYWORDS = ("password", "passwd", "secret", "token", "fernet_key")
 _IDENTIFIED_KEYWORDS = ("identified", "password")
 
