@@ -47,8 +47,11 @@ class ReportOptions:
 
     def plain(self) -> ReportOptions:
         """The same options without colour and indentation (a report written to a file)."""
-        return ReportOptions(self.fail_on, False, self.sarif_category, self.show_suppressed, self.repository_url,
-                             self.top, False, self.aws_account, self.aws_region, self.generated_at)
+        from copy import copy
+
+        plain = copy(self)   # every slot, so an option added later is carried too
+        plain.color = plain.pretty = False
+        return plain
 
 
 def chunked_renderer(fmt: str) -> Callable[[ScanResult, ReportOptions], Iterator[str]]:

@@ -365,3 +365,17 @@ def test_json_and_sarif_are_compact_in_files_and_indented_on_a_terminal(run_cli,
     assert json_report.dumps({"a": [1]}, pretty=True) == '{\n  "a": [\n    1\n  ]\n}'
     assert json_report.dumps({"a": "##[x"}) == r'{"a":"##\u005bx"}'
     assert ReportOptions().pretty is False
+
+
+def test_report_options_plain_keeps_every_option_but_colour_and_indentation() -> None:
+    """A `--report FORMAT=FILE` file: the terminal's options without colour and indentation, all others kept."""
+    from scanner.report import ReportOptions
+
+    given = ReportOptions(fail_on="high", color=True, sarif_category="airguard/prs", show_suppressed=True,
+                          repository_url="https://example.com/blob/abc", top=5, pretty=True, aws_account="123456789012",
+                          aws_region="eu-west-1", generated_at="2026-01-01T00:00:00Z")
+    plain = given.plain()
+    assert (plain.color, plain.pretty) == (False, False)
+    assert (given.color, given.pretty) == (True, True)   # the terminal's own options are left alone
+    assert {name: getattr(plain, name) for name in ReportOptions.__slots__ if name not in ("color", "pretty")} == \
+        {name: getattr(given, name) for name in ReportOptions.__slots__ if name not in ("color", "pretty")}
