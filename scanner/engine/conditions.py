@@ -509,7 +509,7 @@ def _compile_predicate(condition: dict[str, Any]) -> Predicate:
 def _single_value_reader(path: str) -> Callable[[Any], Any] | None:
     """For a path without `*` (and not `$name`/`$type`/`$id`): the value at it in a resource's attributes
     or _MISSING, as resolve_path finds it (a dict key, or a list index written in digits); else None."""
-    if path in ("$name", "$type", "$id"):
+    if path in _OWN_FIELDS:
         return None
     parts = _split(path)
     if "*" in parts:
