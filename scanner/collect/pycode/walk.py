@@ -33,9 +33,6 @@ NODE_FIELDS: dict[type, tuple[str, ...]] = {
     cls: () if issubclass(cls, ast.Constant) else tuple(f for f in cls._fields if f not in _SKIPPED_FIELDS)
     for cls in _node_classes()
 }
-# The same fields, last first: a depth-first visit pushes a node's children on its stack in this order, so
-# that it pops them in field order.
-FIELDS_LAST_FIRST: dict[type, tuple[str, ...]] = {cls: fields[::-1] for cls, fields in NODE_FIELDS.items()}
 # The string pass reads every maximal string expression: a string constant, f-string or `+`/`%`
 # expression that is not itself part of a larger one. (Sets of exact classes: `ast.parse` makes no
 # instances of subclasses.)
@@ -98,18 +95,6 @@ def branches(node: ast.AST) -> list[ast.AST]:
     return found
 
 
-# Classes whose one field worth visiting is `value` (`keyword`: `arg=value`; `Attribute`: `value.attr`): when
-# that is a leaf (`timeout=30`, `os.environ`, a third of a DAG file's nodes), the node has no branch at all.
-ONE_VALUE_FIELD = frozenset({ast.keyword, ast.Attribute})
-# What a visit does with a child, by class (one look-up per child, compared with `==`): push it, push it when
-# its `value` is no leaf (`ONE_VALUE_FIELD`), or neither (0: a leaf; anything not a node has no entry).
-PUSH, PUSH_IF_VALUE_BRANCHES = 1, 2
-VISIT_ACTIONS: dict[type, int] = {
-    cls: PUSH_IF_VALUE_BRANCHES if cls in ONE_VALUE_FIELD else PUSH if fields else 0
-    for cls, fields in NODE_FIELDS.items()
-}
-
-
 def subtree(top: ast.AST) -> list[ast.AST]:
     """`top` and every node under it, in `ast.walk`'s (breadth-first) order, less the contexts and operators
     (`Load`, `Add`...), which hold nothing: a fifth of the nodes, and `ast.walk` makes two generators per node."""
@@ -125,28 +110,6 @@ def subtree(top: ast.AST) -> list[ast.AST]:
     return found
 
 
-def push_branches(node: ast.AST, stack: list[ast.AST]) -> None:
-    """Push the children of `node` a visit can find anything under on `stack`, last first (the first child
-    is popped next): the `branches`, less those that have no branch themselves (a `keyword` or an
-    `Attribute` of a leaf, which no handler reads). `Analyzer.visit` reads the same children from
-    `string_pass`'s traversal (a test holds them to this)."""
-    actions = VISIT_ACTIONS
-    push = stack.append
-    for name in FIELDS_LAST_FIRST[type(node)]:
-        value = getattr(node, name, None)
-        if type(value) is not list:  # one child (or None): tested as each of a list's below
-            action = actions.get(type(value))
-            if action == PUSH or (action == PUSH_IF_VALUE_BRANCHES
-                                  and actions.get(type(value.value))):  # type: ignore[union-attr]
-                push(value)
-            continue
-        for item in reversed(value):
-            action = actions.get(type(item))
-            if action == PUSH or (action == PUSH_IF_VALUE_BRANCHES
-                                  and actions.get(type(item.value))):  # type: ignore[attr-defined]
-                push(item)
-
-
 def string_pass_nodes(tree: ast.AST, min_length: int = 0) -> list[ast.AST]:
     """In `ast.walk` (breadth-first) order: every assignment, every dict display and every maximal string
     expression; of the constants, only strings of `min_length` or more characters (a constant's value is
@@ -156,7 +119,8 @@ def string_pass_nodes(tree: ast.AST, min_length: int = 0) -> list[ast.AST]:
 
 def string_pass(tree: ast.AST, min_length: int = 0) -> tuple[list[ast.AST], dict[ast.AST, list[ast.AST]]]:
     """`string_pass_nodes`, and what the visit needs of the same traversal: a node -> the children it is to
-    visit (those of `push_branches`, with some that hold nothing to visit), last first, for every node that
+    visit (its children that can hold anything to visit, with some that hold nothing; tests hold them to a
+    depth-first reference), last first, for every node that
     has any. (Keyed by the node itself: an AST node hashes by identity, with no `id` call.)"""
     found: list[ast.AST] = []
     branches: dict[ast.AST, list[ast.AST]] = {}
@@ -174,7 +138,7 @@ def string_pass(tree: ast.AST, min_length: int = 0) -> tuple[list[ast.AST], dict
             if type(parent) is constant:
                 record(parent)
             continue  # (or an import: `_NAMES_ONLY`)
-        # A node's children queued are those the visit goes on to (`push_branches`; besides, a constant queued
+        # A node's children queued are those the visit goes on to (besides, a constant queued
         # in its holder's place, and an expression statement or `return` of a name or constant, which hold
         # nothing to visit): they are queued one after another, and make its entry in `branches`.
         first = len(queue)

@@ -90,18 +90,31 @@ def test_the_string_pass_finds_what_a_breadth_first_walk_finds_in_every_fixture(
             assert walk.string_pass_nodes(tree, min_length) == _reference_string_pass(tree, min_length), path
 
 
+# The reference of what the visit goes on to below a node (it was `walk.push_branches`, the visit's own loop,
+# before the visit read the children from the string pass's traversal): a node's `walk.branches`, last first,
+# less a `keyword` or an `Attribute` whose `value` is a leaf (nothing under it for a handler).
+_ONE_VALUE_FIELD = (ast.keyword, ast.Attribute)
+
+
+def _push_branches(node: ast.AST, stack: list[ast.AST]) -> None:
+    for child in reversed(walk.branches(node)):
+        if type(child) in _ONE_VALUE_FIELD and not walk.NODE_FIELDS.get(type(child.value)):  # type: ignore[attr-defined]
+            continue
+        stack.append(child)
+
+
 @pytest.mark.parametrize("source", WALK_SOURCES)
 def test_pushed_branches_leave_out_only_nodes_with_nothing_to_visit(source: str) -> None:
     for node in ast.walk(ast.parse(source)):
         pushed: list[ast.AST] = []
-        walk.push_branches(node, pushed)
+        _push_branches(node, pushed)
         left_out = [child for child in walk.branches(node) if child not in pushed]
         assert pushed[::-1] == [child for child in walk.branches(node) if child not in left_out]
-        assert all(type(child) in walk.ONE_VALUE_FIELD and not walk.branches(child) for child in left_out)
+        assert all(type(child) in _ONE_VALUE_FIELD and not walk.branches(child) for child in left_out)
 
 
 def _visited_branches_agree_with_push_branches(tree: ast.AST) -> None:
-    """`walk.string_pass`'s children to visit are `push_branches`' children, in the same order, less and plus
+    """`walk.string_pass`'s children to visit are `_push_branches`' children, in the same order, less and plus
     only nodes with nothing to handle under them (visiting them does nothing)."""
     _, branches = walk.string_pass(tree, 8)
     handles: dict[ast.AST, bool] = {}
@@ -109,13 +122,13 @@ def _visited_branches_agree_with_push_branches(tree: ast.AST) -> None:
     def holds(node: ast.AST) -> bool:  # a handler at or under `node` (in what a visit goes on to)
         if node not in handles:
             pushed: list[ast.AST] = []
-            walk.push_branches(node, pushed)
+            _push_branches(node, pushed)
             handles[node] = type(node) in HANDLERS or any(holds(child) for child in pushed)
         return handles[node]
 
     for node in reversed(walk.subtree(tree)):  # leaves first: `holds` recurses little
         pushed = []
-        walk.push_branches(node, pushed)
+        _push_branches(node, pushed)
         assert [child for child in branches.get(node, []) if holds(child)] == [c for c in pushed if holds(c)]
 
 
@@ -134,7 +147,7 @@ def test_the_visit_goes_on_to_the_children_push_branches_gives_in_every_fixture(
 
 
 def test_nodes_left_out_of_the_visit_have_no_handler() -> None:
-    assert not walk.ONE_VALUE_FIELD & set(HANDLERS)
+    assert not set(_ONE_VALUE_FIELD) & set(HANDLERS)
 
 
 def test_the_evaluator_reads_each_node_class_as_its_first_isinstance_match() -> None:
