@@ -80,12 +80,10 @@ _YAML_SPACE = " \t\r\n\x85\u2028\u2029\ufeff"
 def _yaml_comments(text: str) -> list[tuple[int, int, str]]:
     import yaml
 
+    from scanner.doctree import yaml_loader  # the collectors' loader: libyaml's when it is there
+
     try:
-        from yaml import CSafeLoader as Loader
-    except ImportError:  # pragma: no cover - PyYAML without libyaml
-        from yaml import SafeLoader as Loader  # type: ignore[assignment]
-    try:
-        spans = [(t.start_mark.index, t.end_mark.index) for t in yaml.scan(text, Loader=Loader)
+        spans = [(t.start_mark.index, t.end_mark.index) for t in yaml.scan(text, Loader=yaml_loader())
                  if t.end_mark.index > t.start_mark.index]
     except (yaml.YAMLError, ValueError, RecursionError):
         return []
