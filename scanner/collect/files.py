@@ -81,14 +81,14 @@ def _walk(ctx: ScanContext, top: Path, excludes: list[str], found: dict[str, tup
             d for d in subdirs
             if d not in SKIP_DIRS and not (excludes and excluded(ctx.relpath(here / d), excludes))
         )
-        prefix = _relative_prefix(directory, root) if normalised else None
+        prefix, symlinks_differ = _folder_prefix(ctx, directory, root) if normalised else (None, False)
         base = directory if directory.endswith(os.sep) else directory + os.sep   # the top may be "/"
         for name in names:
             kind = kind_of_name(name)
             if kind is None:
                 continue
             file_path = here / name
-            if prefix is not None:
+            if prefix is not None and not (symlinks_differ and os.path.islink(base + name)):
                 text, relative = base + name, prefix + name
             else:
                 text, relative = str(file_path), ctx.relpath(file_path)
@@ -103,6 +103,43 @@ def _unlisted(ctx: ScanContext, error: OSError) -> None:
     where = ctx.relpath(Path(error.filename)) if isinstance(error.filename, str) else None
     ctx.notice("read-error", f"folder cannot be listed ({error.strerror or type(error).__name__}); "
                "its files were not scanned", where)
+
+
+def _folder_prefix(ctx: ScanContext, directory: str, root: str) -> tuple[str | None, bool]:
+    """What `ScanContext.relpath` puts before the name of a file in `directory` (a folder of the walk, named
+    as os.walk names it), decided once for the folder instead of once per file: (prefix, whether a file that
+    is a symlink must still be asked about itself); (None, False) when each file must be asked.
+
+    `relpath` tries, in order: the text under the root (`_relative_prefix`); the lexical absolute path under
+    the root, as written or resolved; the real path under the resolved root; else the absolute path. The first
+    two read only the folder's text, so they hold for its files alike. The last two resolve the file itself:
+    a file's real path is its folder's real path plus its name unless the file is a symlink, which is then
+    asked about itself. (A scan path outside the report root, or a root reached through a symlink such as
+    macOS's /tmp, took a `realpath` per file: an lstat per path component, 0.3 ms a file.)"""
+    prefix = _relative_prefix(directory, root)
+    if prefix is not None:
+        return prefix, False
+    absolute = os.path.abspath(directory)
+    resolved_root = str(ctx.root.resolve())
+    for base in dict.fromkeys((os.path.abspath(ctx.root), resolved_root)):
+        prefix = _lexical_prefix(absolute, base)
+        if prefix is not None:
+            return prefix, False
+    prefix = _lexical_prefix(os.path.realpath(directory), resolved_root)
+    if prefix is not None:
+        return prefix, True
+    return absolute.rstrip(os.sep).replace(os.sep, "/") + "/", True
+
+
+def _lexical_prefix(folder: str, base: str) -> str | None:
+    """`Path(folder).relative_to(base)` as a prefix for names ("" or "a/b/"), None when `folder` is not under
+    `base`; both absolute and normalised."""
+    if folder == base:
+        return ""
+    head = base if base.endswith(os.sep) else base + os.sep   # the base may be "/"
+    if not folder.startswith(head):
+        return None
+    return folder[len(head):].replace(os.sep, "/") + "/"
 
 
 def _relative_prefix(directory: str, root: str) -> str | None:

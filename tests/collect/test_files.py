@@ -82,3 +82,44 @@ def test_relative_prefix() -> None:
     assert _relative_prefix(os.sep + "rx", root) is None   # a sibling whose name starts like the root's
     assert _relative_prefix(root + os.sep + ".." + os.sep + "x", root) is None
     assert _relative_prefix(os.sep + "elsewhere", root) is None
+
+
+def _symlinked_tree(base: Path) -> None:
+    """`_tree` plus the ways a path can reach the root other than as written: a link to the root, a link to
+    one of its folders, and file links into and out of it."""
+    _tree(base)
+    (base / "root-link").symlink_to(base / "repo")
+    (base / "dags-link").symlink_to(base / "repo/dags")
+    (base / "outside/into.py").symlink_to(base / "repo/dags/a.py")       # outside, pointing in
+    (base / "repo/dags/out.py").symlink_to(base / "outside/c.py")        # inside, pointing out
+    (base / "repo/dags/sub/dangling.py").symlink_to(base / "gone.py")
+
+
+@pytest.mark.parametrize(("root", "top"), [
+    ("repo", "repo"), ("repo", "dags-link"), ("repo", "outside"), ("repo", ""),
+    ("root-link", "repo"), ("root-link", "root-link"), ("root-link", "dags-link"), ("root-link", "outside"),
+])
+def test_discover_names_files_as_relpath_does_through_symlinks(tmp_path: Path, root: str, top: str) -> None:
+    """A folder's prefix is decided once for its files (`_folder_prefix`): the names must be relpath's for
+    each file, a file link asked about itself, whether the root or the scanned folder is reached through a
+    link or lies outside the root."""
+    _symlinked_tree(tmp_path)
+    ctx = ScanContext(root=tmp_path / root)
+    listed = _listing(ctx, [tmp_path / top])
+    # a link and its target can share a report path: their order between them is the walk's
+    assert sorted(listed) == sorted(_expected(ctx, tmp_path / top))
+    relatives = {relative for _, _, relative in listed}
+    if top == "dags-link":   # reached through a link: named by its real place under the root
+        assert {"a.py", "sub/b.py"} & relatives == set()
+        assert {"dags/a.py", "dags/sub/b.py"} <= relatives
+    if top == "outside":   # a link from outside into the root is named by where it points
+        assert "dags/a.py" in relatives
+
+
+def test_lexical_prefix() -> None:
+    from scanner.collect.files import _lexical_prefix
+
+    assert _lexical_prefix(os.sep + "r", os.sep + "r") == ""
+    assert _lexical_prefix(os.sep + "r" + os.sep + "a", os.sep + "r") == "a/"
+    assert _lexical_prefix(os.sep + "rx", os.sep + "r") is None
+    assert _lexical_prefix(os.sep + "a" + os.sep + "b", os.sep) == "a/b/"
