@@ -1,4 +1,4 @@
-"""Load rule files: YAML, validated by `schemas/rule.schema.json`, then by pydantic into `Rule` dataclasses.
+"""Load rule files: YAML, validated by `schemas/rule.schema.json`, then by pydantic, into `Rule`s.
 
 Problems are collected for every file and raised together as `RuleLoadError`, each naming the file
 and the place in it (line and the path inside the document). Validated rules are cached by content
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from scanner import __version__, safeio
 from scanner.engine.conditions import ConditionError, compile_condition, rule_regex
-from scanner.engine.rule import Rule, rule_from_cache, rule_json, validate_rule
+from scanner.engine.rule import Rule, rule_from_data, rule_json, validate_rule
 
 if TYPE_CHECKING:
     from scanner.doctree import Node
@@ -127,7 +127,7 @@ def load_rules(extra_dirs: list[Path] | None = None, use_cache: bool = True, lab
         cache_file = cache / f"rules-{RULE_CACHE_FORMAT}-{digest.hexdigest()[:24]}.json"
         try:
             cached = json.loads(cache_file.read_text("utf-8"))
-            return [rule_from_cache(item) for item in cached]
+            return [rule_from_data(item) for item in cached]
         except (OSError, ValueError, KeyError, TypeError):
             pass
 

@@ -1,90 +1,55 @@
-"""A rule as loaded: checked by the JSON Schema, then validated by pydantic into these dataclasses.
+"""A rule as loaded: checked by the JSON Schema, then validated by pydantic, then built into these classes.
 
-They are plain (slotted) dataclasses that pydantic validates through a `TypeAdapter` (`validate_rule`): one
-definition of a rule's shape, which the loader validates with pydantic when it reads a rule file, and which a
-scan from the rule cache builds without importing pydantic at all. Importing pydantic and building its first
-model class was about half of a pre-commit run (`from pydantic import BaseModel` alone ~0.08 s of ~0.16 s).
+They are plain slotted classes: every scan builds them (from the rule cache, without pydantic), and each
+dataclass cost ~3M instructions to create at start-up, 16M for the five of them (4 % of a warm scan of a small
+tree). pydantic checks a rule file's document against the typed dicts of `scanner.engine.rule_schema`, imported
+only then (`validate_rule`); `rule_from_data` builds a `Rule` from that document or from the cache's copy of it
+(`rule_json`). Importing pydantic and building its first model was about half of a pre-commit run.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
+from scanner.engine.parameters import infer_type, type_problem
 from scanner.findings import Confidence, Severity
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
 
-# pydantic's configuration for the dataclasses below, read when `validate_rule` builds its adapter: a key the
-# model does not have is an error (pydantic calls it an unexpected keyword argument).
-_FORBID_EXTRA = {"extra": "forbid"}
-
-ParameterType = Literal["int", "float", "bool", "str", "list[str]"]
-_EXPECTED = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "a string",
-             "list[str]": "a list of strings"}
+    from scanner.engine.parameters import ParameterType
+    from scanner.engine.rule_schema import RuleDocument
 
 
-def infer_type(value: Any) -> ParameterType | None:
-    """A parameter's type judged by its default: bool, int, float, str or a list of str."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "str"
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return "list[str]"
-    return None
+class _Record:
+    """Equal when of the same class with equal fields, like a dataclass (and so, like one, not hashable): a rule
+    read back from the cache must equal the rule validated from its file."""
+
+    __slots__ = ()
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()   # type: ignore[attr-defined]
+
+    __hash__ = None   # type: ignore[assignment]
 
 
-def type_problem(kind: ParameterType, value: Any) -> str | None:
-    """Why `value` is not of parameter type `kind` ('expected an integer, got 'abc''), or None.
-    A bool is not a number; an integer is a fine float."""
-    if kind == "bool":
-        fits = isinstance(value, bool)
-    elif kind == "int":
-        fits = isinstance(value, int) and not isinstance(value, bool)
-    elif kind == "float":
-        fits = isinstance(value, (int, float)) and not isinstance(value, bool)
-    elif kind == "str":
-        fits = isinstance(value, str)
-    else:
-        fits = isinstance(value, list) and all(isinstance(item, str) for item in value)
-    return None if fits else f"expected {_EXPECTED[kind]}, got {_shown(value)}"
-
-
-def _shown(value: Any, limit: int = 60) -> str:
-    """A configuration value as the user wrote it (TOML-ish), short and on one line."""
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, dict):
-        return "a table"
-    elif isinstance(value, list):
-        text = "[" + ", ".join(_shown(item, limit) for item in value) + "]"
-    else:
-        text = repr(value)  # quotes strings, escapes control characters
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-@dataclass(slots=True)
-class Parameter:
+class Parameter(_Record):
     """A value a rule's condition reads (`{param: NAME}`), with its default and per-profile values."""
 
-    __pydantic_config__ = _FORBID_EXTRA
+    __slots__ = ("default", "description", "type", "profiles")
 
-    default: Any
-    description: str
-    type: ParameterType | None = None   # else inferred from the default
-    profiles: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.value_type is None:
-            raise ValueError("a parameter needs a 'type' (int, float, bool, str, list[str]) when its default "
-                             "is none of these")
+    def __init__(self, default: Any, description: str, type: ParameterType | None = None,  # noqa: A002
+                 profiles: dict[str, Any] | None = None) -> None:
+        self.default = default
+        self.description = description
+        self.type = type   # else inferred from the default
+        self.profiles = {} if profiles is None else profiles
 
     @property
     def value_type(self) -> ParameterType | None:
@@ -96,70 +61,86 @@ class Parameter:
         return None if kind is None else type_problem(kind, value)
 
 
-@dataclass(slots=True)
-class Docs:
+class Docs(_Record):
     """A rule's documentation: what it finds, why it matters, how to fix it, with bad and good examples."""
 
-    __pydantic_config__ = _FORBID_EXTRA
+    __slots__ = ("what", "why", "fix", "bad", "good", "example_language")
 
-    what: str
-    why: str
-    fix: str
-    bad: str | None = None
-    good: str | None = None
-    example_language: str | None = None
+    def __init__(self, what: str, why: str, fix: str, bad: str | None = None, good: str | None = None,
+                 example_language: str | None = None) -> None:
+        self.what = what
+        self.why = why
+        self.fix = fix
+        self.bad = bad
+        self.good = good
+        self.example_language = example_language
 
 
-@dataclass(slots=True)
-class Example:
+class Example(_Record):
     """A resource a rule's own test builds (with its related resources) to check the rule fails or passes."""
 
-    __pydantic_config__ = _FORBID_EXTRA
+    __slots__ = ("name", "type", "attributes", "params", "relations", "incoming")
 
-    name: str | None = None
-    type: str | None = None
-    attributes: dict[str, Any] = field(default_factory=dict)
-    params: dict[str, Any] = field(default_factory=dict)
-    relations: dict[str, list[Example]] = field(default_factory=dict)
-    incoming: dict[str, list[Example]] = field(default_factory=dict)   # their relation points at this one
+    def __init__(self, name: str | None = None, type: str | None = None,  # noqa: A002
+                 attributes: dict[str, Any] | None = None, params: dict[str, Any] | None = None,
+                 relations: dict[str, list[Example]] | None = None,
+                 incoming: dict[str, list[Example]] | None = None) -> None:
+        self.name = name
+        self.type = type
+        self.attributes = {} if attributes is None else attributes
+        self.params = {} if params is None else params
+        self.relations = {} if relations is None else relations
+        self.incoming = {} if incoming is None else incoming   # their relation points at this one
 
 
-@dataclass(slots=True)
-class RuleTests:
+class RuleTests(_Record):
     """A rule's examples; `pass_` is the file's `pass:` (a Python keyword)."""
 
-    __pydantic_config__ = _FORBID_EXTRA
+    __slots__ = ("fail", "pass_")
 
-    fail: list[Example]
-    pass_: list[Example]
+    def __init__(self, fail: list[Example], pass_: list[Example]) -> None:
+        self.fail = fail
+        self.pass_ = pass_
 
 
-@dataclass(slots=True)
-class Rule:
-    """One rule file: the resource type it judges, its condition, message, documentation and tests."""
+class Rule(_Record):
+    """One rule file: the resource type it judges, its condition, message, documentation and tests. Built by
+    `rule_from_data` from a validated document or the rule cache's copy of one."""
 
-    __pydantic_config__ = _FORBID_EXTRA
+    __slots__ = ("id", "name", "title", "severity", "confidence", "resource", "condition", "message", "docs",
+                 "tests", "location", "for_each", "related", "requires", "references", "tags", "compliance",
+                 "parameters", "origin", "source_path")
 
-    id: str
-    name: str
-    title: str
-    severity: Severity
-    confidence: Confidence
-    resource: str
-    condition: dict[str, Any]
-    message: str
-    docs: Docs
-    tests: RuleTests
-    location: str | None = None
-    for_each: str | None = None
-    related: list[str] = field(default_factory=list)
-    requires: list[str] = field(default_factory=list)  # other resource types the condition reads
-    references: list[str] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
-    compliance: dict[str, list[str]] = field(default_factory=dict)  # framework key -> control ids
-    parameters: dict[str, Parameter] = field(default_factory=dict)
-    origin: str = "builtin"        # builtin | the user rule folder's file
-    source_path: str = ""
+    def __init__(self, id: str, name: str, title: str, severity: Severity,  # noqa: A002
+                 confidence: Confidence, resource: str, condition: dict[str, Any], message: str, docs: Docs,
+                 tests: RuleTests, location: str | None = None, for_each: str | None = None,
+                 related: list[str] | None = None, requires: list[str] | None = None,
+                 references: list[str] | None = None, tags: list[str] | None = None,
+                 compliance: dict[str, list[str]] | None = None, parameters: dict[str, Parameter] | None = None,
+                 origin: str = "builtin", source_path: str = "") -> None:
+        self.id = id
+        self.name = name
+        self.title = title
+        self.severity = severity
+        self.confidence = confidence
+        self.resource = resource
+        self.condition = condition
+        self.message = message
+        self.docs = docs
+        self.tests = tests
+        self.location = location
+        self.for_each = for_each
+        self.related = [] if related is None else related
+        self.requires = [] if requires is None else requires   # other resource types the condition reads
+        self.references = [] if references is None else references
+        self.tags = [] if tags is None else tags
+        self.compliance = {} if compliance is None else compliance   # framework key -> control ids
+        self.parameters = {} if parameters is None else parameters
+        self.origin = origin              # builtin | the user rule folder's file
+        self.source_path = source_path
+
+    def __repr__(self) -> str:
+        return f"Rule({self.id} {self.name}, {self.source_path})"
 
     @property
     def help_uri(self) -> str | None:
@@ -187,45 +168,65 @@ class Rule:
 
 
 @cache
-def _adapter() -> TypeAdapter[Rule]:
+def _adapter() -> TypeAdapter[RuleDocument]:
     from pydantic import TypeAdapter
 
-    return TypeAdapter(Rule)
+    from scanner.engine.rule_schema import RuleDocument
+
+    return TypeAdapter(RuleDocument)
 
 
 def validate_rule(data: dict[str, Any]) -> Rule:
-    """A rule file's document (plus `origin` and `source_path`) validated by pydantic into a `Rule`; raises
-    pydantic's ValidationError. The file's `tests: {pass: ...}` is the model's `pass_`."""
+    """A rule file's document (plus `origin` and `source_path`) validated by pydantic, as a `Rule`; raises
+    pydantic's ValidationError. The file's `tests: {pass: ...}` is the rule's `pass_`."""
     tests = data.get("tests")
     if isinstance(tests, dict) and "pass" in tests:
         tests = {("pass_" if key == "pass" else key): value for key, value in tests.items()}
         data = {**data, "tests": tests}
-    return _adapter().validate_python(data)
+    return rule_from_data(_adapter().validate_python(data))
 
 
 def rule_json(rule: Rule) -> dict[str, Any]:
-    """A rule as JSON-ready data (enums as their values), which `rule_from_cache` reads back."""
-    data = asdict(rule)
-    data["severity"] = rule.severity.value
-    data["confidence"] = rule.confidence.value
-    return data
+    """A rule as JSON-ready data (enums as their values), which `rule_from_data` reads back: every field, in
+    the order of `Rule`'s. Its values are the rule's own (not copies): dump them, do not change them."""
+    docs = rule.docs
+    return {"id": rule.id, "name": rule.name, "title": rule.title, "severity": rule.severity.value,
+            "confidence": rule.confidence.value, "resource": rule.resource, "condition": rule.condition,
+            "message": rule.message,
+            "docs": {"what": docs.what, "why": docs.why, "fix": docs.fix, "bad": docs.bad, "good": docs.good,
+                     "example_language": docs.example_language},
+            "tests": {"fail": [_example_json(item) for item in rule.tests.fail],
+                      "pass_": [_example_json(item) for item in rule.tests.pass_]},
+            "location": rule.location, "for_each": rule.for_each, "related": rule.related,
+            "requires": rule.requires, "references": rule.references, "tags": rule.tags,
+            "compliance": rule.compliance,
+            "parameters": {name: {"default": parameter.default, "description": parameter.description,
+                                  "type": parameter.type, "profiles": parameter.profiles}
+                           for name, parameter in rule.parameters.items()},
+            "origin": rule.origin, "source_path": rule.source_path}
+
+
+def _example_json(example: Example) -> dict[str, Any]:
+    return {"name": example.name, "type": example.type, "attributes": example.attributes, "params": example.params,
+            "relations": {name: [_example_json(item) for item in items] for name, items in example.relations.items()},
+            "incoming": {name: [_example_json(item) for item in items] for name, items in example.incoming.items()}}
 
 
 def _example(data: dict[str, Any]) -> Example:
-    values = dict(data)
-    values["relations"] = {name: [_example(item) for item in items] for name, items in data["relations"].items()}
-    values["incoming"] = {name: [_example(item) for item in items] for name, items in data["incoming"].items()}
-    return Example(**values)
+    return Example(data.get("name"), data.get("type"), data.get("attributes"), data.get("params"),
+                   {name: [_example(item) for item in items] for name, items in data.get("relations", {}).items()},
+                   {name: [_example(item) for item in items] for name, items in data.get("incoming", {}).items()})
 
 
-def rule_from_cache(data: dict[str, Any]) -> Rule:
-    """A Rule from its own `rule_json`, written to the rule cache after the file passed the JSON Schema and
-    pydantic: built without validating again (and so without importing pydantic)."""
+def rule_from_data(data: dict[str, Any]) -> Rule:
+    """A Rule from a document pydantic validated (`validate_rule`; a key it does not have takes the rule's
+    default) or from the rule cache's `rule_json` of one, built without validating again (and so without
+    importing pydantic)."""
     fields = dict(data)
     fields["severity"] = Severity(fields["severity"])
     fields["confidence"] = Confidence(fields["confidence"])
     fields["docs"] = Docs(**fields["docs"])
-    fields["parameters"] = {name: Parameter(**value) for name, value in fields["parameters"].items()}
+    fields["parameters"] = {name: Parameter(**value) for name, value in fields.get("parameters", {}).items()}
     tests = fields["tests"]
     fields["tests"] = RuleTests(fail=[_example(item) for item in tests["fail"]],
                                 pass_=[_example(item) for item in tests["pass_"]])
