@@ -239,6 +239,10 @@ class Analyzer(ast.NodeVisitor):
         source = self.source_of(node) if self.foreign else self.source
         line = getattr(node, "lineno", 1)
         end_line = getattr(node, "end_lineno", None) or line
+        if source.text.isascii():  # (a flag of the string, no pass over it) every column is its byte offset:
+            # no need of the lines (`_char_col`), which a DAG file's analysis would split the text into for this
+            end_offset = getattr(node, "end_col_offset", None)
+            return source.location(line, getattr(node, "col_offset", 0) + 1, end_line, end_offset)
         lines = source.lines  # a property
         text = lines[line - 1] if 0 < line <= len(lines) else ""
         end_text = lines[end_line - 1] if 0 < end_line <= len(lines) else ""
@@ -470,7 +474,8 @@ class Analyzer(ast.NodeVisitor):
 
     # ------------------------------------------------------------------ calls
     def visit_Call(self, node: ast.Call) -> None:
-        name = self.qualified(node.func)
+        func = node.func
+        name = self.qualified(func)
         leaf = name.rpartition(".")[2]
         if leaf not in _CALL_LEAVES:
             pass  # none of the calls below: most calls of a file
@@ -503,10 +508,14 @@ class Analyzer(ast.NodeVisitor):
         if name.endswith("assume_role"):  # the leaf `assume_role` too
             self._note_imported(self._kw(node, "DurationSeconds"))
             self._assume_role(node)
-        task_id = self._kw(node, "task_id")
-        if type(node.func) is ast.Attribute and node.func.attr in ("expand", "expand_kwargs") \
-                and type(node.func.value) is ast.Call:
-            self._mapped_task(node, node.func.value)
+        task_id = None  # (`_kw`, inlined: every call passes here)
+        for keyword in node.keywords:
+            if keyword.arg == "task_id":
+                task_id = keyword.value
+                break
+        if type(func) is ast.Attribute and func.attr in ("expand", "expand_kwargs") \
+                and type(func.value) is ast.Call:  # type: ignore[attr-defined]
+            self._mapped_task(node, func.value)  # type: ignore[attr-defined]
         elif task_id is not None and id(node) not in self.consumed:
             self._task(node, name)
         if self.task_stack and task_id is None:
@@ -787,9 +796,18 @@ class Analyzer(ast.NodeVisitor):
         if leaf in _K8S_SECRET_REFERENCES or (leaf == "Secret" and "kubernetes" in name):
             return  # a call that names a Kubernetes Secret (KPO's `Secret`): its arguments are references
         pair = len(node.args) >= 2 and name.endswith("EnvVar")  # name/value keywords (or V1EnvVar(n, v))
-        may_be_text, scope, consumed = self.evaluator.may_be_text, self.scope, self.consumed
-        spend_constant = self.evaluator.spend_constant
-        for keyword in node.keywords:
+        if node.keywords and self._secret_keywords(node.keywords, name):
+            pair = True
+        if pair:
+            self._pair_call(node, name)
+
+    def _secret_keywords(self, keywords: list[ast.keyword], name: str) -> bool:
+        """Credentials among the keyword arguments of a call to `name`; whether one is a value of a name/value
+        pair (`value=`)."""
+        pair = False
+        evaluator, scope, consumed = self.evaluator, self.scope, self.consumed
+        unpaid = 0  # constants read here, not evaluated: their evaluations are paid for before the next one's
+        for keyword in keywords:
             key = keyword.arg
             if not key:
                 continue
@@ -805,10 +823,13 @@ class Analyzer(ast.NodeVisitor):
                     # Under a name that says nothing (`task_id`, `bash_command`), a text is a finding only as
                     # an AWS key id, 20 characters (its evaluation keeps the length: a lone surrogate becomes
                     # one U+FFFD). Its evaluation is only paid for, as the budgets must run out where they did.
-                    spend_constant()
+                    unpaid += 1
                     continue
-            elif not may_be_text(argument, scope):
+            elif not evaluator.may_be_text(argument, scope):
                 continue
+            if unpaid:
+                evaluator.spend_constant(unpaid)
+                unpaid = 0
             evaluated = self.eval(argument)
             value = evaluated.value
             if id(evaluated.origin) in consumed or not isinstance(value, str):
@@ -820,8 +841,9 @@ class Analyzer(ast.NodeVisitor):
                 self._credential("aws-secret-access-key", evaluated, f"argument {key} of {name or 'a call'}")
             elif (kind := _named_kind(key, value, "password-argument")) is not None:
                 self._credential(kind, evaluated, f"argument {key} of {name or 'a call'}")
-        if pair:
-            self._pair_call(node, name)
+        if unpaid:
+            evaluator.spend_constant(unpaid)
+        return pair
 
     def _pair_call(self, node: ast.Call, name: str) -> None:
         """An environment variable (or setting) defined by a call: `k8s.V1EnvVar(name="DB_PASSWORD",

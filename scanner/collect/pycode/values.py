@@ -191,7 +191,7 @@ class Evaluator:
         # Names imported from other modules of the scanned repository (`scanner.collect.pycode.project`):
         # None in the per-file analysis, where they are unknown.
         self.resolver = resolver
-        self._active: set[int] = set()
+        self._active: set[ast.AST] = set()  # nodes being evaluated (an AST node hashes by identity)
         self._left = 0                      # units left in the current top-level evaluation
         self.file_left = self.FILE_BUDGET
         self.exhausted = False              # some value was read as unknown because a budget or cap ran out
@@ -208,7 +208,7 @@ class Evaluator:
             self._left = self.BUDGET
         kind = type(node)
         # a constant is a leaf: no names to resolve, so no cycle to guard against (it is never `_active`)
-        if depth > self.MAX_DEPTH or (kind is not ast.Constant and id(node) in self._active):
+        if depth > self.MAX_DEPTH or (kind is not ast.Constant and node in self._active):
             self._cuts += 1
             return Evaluated(UNKNOWN_EXPR, node)
         # `_charge(1)`, inlined: every evaluation of every node passes here
@@ -225,21 +225,21 @@ class Evaluator:
             return _constant(node)  # type: ignore[arg-type]
         # any other node by the reader of its class (`_READERS`): one look-up, not a test of each kind in turn
         reader = _READER_BY_CLASS.get(kind) or _reader_of(kind)  # (none: a class made later, a subclass)
-        key = id(node)
-        self._active.add(key)
+        self._active.add(node)
         try:
             return reader(self, node, scope, depth + 1)
         finally:
-            self._active.discard(key)
+            self._active.discard(node)
 
-    def spend_constant(self) -> None:
-        """Spend what `evaluate` of a constant spends at the top level (one unit), for a caller that reads the
-        constant itself: the budgets run out, and `exhausted` is set, at the evaluation they would have."""
+    def spend_constant(self, count: int = 1) -> None:
+        """Spend what `evaluate` of a constant spends at the top level (one unit), `count` times, for a caller
+        that reads the constants itself: the budgets run out, and `exhausted` is set, at the evaluation they
+        would have (`_cuts` counts each evaluation cut short)."""
         self._left = self.BUDGET - 1
-        self.file_left -= 1
+        self.file_left -= count
         if self.file_left < 0:
             self.exhausted = True
-            self._cuts += 1
+            self._cuts += min(count, -self.file_left)  # those of the `count` that found the budget spent
 
     def _charge(self, units: int) -> bool:
         """Spend work units; False (and `exhausted`) when this evaluation's or the file's budget is spent."""

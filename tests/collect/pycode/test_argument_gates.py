@@ -70,3 +70,18 @@ def test_spend_constant_spends_what_evaluating_a_constant_spends(file_left: int)
         spent.spend_constant()
         assert state(spent) == state(evaluated)
         assert (value == "a literal text") == (evaluated.file_left >= 0)
+
+
+@pytest.mark.parametrize("file_left", [5, 3, 2, 1, 0, -3])
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_spending_constants_at_once_spends_what_evaluating_each_spends(file_left: int, count: int) -> None:
+    def state(evaluator: Evaluator) -> tuple[int, int, bool, int]:
+        return evaluator._left, evaluator.file_left, evaluator.exhausted, evaluator._cuts
+
+    evaluated, spent = Evaluator(), Evaluator()
+    evaluated.file_left = spent.file_left = file_left
+    for _ in range(2):
+        for _ in range(count):
+            evaluated.evaluate(ast.Constant("a literal text"), Scope())
+        spent.spend_constant(count)
+        assert state(spent) == state(evaluated)
