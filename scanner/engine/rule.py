@@ -9,6 +9,7 @@ only then (`validate_rule`); `rule_from_data` builds a `Rule` from that document
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -27,9 +28,10 @@ class _Record:
     read back from the cache must equal the rule validated from its file."""
 
     __slots__ = ()
+    _fields: tuple[str, ...] = ()   # what is compared: the attributes a caller reads
 
     def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in self.__slots__)
+        return tuple(getattr(self, name) for name in self._fields)
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
@@ -42,7 +44,7 @@ class _Record:
 class Parameter(_Record):
     """A value a rule's condition reads (`{param: NAME}`), with its default and per-profile values."""
 
-    __slots__ = ("default", "description", "type", "profiles")
+    __slots__ = _fields = ("default", "description", "type", "profiles")
 
     def __init__(self, default: Any, description: str, type: ParameterType | None = None,  # noqa: A002
                  profiles: dict[str, Any] | None = None) -> None:
@@ -64,7 +66,7 @@ class Parameter(_Record):
 class Docs(_Record):
     """A rule's documentation: what it finds, why it matters, how to fix it, with bad and good examples."""
 
-    __slots__ = ("what", "why", "fix", "bad", "good", "example_language")
+    __slots__ = _fields = ("what", "why", "fix", "bad", "good", "example_language")
 
     def __init__(self, what: str, why: str, fix: str, bad: str | None = None, good: str | None = None,
                  example_language: str | None = None) -> None:
@@ -79,7 +81,7 @@ class Docs(_Record):
 class Example(_Record):
     """A resource a rule's own test builds (with its related resources) to check the rule fails or passes."""
 
-    __slots__ = ("name", "type", "attributes", "params", "relations", "incoming")
+    __slots__ = _fields = ("name", "type", "attributes", "params", "relations", "incoming")
 
     def __init__(self, name: str | None = None, type: str | None = None,  # noqa: A002
                  attributes: dict[str, Any] | None = None, params: dict[str, Any] | None = None,
@@ -96,7 +98,7 @@ class Example(_Record):
 class RuleTests(_Record):
     """A rule's examples; `pass_` is the file's `pass:` (a Python keyword)."""
 
-    __slots__ = ("fail", "pass_")
+    __slots__ = _fields = ("fail", "pass_")
 
     def __init__(self, fail: list[Example], pass_: list[Example]) -> None:
         self.fail = fail
@@ -107,13 +109,14 @@ class Rule(_Record):
     """One rule file: the resource type it judges, its condition, message, documentation and tests. Built by
     `rule_from_data` from a validated document or the rule cache's copy of one."""
 
-    __slots__ = ("id", "name", "title", "severity", "confidence", "resource", "condition", "message", "docs",
-                 "tests", "location", "for_each", "related", "requires", "references", "tags", "compliance",
-                 "parameters", "origin", "source_path")
+    _fields = ("id", "name", "title", "severity", "confidence", "resource", "condition", "message", "docs", "tests",
+               "location", "for_each", "related", "requires", "references", "tags", "compliance", "parameters",
+               "origin", "source_path")
+    __slots__ = tuple("_tests" if name == "tests" else name for name in _fields)
 
     def __init__(self, id: str, name: str, title: str, severity: Severity,  # noqa: A002
                  confidence: Confidence, resource: str, condition: dict[str, Any], message: str, docs: Docs,
-                 tests: RuleTests, location: str | None = None, for_each: str | None = None,
+                 tests: RuleTests | str, location: str | None = None, for_each: str | None = None,
                  related: list[str] | None = None, requires: list[str] | None = None,
                  references: list[str] | None = None, tags: list[str] | None = None,
                  compliance: dict[str, list[str]] | None = None, parameters: dict[str, Parameter] | None = None,
@@ -127,7 +130,9 @@ class Rule(_Record):
         self.condition = condition
         self.message = message
         self.docs = docs
-        self.tests = tests
+        # or, from the rule cache, their `rule_json` form as JSON text, decoded when first read: only `airguard
+        # rules test` reads them, and their hundreds of small objects were ~10M instructions of every scan's start
+        self._tests = tests
         self.location = location
         self.for_each = for_each
         self.related = [] if related is None else related
@@ -138,6 +143,12 @@ class Rule(_Record):
         self.parameters = {} if parameters is None else parameters
         self.origin = origin              # builtin | the user rule folder's file
         self.source_path = source_path
+
+    @property
+    def tests(self) -> RuleTests:
+        if isinstance(self._tests, str):
+            self._tests = _rule_tests(json.loads(self._tests))
+        return self._tests
 
     def __repr__(self) -> str:
         return f"Rule({self.id} {self.name}, {self.source_path})"
@@ -195,8 +206,7 @@ def rule_json(rule: Rule) -> dict[str, Any]:
             "message": rule.message,
             "docs": {"what": docs.what, "why": docs.why, "fix": docs.fix, "bad": docs.bad, "good": docs.good,
                      "example_language": docs.example_language},
-            "tests": {"fail": [_example_json(item) for item in rule.tests.fail],
-                      "pass_": [_example_json(item) for item in rule.tests.pass_]},
+            "tests": tests_json(rule.tests),
             "location": rule.location, "for_each": rule.for_each, "related": rule.related,
             "requires": rule.requires, "references": rule.references, "tags": rule.tags,
             "compliance": rule.compliance,
@@ -204,6 +214,11 @@ def rule_json(rule: Rule) -> dict[str, Any]:
                                   "type": parameter.type, "profiles": parameter.profiles}
                            for name, parameter in rule.parameters.items()},
             "origin": rule.origin, "source_path": rule.source_path}
+
+
+def tests_json(tests: RuleTests) -> dict[str, Any]:
+    """A rule's tests as JSON-ready data (`rule_json`'s "tests")."""
+    return {"fail": [_example_json(item) for item in tests.fail], "pass_": [_example_json(item) for item in tests.pass_]}
 
 
 def _example_json(example: Example) -> dict[str, Any]:
@@ -221,13 +236,16 @@ def _example(data: dict[str, Any]) -> Example:
 def rule_from_data(data: dict[str, Any]) -> Rule:
     """A Rule from a document pydantic validated (`validate_rule`; a key it does not have takes the rule's
     default) or from the rule cache's `rule_json` of one, built without validating again (and so without
-    importing pydantic)."""
+    importing pydantic). Its "tests" may be their JSON text (the rule cache's form), decoded when first read."""
     fields = dict(data)
     fields["severity"] = Severity(fields["severity"])
     fields["confidence"] = Confidence(fields["confidence"])
     fields["docs"] = Docs(**fields["docs"])
     fields["parameters"] = {name: Parameter(**value) for name, value in fields.get("parameters", {}).items()}
-    tests = fields["tests"]
-    fields["tests"] = RuleTests(fail=[_example(item) for item in tests["fail"]],
-                                pass_=[_example(item) for item in tests["pass_"]])
+    if not isinstance(fields["tests"], str):
+        fields["tests"] = _rule_tests(fields["tests"])
     return Rule(**fields)
+
+
+def _rule_tests(data: dict[str, Any]) -> RuleTests:
+    return RuleTests(fail=[_example(item) for item in data["fail"]], pass_=[_example(item) for item in data["pass_"]])
