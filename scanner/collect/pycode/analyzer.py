@@ -419,7 +419,7 @@ class Analyzer(ast.NodeVisitor):
         pushed = 0
         for item in node.items:
             expr = item.context_expr
-            if isinstance(expr, ast.Call) and (dotted_name(expr.func) or "").split(".")[-1] == "DAG":
+            if type(expr) is ast.Call and _calls_dag(expr):
                 dag_id = self._dag_id(expr)
                 if dag_id:
                     self.dags.setdefault(dag_id, self.loc(expr))
@@ -445,14 +445,15 @@ class Analyzer(ast.NodeVisitor):
 
     # ------------------------------------------------------------------ assignments
     def visit_Assign(self, node: ast.Assign) -> None:
-        for target in node.targets:
-            if isinstance(target, ast.Subscript) and dotted_name(target.value) in ("os.environ", "environ"):
-                name = self.eval(target.slice).value
+        makes_dag = type(node.value) is ast.Call and _calls_dag(node.value)
+        for target in node.targets:  # (classes compared exactly: `ast.parse` makes no subclasses)
+            kind = type(target)
+            if kind is ast.Subscript and dotted_name(target.value) in ("os.environ", "environ"):  # type: ignore
+                name = self.eval(target.slice).value  # type: ignore[attr-defined]
                 if isinstance(name, str):
                     self._env_write(name, node.value, node)
-            if isinstance(target, ast.Name) and isinstance(node.value, ast.Call) \
-                    and (dotted_name(node.value.func) or "").rpartition(".")[2] == "DAG":  # its last part
-                dag_id = self._dag_id(node.value)
+            elif kind is ast.Name and makes_dag:
+                dag_id = self._dag_id(node.value)  # type: ignore[arg-type]
                 if dag_id:
                     self.dag_vars[target.id] = dag_id
                     self.dags.setdefault(dag_id, self.loc(node.value))
@@ -1007,7 +1008,8 @@ class Analyzer(ast.NodeVisitor):
             name = target.id if kind is ast.Name else target.attr if kind is ast.Attribute else None
             if name is None:
                 continue
-            if not _may_name_secret(name):
+            secret = _SECRET_NAMES.get(name)  # (`_may_name_secret`'s kept answer: no call for most names)
+            if not (_may_name_secret(name) if secret is None else secret):
                 continue
             evaluated = self.eval(node.value)
             if id(evaluated.origin) in self.consumed or not isinstance(evaluated.value, str):
@@ -1105,6 +1107,15 @@ def _named_kind(name: str, text: str, kind: str) -> str | None:
     if judged == secret_shapes.AWS_ACCESS_KEY_ID:
         return "aws-access-key-id"
     return kind
+
+
+def _calls_dag(node: ast.Call) -> bool:
+    """Whether the call `node` calls a callee whose dotted name's last part is `DAG` (`DAG(...)`,
+    `models.DAG(...)`), tested without building the name (every assignment of a call is tested)."""
+    func = node.func
+    if type(func) is ast.Name:
+        return func.id == "DAG"  # type: ignore[no-any-return]
+    return type(func) is ast.Attribute and func.attr == "DAG" and dotted_name(func) is not None
 
 
 def _template(text: str) -> bool:

@@ -192,8 +192,10 @@ class Evaluator:
         # None in the per-file analysis, where they are unknown.
         self.resolver = resolver
         self._active: set[ast.AST] = set()  # nodes being evaluated (an AST node hashes by identity)
-        self._left = 0                      # units left in the current top-level evaluation
         self.file_left = self.FILE_BUDGET
+        # The budgets are spent when `file_left` falls below this: the file's at 0, the current top-level
+        # evaluation's at `BUDGET` below what was left when it began (one count charged, not two).
+        self._floor = 0
         self.exhausted = False              # some value was read as unknown because a budget or cap ran out
         # What a name's bound expression evaluates to in a scope (the scope kept alive, so its id stays its
         # own), when nothing that depends on the moment cut the evaluation short (`_cuts` did not change):
@@ -205,16 +207,16 @@ class Evaluator:
         if node is None:
             return Evaluated(None, ast.Constant(value=None))
         if depth == 0:
-            self._left = self.BUDGET
+            floor = self.file_left - self.BUDGET
+            self._floor = floor if floor > 0 else 0  # (no `max` call: every top-level evaluation passes here)
         kind = type(node)
         # a constant is a leaf: no names to resolve, so no cycle to guard against (it is never `_active`)
         if depth > self.MAX_DEPTH or (kind is not ast.Constant and node in self._active):
             self._cuts += 1
             return Evaluated(UNKNOWN_EXPR, node)
         # `_charge(1)`, inlined: every evaluation of every node passes here
-        self._left -= 1
         self.file_left -= 1
-        if self._left < 0 or self.file_left < 0:
+        if self.file_left < self._floor:
             self.exhausted = True
             self._cuts += 1
             return Evaluated(UNKNOWN_EXPR, node)
@@ -235,17 +237,16 @@ class Evaluator:
         """Spend what `evaluate` of a constant spends at the top level (one unit), `count` times, for a caller
         that reads the constants itself: the budgets run out, and `exhausted` is set, at the evaluation they
         would have (`_cuts` counts each evaluation cut short)."""
-        self._left = self.BUDGET - 1
         self.file_left -= count
+        self._floor = max(self.file_left + 1 - self.BUDGET, 0)  # as the last one's evaluation would have left it
         if self.file_left < 0:
             self.exhausted = True
             self._cuts += min(count, -self.file_left)  # those of the `count` that found the budget spent
 
     def _charge(self, units: int) -> bool:
         """Spend work units; False (and `exhausted`) when this evaluation's or the file's budget is spent."""
-        self._left -= units
         self.file_left -= units
-        if self._left < 0 or self.file_left < 0:
+        if self.file_left < self._floor:
             self.exhausted = True
             self._cuts += 1
             return False

@@ -61,7 +61,7 @@ def test_a_plain_argument_name_holds_no_named_credential_in_any_text() -> None:
 @pytest.mark.parametrize("file_left", [5, 1, 0, -3])
 def test_spend_constant_spends_what_evaluating_a_constant_spends(file_left: int) -> None:
     def state(evaluator: Evaluator) -> tuple[int, int, bool, int]:
-        return evaluator._left, evaluator.file_left, evaluator.exhausted, evaluator._cuts
+        return evaluator._floor, evaluator.file_left, evaluator.exhausted, evaluator._cuts
 
     evaluated, spent = Evaluator(), Evaluator()
     evaluated.file_left = spent.file_left = file_left
@@ -76,7 +76,7 @@ def test_spend_constant_spends_what_evaluating_a_constant_spends(file_left: int)
 @pytest.mark.parametrize("count", [1, 2, 3])
 def test_spending_constants_at_once_spends_what_evaluating_each_spends(file_left: int, count: int) -> None:
     def state(evaluator: Evaluator) -> tuple[int, int, bool, int]:
-        return evaluator._left, evaluator.file_left, evaluator.exhausted, evaluator._cuts
+        return evaluator._floor, evaluator.file_left, evaluator.exhausted, evaluator._cuts
 
     evaluated, spent = Evaluator(), Evaluator()
     evaluated.file_left = spent.file_left = file_left
