@@ -37,9 +37,12 @@ COMMANDS = {"scan": "scan files and folders", "aws": "AWS collection",
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The command line's parser. Given the arguments about to be parsed, only their command's parser is built
     in full (the others are named with their help, enough for `airguard --help`): building all of them was
-    ~7 % of a pre-commit run. `scan` is always built: `baseline` and `compliance` copy its flags."""
+    ~7 % of a pre-commit run. `scan` is always built: `baseline` and `compliance` copy its flags. When the
+    command is the first argument, the other commands are not even named: nothing before it can ask for the
+    top-level help or fail there (a parser per command was ~1 % of a pre-commit run)."""
     named = next((arg for arg in argv if not arg.startswith("-")), None) if argv is not None else None
     full = set(COMMANDS) if named not in COMMANDS else {named}
+    listed = full | {"scan"} if argv and argv[0] == named else set(COMMANDS)
     parser = argparse.ArgumentParser(
         prog="airguard",
         description="Policy-as-code scanner for Apache Airflow on AWS Aurora: connections, configs, DAG code.",
@@ -92,7 +95,26 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     _dagbag_flags(scan)
 
     _integration_flags(scan)
-    aws_command = commands.add_parser("aws", help=COMMANDS["aws"])
+    if "aws" in listed:
+        _aws_parser(commands.add_parser("aws", help=COMMANDS["aws"]), scan, full)
+    if "rules" in listed:
+        rules = commands.add_parser("rules", help=COMMANDS["rules"])
+        if "rules" in full:
+            _rules_parser(rules)
+    if "baseline" in listed:
+        baseline = commands.add_parser("baseline", help=COMMANDS["baseline"])
+        if "baseline" in full:
+            _baseline_parser(baseline, scan)
+    if "compliance" in listed:
+        compliance = commands.add_parser("compliance", help=COMMANDS["compliance"])
+        if "compliance" in full:
+            from scanner.compliance.command import fill_compliance_parser
+
+            fill_compliance_parser(compliance, scan, _REPORT_ONLY_FLAGS)
+    return parser
+
+
+def _aws_parser(aws_command: argparse.ArgumentParser, scan: argparse.ArgumentParser, full: set[str]) -> None:
     if "aws" in full:
         aws_commands = aws_command.add_subparsers(dest="aws_command", metavar="ACTION")
         snapshot = aws_commands.add_parser("snapshot", help="collect the account and write a snapshot (JSON)")
@@ -102,18 +124,6 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         from scanner.aws.securityhub_command import add_import_parser
 
         add_import_parser(aws_commands, scan, _REPORT_ONLY_FLAGS)
-    rules = commands.add_parser("rules", help=COMMANDS["rules"])
-    if "rules" in full:
-        _rules_parser(rules)
-    baseline = commands.add_parser("baseline", help=COMMANDS["baseline"])
-    if "baseline" in full:
-        _baseline_parser(baseline, scan)
-    compliance = commands.add_parser("compliance", help=COMMANDS["compliance"])
-    if "compliance" in full:
-        from scanner.compliance.command import fill_compliance_parser
-
-        fill_compliance_parser(compliance, scan, _REPORT_ONLY_FLAGS)
-    return parser
 
 
 def _rules_parser(rules: argparse.ArgumentParser) -> None:
@@ -215,8 +225,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         return error(f"internal error ({type(exc).__name__}); run with AIRGUARD_DEBUG=1 for details "
                       "and report it")
-    if code is None:
-        parser.print_help()
+    if code is None:   # the full parser: the one that parsed may name only its command
+        build_parser().print_help()
         return 2
     return code
 
