@@ -3,7 +3,7 @@ it, an AWS finding is unchanged (no file line, same fingerprint as before the ke
 
 from __future__ import annotations
 
-import dataclasses
+import copy
 
 from scanner.engine.evaluate import fingerprint
 from scanner.engine.loader import load_rules
@@ -25,7 +25,8 @@ def test_aws_rules_name_the_attribute_that_an_iac_file_sets() -> None:
 
 def test_an_aws_finding_keeps_its_fingerprint_and_an_iac_finding_names_the_attribute() -> None:
     rule = next(r for r in load_rules() if r.id == "AG501")
-    unlocated = dataclasses.replace(rule, location=None)
+    unlocated = copy.copy(rule)
+    unlocated.location = None
     aws = Resource(id="arn:aws:rds:eu-west-1:123456789012:cluster:orders", type="aws.rds.cluster", name="orders",
                    source=Source(aws=AwsIdentity(arn="arn:aws:rds:eu-west-1:123456789012:cluster:orders")))
     assert aws.location_for(rule.location) is None
