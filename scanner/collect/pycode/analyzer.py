@@ -212,11 +212,14 @@ class Analyzer(ast.NodeVisitor):
                 self.module_imports.setdefault(alias.name.split(".")[0], alias.name.split(".")[0])
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module, level = node.module, node.level or 0  # (each read once: an AST node's fields are slow to read)
         for alias in node.names:
-            if node.module:
-                self.imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-            if alias.name != "*":
-                self.from_imports[alias.asname or alias.name] = (node.module or "", alias.name, node.level or 0)
+            name = alias.name
+            local = alias.asname or name
+            if module:
+                self.imports[local] = f"{module}.{name}"
+            if name != "*":
+                self.from_imports[local] = (module or "", name, level)
 
     def qualified(self, func: ast.AST) -> str:
         """The dotted callee name with import aliases resolved (``pg.connect`` -> ``psycopg2.connect``)."""
@@ -518,7 +521,7 @@ class Analyzer(ast.NodeVisitor):
                 and type(func.value) is ast.Call:  # type: ignore[attr-defined]
             self._mapped_task(node, func.value)  # type: ignore[attr-defined]
         elif task_id is not None and id(node) not in self.consumed:
-            self._task(node, name)
+            self._task(node, name, task_id)
         if self.task_stack and task_id is None:
             self._usage(node)
         self._secret_arguments(node, name, leaf)
@@ -749,7 +752,8 @@ class Analyzer(ast.NodeVisitor):
     def _conn_ids(self, node: ast.Call) -> list[str]:
         conn_ids: list[str] = []
         for keyword in node.keywords:
-            if keyword.arg and (keyword.arg == "conn_id" or keyword.arg.endswith("_conn_id")):
+            key = keyword.arg
+            if key and (key == "conn_id" or key.endswith("_conn_id")):
                 value = self.eval(keyword.value).value
                 values = value if isinstance(value, list) else [value]
                 conn_ids.extend(v for v in values if isinstance(v, str) and v)
@@ -766,9 +770,10 @@ class Analyzer(ast.NodeVisitor):
             return self.dag_vars[dag_arg.id]
         return self.dag_stack[-1] if self.dag_stack else None
 
-    def _task(self, node: ast.Call, name: str) -> None:
-        task_id = self._kw_text(node, "task_id")
-        if not task_id:
+    def _task(self, node: ast.Call, name: str, task_id_node: ast.AST) -> None:
+        """A task made by the call `node` of `name`, whose `task_id=` argument is `task_id_node`."""
+        task_id = self.eval(task_id_node).value
+        if not task_id or not isinstance(task_id, str):
             return
         operator = name.split(".")[-1] if name.split(".")[-1] != "partial" else name.split(".")[-2]
         task = TaskInfo(self._dag_of(node), task_id, operator, self.loc(node), self._conn_ids(node))

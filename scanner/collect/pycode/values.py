@@ -22,6 +22,7 @@ import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from scanner.collect.pycode.walk import NODE_FIELDS
@@ -50,6 +51,10 @@ class Unknown:
 # object.__setattr__): what an expression the evaluation does not read, and a call, evaluate to.
 UNKNOWN_EXPR = Unknown("expr")
 UNKNOWN_CALL = Unknown("call")
+UNKNOWN_ENV, UNKNOWN_REFERENCE, UNKNOWN_IAM_TOKEN = Unknown("env"), Unknown("ref"), Unknown(IAM_TOKEN)
+# The unknown value of a name (or attribute) the file does not bind, by its name: made once per name (a
+# file's names repeat; the value is immutable, and equal to a new one).
+unknown_named = lru_cache(maxsize=4096)(Unknown)
 
 
 @dataclass(slots=True)  # one per evaluation of every node: no instance dict to make and read
@@ -316,7 +321,7 @@ class Evaluator:
                 found = self.resolver.resolve(node.id, depth)
                 if found is not None:
                     return found
-            return Evaluated(Unknown(node.id), node)
+            return Evaluated(unknown_named(node.id), node)
         return self._resolve(bound, scope, depth)
 
     def _joined(self, node: ast.JoinedStr, scope: Scope, depth: int) -> Evaluated:
@@ -356,7 +361,7 @@ class Evaluator:
     def _subscript(self, node: ast.Subscript, scope: Scope, depth: int) -> Evaluated:
         base = dotted_name(node.value)
         if base in ("os.environ", "environ"):
-            return Evaluated(Unknown("env"), node)
+            return Evaluated(UNKNOWN_ENV, node)
         container = self.evaluate(node.value, scope, depth).value
         key = self.evaluate(node.slice, scope, depth).value
         if isinstance(container, dict) and isinstance(key, str) and key in container:
@@ -385,7 +390,7 @@ class Evaluator:
                 found = self.resolver.resolve(dotted, depth)
                 if found is not None:
                     return found
-        return Evaluated(Unknown(node.attr), node)
+        return Evaluated(unknown_named(node.attr), node)
 
     def _binop(self, node: ast.BinOp, scope: Scope, depth: int) -> Evaluated:
         if isinstance(node.op, ast.Add):
@@ -455,10 +460,10 @@ class Evaluator:
         name = dotted_name(node.func) or ""
         if name.endswith("generate_db_auth_token") or (
                 isinstance(node.func, ast.Attribute) and node.func.attr == "generate_db_auth_token"):
-            return Evaluated(Unknown(IAM_TOKEN), node)  # boto3.client("rds").generate_db_auth_token(...) too
+            return Evaluated(UNKNOWN_IAM_TOKEN, node)  # boto3.client("rds").generate_db_auth_token(...) too
         if name in REFERENCE_CALLS or name.endswith((".getenv", "Variable.get", ".get_connection",
                                                      "get_secret_value")):
-            return Evaluated(Unknown("ref"), node)
+            return Evaluated(UNKNOWN_REFERENCE, node)
         if name in ("json.dumps", "dumps") and node.args:
             inner = self.evaluate(node.args[0], scope, depth).value
             if not isinstance(inner, (dict, list)) or not self._fits(inner):

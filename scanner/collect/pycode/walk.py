@@ -145,6 +145,8 @@ def string_pass(tree: ast.AST, min_length: int = 0) -> tuple[list[ast.AST], dict
         for name in fields:  # each child in field order; a loop, not a call: it meets every node
             value = getattr(parent, name, None)
             if type(value) is list:
+                if not value:
+                    continue  # an empty list (`keywords`, `decorator_list`, `defaults`...: 2 in 5): no iterator made
                 children = value
             else:
                 action = actions.get(type(value))
@@ -152,6 +154,11 @@ def string_pass(tree: ast.AST, min_length: int = 0) -> tuple[list[ast.AST], dict
                     continue  # None, a name, a leaf not read: the commonest single child
                 if action == queue_only:
                     enqueue(value)  # the next commonest (`Call.func`, `Assign.value`...): no tuple made
+                    continue
+                if action == record_only:  # a constant (`x = "..."`, an operand): as in the loop below, no tuple
+                    text = value.value  # type: ignore[attr-defined]
+                    if type(text) is str and len(text) >= min_length:
+                        record(value)
                     continue
                 children = (value,)
             for child in children:
