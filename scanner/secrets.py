@@ -273,19 +273,29 @@ class Redactor:
             found.sort()
         return [(start, end) for start, _, end in found]
 
-    def snippet(self, path: str, line: int, text: str, limit: int = 240) -> str | None:
+    def snippet(self, path: str, line: int, text: str, limit: int = 240,
+                patterns: Callable[[str], str] | None = None) -> str | None:
         """Line `line` of file `path`, its secrets masked and cut to `limit` characters; None when a
-        secret read on this line cannot be masked with certainty."""
+        secret read on this line cannot be masked with certainty. `patterns` masks the credential shapes:
+        `scrub_patterns` (None) or a memo of it (`scanner.engine.evaluate.Shared`: files repeat lines)."""
         window = text[: limit + self.SNIPPET_WINDOW]
         spans = self._file_spans(path, window)
-        for value in self._at_line.get((path, line), ()):
-            if len(value) < self.MIN_EXACT:
-                return None  # too short to search for
-            forms = encoded_forms(value)
-            if not any(window[start:end] in forms for start, end in spans):
-                return None  # written in a form not recognised
-        masked = scrub_patterns(_apply(window, _merged(spans)))
+        read_here = self._at_line.get((path, line))
+        if read_here and not self._all_masked(read_here, {window[start:end] for start, end in spans}):
+            return None
+        masked = (patterns or scrub_patterns)(_apply(window, _merged(spans)))
         return masked if len(masked) <= limit else masked[: limit - 1] + "…"
+
+    def _all_masked(self, values: list[str], masked: set[str]) -> bool:
+        """Whether each of `values` (read on a line) is masked there: one of its forms is among the `masked`
+        texts. A value written as is (nearly always) is the first of its forms: the others are made (a few
+        us) only for a value not found as it is."""
+        for value in values:
+            if len(value) < self.MIN_EXACT:
+                return False  # too short to search for
+            if value not in masked and masked.isdisjoint(encoded_forms(value)):
+                return False  # written in a form not recognised
+        return True
 
     def scrub_in_file(self, path: str | None, text: str) -> str:
         """Free text written in file `path` (a suppression's reason): that file's secrets, then `scrub`."""

@@ -14,6 +14,7 @@ from scanner.engine.rule import Rule
 from scanner.engine.suppressions import SuppressionIndex
 from scanner.findings import Finding, Suppression
 from scanner.model import FileLocation, Resource, ResourceGraph
+from scanner.secrets import scrub_patterns
 
 SNIPPET_MAX = 240
 # Related locations a finding lists: the rest are counted (`Finding.related_omitted`). A connection defined in
@@ -35,12 +36,11 @@ def fingerprint(rule: Rule, resource: Resource, location: FileLocation | None, o
 
 
 class LineIndex:
-    """Line `n` of a text without a list of all its lines: where each line starts (an int array), for the
-    snippets of one evaluation. `SourceFile.lines` would keep every line of every file with a finding for
-    the rest of the scan."""
+    """Line `n` of a text without a list of all its lines: where each line starts (an int array). For a text
+    longer than `CHUNK` (`file_lines`): a snapshot in the tree can have millions of lines (195 MB as one list
+    for 2.35 million)."""
 
-    # Characters split into lines at a time: a snapshot in the tree can have millions of lines (195 MB as one
-    # list for 2.35 million), a piece of this size some tens of thousands
+    # Characters split into lines at a time: a piece of this size has some tens of thousands
     CHUNK = 1 << 20
 
     def __init__(self, text: str) -> None:
@@ -59,10 +59,22 @@ class LineIndex:
     def __len__(self) -> int:
         return len(self.starts) - 1
 
+    def __getitem__(self, index: int) -> str:
+        """Line `index` (from 0, as in the list of lines) without its break."""
+        return self.line(index + 1)
+
     def line(self, number: int) -> str:
         """Line `number` (from 1) without its break: the one break it holds ends it."""
         with_break = self.text[self.starts[number - 1]:self.starts[number]]
         return with_break.splitlines()[0] if with_break else ""
+
+
+def file_lines(text: str) -> list[str] | LineIndex:
+    """The lines of `text`, numbered as str.splitlines numbers them: its list (one C call, a fifth of a
+    `LineIndex`'s time on a file of a few KB) for a text of up to `LineIndex.CHUNK` characters, else a
+    `LineIndex`. The snippets are made one file at a time (`Shared.fill_snippets`): one file's list is alive
+    at a time."""
+    return text.splitlines() if len(text) <= LineIndex.CHUNK else LineIndex(text)
 
 
 class Shared:
@@ -74,9 +86,10 @@ class Shared:
     def __init__(self, ctx: ScanContext, graph: ResourceGraph) -> None:
         self.ctx = ctx
         self.graph = graph
-        self.indexes: dict[str, LineIndex] = {}  # the lines of the files findings point at
         self.scrubbed: dict[str, str] = {}
-        self.snippets: dict[tuple[str, int], str | None] = {}
+        # a snippet line with its file's secrets masked -> with credential shapes masked too: lines repeat
+        # across files (a connection's `password: ****`), and the shapes' patterns are most of a snippet's time
+        self.shapes_masked: dict[str, str] = {}
         self.related_by: dict[tuple[str, str], tuple[list[FileLocation], list[str], int]] = {}
 
     def scrub(self, text: str) -> str:
@@ -85,26 +98,36 @@ class Shared:
             found = self.scrubbed[text] = self.ctx.redactor.scrub(text)
         return found
 
-    def snippet(self, location: FileLocation | None) -> str | None:
-        """The redacted line `location` starts on, or None when its file was not read or has no such line."""
-        if location is None:
-            return None
-        key = (location.path, location.start_line)
-        if key not in self.snippets:
-            self.snippets[key] = self._read_snippet(location)
-        return self.snippets[key]
+    def fill_snippets(self, findings: list[Finding]) -> None:
+        """Each finding's snippet: the redacted line its location starts on, or None when its file was not
+        read or has no such line. Made file by file once every finding is known: a file's lines are split
+        once for all its findings, and dropped before the next file's."""
+        by_path: dict[str, list[Finding]] = {}
+        for finding in findings:
+            if finding.location is not None:
+                by_path.setdefault(finding.location.path, []).append(finding)
+        for path, in_file in by_path.items():
+            source = self.ctx.sources.get(path)
+            if source is None:
+                continue
+            lines = file_lines(source.text)
+            snippets: dict[int, str | None] = {}   # line -> its snippet (rules firing on one line share it)
+            for finding in in_file:
+                number = finding.location.start_line  # type: ignore[union-attr]  # grouped by it above
+                if number not in snippets:
+                    snippets[number] = self._snippet(path, number, lines)
+                finding.snippet = snippets[number]
 
-    def _read_snippet(self, location: FileLocation) -> str | None:
-        source = self.ctx.sources.get(location.path)
-        if source is None:
+    def _snippet(self, path: str, number: int, lines: list[str] | LineIndex) -> str | None:
+        if not (1 <= number <= len(lines)):
             return None
-        lines = self.indexes.get(location.path)
-        if lines is None:
-            lines = self.indexes[location.path] = LineIndex(source.text)
-        if not (1 <= location.start_line <= len(lines)):
-            return None
-        return self.ctx.redactor.snippet(location.path, location.start_line,
-                                         lines.line(location.start_line).strip(), SNIPPET_MAX)
+        return self.ctx.redactor.snippet(path, number, lines[number - 1].strip(), SNIPPET_MAX, self._mask_shapes)
+
+    def _mask_shapes(self, text: str) -> str:
+        found = self.shapes_masked.get(text)
+        if found is None:
+            found = self.shapes_masked[text] = scrub_patterns(text)
+        return found
 
     def related(self, resource: Resource, relation: str) -> tuple[list[FileLocation], list[str], int]:
         """The files of the first `MAX_RELATED` resources `relation` leads to, their scrubbed labels (shared:
@@ -132,7 +155,8 @@ def evaluate(
     parameters: dict[str, dict[str, Any]] | None = None,
     suppressions: SuppressionIndex | None = None,
 ) -> list[Finding]:
-    """Every finding of every rule, redacted, fingerprinted, with inline suppressions applied."""
+    """Every finding of every rule, redacted, fingerprinted, with inline suppressions applied (its snippet
+    is made once all are known: `Shared.fill_snippets`)."""
     findings: list[Finding] = []
     shared = Shared(ctx, graph)
     for rule in rules:
@@ -164,6 +188,7 @@ def evaluate(
                             "inline", ctx.redactor.scrub_in_file(match.path, match.reason),
                             FileLocation(match.path, match.line, match.column))
                 findings.append(finding)
+    shared.fill_snippets(findings)
     return sorted(findings, key=Finding.sort_key)
 
 
@@ -221,7 +246,7 @@ def _finding(ctx: ScanContext, graph: ResourceGraph, rule: Rule, resource: Resou
         rule_id=rule.id, rule_name=rule.name, title=rule.title, severity=rule.severity,
         confidence=rule.confidence, message=shared.scrub(message), resource_id=resource.id,
         resource_type=resource.type, resource_name=shared.scrub(resource.name), location=location,
-        snippet=shared.snippet(location), aws=resource.source.aws, related=related,
+        aws=resource.source.aws, related=related,
         related_labels=labels, related_omitted=total - len(related),
         fingerprint=fingerprint(rule, resource, location, occurrence, item_text), suppression=None,
         tags=list(rule.tags), help_uri=rule.help_uri)
