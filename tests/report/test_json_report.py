@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from scanner.config import Config
+from scanner.model import FileLocation
 from scanner.report import ReportOptions, chunked_renderer, json_report
 from scanner.report.json_report import dumps, render, render_chunks, report_json
 from scanner.result import ScanResult
@@ -64,3 +65,24 @@ def test_a_report_that_cannot_be_made_leaves_the_output_file_alone(tmp_path: Pat
     assert ran.exit_code == 2, ran.stderr
     assert "ASFF needs the Security Hub region" in ran.stderr
     assert out.read_text() == "previous report\n"
+
+
+def test_related_locations_written_once_per_list_read_as_written_each_time(demo: ScanResult) -> None:
+    """A list of related locations shared by findings (the same objects) is encoded once and written for each;
+    an equal list of other objects, and one differing only in a label, are written as their own."""
+    places = [FileLocation("dags/a.py", 3, 5, 4, 9), FileLocation("dags/b.py", 7)]
+    labels = ["used_by: airflow.task 'a'", "used_by: airflow.task '##[b'"]
+    first = replace(demo.findings[0], related=places, related_labels=labels, related_omitted=2)
+    shared = replace(demo.findings[1], related=list(places), related_labels=list(labels))
+    equal = replace(demo.findings[2], related=[replace(place) for place in places],
+                    related_labels=["".join(label) for label in labels])
+    other = replace(demo.findings[3], related=places, related_labels=[labels[0], "used_by: airflow.task 'c'"])
+    none = replace(demo.findings[4], related=[], related_labels=[])
+    planted = ScanResult(findings=[first, shared, equal, other, none, first], notices=[], rules=demo.rules,
+                         stats=demo.stats, graph=demo.graph, ctx=demo.ctx, parameters=demo.parameters)
+    text = "".join(render_chunks(planted, ReportOptions()))
+    assert text == dumps(report_json(planted, "low")) + "\n"
+    written = json.loads(text)["findings"]
+    assert [len(f["related_locations"]) for f in written] == [2, 2, 2, 2, 0, 2]
+    assert written[3]["related_locations"][1]["label"] == "used_by: airflow.task 'c'"
+    assert written[0]["related_locations"][1]["label"] == "used_by: airflow.task '##[b'" and "##[" not in text
