@@ -128,14 +128,21 @@ _AWS_KEY_ID_RE = re.compile(r"\b(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b")
 # `\b[\w.-]*(?:password|...)[\w.-]*\b["']?\s*[:=]\s*["']?` + value: the name is the whole run of `[\w.-]` from
 # its first word character (skipped `.`/`-` come before group k), checked for a keyword by one lookahead and
 # taken atomically (a lookahead and its back-reference), so a run is read a bounded number of times.
-_ASSIGNMENT_RE = re.compile(
-    r"(?i)(?<![\w.-])[.-]*(?=\w)"
-    r"(?P<k>(?=[\w.-]*?(?:password|passwd|secret|token|fernet_key|PGPASSWORD))(?=(?P<name>[\w.-]*))(?P=name)"
+_ASSIGNMENT = (
+    r"(?<![\w.-])[.-]*(?=\w)"
+    r"(?P<k>(?=[\w.-]*?(?:password|passwd|secret|token|fernet_key|pgpassword))(?=(?P<name>[\w.-]*))(?P=name)"
     r"\b[\"']?\s*[:=]\s*[\"']?)"
     r"(?P<v>[^\s\"',}]{2,})"
 )
+_ASSIGNMENT_RE = re.compile("(?i)" + _ASSIGNMENT)
 _MYSQL_P_RE = re.compile(r"(?P<k>\s-p)(?P<v>[^\s'\"]{2,})")
-_IDENTIFIED_RE = re.compile(r"(?i)(?P<k>(?:IDENTIFIED\s+BY|PASSWORD)\s+')(?P<v>[^']+)(?=')")
+_IDENTIFIED = r"(?P<k>(?:identified\s+by|password)\s+')(?P<v>[^']+)(?=')"
+_IDENTIFIED_RE = re.compile("(?i)" + _IDENTIFIED)
+# The two case-blind patterns as they are, without IGNORECASE (their letters are lower case): they find the
+# matches in an ASCII text's lower-case copy, where case-blind matching is lower-casing (no 'ſ' or 'K' to
+# match 's' or 'k'), at half the cost (`_sub_case_blind`).
+_ASSIGNMENT_LOWER_RE = re.compile(_ASSIGNMENT)
+_IDENTIFIED_LOWER_RE = re.compile(_IDENTIFIED)
 
 
 # Characters that glue a match to a longer name (`dbt-postgres-issue/`, `tests/`, `airflow.cfg`): a secret
@@ -356,7 +363,9 @@ class _FormIndex:
         # piece -> the (offset, length) of the forms holding it at an offset below the stride
         self._by_piece: dict[str, tuple[tuple[int, int], ...] | set[tuple[int, int]]] = {}
         self._forms: dict[str, int] = {}   # form -> the order it came in (spans at one place keep it)
-        self._pairs: dict[tuple[int, int], tuple[int, int]] = {}   # one tuple object per (offset, length)
+        # length -> the (offset, length) pairs of a form of that length, offsets 0..stride-1: one tuple object
+        # per pair, shared by every piece filing it
+        self._pairs: dict[int, tuple[tuple[int, int], ...]] = {}
         self._filed = 0   # the forms filed under their pieces: the first this many of `_forms`
 
     def add(self, form: str) -> None:
@@ -375,12 +384,11 @@ class _FormIndex:
 
     def _file(self, form: str) -> None:
         length = len(form)
-        pairs, by_piece = self._pairs, self._by_piece
-        for offset in range(self._stride):
-            key = (offset, length)
-            pair = pairs.get(key)
-            if pair is None:
-                pairs[key] = pair = key
+        pairs = self._pairs.get(length)
+        if pairs is None:
+            pairs = self._pairs[length] = tuple((offset, length) for offset in range(self._stride))
+        by_piece = self._by_piece
+        for offset, pair in enumerate(pairs):
             piece = form[offset:offset + 3]
             entries = by_piece.get(piece, ())
             if type(entries) is not tuple:
@@ -567,12 +575,34 @@ def scrub_patterns(text: str) -> str:
     if len(text) >= 40:  # a key is 40 characters
         text = _AWS_SECRET_RE.sub(_secret_sub, text)
     if _may_hold_assignment(text):
-        text = _ASSIGNMENT_RE.sub(_kv_sub, text)
+        text = _sub_case_blind(_ASSIGNMENT_RE, _ASSIGNMENT_LOWER_RE, text)
     if "'" in text and _may_hold_keyword(text, _IDENTIFIED_KEYWORDS):
-        text = _IDENTIFIED_RE.sub(_kv_sub, text)
+        text = _sub_case_blind(_IDENTIFIED_RE, _IDENTIFIED_LOWER_RE, text)
     if "-p" in text:
         text = _MYSQL_P_RE.sub(_kv_sub, text)
     return text
+
+
+def _sub_case_blind(pattern: re.Pattern[str], lower_pattern: re.Pattern[str], text: str) -> str:
+    """`pattern.sub(_kv_sub, text)` for a case-blind `pattern`; in an ASCII text its matches are found by
+    `lower_pattern` (the same without IGNORECASE) in the lower-case copy, each then matched by `pattern` at
+    the same place in `text`, so the substitution sees the text as written. Each match ends where the
+    engine's own search would have gone on, as `sub` goes on."""
+    if not text.isascii():
+        return pattern.sub(_kv_sub, text)
+    lowered = text.lower()
+    pieces: list[str] = []
+    done = 0   # the text up to here is in `pieces`
+    while (found := lower_pattern.search(lowered, done)) is not None:
+        match = pattern.match(text, found.start())
+        if match is None or match.end() != found.end():   # never in ASCII text; not trusted with a secret
+            return pattern.sub(_kv_sub, text)
+        pieces += (text[done:match.start()], _kv_sub(match))
+        done = match.end()
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 _ASSIGNMENT_KEYWORDS = ("password", "passwd", "secret", "token", "fernet_key")

@@ -154,3 +154,23 @@ def test_a_value_no_form_can_be_made_of_fails_at_its_registration() -> None:
         encoded_forms("lone-\ud800-surrogate")
     with pytest.raises(UnicodeEncodeError):
         Redactor().register("lone-\ud800-surrogate", "a.py", 1)
+
+
+def test_case_blind_patterns_mask_as_their_own_sub_in_any_case() -> None:
+    """`_sub_case_blind` finds the assignment and SQL-password matches in the lower-case copy of an ASCII text:
+    the same text out as the case-blind pattern's own `sub`, in every mix of case, ASCII or not."""
+    from scanner.secrets import (_ASSIGNMENT_LOWER_RE, _ASSIGNMENT_RE, _IDENTIFIED_LOWER_RE, _IDENTIFIED_RE,
+                                 _kv_sub, _sub_case_blind)
+
+    atoms = ["password", "PassWord", "TOKEN", "passwd", "Secret", "fernet_KEY", "PGPASSWORD", "identified",
+             "IDENTIFIED by", " BY ", "ſecret", "\u212a", "a", "1", "_", ".", "-", " ", "\t", "\x1c", "=", ":", "'",
+             '"', ",", "}", "@", "/", "arn:", "****", "${V}", "%(x)S", "<p>", "é", "x"]
+    rng = random.Random(20261202)
+    changed = 0
+    for _ in range(30_000):
+        text = "".join(rng.choice(atoms) for _ in range(rng.randint(0, 14)))
+        for pattern, lower in ((_ASSIGNMENT_RE, _ASSIGNMENT_LOWER_RE), (_IDENTIFIED_RE, _IDENTIFIED_LOWER_RE)):
+            expected = pattern.sub(_kv_sub, text)
+            assert _sub_case_blind(pattern, lower, text) == expected, (pattern.pattern, text)
+            changed += expected != text
+    assert changed > 1000
