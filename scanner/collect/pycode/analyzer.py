@@ -179,7 +179,7 @@ class Analyzer(ast.NodeVisitor):
         self._string_nodes = (node, strings)
         outer, self._pending = self._pending, [node]
         pending = self._pending  # handlers `_schedule` onto this same list
-        pop, extend, branches_of = pending.pop, pending.extend, branches.get
+        pop, push, extend, branches_of = pending.pop, pending.append, pending.extend, branches.get
         plans = _VISIT_PLANS
         try:
             while pending:
@@ -193,8 +193,10 @@ class Analyzer(ast.NodeVisitor):
                     handler(self, item)
                 if descend:  # generic_visit: the children, last first (the first is visited next)
                     children = branches_of(item)
-                    if children is not None:
+                    if type(children) is list:
                         extend(children)
+                    elif children is not None:
+                        push(children)  # a lone child
         finally:
             self._pending = outer
 
@@ -348,21 +350,14 @@ class Analyzer(ast.NodeVisitor):
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         outer = self.scope
         found: dict[str, Any] = {"dag_id": None, "task": None}  # what the decorators make of the function
+        arguments = node.args  # (its fields read once: an AST node's fields are slow to read)
+        defaults = arguments.defaults
+        kw_defaults = [default for default in arguments.kw_defaults if default is not None]
 
         def enter() -> None:
             self.scope = outer.child_function()
-            positional = [*node.args.posonlyargs, *node.args.args]
-            pairs = [*zip(positional[len(positional) - len(node.args.defaults):], node.args.defaults),
-                     *((a, d) for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults) if d is not None)]
-            for argument, default in pairs:
-                self.scope.names[argument.arg] = default
-                # a default naming a constant is judged where that is written; numbers and flags are no secret
-                if type(default) is not ast.Name and not (type(default) is ast.Constant
-                                                          and type(default.value) is not str) \
-                        and secret_shapes.name_strength(argument.arg) is not None:
-                    owner = f"{outer.class_name}.{node.name}" if outer.class_name else node.name
-                    via = f"default of argument {argument.arg} of {owner}()"
-                    self.defaults.append((argument.arg, default, outer, via))
+            if defaults or kw_defaults:  # (most functions have none)
+                self._bind_defaults(node, outer)
             bind_targets(self.scope, node.body)
             if self._signs_tokens:
                 self._mark_signed_engines(node.body)
@@ -380,14 +375,29 @@ class Analyzer(ast.NodeVisitor):
                 self.dag_stack.pop()
             self.scope = outer
 
-        steps: list[ast.AST | Callable[[], None]] = [
-            *node.args.defaults, *[d for d in node.args.kw_defaults if d is not None], enter]
+        steps: list[ast.AST | Callable[[], None]] = [*defaults, *kw_defaults, enter]
         for decorator in node.decorator_list:  # each read, then visited, in turn
             steps += [lambda decorator=decorator: self._decorator(node, decorator, found), decorator]
         self._schedule(*steps, body, *node.body, leave)
 
     visit_FunctionDef = _function
     visit_AsyncFunctionDef = _function
+
+    def _bind_defaults(self, node: ast.FunctionDef | ast.AsyncFunctionDef, outer: Scope) -> None:
+        """Bind the function's arguments to their defaults in its scope (entered from `outer`); a default under
+        a secret name is judged after the visit (`defaults`)."""
+        positional = [*node.args.posonlyargs, *node.args.args]
+        pairs = [*zip(positional[len(positional) - len(node.args.defaults):], node.args.defaults),
+                 *((a, d) for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults) if d is not None)]
+        for argument, default in pairs:
+            self.scope.names[argument.arg] = default
+            # a default naming a constant is judged where that is written; numbers and flags are no secret
+            if type(default) is not ast.Name and not (type(default) is ast.Constant
+                                                      and type(default.value) is not str) \
+                    and secret_shapes.name_strength(argument.arg) is not None:
+                owner = f"{outer.class_name}.{node.name}" if outer.class_name else node.name
+                via = f"default of argument {argument.arg} of {owner}()"
+                self.defaults.append((argument.arg, default, outer, via))
 
     def _decorator(self, node: ast.FunctionDef | ast.AsyncFunctionDef, decorator: ast.expr,
                    found: dict[str, Any]) -> None:
@@ -813,6 +823,7 @@ class Analyzer(ast.NodeVisitor):
         pair = False
         evaluator, scope, consumed = self.evaluator, self.scope, self.consumed
         unpaid = 0  # constants read here, not evaluated: their evaluations are paid for before the next one's
+        plain_arguments = _PLAIN_ARGUMENTS
         for keyword in keywords:
             key = keyword.arg
             if not key:
@@ -825,12 +836,17 @@ class Analyzer(ast.NodeVisitor):
                 if type(literal) is not str:
                     if type(literal) is not bytes:
                         continue  # a number, a flag, None: no text
-                elif len(literal) != 20 and _plain_argument(key):
-                    # Under a name that says nothing (`task_id`, `bash_command`), a text is a finding only as
-                    # an AWS key id, 20 characters (its evaluation keeps the length: a lone surrogate becomes
-                    # one U+FFFD). Its evaluation is only paid for, as the budgets must run out where they did.
-                    unpaid += 1
-                    continue
+                elif len(literal) != 20:
+                    plain = plain_arguments.get(key)  # `_plain_argument`'s kept answer: no call for most
+                    if plain is None:
+                        plain = _plain_argument(key)
+                    if plain:
+                        # Under a name that says nothing (`task_id`, `bash_command`), a text is a finding only
+                        # as an AWS key id, 20 characters (its evaluation keeps the length: a lone surrogate
+                        # becomes one U+FFFD). Its evaluation is only paid for, as the budgets must run out
+                        # where they did.
+                        unpaid += 1
+                        continue
             elif not evaluator.may_be_text(argument, scope):
                 continue
             if unpaid:
@@ -877,7 +893,8 @@ class Analyzer(ast.NodeVisitor):
                 keys[key.value] = value  # type: ignore[attr-defined]
         if not keys:
             return
-        pair = next(((n, v) for n, v in _PAIR_KEYS if n in keys and v in keys), None)
+        pair = next(((n, v) for n, v in _PAIR_KEYS if n in keys and v in keys), None) \
+            if "value" in keys or "Value" in keys else None  # (a pair's value key: most dicts have none)
         if pair is not None:
             label = self.eval(keys[pair[0]]).value
             if isinstance(label, str):

@@ -139,8 +139,9 @@ class Scope:
     def lookup(self, name: str) -> ast.AST | None:
         scope: Scope | None = self
         while scope is not None:
-            if name in scope.names:
-                return scope.names[name]
+            bound = scope.names.get(name)  # (a name is bound to an expression, never to None)
+            if bound is not None:
+                return bound
             scope = scope.parent
         return None
 
@@ -315,23 +316,27 @@ class Evaluator:
         return self.evaluate(node, scope).value
 
     def _name(self, node: ast.Name, scope: Scope, depth: int) -> Evaluated:
-        bound = scope.lookup(node.id)
+        name = node.id  # (read once: an AST node's fields are slow to read)
+        bound = scope.lookup(name)
         if bound is None:
             if self.resolver is not None:
-                found = self.resolver.resolve(node.id, depth)
+                found = self.resolver.resolve(name, depth)
                 if found is not None:
                     return found
-            return Evaluated(unknown_named(node.id), node)
+            return Evaluated(unknown_named(name), node)
         return self._resolve(bound, scope, depth)
 
     def _joined(self, node: ast.JoinedStr, scope: Scope, depth: int) -> Evaluated:
         parts = []
         size = 0
-        for part in node.values:
-            if isinstance(part, ast.Constant):
-                text = str(part.value)
+        for part in node.values:  # (classes compared exactly: `ast.parse` makes no subclasses)
+            kind = type(part)
+            if kind is ast.Constant:
+                text = part.value  # type: ignore[attr-defined]
+                if type(text) is not str:
+                    text = str(text)
                 parts.append(text if text.isascii() else replace_surrogates(text))  # (no call for most)
-            elif isinstance(part, ast.FormattedValue):
+            elif kind is ast.FormattedValue:
                 inner = self.evaluate(part.value, scope, depth).value
                 parts.append(inner if type(inner) is str  # (the commonest: no call)
                              else to_text(inner) if not isinstance(inner, (dict, list)) else str(UNKNOWN_EXPR))
@@ -393,13 +398,14 @@ class Evaluator:
         return Evaluated(unknown_named(node.attr), node)
 
     def _binop(self, node: ast.BinOp, scope: Scope, depth: int) -> Evaluated:
-        if isinstance(node.op, ast.Add):
+        operator = type(node.op)  # (read once; `ast.parse` makes no subclasses)
+        if operator is ast.Add:
             return self._sum(node, scope, depth)
         left = self.evaluate(node.left, scope, depth).value
         right = self.evaluate(node.right, scope, depth).value
-        if isinstance(node.op, ast.Mult) and isinstance(left, (int, float)) and isinstance(right, (int, float)):
+        if operator is ast.Mult and isinstance(left, (int, float)) and isinstance(right, (int, float)):
             return Evaluated(bounded_number(left * right), node)
-        if isinstance(node.op, ast.Mod) and isinstance(left, str):
+        if operator is ast.Mod and isinstance(left, str):
             if not self._fits(right):
                 return Evaluated(UNKNOWN_EXPR, node)
             values = right.values() if isinstance(right, dict) else right if isinstance(right, list) else [right]
@@ -457,9 +463,10 @@ class Evaluator:
         return self._text("".join(parts), node)
 
     def _call(self, node: ast.Call, scope: Scope, depth: int) -> Evaluated:
-        name = dotted_name(node.func) or ""
-        if name.endswith("generate_db_auth_token") or (
-                isinstance(node.func, ast.Attribute) and node.func.attr == "generate_db_auth_token"):
+        func = node.func  # (read once: an AST node's fields are slow to read)
+        name = dotted_name(func) or ""
+        method = func.attr if type(func) is ast.Attribute else None  # `x.method(...)`'s (no subclasses)
+        if name.endswith("generate_db_auth_token") or method == "generate_db_auth_token":
             return Evaluated(UNKNOWN_IAM_TOKEN, node)  # boto3.client("rds").generate_db_auth_token(...) too
         if name in REFERENCE_CALLS or name.endswith((".getenv", "Variable.get", ".get_connection",
                                                      "get_secret_value")):
@@ -483,8 +490,8 @@ class Evaluator:
                 return Evaluated(bounded_number(int(inner)), node)
             except (TypeError, ValueError, OverflowError):
                 return Evaluated(UNKNOWN_EXPR, node)
-        if isinstance(node.func, ast.Attribute) and node.func.attr == "format":
-            template = self.evaluate(node.func.value, scope, depth).value
+        if method == "format":
+            template = self.evaluate(func.value, scope, depth).value  # type: ignore[attr-defined]
             if isinstance(template, str):
                 args = [self.evaluate(a, scope, depth).value for a in node.args]
                 kwargs = {kw.arg: self.evaluate(kw.value, scope, depth).value for kw in node.keywords if kw.arg}
@@ -498,10 +505,10 @@ class Evaluator:
                     return self._text(template.format(*texts, **named), node)
                 except (IndexError, KeyError, ValueError):
                     return Evaluated(UNKNOWN_EXPR, node)
-        if isinstance(node.func, ast.Attribute) and node.func.attr in ("strip", "lower", "upper"):
-            inner = self.evaluate(node.func.value, scope, depth).value
+        if method in ("strip", "lower", "upper"):
+            inner = self.evaluate(func.value, scope, depth).value  # type: ignore[attr-defined]
             if isinstance(inner, str):
-                return Evaluated(getattr(inner, node.func.attr)(), node)
+                return Evaluated(getattr(inner, method)(), node)  # type: ignore[arg-type]
         return Evaluated(UNKNOWN_CALL, node)
 
 

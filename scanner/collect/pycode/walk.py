@@ -117,13 +117,18 @@ def string_pass_nodes(tree: ast.AST, min_length: int = 0) -> list[ast.AST]:
     return string_pass(tree, min_length)[0]
 
 
-def string_pass(tree: ast.AST, min_length: int = 0) -> tuple[list[ast.AST], dict[ast.AST, list[ast.AST]]]:
+# What the visit goes on to below each node (`string_pass`): its children, or its lone child as itself.
+Branches = dict[ast.AST, ast.AST | list[ast.AST]]
+
+
+def string_pass(tree: ast.AST, min_length: int = 0) -> tuple[list[ast.AST], Branches]:
     """`string_pass_nodes`, and what the visit needs of the same traversal: a node -> the children it is to
     visit (its children that can hold anything to visit, with some that hold nothing; tests hold them to a
-    depth-first reference), last first, for every node that
-    has any. (Keyed by the node itself: an AST node hashes by identity, with no `id` call.)"""
+    depth-first reference), last first, for every node that has any: a lone child as itself, not in a list
+    (three nodes in four have one). (Keyed by the node itself: an AST node hashes by identity, with no `id`
+    call.)"""
     found: list[ast.AST] = []
-    branches: dict[ast.AST, list[ast.AST]] = {}
+    branches: Branches = {}
     if not NODE_FIELDS.get(type(tree)):
         return found, branches  # a leaf: nothing under it
     record = found.append
@@ -185,6 +190,9 @@ def string_pass(tree: ast.AST, min_length: int = 0) -> tuple[list[ast.AST], dict
                     text = child.value  # type: ignore[attr-defined]
                     if type(text) is str and len(text) >= min_length:
                         record(child)
-        if len(queue) > first:
+        added = len(queue) - first
+        if added == 1:
+            branches[parent] = queue[first]
+        elif added:
             branches[parent] = queue[:first - 1:-1]  # last first, as the visit pushes them (`first` > 0)
     return found, branches
