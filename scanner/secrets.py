@@ -196,8 +196,9 @@ class Redactor:
 
     # Whether a registered value's forms wait for the next read (`_unfiled`): for a file's own redactor
     # (`scanner.collect.unit.RecordingRedactor`), which seldom reads. The scan's redactor files them as they
-    # come: it registers while worker processes still analyse, so the work overlaps theirs (deferred, it was
-    # done by the first scrub of the evaluation, after every worker had finished).
+    # come, its free-text index's pieces too: it registers while worker processes still analyse, so the work
+    # overlaps theirs (deferred, it was done by the first scrub of the evaluation, after every worker had
+    # finished: 40M of the serial tail's instructions on /tmp/bt/dense).
     DEFER_FILING = False
 
     def __init__(self) -> None:
@@ -205,7 +206,7 @@ class Redactor:
         # (path, line) -> the values read there; their forms are made again for a snippet of that line
         # (`encoded_forms`, a few us): a set of forms per place read was the largest part of this map
         self._at_line: dict[tuple[str, int], list[str]] = {}
-        self._free = _FormIndex(self.MIN_SUBSTRING)
+        self._free = _FormIndex(self.MIN_SUBSTRING, file_at_once=not self.DEFER_FILING)
         # (value, path) registered since a text was last read: their forms are made and filed (`_file_all`)
         # when one is (every reading method files them first). A file's secrets are registered with its own
         # redactor, which seldom reads a text (the scan's redactor registers them again): their forms were
@@ -350,15 +351,18 @@ class _FormIndex:
 
     Forms are filed under their pieces when a text is first read after they came (`pieces`), not as they
     come: a file's secrets are registered with its own redactor, which seldom reads a text (the scan's
-    redactor registers them again), and filing was most of a registration's work."""
+    redactor registers them again), and filing was most of a registration's work. The scan's redactor files
+    them as they come (`file_at_once`, `Redactor.DEFER_FILING`)."""
 
-    __slots__ = ("_by_piece", "_filed", "_forms", "_pairs", "_stride", "min_length")
+    __slots__ = ("_by_piece", "_file_at_once", "_filed", "_forms", "_pairs", "_stride", "min_length")
 
     # A piece's pairs are a tuple up to this many, then a set (added to without a scan of the tuple)
     GROUP_AT = 32
 
-    def __init__(self, min_length: int = 3) -> None:
+    def __init__(self, min_length: int = 3, file_at_once: bool = False) -> None:
+        """`file_at_once`: each form is filed under its pieces as it comes (`pieces` has nothing left to do)."""
         self.min_length = min_length
+        self._file_at_once = file_at_once
         self._stride = min_length - 2
         # piece -> the (offset, length) of the forms holding it at an offset below the stride
         self._by_piece: dict[str, tuple[tuple[int, int], ...] | set[tuple[int, int]]] = {}
@@ -373,6 +377,9 @@ class _FormIndex:
             raise ValueError("a form shorter than the index's minimum length")
         if form not in self._forms:
             self._forms[form] = len(self._forms)
+            if self._file_at_once:   # every earlier form is filed: `pieces` would file this one only
+                self._file(form)
+                self._filed += 1
 
     def pieces(self) -> dict[str, tuple[tuple[int, int], ...] | set[tuple[int, int]]]:
         """Piece -> its (offset, length) pairs, every form filed (those not yet filed, in the order they came)."""

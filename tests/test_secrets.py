@@ -20,16 +20,19 @@ def _every_place(forms: list[str], text: str) -> list[tuple[int, int]]:
             if text.startswith(form, start) and _bounded(text, start, start + len(form), form)]
 
 
-def test_spans_equal_trying_every_form_at_every_place() -> None:
+@pytest.mark.parametrize("file_at_once", [False, True])
+def test_spans_equal_trying_every_form_at_every_place(file_at_once: bool) -> None:
     rng = random.Random(5)
     for _ in range(1500):
         min_length = rng.choice([3, 3, 4, 8])
-        index = _FormIndex(min_length)
+        index = _FormIndex(min_length, file_at_once)
         forms: list[str] = []
         for _ in range(rng.randint(0, 2 * _FormIndex.FIND_LIMIT)):
             form = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(min_length, min_length + 4)))
             index.add(form)
             forms += [] if form in forms else [form]
+            if rng.random() < 0.2:   # a text read between two forms: filed up to here, the rest later
+                index.spans(form)
         text = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 40)))
         if forms and rng.random() < 0.5:  # plant some forms whole
             text += " ".join(rng.choice(forms) for _ in range(3))
