@@ -15,8 +15,12 @@ from scanner.source import SourceFile, Span
 WWW_USER_PASSWORD = "_AIRFLOW_WWW_USER_PASSWORD"
 
 
+# The prefixes of the variables Airflow reads itself (connections, settings, Variables).
+AIRFLOW_ENV_PREFIXES = ("AIRFLOW_CONN_", "AIRFLOW__", variables.VAR_PREFIX)
+
+
 def is_airflow_env(name: str) -> bool:
-    return name.startswith(("AIRFLOW_CONN_", "AIRFLOW__", variables.VAR_PREFIX)) or name == WWW_USER_PASSWORD
+    return name.startswith(AIRFLOW_ENV_PREFIXES) or name == WWW_USER_PASSWORD
 
 
 def is_env_name(name: object) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 from scanner.airflow_config import ConfigBlock, build_config_resources
 from scanner.airflow_uri import parse_fields
 from scanner.collect import credentials, templates, variables
-from scanner.collect.envvars import EnvBlock, is_airflow_env, is_env_name
+from scanner.collect.envvars import AIRFLOW_ENV_PREFIXES, WWW_USER_PASSWORD, EnvBlock, is_airflow_env, is_env_name
 from scanner.connections import FIELD_NAMES, build_connection
 from scanner.context import ScanContext
 from scanner.doctree import DocumentError, Node, parse_json, parse_yaml
@@ -461,6 +461,9 @@ _ENV_CONTAINERS = {"environment", "env", "extraEnv", "stringData", "envVars", "e
                    "extraEnvVars", "secretEnv"}
 # Subtrees that name env vars without setting them (the official chart's switches of its own secrets).
 _NOT_ENV = {"enableBuiltInSecretEnvVars"}
+# The walk's steps (`EnvWalker._visit`): (action, node, four fields as the action reads them).
+_VISIT, _ENV, _ITEM = "visit", "env", "item"
+_Step = tuple[str, Node, Any, Any, Any, Any]
 
 
 class EnvWalker:
@@ -527,70 +530,96 @@ class EnvWalker:
 
     def _visit(self, root: Node, base64_data: bool, path: tuple[str, ...]) -> None:
         """Depth first in document order, with an explicit stack (no recursion limit to reach). A container
-        reached again through a YAML alias is not walked again: every value in it was read the first time."""
-        pending: list[tuple[Any, ...]] = [("visit", root, base64_data, path)]
+        reached again through a YAML alias is not walked again: every value in it was read the first time.
+        Each stack entry is (action, node, four fields), one shape for all actions, so that popping one
+        builds no list (this loop runs once per value of every config file)."""
+        pending: list[_Step] = [(_VISIT, root, base64_data, path, None, None)]
         while pending:
-            action, node, *rest = pending.pop()
-            if action == "env":  # `KEY: value` in a map, in its turn
-                key, child, base64_data, path = rest
+            action, node, first, second, third, fourth = pending.pop()
+            if action == _ENV:  # `KEY: value` in a map, in its turn: (key, value node, base64_data, path)
+                key, child = first, second
                 value = child.value
-                if base64_data and isinstance(value, str):
+                if third and isinstance(value, str):
                     decoded = _b64(value)
                     if decoded != value:
                         self.ctx.secret(value, self.source.path, child.line + self.line_offset)
                     value = decoded
-                self._add(node, path, key, value, child, child, plain=not is_airflow_env(key))
+                self._add(node, fourth, key, value, child, child, plain=not is_airflow_env(key))
                 continue
-            if action == "item":  # `- KEY=value` in a list, in its turn
-                path, name, value, entry = rest
-                self._add(node, path, name, value, entry, entry, plain=not is_airflow_env(name))
+            if action == _ITEM:  # `- KEY=value` in a list, in its turn: (path, name, value, entry)
+                self._add(node, first, second, third, fourth, fourth, plain=not is_airflow_env(second))
                 continue
-            base64_data, path = rest
+            base64_data, path = first, second
             value = node.value
-            if isinstance(value, (dict, list)):
-                if (id(node), base64_data) in self.visited:
-                    continue
-                self.visited.add((id(node), base64_data))
-            later: list[tuple[Any, ...]] = []
-            in_env = bool(path) and (path[-1] in _ENV_CONTAINERS or base64_data)
             if isinstance(value, dict):
-                kind_node = value.get("kind")
-                is_secret = kind_node is not None and kind_node.value == "Secret"
-                name_node, value_node = value.get("name"), value.get("value")
-                if (name_node is not None and isinstance(name_node.value, str)
-                        and (is_airflow_env(name_node.value) or (is_env_name(name_node.value) and _env_item(node)))
-                        and value_node is not None and value_node.is_scalar):
-                    self._add(node, path[:-1], name_node.value, value_node.value, node, value_node,
-                              plain=not is_airflow_env(name_node.value))
-                    continue
-                env_map = in_env
-                for key, child in value.items():
-                    if key in _NOT_ENV:
-                        continue
-                    if not isinstance(child.value, (dict, list)):
-                        if is_airflow_env(key) or (env_map and is_env_name(key)):
-                            later.append(("env", node, key, child, base64_data, path))
-                            continue
-                        if not _may_hold_more(child.value):
-                            continue  # a scalar the visit would read nothing from: not queued
-                    later.append(("visit", child, (is_secret and key == "data") or (base64_data and key != "stringData"),
-                                  path + (str(key),)))
+                later = self._map_steps(node, value, base64_data, path)
             elif isinstance(value, list):
-                for index, entry in enumerate(value):
-                    entry_value = entry.value
-                    if isinstance(entry_value, str) and "=" in entry_value:
-                        name, _, item_value = entry_value.partition("=")
-                        if is_airflow_env(name.strip()) or (in_env and is_env_name(name.strip())):
-                            later.append(("item", node, path, name.strip(), item_value, entry))
-                            continue
-                    if not isinstance(entry_value, (dict, list)) and not _may_hold_more(entry_value):
-                        continue
-                    later.append(("visit", entry, base64_data, path + (str(index),)))
-            elif _embeds_env(value):
-                self._embedded(node, base64_data, path)
-            elif _may_hold_url_password(value):
-                self._url_password(node)
+                later = self._list_steps(node, value, base64_data, path)
+            else:
+                if _embeds_env(value):
+                    self._embedded(node, base64_data, path)
+                elif _may_hold_url_password(value):
+                    self._url_password(node)
+                continue
             pending.extend(reversed(later))
+
+    def _first_visit(self, node: Node, base64_data: bool) -> bool:
+        """Whether this container is walked now (not reached again through an alias or a merge)."""
+        key = (id(node), base64_data)
+        if key in self.visited:
+            return False
+        self.visited.add(key)
+        return True
+
+    def _map_steps(self, node: Node, value: dict[str, Node], base64_data: bool, path: tuple[str, ...]) -> list[_Step]:
+        """What a map holds for the walk, in order: its env vars (`KEY: value`), the values to visit."""
+        if not self._first_visit(node, base64_data):
+            return []
+        name_node, value_node = value.get("name"), value.get("value")
+        if (name_node is not None and isinstance(name_node.value, str)
+                and (is_airflow_env(name_node.value) or (is_env_name(name_node.value) and _env_item(node)))
+                and value_node is not None and value_node.is_scalar):
+            self._add(node, path[:-1], name_node.value, value_node.value, node, value_node,
+                      plain=not is_airflow_env(name_node.value))
+            return []
+        kind_node = value.get("kind")
+        is_secret = kind_node is not None and kind_node.value == "Secret"
+        env_map = bool(path) and (path[-1] in _ENV_CONTAINERS or base64_data)
+        later: list[_Step] = []
+        for key, child in value.items():
+            if key in _NOT_ENV:
+                continue
+            child_value = child.value
+            if not isinstance(child_value, (dict, list)):
+                # `is_airflow_env` and `_may_hold_more`, inlined: they are asked of every scalar in the file
+                if key.startswith(AIRFLOW_ENV_PREFIXES) or key == WWW_USER_PASSWORD or (env_map and is_env_name(key)):
+                    later.append((_ENV, node, key, child, base64_data, path))
+                    continue
+                if not (isinstance(child_value, str) and (("AIRFLOW_" in child_value and "\n" in child_value)
+                                                          or ("://" in child_value and "@" in child_value))):
+                    continue  # a scalar the visit would read nothing from: not queued
+            later.append((_VISIT, child, (is_secret and key == "data") or (base64_data and key != "stringData"),
+                          path + (str(key),), None, None))
+        return later
+
+    def _list_steps(self, node: Node, value: list[Node], base64_data: bool, path: tuple[str, ...]) -> list[_Step]:
+        """What a list holds for the walk, in order: its `KEY=value` items, the entries to visit."""
+        if not self._first_visit(node, base64_data):
+            return []
+        in_env = bool(path) and (path[-1] in _ENV_CONTAINERS or base64_data)
+        later: list[_Step] = []
+        for index, entry in enumerate(value):
+            entry_value = entry.value
+            if isinstance(entry_value, str) and "=" in entry_value:
+                name, _, item_value = entry_value.partition("=")
+                name = name.strip()
+                if is_airflow_env(name) or (in_env and is_env_name(name)):
+                    later.append((_ITEM, node, path, name, item_value, entry))
+                    continue
+            if not isinstance(entry_value, (dict, list)) and not _may_hold_more(entry_value):
+                continue
+            later.append((_VISIT, entry, base64_data, path + (str(index),), None, None))
+        return later
 
     def _url_password(self, node: Node) -> None:
         """A string that is a URL with a password (a git remote, a package index): a secret."""
