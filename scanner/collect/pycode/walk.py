@@ -137,6 +137,7 @@ def string_pass(tree: ast.AST, min_length: int = 0) -> tuple[list[ast.AST], Bran
     plan, value_actions = _STRING_PASS_PLAN, _ACTIONS_OUTSIDE_STRING
     queue_only, queue_value, record_only = _QUEUE, _QUEUE_VALUE, _RECORD  # local names: read for every child
     queue_and_record, constant = _QUEUE_AND_RECORD, ast.Constant
+    first = 1  # where the children of the next node to read are queued: the end of the queue
     for parent in queue:  # a node is recorded when it is found: in breadth-first order that is its turn
         fields, actions = plan[type(parent)]
         if not fields:  # a constant queued in the place of the node holding it (`_VALUE_ONLY`): its turn
@@ -146,7 +147,6 @@ def string_pass(tree: ast.AST, min_length: int = 0) -> tuple[list[ast.AST], Bran
         # A node's children queued are those the visit goes on to (besides, a constant queued
         # in its holder's place, and an expression statement or `return` of a name or constant, which hold
         # nothing to visit): they are queued one after another, and make its entry in `branches`.
-        first = len(queue)
         for name in fields:  # each child in field order; a loop, not a call: it meets every node
             value = getattr(parent, name, None)
             if type(value) is list:
@@ -190,9 +190,10 @@ def string_pass(tree: ast.AST, min_length: int = 0) -> tuple[list[ast.AST], Bran
                     text = child.value  # type: ignore[attr-defined]
                     if type(text) is str and len(text) >= min_length:
                         record(child)
-        added = len(queue) - first
-        if added == 1:
+        end = len(queue)
+        if end - first == 1:
             branches[parent] = queue[first]
-        elif added:
+        elif end > first:
             branches[parent] = queue[:first - 1:-1]  # last first, as the visit pushes them (`first` > 0)
+        first = end  # (a node read above with no fields queued nothing: the end is where it was)
     return found, branches
