@@ -13,8 +13,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-# Plain slotted dataclasses, not pydantic models: a scan makes them by the hundred thousand from values airguard
-# computed itself, and pydantic's first validator in a process (its schemas, and importlib.metadata imported to
+from scanner.records import FrozenRecord
+
+# Plain slotted dataclasses (records, `scanner.records`, for the two nobody copies with `dataclasses.replace`), not
+# pydantic models: a scan makes them by the hundred thousand from values airguard computed itself, and pydantic's
+# first validator in a process (its schemas, and importlib.metadata imported to
 # look for plugins) was ~40M instructions, 5 % of a pre-commit run, and again in each worker. A slotted instance
 # is also a quarter of a pydantic one's size (72 against ~280 bytes for a location). Data from outside (an AWS
 # unit result, a JSON report read back) comes in through the checked `from_json` constructors.
@@ -54,13 +57,15 @@ class FileLocation:
         return location
 
 
-@dataclass(frozen=True, slots=True)
-class AwsIdentity:
+class AwsIdentity(FrozenRecord):
     """Where an AWS resource lives."""
 
-    arn: str
-    account: str | None = None
-    region: str | None = None
+    __slots__ = _fields = ("arn", "account", "region")
+
+    def __init__(self, arn: str, account: str | None = None, region: str | None = None) -> None:
+        object.__setattr__(self, "arn", arn)
+        object.__setattr__(self, "account", account)
+        object.__setattr__(self, "region", region)
 
     def to_json(self) -> dict[str, Any]:
         return {"arn": self.arn, "account": self.account, "region": self.region}
@@ -78,12 +83,14 @@ class AwsIdentity:
         return identity
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(FrozenRecord):
     """Where a resource was read: a place in a file, or an AWS identity (or both: infrastructure code)."""
 
-    file: FileLocation | None = None
-    aws: AwsIdentity | None = None
+    __slots__ = _fields = ("file", "aws")
+
+    def __init__(self, file: FileLocation | None = None, aws: AwsIdentity | None = None) -> None:
+        object.__setattr__(self, "file", file)
+        object.__setattr__(self, "aws", aws)
 
     def to_json(self) -> dict[str, Any]:
         return {"file": None if self.file is None else self.file.to_json(),

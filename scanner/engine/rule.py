@@ -1,10 +1,10 @@
 """A rule as loaded: checked by the JSON Schema, then validated by pydantic, then built into these classes.
 
-They are plain slotted classes: every scan builds them (from the rule cache, without pydantic), and each
-dataclass cost ~3M instructions to create at start-up, 16M for the five of them (4 % of a warm scan of a small
-tree). pydantic checks a rule file's document against the typed dicts of `scanner.engine.rule_schema`, imported
-only then (`validate_rule`); `rule_from_data` builds a `Rule` from that document or from the cache's copy of it
-(`rule_json`). Importing pydantic and building its first model was about half of a pre-commit run.
+They are plain slotted records (`scanner.records`): every scan builds them (from the rule cache, without
+pydantic), and as dataclasses the five classes cost 16M instructions to create at start-up (4 % of a warm scan
+of a small tree). pydantic checks a rule file's document against the typed dicts of `scanner.engine.rule_schema`,
+imported only then (`validate_rule`); `rule_from_data` builds a `Rule` from that document or from the cache's
+copy of it (`rule_json`). Importing pydantic and building its first model was about half of a pre-commit run.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from scanner.engine.parameters import infer_type, type_problem
 from scanner.findings import Confidence, Severity
+from scanner.records import Record
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
@@ -23,25 +24,7 @@ if TYPE_CHECKING:
     from scanner.engine.rule_schema import RuleDocument
 
 
-class _Record:
-    """Equal when of the same class with equal fields, like a dataclass (and so, like one, not hashable): a rule
-    read back from the cache must equal the rule validated from its file."""
-
-    __slots__ = ()
-    _fields: tuple[str, ...] = ()   # what is compared: the attributes a caller reads
-
-    def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in self._fields)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() == other._values()   # type: ignore[attr-defined]
-
-    __hash__ = None   # type: ignore[assignment]
-
-
-class Parameter(_Record):
+class Parameter(Record):
     """A value a rule's condition reads (`{param: NAME}`), with its default and per-profile values."""
 
     __slots__ = _fields = ("default", "description", "type", "profiles")
@@ -63,7 +46,7 @@ class Parameter(_Record):
         return None if kind is None else type_problem(kind, value)
 
 
-class Docs(_Record):
+class Docs(Record):
     """A rule's documentation: what it finds, why it matters, how to fix it, with bad and good examples."""
 
     __slots__ = _fields = ("what", "why", "fix", "bad", "good", "example_language")
@@ -78,7 +61,7 @@ class Docs(_Record):
         self.example_language = example_language
 
 
-class Example(_Record):
+class Example(Record):
     """A resource a rule's own test builds (with its related resources) to check the rule fails or passes."""
 
     __slots__ = _fields = ("name", "type", "attributes", "params", "relations", "incoming")
@@ -95,7 +78,7 @@ class Example(_Record):
         self.incoming = {} if incoming is None else incoming   # their relation points at this one
 
 
-class RuleTests(_Record):
+class RuleTests(Record):
     """A rule's examples; `pass_` is the file's `pass:` (a Python keyword)."""
 
     __slots__ = _fields = ("fail", "pass_")
@@ -105,7 +88,7 @@ class RuleTests(_Record):
         self.pass_ = pass_
 
 
-class Rule(_Record):
+class Rule(Record):
     """One rule file: the resource type it judges, its condition, message, documentation and tests. Built by
     `rule_from_data` from a validated document or the rule cache's copy of one."""
 
@@ -149,9 +132,6 @@ class Rule(_Record):
         if isinstance(self._tests, str):
             self._tests = _rule_tests(json.loads(self._tests))
         return self._tests
-
-    def __repr__(self) -> str:
-        return f"Rule({self.id} {self.name}, {self.source_path})"
 
     @property
     def help_uri(self) -> str | None:
@@ -218,7 +198,8 @@ def rule_json(rule: Rule) -> dict[str, Any]:
 
 def tests_json(tests: RuleTests) -> dict[str, Any]:
     """A rule's tests as JSON-ready data (`rule_json`'s "tests")."""
-    return {"fail": [_example_json(item) for item in tests.fail], "pass_": [_example_json(item) for item in tests.pass_]}
+    return {"fail": [_example_json(item) for item in tests.fail],
+            "pass_": [_example_json(item) for item in tests.pass_]}
 
 
 def _example_json(example: Example) -> dict[str, Any]:
