@@ -199,6 +199,8 @@ class Evaluator:
         self.resolver = resolver
         self._active: set[ast.AST] = set()  # nodes being evaluated (an AST node hashes by identity)
         self.file_left = self.FILE_BUDGET
+        # The class's caps, read by every evaluation: an instance's own attributes are read faster
+        self._max_depth, self._budget, self._max_text = self.MAX_DEPTH, self.BUDGET, self.MAX_TEXT
         # The budgets are spent when `file_left` falls below this: the file's at 0, the current top-level
         # evaluation's at `BUDGET` below what was left when it began (one count charged, not two).
         self._floor = 0
@@ -213,11 +215,11 @@ class Evaluator:
         if node is None:
             return Evaluated(None, ast.Constant(value=None))
         if depth == 0:
-            floor = self.file_left - self.BUDGET
+            floor = self.file_left - self._budget
             self._floor = floor if floor > 0 else 0  # (no `max` call: every top-level evaluation passes here)
         kind = type(node)
         # a constant is a leaf: no names to resolve, so no cycle to guard against (it is never `_active`)
-        if depth > self.MAX_DEPTH or (kind is not ast.Constant and node in self._active):
+        if depth > self._max_depth or (kind is not ast.Constant and node in self._active):
             self._cuts += 1
             return Evaluated(UNKNOWN_EXPR, node)
         # `_charge(1)`, inlined: every evaluation of every node passes here
@@ -272,7 +274,7 @@ class Evaluator:
 
     def _text(self, text: str, node: ast.AST) -> Evaluated:
         """A text the evaluation built, paid for by its length; Unknown past the caps."""
-        if len(text) > self.MAX_TEXT:
+        if len(text) > self._max_text:
             self.exhausted = True
             return Evaluated(UNKNOWN_EXPR, node)
         if not self._charge(len(text) // 1024):
@@ -300,7 +302,7 @@ class Evaluator:
     def may_be_text(self, node: ast.AST, scope: Scope) -> bool:
         """False when `evaluate` surely gives no string: a literal container or number, a name bound to
         one or to nothing, an expression kind it does not read. True when unsure (then evaluate)."""
-        for _ in range(self.MAX_DEPTH):
+        for _ in range(self._max_depth):
             kind = type(node)
             if kind is ast.Constant:
                 return isinstance(node.value, (str, bytes))  # type: ignore[attr-defined]
@@ -343,7 +345,7 @@ class Evaluator:
             else:
                 continue
             size += len(parts[-1])
-            if size > self.MAX_TEXT:
+            if size > self._max_text:
                 self.exhausted = True
                 return Evaluated(UNKNOWN_EXPR, node)
         return self._text("".join(parts), node)
@@ -451,11 +453,11 @@ class Evaluator:
                 size = len(parts[0])
             # `_fits(right)`; a text, the commonest term, fits when `_text_size((right,))`, its length and 4 (for
             # the tuple), does
-            if not (type(right) is str and len(right) <= self.MAX_TEXT - 4) and not self._fits(right):
+            if not (type(right) is str and len(right) <= self._max_text - 4) and not self._fits(right):
                 return Evaluated(UNKNOWN_EXPR, node)
             parts.append(right if type(right) is str else to_text(right))
             size += len(parts[-1])
-            if size > self.MAX_TEXT:
+            if size > self._max_text:
                 self.exhausted = True
                 return Evaluated(UNKNOWN_EXPR, node)
         if parts is None:
