@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from scanner import safeio
+from scanner.records import Record
 
 CONFIG_FILE = ".airguard.toml"
 SEVERITIES = ("critical", "high", "medium", "low", "info")
@@ -19,29 +20,44 @@ class ConfigError(Exception):
     pass
 
 
-# pydantic's configuration for `Config`, read when it validates a file's table: an unknown key is an error
-_FORBID_EXTRA = {"extra": "forbid"}
+class Config(Record):
+    """The settings. A configuration file's table is validated by pydantic (`_validated`) and built into this
+    class; a scan without one builds it directly, and so never imports pydantic. A plain record, not a dataclass:
+    every scan imports this module, and a dataclass cost ~3.5M instructions to create."""
 
+    # The settings a file may set, each with its declared type (as `_EXACT_TYPES` names it), in order.
+    SETTINGS = {"profile": "str", "fail_on": "str", "select": "list[str]", "ignore": "list[str]",
+                "exclude": "list[str]", "rule_dirs": "list[str]", "baseline": "str | None",
+                "aws_snapshot": "str | None", "parameters": "dict[str, Any]",
+                "rule_parameters": "dict[str, dict[str, Any]]"}
+    __slots__ = _fields = (*SETTINGS, "path")
 
-@dataclass(slots=True)
-class Config:
-    """The settings. A configuration file is validated by pydantic into this dataclass (`load_config`); a scan
-    without one builds it directly, and so never imports pydantic."""
+    def __init__(self, profile: str = "default", fail_on: str = "low", select: list[str] | None = None,
+                 ignore: list[str] | None = None, exclude: list[str] | None = None,
+                 rule_dirs: list[str] | None = None, baseline: str | None = None, aws_snapshot: str | None = None,
+                 parameters: dict[str, Any] | None = None,
+                 rule_parameters: dict[str, dict[str, Any]] | None = None) -> None:
+        self.profile = profile
+        self.fail_on = fail_on
+        self.select = [] if select is None else select
+        self.ignore = [] if ignore is None else ignore
+        self.exclude = [] if exclude is None else exclude
+        self.rule_dirs = [] if rule_dirs is None else rule_dirs
+        self.baseline = baseline
+        self.aws_snapshot = aws_snapshot
+        self.parameters = {} if parameters is None else parameters
+        self.rule_parameters = {} if rule_parameters is None else rule_parameters
+        # Where the file was found; relative paths in it are relative to its folder. Not a key of the file.
+        self.path: Path | None = None
 
-    __pydantic_config__ = _FORBID_EXTRA
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        """How pydantic validates into a Config (`TypeAdapter(Config)`): the table as `_file_settings()`, then
+        the Config built from what that gives."""
+        from pydantic_core import core_schema
 
-    profile: str = "default"
-    fail_on: str = "low"
-    select: list[str] = field(default_factory=list)
-    ignore: list[str] = field(default_factory=list)
-    exclude: list[str] = field(default_factory=list)
-    rule_dirs: list[str] = field(default_factory=list)
-    baseline: str | None = None
-    aws_snapshot: str | None = None
-    parameters: dict[str, Any] = field(default_factory=dict)
-    rule_parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # Where the file was found; relative paths in it are relative to its folder. Not a key of the file.
-    path: Path | None = field(default=None, init=False)
+        return core_schema.no_info_after_validator_function(lambda settings: cls(**settings),
+                                                            handler(_file_settings()))
 
     @property
     def base_dir(self) -> Path:
@@ -83,10 +99,7 @@ def config_differences(config: Config, other: Config) -> list[tuple[str, str]]:
     """What `config` sets differently from `other`, as (setting, value and effect) pairs in the file's
     own key names: `("ignore", "AG101, AG102 (these rules would be switched off)")`."""
     changes: list[tuple[str, str]] = []
-    for setting in fields(Config):
-        name = setting.name
-        if name == "path":
-            continue
+    for name in Config.SETTINGS:
         mine, theirs = getattr(config, name), getattr(other, name)
         if mine == theirs:
             continue
@@ -198,6 +211,20 @@ def _validated(table: dict[str, Any], where: str) -> Config:
         raise ConfigError("\n".join(problems)) from None
 
 
+@cache
+def _file_settings() -> type:
+    """What pydantic checks a file's table against: a typed dict of `Config.SETTINGS` (every key optional, no
+    other key), built when a table needs it."""
+    from pydantic import ConfigDict, with_config
+    from typing_extensions import TypedDict   # pydantic needs typing_extensions' before Python 3.12
+
+    types = {"str": str, "str | None": str | None, "list[str]": list[str], "dict[str, Any]": dict[str, Any],
+             "dict[str, dict[str, Any]]": dict[str, dict[str, Any]]}
+    settings = TypedDict("ConfigFile", {name: types[kind] for name, kind in Config.SETTINGS.items()},  # type: ignore[misc]
+                         total=False)
+    return with_config(ConfigDict(extra="forbid"))(settings)
+
+
 # A setting's declared type -> whether a value is exactly of that type as TOML gives it (pydantic accepts such
 # a value unchanged). A type not named here always goes through pydantic.
 _EXACT_TYPES: dict[str, Callable[[Any], bool]] = {
@@ -216,9 +243,8 @@ def _plainly_valid(settings: dict[str, Any]) -> bool:
     of its declared type. Then `Config` is built directly and pydantic is not imported (its import and
     validator were half of a pre-commit run in a project with a configuration file); anything else, and every
     problem's message, is pydantic's."""
-    declared = {setting.name: setting.type for setting in fields(Config) if setting.init}
     for name, value in settings.items():
-        check = _EXACT_TYPES.get(declared.get(name, ""))   # type: ignore[arg-type]
+        check = _EXACT_TYPES.get(Config.SETTINGS.get(name, ""))
         if check is None or not check(value):
             return False
     return True
