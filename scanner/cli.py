@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from scanner import __version__, timings
 from scanner.runscan import (
@@ -34,6 +34,45 @@ COMMANDS = {"scan": "scan files and folders", "aws": "AWS collection",
             "compliance": "scan and summarise pass/fail per control of a compliance framework"}
 
 
+def _terminal_columns() -> int:
+    """`shutil.get_terminal_size().columns`, the width argparse wraps help to (COLUMNS, else the terminal's, else
+    80), without importing shutil: argparse makes a formatter, and so asks for the width, for every argument added,
+    and shutil brings the compression modules with it (zlib, bz2, lzma and their shared libraries: ~7M
+    instructions, 2 % of a pre-commit run) for a number only help and usage messages use."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, given the width argparse itself would take (`_terminal_columns`)."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position,
+                         _terminal_columns() - 2 if width is None else width)
+
+
+class _RawDescriptionHelpFormatter(_HelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """argparse's RawDescriptionHelpFormatter (descriptions and epilogs as written), with `_HelpFormatter`'s width."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose formatter is `_HelpFormatter` unless told otherwise; the parsers of its commands
+    are of this class too (argparse makes sub-parsers of their parent's class)."""
+
+    def __init__(self, *args: Any, formatter_class: type[argparse.HelpFormatter] = _HelpFormatter,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, formatter_class=formatter_class, **kwargs)
+
+
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The command line's parser. Given the arguments about to be parsed, only their command's parser is built
     in full (the others are named with their help, enough for `airguard --help`): building all of them was
@@ -43,17 +82,17 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     named = next((arg for arg in argv if not arg.startswith("-")), None) if argv is not None else None
     full = set(COMMANDS) if named not in COMMANDS else {named}
     listed = full | {"scan"} if argv and argv[0] == named else set(COMMANDS)
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="airguard",
         description="Policy-as-code scanner for Apache Airflow on AWS Aurora: connections, configs, DAG code.",
         epilog=EXIT_DOC,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"airguard {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     scan = commands.add_parser(
-        "scan", help=COMMANDS["scan"], epilog=EXIT_DOC, formatter_class=argparse.RawDescriptionHelpFormatter,
+        "scan", help=COMMANDS["scan"], epilog=EXIT_DOC, formatter_class=_RawDescriptionHelpFormatter,
         description="Scan Airflow connection configs, airflow.cfg, compose/Helm/Kubernetes files and DAG code. "
                     "Static analysis only: scanned code is never imported or executed (except with --dagbag, see below).")
     scan.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: .)")
