@@ -265,11 +265,13 @@ def _copies(result, counts: dict[str, int], snippet: str | None = None) -> list:
 
 
 def _sarif_of(result, findings: list) -> dict:
-    from dataclasses import replace
+    import copy
 
     from scanner.report import ReportOptions, renderer
 
-    return json.loads(renderer("sarif")(replace(result, findings=findings), ReportOptions(fail_on="none")))
+    changed = copy.copy(result)
+    changed.findings = findings
+    return json.loads(renderer("sarif")(changed, ReportOptions(fail_on="none")))
 
 
 def _valid(log: dict, keep: int = 50) -> None:
