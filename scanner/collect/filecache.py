@@ -57,15 +57,26 @@ _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # the `
 
 
 def collector_code_files() -> list[str]:
-    """The modules `collector_code_hash` covers, as paths relative to the package (`os.walk`: a third of
-    `Path.rglob`'s time)."""
-    found = [name for name in os.listdir(_PACKAGE) if name.endswith(".py")]
-    for sub in COLLECTOR_PACKAGES:
-        for folder, subfolders, names in os.walk(os.path.join(_PACKAGE, sub)):
-            subfolders[:] = [name for name in subfolders if name != "__pycache__"]
-            relative = os.path.relpath(folder, _PACKAGE).replace(os.sep, "/")
-            found += [f"{relative}/{name}" for name in names if name.endswith(".py")]
-    return sorted(found)
+    """The modules `collector_code_hash` covers, as paths relative to the package."""
+    return [relative for relative, _ in _collector_code_stats()]
+
+
+def _collector_code_stats() -> list[tuple[str, os.stat_result]]:
+    """Each module `collector_code_hash` covers with its stat, in path order: the package's own modules, then
+    every module under the collector packages (not their `__pycache__`, nor folders linked in). One
+    `os.scandir` per folder: joining and resolving paths per file was a third of this on every start."""
+    found = [(entry.name, entry.stat()) for entry in os.scandir(_PACKAGE) if entry.name.endswith(".py")]
+    folders = list(COLLECTOR_PACKAGES)
+    while folders:
+        relative = folders.pop()
+        with os.scandir(os.path.join(_PACKAGE, relative)) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    if entry.name != "__pycache__" and not entry.is_symlink():
+                        folders.append(f"{relative}/{entry.name}")
+                elif entry.name.endswith(".py"):
+                    found.append((f"{relative}/{entry.name}", entry.stat()))
+    return sorted(found, key=lambda item: item[0])
 
 
 def collector_code_hash() -> str:
@@ -74,8 +85,7 @@ def collector_code_hash() -> str:
     global _code_hash
     if _code_hash is None:
         digest = hashlib.blake2b(f"{__version__}\0{FORMAT_VERSION}".encode(), digest_size=16)
-        for relative in collector_code_files():
-            stat = os.stat(os.path.join(_PACKAGE, relative))
+        for relative, stat in _collector_code_stats():
             digest.update(f"{relative}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
         _code_hash = digest.hexdigest()
     return _code_hash
