@@ -460,18 +460,19 @@ class Analyzer(ast.NodeVisitor):
 
     # ------------------------------------------------------------------ assignments
     def visit_Assign(self, node: ast.Assign) -> None:
-        makes_dag = type(node.value) is ast.Call and _calls_dag(node.value)
+        value = node.value
+        makes_dag = type(value) is ast.Call and _calls_dag(value)
         for target in node.targets:  # (classes compared exactly: `ast.parse` makes no subclasses)
             kind = type(target)
             if kind is ast.Subscript and dotted_name(target.value) in ("os.environ", "environ"):  # type: ignore
                 name = self.eval(target.slice).value  # type: ignore[attr-defined]
                 if isinstance(name, str):
-                    self._env_write(name, node.value, node)
+                    self._env_write(name, value, node)
             elif kind is ast.Name and makes_dag:
-                dag_id = self._dag_id(node.value)  # type: ignore[arg-type]
+                dag_id = self._dag_id(value)  # type: ignore[arg-type]
                 if dag_id:
-                    self.dag_vars[target.id] = dag_id
-                    self.dags.setdefault(dag_id, self.loc(node.value))
+                    self.dag_vars[target.id] = dag_id  # type: ignore[attr-defined]
+                    self.dags.setdefault(dag_id, self.loc(value))
 
     def _env_write(self, name: str, value_node: ast.AST, anchor: ast.AST) -> None:
         evaluated = self.eval(value_node)
@@ -1023,10 +1024,13 @@ class Analyzer(ast.NodeVisitor):
                                      location=self.source.find(self.loc(node), [secret]))
 
     def _secret_assignment(self, node: ast.Assign | ast.AnnAssign) -> None:
-        if node.value is None:
-            return  # `name: type` binds nothing
         # (classes compared exactly, as the string pass found the node: `ast.parse` makes no subclasses)
-        targets = node.targets if type(node) is ast.Assign else (node.target,)  # type: ignore[union-attr]
+        if type(node) is ast.Assign:
+            targets = node.targets  # (an assignment has a value)
+        elif node.value is None:
+            return  # `name: type` binds nothing
+        else:
+            targets = [node.target]  # type: ignore[union-attr]
         for target in targets:
             kind = type(target)
             name = target.id if kind is ast.Name else target.attr if kind is ast.Attribute else None
