@@ -145,7 +145,7 @@ def test_rule_cache_is_used_and_invalidated(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_rules_from_the_cache_equal_validated_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The cache is read back without validation (`rule_from_cache`): every field, nested models and enums
+    """The cache is read back without validation (`rule_from_data`): every field, nested models and enums
     included, must come back as validation made it."""
     monkeypatch.setenv("AIRGUARD_CACHE_DIR", str(tmp_path / "cache"))
     validated = load_rules(use_cache=False)
