@@ -525,8 +525,9 @@ class Analyzer(ast.NodeVisitor):
         if name.endswith("assume_role"):  # the leaf `assume_role` too
             self._note_imported(self._kw(node, "DurationSeconds"))
             self._assume_role(node)
+        keywords = node.keywords  # (read once: an AST node's fields are slow to read)
         task_id = None  # (`_kw`, inlined: every call passes here)
-        for keyword in node.keywords:
+        for keyword in keywords:
             if keyword.arg == "task_id":
                 task_id = keyword.value
                 break
@@ -537,7 +538,7 @@ class Analyzer(ast.NodeVisitor):
             self._task(node, name, task_id)
         if self.task_stack and task_id is None:
             self._usage(node)
-        self._secret_arguments(node, name, leaf)
+        self._secret_arguments(node, name, leaf, keywords)
 
     def _args(self, node: ast.Call, positional: tuple[str, ...]) -> dict[str, ast.AST]:
         args: dict[str, ast.AST] = {}
@@ -811,11 +812,12 @@ class Analyzer(ast.NodeVisitor):
                 self.task_stack[-1].conn_ids.append(conn_id)
 
     # ------------------------------------------------------------------ credentials in arguments
-    def _secret_arguments(self, node: ast.Call, name: str, leaf: str) -> None:
+    def _secret_arguments(self, node: ast.Call, name: str, leaf: str, keywords: list[ast.keyword]) -> None:
+        """Credentials among the arguments of the call `node` of `name` (last part `leaf`), its `keywords`."""
         if leaf in _K8S_SECRET_REFERENCES or (leaf == "Secret" and "kubernetes" in name):
             return  # a call that names a Kubernetes Secret (KPO's `Secret`): its arguments are references
         pair = len(node.args) >= 2 and name.endswith("EnvVar")  # name/value keywords (or V1EnvVar(n, v))
-        if node.keywords and self._secret_keywords(node.keywords, name):
+        if keywords and self._secret_keywords(keywords, name):
             pair = True
         if pair:
             self._pair_call(node, name)

@@ -246,7 +246,8 @@ class Evaluator:
         that reads the constants itself: the budgets run out, and `exhausted` is set, at the evaluation they
         would have (`_cuts` counts each evaluation cut short)."""
         self.file_left -= count
-        self._floor = max(self.file_left + 1 - self.BUDGET, 0)  # as the last one's evaluation would have left it
+        floor = self.file_left + 1 - self._budget  # as the last one's evaluation would have left it
+        self._floor = floor if floor > 0 else 0
         if self.file_left < 0:
             self.exhausted = True
             self._cuts += min(count, -self.file_left)  # those of the `count` that found the budget spent
