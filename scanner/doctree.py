@@ -26,15 +26,60 @@ else:
     yaml = None  # PyYAML, imported by the first YAML parse (`yaml_loader`): a scan of a .env or DAG files reads none
 
 
+_loader: Any = None   # the loader class, made with the first parse (`yaml_loader`)
+
+
 def yaml_loader() -> Any:
     """PyYAML's safe loader class, PyYAML imported on first use (its pure-Python half costs ~12 ms of a
-    start); the C loader when libyaml is there (an order of magnitude faster)."""
-    global yaml
-    if yaml is None:
+    start); the C loader when libyaml is there (an order of magnitude faster), its resolver's calls made
+    cheaper (`_quick_resolver`)."""
+    global yaml, _loader
+    if _loader is None:
         import yaml as module
 
         yaml = module
-    return getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+        _loader = _quick_resolver(getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader)
+    return _loader
+
+
+# Plain scalars whose implicit tag `_quick_resolver` remembers: short ones (keys and words repeat; a long
+# value seldom does), at most this many at a time (then it starts again).
+_RESOLVED_LENGTH = 64
+_RESOLVED_COUNT = 4096
+
+
+def _quick_resolver(base: Any) -> Any:
+    """`base` with the same tags resolved at less cost: the composer calls three Python methods of the
+    resolver for every node. A safe loader has no path resolvers, so `descend_resolver`/`ascend_resolver`
+    do nothing and a scalar's tag depends on its text alone (the implicit resolvers, fixed by then): the
+    tag of a plain scalar is remembered. A loader given path resolvers (by whoever imports PyYAML) is
+    returned as it is."""
+    if base.yaml_path_resolvers:
+        return base
+    resolved: dict[str, str] = {}
+    resolve = base.resolve
+
+    class QuickLoader(base):  # type: ignore[misc, valid-type]
+        def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+            return None
+
+        def ascend_resolver(self) -> None:
+            return None
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+            if kind is not yaml.ScalarNode or not implicit[0]:
+                return resolve(self, kind, value, implicit)   # a collection, a quoted scalar: no pattern tried
+            tag = resolved.get(value)
+            if tag is None:
+                tag = resolve(self, kind, value, implicit)
+                if len(value) <= _RESOLVED_LENGTH:
+                    if len(resolved) >= _RESOLVED_COUNT:
+                        resolved.clear()
+                    resolved[value] = tag
+            return tag
+
+    QuickLoader.__name__ = QuickLoader.__qualname__ = f"Quick{base.__name__}"
+    return QuickLoader
 
 
 class Node:
@@ -405,6 +450,12 @@ class _JsonParser:
             raise self.fail("extra data after the document", offset)
         return node
 
+    def scalar(self, value: Any, start: int, end: int) -> Node:
+        """`node` of a string, number or literal: on one line (a string holds no raw line break)."""
+        starts = self.line_starts
+        line = bisect_right(starts, start) - 1
+        return Node(value, line + 1, start - starts[line] + 1, line + 1, max(end - 1, start) - starts[line] + 1)
+
     def node(self, value: Any, start: int, end: int) -> Node:
         starts, last = self.line_starts, max(end - 1, start)
         line = bisect_right(starts, start) - 1  # as `position`, without its calls: a node is made per value
@@ -424,11 +475,11 @@ class _JsonParser:
             return self.array(offset, depth)
         if char == '"':
             value, end = self.string(offset)
-            return self.node(value, offset, end), end
+            return self.scalar(value, offset, end), end
         for literal, value in (("true", True), ("false", False), ("null", None)):
             if text.startswith(literal, offset):
                 end = offset + len(literal)
-                return self.node(value, offset, end), end
+                return self.scalar(value, offset, end), end
         match = _NUMBER.match(text, offset)
         if match:
             raw = match.group(0)
@@ -439,7 +490,7 @@ class _JsonParser:
                 number = -math.inf if raw.startswith("-") else math.inf
             else:
                 number = bounded_number(int(raw))
-            return self.node(number, offset, match.end()), match.end()
+            return self.scalar(number, offset, match.end()), match.end()
         raise self.fail("expected a value", offset)
 
     # obj and array skip whitespace with the regex itself (`skip` without a call: several per member)
@@ -491,7 +542,7 @@ class _JsonParser:
             value, end = _scan_json_string(self.text, start + 1, True)
         except ValueError:
             return self._string(start)  # an invalid string: the reading below says where and why
-        return replace_surrogates(value), end
+        return (value if value.isascii() else replace_surrogates(value)), end   # most are ASCII: no call
 
     def _string(self, start: int) -> tuple[str, int]:
         text = self.text
