@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, ClassVar
 
 from scanner import safeio
 from scanner.records import Record
@@ -26,7 +26,7 @@ class Config(Record):
     every scan imports this module, and a dataclass cost ~3.5M instructions to create."""
 
     # The settings a file may set, each with its declared type (as `_EXACT_TYPES` names it), in order.
-    SETTINGS = {"profile": "str", "fail_on": "str", "select": "list[str]", "ignore": "list[str]",
+    SETTINGS: ClassVar[dict[str, str]] = {"profile": "str", "fail_on": "str", "select": "list[str]", "ignore": "list[str]",
                 "exclude": "list[str]", "rule_dirs": "list[str]", "baseline": "str | None",
                 "aws_snapshot": "str | None", "parameters": "dict[str, Any]",
                 "rule_parameters": "dict[str, dict[str, Any]]"}
@@ -216,7 +216,7 @@ def _file_settings() -> type:
     """What pydantic checks a file's table against: a typed dict of `Config.SETTINGS` (every key optional, no
     other key), built when a table needs it."""
     from pydantic import ConfigDict, with_config
-    from typing_extensions import TypedDict   # pydantic needs typing_extensions' before Python 3.12
+    from typing_extensions import TypedDict  # pydantic needs typing_extensions' before Python 3.12
 
     types = {"str": str, "str | None": str | None, "list[str]": list[str], "dict[str, Any]": dict[str, Any],
              "dict[str, dict[str, Any]]": dict[str, dict[str, Any]]}

@@ -162,8 +162,14 @@ def test_a_value_no_form_can_be_made_of_fails_at_its_registration() -> None:
 def test_case_blind_patterns_mask_as_their_own_sub_in_any_case() -> None:
     """`_sub_case_blind` finds the assignment and SQL-password matches in the lower-case copy of an ASCII text:
     the same text out as the case-blind pattern's own `sub`, in every mix of case, ASCII or not."""
-    from scanner.secrets import (_ASSIGNMENT_LOWER_RE, _ASSIGNMENT_RE, _IDENTIFIED_LOWER_RE, _IDENTIFIED_RE,
-                                 _kv_sub, _sub_case_blind)
+    from scanner.secrets import (
+        _ASSIGNMENT_LOWER_RE,
+        _ASSIGNMENT_RE,
+        _IDENTIFIED_LOWER_RE,
+        _IDENTIFIED_RE,
+        _kv_sub,
+        _sub_case_blind,
+    )
 
     atoms = ["password", "PassWord", "TOKEN", "passwd", "Secret", "fernet_KEY", "PGPASSWORD", "identified",
              "IDENTIFIED by", " BY ", "ſecret", "\u212a", "a", "1", "_", ".", "-", " ", "\t", "\x1c", "=", ":", "'",

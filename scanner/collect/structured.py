@@ -16,7 +16,13 @@ from typing import Any
 from scanner.airflow_config import ConfigBlock, build_config_resources
 from scanner.airflow_uri import parse_fields
 from scanner.collect import credentials, templates, variables
-from scanner.collect.envvars import AIRFLOW_ENV_PREFIXES, WWW_USER_PASSWORD, EnvBlock, is_airflow_env, is_env_name
+from scanner.collect.envvars import (
+    AIRFLOW_ENV_PREFIXES,
+    WWW_USER_PASSWORD,
+    EnvBlock,
+    is_airflow_env,
+    is_env_name,
+)
 from scanner.connections import FIELD_NAMES, build_connection
 from scanner.context import ScanContext
 from scanner.doctree import DocumentError, Node, parse_json, parse_yaml

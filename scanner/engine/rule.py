@@ -29,7 +29,7 @@ class Parameter(Record):
 
     __slots__ = _fields = ("default", "description", "type", "profiles")
 
-    def __init__(self, default: Any, description: str, type: ParameterType | None = None,  # noqa: A002
+    def __init__(self, default: Any, description: str, type: ParameterType | None = None,
                  profiles: dict[str, Any] | None = None) -> None:
         self.default = default
         self.description = description
@@ -66,7 +66,7 @@ class Example(Record):
 
     __slots__ = _fields = ("name", "type", "attributes", "params", "relations", "incoming")
 
-    def __init__(self, name: str | None = None, type: str | None = None,  # noqa: A002
+    def __init__(self, name: str | None = None, type: str | None = None,
                  attributes: dict[str, Any] | None = None, params: dict[str, Any] | None = None,
                  relations: dict[str, list[Example]] | None = None,
                  incoming: dict[str, list[Example]] | None = None) -> None:
@@ -97,7 +97,7 @@ class Rule(Record):
                "origin", "source_path")
     __slots__ = tuple("_tests" if name == "tests" else name for name in _fields)
 
-    def __init__(self, id: str, name: str, title: str, severity: Severity,  # noqa: A002
+    def __init__(self, id: str, name: str, title: str, severity: Severity,
                  confidence: Confidence, resource: str, condition: dict[str, Any], message: str, docs: Docs,
                  tests: RuleTests | str, location: str | None = None, for_each: str | None = None,
                  related: list[str] | None = None, requires: list[str] | None = None,

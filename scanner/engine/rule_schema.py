@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, ConfigDict, with_config
-from typing_extensions import NotRequired, TypedDict   # pydantic needs typing_extensions' before Python 3.12
+from typing_extensions import NotRequired, TypedDict  # pydantic needs typing_extensions' before Python 3.12
 
 from scanner.engine.parameters import ParameterType, infer_type
 from scanner.findings import Confidence, Severity

@@ -216,7 +216,7 @@ class Evaluator:
             return Evaluated(None, ast.Constant(value=None))
         if depth == 0:
             floor = self.file_left - self._budget
-            self._floor = floor if floor > 0 else 0  # (no `max` call: every top-level evaluation passes here)
+            self._floor = floor if floor > 0 else 0  # noqa: FURB136 - no `max` call: every top-level evaluation passes here
         kind = type(node)
         # a constant is a leaf: no names to resolve, so no cycle to guard against (it is never `_active`)
         if depth > self._max_depth or (kind is not ast.Constant and node in self._active):
@@ -247,7 +247,7 @@ class Evaluator:
         would have (`_cuts` counts each evaluation cut short)."""
         self.file_left -= count
         floor = self.file_left + 1 - self._budget  # as the last one's evaluation would have left it
-        self._floor = floor if floor > 0 else 0
+        self._floor = floor if floor > 0 else 0  # noqa: FURB136 - no `max` call: charged per skipped constant
         if self.file_left < 0:
             self.exhausted = True
             self._cuts += min(count, -self.file_left)  # those of the `count` that found the budget spent
