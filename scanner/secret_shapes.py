@@ -42,7 +42,7 @@ from itertools import pairwise
 from typing import NamedTuple
 
 from scanner import secrets
-from scanner.secret_literals import AWS_KEY_ID_PREFIXES, KEY_NAME_PAIRS, PRECHECK_LITERALS  # noqa: F401 - importable from here as before
+from scanner.secret_literals import AWS_KEY_ID_PREFIXES, KEY_NAME_PAIRS
 
 # Kinds (stable strings: the config collectors and the code analyzer both read them).
 AWS_ACCESS_KEY_ID = "aws-access-key-id"
