@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from scanner import secret_shapes, secrets
@@ -828,7 +829,7 @@ class Analyzer(ast.NodeVisitor):
         pair = False
         evaluator, scope, consumed = self.evaluator, self.scope, self.consumed
         unpaid = 0  # constants read here, not evaluated: their evaluations are paid for before the next one's
-        plain_arguments = _PLAIN_ARGUMENTS
+        plain_argument = _plain_argument
         for keyword in keywords:
             key = keyword.arg
             if not key:
@@ -842,10 +843,7 @@ class Analyzer(ast.NodeVisitor):
                     if type(literal) is not bytes:
                         continue  # a number, a flag, None: no text
                 elif len(literal) != 20:
-                    plain = plain_arguments.get(key)  # `_plain_argument`'s kept answer: no call for most
-                    if plain is None:
-                        plain = _plain_argument(key)
-                    if plain:
+                    if plain_argument(key):
                         # Under a name that says nothing (`task_id`, `bash_command`), a text is a finding only
                         # as an AWS key id, 20 characters (its evaluation keeps the length: a lone surrogate
                         # becomes one U+FFFD). Its evaluation is only paid for, as the budgets must run out
@@ -1038,8 +1036,7 @@ class Analyzer(ast.NodeVisitor):
             name = target.id if kind is ast.Name else target.attr if kind is ast.Attribute else None
             if name is None:
                 continue
-            secret = _SECRET_NAMES.get(name)  # (`_may_name_secret`'s kept answer: no call for most names)
-            if not (_may_name_secret(name) if secret is None else secret):
+            if not _may_name_secret(name):
                 continue
             evaluated = self.eval(node.value)
             if id(evaluated.origin) in self.consumed or not isinstance(evaluated.value, str):
@@ -1077,37 +1074,26 @@ class Analyzer(ast.NodeVisitor):
 # The AWS credential arguments `_secret_arguments` reports by their name alone.
 _AWS_KEY_ID_ARGUMENTS = ("aws_access_key_id", "AccessKeyId")
 _AWS_SECRET_ARGUMENTS = ("aws_secret_access_key", "SecretAccessKey", "aws_session_token")
-_PLAIN_ARGUMENTS: dict[str, bool] = {}  # argument names judged so far (a file's keywords repeat)
+# The two judgements of a name below are kept per name (a file's keywords and constants repeat, and so do a
+# tree's), at most `_NAMES_KEPT` of them: the names come from scanned files.
+_NAMES_KEPT = 4096
 
 
+@lru_cache(maxsize=_NAMES_KEPT)
 def _plain_argument(key: str) -> bool:
     """Whether a literal under the argument name `key` is a credential only as an AWS key id: `key` is no AWS
     credential argument, and `_named_kind` gives None under it whatever the text (no secret name, no client
     password variable)."""
-    plain = _PLAIN_ARGUMENTS.get(key)
-    if plain is None:
-        strength = secret_shapes.name_strength(key)
-        plain = strength is None and not _client_password_name(key, strength) \
-            and key not in _AWS_KEY_ID_ARGUMENTS and key not in _AWS_SECRET_ARGUMENTS
-        if len(_PLAIN_ARGUMENTS) >= 4096:
-            _PLAIN_ARGUMENTS.clear()
-        _PLAIN_ARGUMENTS[key] = plain
-    return plain
+    strength = secret_shapes.name_strength(key)
+    return strength is None and not _client_password_name(key, strength) \
+        and key not in _AWS_KEY_ID_ARGUMENTS and key not in _AWS_SECRET_ARGUMENTS
 
 
-_SECRET_NAMES: dict[str, bool] = {}  # names `_may_name_secret` judged so far (a file's constants repeat)
-
-
+@lru_cache(maxsize=_NAMES_KEPT)
 def _may_name_secret(name: str) -> bool:
     """Whether a literal under `name` (a constant, a key) may be a secret: a secret name (`name_strength`), or
     a client password variable in any case (`pgpassword`)."""
-    secret = _SECRET_NAMES.get(name)
-    if secret is None:
-        secret = secret_shapes.name_strength(name) is not None or name.upper() in CLIENT_PASSWORD_VARS
-        if len(_SECRET_NAMES) >= 4096:
-            _SECRET_NAMES.clear()
-        _SECRET_NAMES[name] = secret
-    return secret
+    return secret_shapes.name_strength(name) is not None or name.upper() in CLIENT_PASSWORD_VARS
 
 
 def _client_password_name(name: str, strength: str | None) -> bool:
