@@ -202,37 +202,34 @@ def _span(node: yaml.Node) -> tuple[int, int, int, int]:
     return start.line + 1, start.column + 1, end.line + 1, max(end.column, 1)
 
 
-class _YamlConverter:
-    """Composed YAML nodes to `Node`s, each composed node converted once (an alias shares the anchor's
-    `Node`), with the size and depth of every `Node`'s expanded tree kept to bound the stream."""
+class _TreeConverter:
+    """Composed YAML nodes to `Node`s, for a stream that defines no anchor: with no alias, every composed
+    node is met once (the composer shares a node only for an alias), so a stream nests as deep as it is
+    written (`MAX_DEPTH` is checked, where `_YamlConverter` checks it first) and no node needs remembering.
+    It expands past the nodes written only through merge keys: a source nested in a source is copied again
+    at each level, and `_merge` (shared with `_YamlConverter`) counts the copies against `expansion_limit`.
+    The same `Node`s and errors as `_YamlConverter`, at a third of its cost, for most files."""
 
     def __init__(self, loader: Any) -> None:
         self.loader = loader
-        self.seen: dict[int, Node] = {}     # id(yaml node) -> its Node
-        self.open: set[int] = set()         # yaml nodes being converted: meeting one again is a cycle
-        self.size: dict[int, int] = {}      # id(Node) -> nodes in its expanded tree
-        self.depth: dict[int, int] = {}     # id(Node) -> levels of its expanded tree
-        # Every document's composed nodes, alive until the stream is converted: nodes are known by id(),
-        # and a freed document's ids would be reused by a later one's nodes.
+        # Every document's composed nodes, alive until the stream is converted: counted (`_limit`) only when
+        # the merges copy more entries than the floor of every limit, and known by id() in `_YamlConverter`
+        # (a freed document's ids would be reused by a later one's nodes).
         self.documents: list[Any] = []
         self.own = 0                        # nodes written in the documents counted so far
         self.counted = 0                    # documents counted into `own`
-        self.expanded = 0                   # nodes of the converted documents, expanded
         self.copied = 0                     # entries copied by merge keys
 
     def document(self, node: yaml.Node) -> Node:
         self.documents.append(node)
-        result = self.convert(node, 1)
-        self.expanded += self.size[id(result)]
-        self._check_size(self.expanded, result)
-        return result
+        return self.convert(node, 1)
 
-    def _check_size(self, size: int, where: Node) -> None:
+    def _check_size(self, size: int, line: int, column: int) -> None:
         if size <= MAX_EXPANDED_NODES:
             return  # within the floor of every limit: the nodes written need not be counted
         limit = self._limit()
         if size > limit:
-            raise DocumentError(f"YAML expands past {limit} nodes (alias bomb?)", where.line, where.column)
+            raise DocumentError(f"YAML expands past {limit} nodes (alias bomb?)", line, column)
 
     def _limit(self) -> int:
         """`expansion_limit` of the nodes written in the documents so far (the one being converted too),
@@ -241,6 +238,61 @@ class _YamlConverter:
             self.own += _count_nodes(self.documents[self.counted])
             self.counted += 1
         return expansion_limit(self.own)
+
+    def _merge(self, value_node: yaml.Node, level: int, merged: dict[str, Node], line: int, column: int) -> None:
+        """The entries a merge key (`<<: source`, or a list of sources) of the mapping at `line`:`column`
+        brings, into `merged` (the first source to name a key wins). Sources nested in sources copy their
+        entries again at each level, with or without an alias: the copies count against the stream's limit."""
+        sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+        for source in sources:
+            converted = self.convert(source, level)
+            if isinstance(converted.value, dict):
+                self.copied += len(converted.value)
+                self._check_size(self.copied, line, column)
+                for merged_key, merged_value in converted.value.items():
+                    merged.setdefault(merged_key, merged_value)
+
+    def convert(self, node: yaml.Node, level: int) -> Node:
+        start, end = node.start_mark, node.end_mark
+        line, column, end_line, end_column = start.line + 1, start.column + 1, end.line + 1, max(end.column, 1)
+        if level > MAX_DEPTH:
+            raise DocumentError(f"YAML nested deeper than {MAX_DEPTH} levels", line, column)
+        node_type = type(node)
+        if node_type is yaml.ScalarNode or not isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            return Node(_scalar(self.loader, node), line, column, end_line, end_column, node.style)
+        level += 1
+        if isinstance(node, yaml.SequenceNode):
+            return Node([self.convert(item, level) for item in node.value], line, column, end_line, end_column)
+        mapping: dict[str, Node] = {}
+        merged: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self._merge(value_node, level, merged, line, column)
+                continue
+            name = _scalar_key(self.loader, key_node)   # before its value, as `_YamlConverter` (the loader's state)
+            mapping[name] = self.convert(value_node, level)
+        for merged_key, merged_value in merged.items():
+            mapping.setdefault(merged_key, merged_value)
+        return Node(mapping, line, column, end_line, end_column)
+
+
+class _YamlConverter(_TreeConverter):
+    """Composed YAML nodes to `Node`s, each composed node converted once (an alias shares the anchor's
+    `Node`), with the size and depth of every `Node`'s expanded tree kept to bound the stream."""
+
+    def __init__(self, loader: Any) -> None:
+        super().__init__(loader)
+        self.seen: dict[int, Node] = {}     # id(yaml node) -> its Node
+        self.open: set[int] = set()         # yaml nodes being converted: meeting one again is a cycle
+        self.size: dict[int, int] = {}      # id(Node) -> nodes in its expanded tree
+        self.depth: dict[int, int] = {}     # id(Node) -> levels of its expanded tree
+        self.expanded = 0                   # nodes of the converted documents, expanded
+
+    def document(self, node: yaml.Node) -> Node:
+        result = super().document(node)
+        self.expanded += self.size[id(result)]
+        self._check_size(self.expanded, result.line, result.column)
+        return result
 
     def convert(self, node: yaml.Node, level: int) -> Node:
         key = id(node)
@@ -262,14 +314,7 @@ class _YamlConverter:
             merged: dict[str, Node] = {}
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
-                    sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-                    for source in sources:
-                        converted = self.convert(source, level + 1)
-                        if isinstance(converted.value, dict):
-                            self.copied += len(converted.value)
-                            self._check_size(self.copied, result)
-                            for merged_key, merged_value in converted.value.items():
-                                merged.setdefault(merged_key, merged_value)
+                    self._merge(value_node, level + 1, merged, line, column)
                     continue
                 name = _scalar_key(self.loader, key_node)
                 if id(value_node) in self.seen and id(value_node) not in self.open:  # an alias of an anchor
@@ -292,7 +337,7 @@ class _YamlConverter:
         result = Node(_scalar(self.loader, node), line, column, end_line, end_column, style=node.style)
         self.seen[key] = result
         self.size[id(result)] = self.depth[id(result)] = 1  # `_measured` of a leaf
-        self._check_size(self.expanded + 1, result)
+        self._check_size(self.expanded + 1, line, column)
         return result
 
     def _measured(self, result: Node, children: Any) -> Node:
@@ -307,51 +352,8 @@ class _YamlConverter:
         if depth + 1 > MAX_DEPTH:
             raise DocumentError(f"YAML nested deeper than {MAX_DEPTH} levels (aliases followed)",
                                 result.line, result.column)
-        self._check_size(self.expanded + size, result)
+        self._check_size(self.expanded + size, result.line, result.column)
         return result
-
-
-class _TreeConverter:
-    """Composed YAML nodes to `Node`s, for a stream that defines no anchor: with no alias, every composed
-    node is met once (the composer shares a node only for an alias), so a stream expands to the nodes
-    written in it, within `expansion_limit`, and nests as deep as it is written: only `MAX_DEPTH` needs
-    checking, where `_YamlConverter` checks it first, and no node needs remembering. (A merge key's
-    mappings are written once too: their entries are copied, not repeated.) The same `Node`s and errors as
-    `_YamlConverter`, at a third of its cost, for most files."""
-
-    def __init__(self, loader: Any) -> None:
-        self.loader = loader
-
-    def document(self, node: yaml.Node) -> Node:
-        return self.convert(node, 1)
-
-    def convert(self, node: yaml.Node, level: int) -> Node:
-        start, end = node.start_mark, node.end_mark
-        line, column, end_line, end_column = start.line + 1, start.column + 1, end.line + 1, max(end.column, 1)
-        if level > MAX_DEPTH:
-            raise DocumentError(f"YAML nested deeper than {MAX_DEPTH} levels", line, column)
-        node_type = type(node)
-        if node_type is yaml.ScalarNode or not isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
-            return Node(_scalar(self.loader, node), line, column, end_line, end_column, node.style)
-        level += 1
-        if isinstance(node, yaml.SequenceNode):
-            return Node([self.convert(item, level) for item in node.value], line, column, end_line, end_column)
-        mapping: dict[str, Node] = {}
-        merged: dict[str, Node] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-                for source in sources:
-                    converted = self.convert(source, level)
-                    if isinstance(converted.value, dict):
-                        for merged_key, merged_value in converted.value.items():
-                            merged.setdefault(merged_key, merged_value)
-                continue
-            name = _scalar_key(self.loader, key_node)   # before its value, as `_YamlConverter` (the loader's state)
-            mapping[name] = self.convert(value_node, level)
-        for merged_key, merged_value in merged.items():
-            mapping.setdefault(merged_key, merged_value)
-        return Node(mapping, line, column, end_line, end_column)
 
 
 def _count_nodes(root: yaml.Node) -> int:

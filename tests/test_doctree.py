@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from scanner.doctree import parse_yaml
 
 
@@ -64,3 +66,30 @@ def test_tree_converter_matches_the_alias_aware_one_on_streams_without_anchors()
         assert _with_converter(text, doctree._TreeConverter) == expected
         checked += 1
     assert checked > 20
+
+
+def _nested_merges(entries: int, depth: int) -> str:
+    """A mapping of `entries` keys merged into a mapping, merged into another, `depth` deep, with no anchor:
+    each level copies every entry again (entries x depth copies)."""
+    inner = "{" + ", ".join(f"k{i}: 1" for i in range(entries)) + "}"
+    for _ in range(depth):
+        inner = "{<<: " + inner + "}"
+    return "a: " + inner + "\n"
+
+
+def test_merges_without_an_anchor_count_against_the_expansion_limit() -> None:
+    """Merge keys copy entries with or without an alias: a stream with no '&' (converted by `_TreeConverter`)
+    is bounded as the same stream with an '&' in a comment (`_YamlConverter`), with the same error."""
+    from scanner import doctree
+
+    text = _nested_merges(5000, 60)
+    errors = []
+    for stream in (text, text + "# an & in a comment\n"):
+        with pytest.raises(doctree.DocumentError) as caught:
+            doctree.parse_yaml(stream)
+        errors.append((caught.value.message, caught.value.line, caught.value.column))
+    assert errors[0] == errors[1]
+    assert "expands past 100000 nodes" in errors[0][0]
+    assert _with_converter(text, doctree._TreeConverter) == _with_converter(text, doctree._YamlConverter)
+    small = _nested_merges(50, 3)   # under the limit: both give the same Nodes
+    assert _with_converter(small, doctree._TreeConverter) == _with_converter(small, doctree._YamlConverter)
