@@ -842,14 +842,12 @@ class Analyzer(ast.NodeVisitor):
                 if type(literal) is not str:
                     if type(literal) is not bytes:
                         continue  # a number, a flag, None: no text
-                elif len(literal) != 20:
-                    if plain_argument(key):
-                        # Under a name that says nothing (`task_id`, `bash_command`), a text is a finding only
-                        # as an AWS key id, 20 characters (its evaluation keeps the length: a lone surrogate
-                        # becomes one U+FFFD). Its evaluation is only paid for, as the budgets must run out
-                        # where they did.
-                        unpaid += 1
-                        continue
+                elif len(literal) != 20 and plain_argument(key):
+                    # Under a name that says nothing (`task_id`, `bash_command`), a text is a finding only as an
+                    # AWS key id, 20 characters (its evaluation keeps the length: a lone surrogate becomes one
+                    # U+FFFD). Its evaluation is only paid for, as the budgets must run out where they did.
+                    unpaid += 1
+                    continue
             elif not evaluator.may_be_text(argument, scope):
                 continue
             if unpaid:
