@@ -7,6 +7,7 @@ from enum import Enum
 from typing import Any
 
 from scanner.model import AwsIdentity, FileLocation
+from scanner.records import Record
 
 
 class Severity(str, Enum):
@@ -112,12 +113,12 @@ class Notice:
                 "column": self.column, "rule_id": self.rule_id, "level": self.level}
 
 
-# Stats are a plain slotted class: every scan imports this module, a dataclass costs ~3M instructions to create,
-# and stats are never compared, printed or copied (findings and notices are compared: dataclasses).
-class ScanStats:
+# Stats are a record (`scanner.records`: a dataclass's equality and repr): every scan imports this module, and a
+# dataclass costs ~3M instructions to create.
+class ScanStats(Record):
     """What a scan read and evaluated, and how long it took."""
 
-    __slots__ = ("duration_seconds", "files_scanned", "resources", "rules_evaluated")
+    __slots__ = _fields = ("files_scanned", "resources", "rules_evaluated", "duration_seconds")
 
     def __init__(self, files_scanned: int = 0, resources: int = 0, rules_evaluated: int = 0,
                  duration_seconds: float = 0.0) -> None:

@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Iterator
 from importlib import import_module
 from typing import TYPE_CHECKING
 
+from scanner.records import Record
+
 if TYPE_CHECKING:
     from scanner.result import ScanResult
 
@@ -23,12 +25,12 @@ class ReportError(Exception):
     """A report cannot be written from this scan as asked (e.g. ASFF without an account): exit 2."""
 
 
-class ReportOptions:
-    """How a report is written: the fail level, colour and indentation, and what each format adds. (A plain
-    class: every scan imports this module, and a dataclass costs ~3M instructions to create.)"""
+class ReportOptions(Record):
+    """How a report is written: the fail level, colour and indentation, and what each format adds. (A record,
+    `scanner.records`: every scan imports this module, and a dataclass costs ~3M instructions to create.)"""
 
-    __slots__ = ("aws_account", "aws_region", "color", "fail_on", "generated_at", "pretty", "repository_url",
-                 "sarif_category", "show_suppressed", "top")
+    __slots__ = _fields = ("fail_on", "color", "sarif_category", "show_suppressed", "repository_url", "top",
+                           "pretty", "aws_account", "aws_region", "generated_at")
 
     def __init__(self, fail_on: str = "low", color: bool = False, sarif_category: str | None = None,
                  show_suppressed: bool = False, repository_url: str | None = None, top: int = 20,

@@ -381,3 +381,14 @@ def test_report_options_plain_keeps_every_option_but_colour_and_indentation() ->
     assert (given.color, given.pretty) == (True, True)   # the terminal's own options are left alone
     assert {name: getattr(plain, name) for name in ReportOptions.__slots__ if name not in ("color", "pretty")} == \
         {name: getattr(given, name) for name in ReportOptions.__slots__ if name not in ("color", "pretty")}
+
+
+def test_stats_and_report_options_compare_and_show_by_their_fields() -> None:
+    """ScanStats and ReportOptions are records (as the dataclasses they were): equal by fields, so two equal
+    scan results are equal (`ScanResult` compares its stats), and shown with them."""
+    from scanner.findings import ScanStats
+    from scanner.report import ReportOptions
+    assert ScanStats(3, 5, 42, 0.5) == ScanStats(3, 5, 42, 0.5) != ScanStats(3, 5, 42, 0.6)
+    assert repr(ScanStats(3, 5, 42, 0.5)) == \
+        "ScanStats(files_scanned=3, resources=5, rules_evaluated=42, duration_seconds=0.5)"
+    assert ReportOptions(top=5).plain() == ReportOptions(top=5) != ReportOptions(top=6)
