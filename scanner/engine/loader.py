@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from scanner import __version__, safeio
 from scanner.engine.conditions import ConditionError, compile_condition, rule_regex
-from scanner.engine.rule import Rule, rule_from_data, rule_json, tests_json, validate_rule
+from scanner.engine.rule import Rule, rule_from_data, rule_json, validate_rule
 
 if TYPE_CHECKING:
     from scanner.doctree import Node
@@ -166,7 +166,9 @@ def _cached_json(rule: Rule) -> dict[str, Any]:
     """A rule as the rule cache holds it: `rule_json`, with its tests as JSON text inside, read back as text and
     decoded only if a caller reads them (`Rule.tests`): a scan never does, and decoding them was ~8M
     instructions of every start."""
-    return {**rule_json(rule), "tests": json.dumps(tests_json(rule.tests))}
+    cached = rule_json(rule)
+    cached["tests"] = json.dumps(cached["tests"])
+    return cached
 
 
 def _label(path: Path, root: Path | None) -> str:

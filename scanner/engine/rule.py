@@ -10,6 +10,7 @@ copy of it (`rule_json`). Importing pydantic and building its first model was ab
 from __future__ import annotations
 
 import json
+from enum import Enum
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -178,34 +179,22 @@ def validate_rule(data: dict[str, Any]) -> Rule:
 
 
 def rule_json(rule: Rule) -> dict[str, Any]:
-    """A rule as JSON-ready data (enums as their values), which `rule_from_data` reads back: every field, in
-    the order of `Rule`'s. Its values are the rule's own (not copies): dump them, do not change them."""
-    docs = rule.docs
-    return {"id": rule.id, "name": rule.name, "title": rule.title, "severity": rule.severity.value,
-            "confidence": rule.confidence.value, "resource": rule.resource, "condition": rule.condition,
-            "message": rule.message,
-            "docs": {"what": docs.what, "why": docs.why, "fix": docs.fix, "bad": docs.bad, "good": docs.good,
-                     "example_language": docs.example_language},
-            "tests": tests_json(rule.tests),
-            "location": rule.location, "for_each": rule.for_each, "related": rule.related,
-            "requires": rule.requires, "references": rule.references, "tags": rule.tags,
-            "compliance": rule.compliance,
-            "parameters": {name: {"default": parameter.default, "description": parameter.description,
-                                  "type": parameter.type, "profiles": parameter.profiles}
-                           for name, parameter in rule.parameters.items()},
-            "origin": rule.origin, "source_path": rule.source_path}
+    """A rule as JSON-ready data (enums as their values), which `rule_from_data` reads back: every field of the
+    rule and of the records in it (docs, tests, examples, parameters), in their `_fields` order."""
+    return _json_ready(rule)
 
 
-def tests_json(tests: RuleTests) -> dict[str, Any]:
-    """A rule's tests as JSON-ready data (`rule_json`'s "tests")."""
-    return {"fail": [_example_json(item) for item in tests.fail],
-            "pass_": [_example_json(item) for item in tests.pass_]}
-
-
-def _example_json(example: Example) -> dict[str, Any]:
-    return {"name": example.name, "type": example.type, "attributes": example.attributes, "params": example.params,
-            "relations": {name: [_example_json(item) for item in items] for name, items in example.relations.items()},
-            "incoming": {name: [_example_json(item) for item in items] for name, items in example.incoming.items()}}
+def _json_ready(value: Any) -> Any:
+    """`value` with every record in it as a dict of its fields and every enum as its value (the rest copied)."""
+    if isinstance(value, Record):
+        return {name: _json_ready(getattr(value, name)) for name in value._fields}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {key: _json_ready(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_ready(item) for item in value]
+    return value
 
 
 def _example(data: dict[str, Any]) -> Example:
