@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from itertools import islice
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -206,7 +205,7 @@ class Redactor:
         # (path, line) -> the values read there; their forms are made again for a snippet of that line
         # (`encoded_forms`, a few us): a set of forms per place read was the largest part of this map
         self._at_line: dict[tuple[str, int], list[str]] = {}
-        self._free = _FormIndex(self.MIN_SUBSTRING, file_at_once=not self.DEFER_FILING)
+        self._free = _FormIndex(self.MIN_SUBSTRING)
         # (value, path) registered since a text was last read: their forms are made and filed (`_file_all`)
         # when one is (every reading method files them first). A file's secrets are registered with its own
         # redactor, which seldom reads a text (the scan's redactor registers them again): their forms were
@@ -349,20 +348,16 @@ class _FormIndex:
     few pairs per piece (a form per piece and offset, in lists and sets, was 0.6 KB a secret), and the work
     at a place is bounded by a piece's offsets x lengths, however many secrets share them.
 
-    Forms are filed under their pieces when a text is first read after they came (`pieces`), not as they
-    come: a file's secrets are registered with its own redactor, which seldom reads a text (the scan's
-    redactor registers them again), and filing was most of a registration's work. The scan's redactor files
-    them as they come (`file_at_once`, `Redactor.DEFER_FILING`)."""
+    Forms are filed under their pieces as they come. (A file's own redactor, which seldom reads a text, adds
+    them only when it first reads one: `Redactor.DEFER_FILING`.)"""
 
-    __slots__ = ("_by_piece", "_file_at_once", "_filed", "_forms", "_pairs", "_stride", "min_length")
+    __slots__ = ("_by_piece", "_forms", "_pairs", "_stride", "min_length")
 
     # A piece's pairs are a tuple up to this many, then a set (added to without a scan of the tuple)
     GROUP_AT = 32
 
-    def __init__(self, min_length: int = 3, file_at_once: bool = False) -> None:
-        """`file_at_once`: each form is filed under its pieces as it comes (`pieces` has nothing left to do)."""
+    def __init__(self, min_length: int = 3) -> None:
         self.min_length = min_length
-        self._file_at_once = file_at_once
         self._stride = min_length - 2
         # piece -> the (offset, length) of the forms holding it at an offset below the stride
         self._by_piece: dict[str, tuple[tuple[int, int], ...] | set[tuple[int, int]]] = {}
@@ -370,23 +365,16 @@ class _FormIndex:
         # length -> the (offset, length) pairs of a form of that length, offsets 0..stride-1: one tuple object
         # per pair, shared by every piece filing it
         self._pairs: dict[int, tuple[tuple[int, int], ...]] = {}
-        self._filed = 0   # the forms filed under their pieces: the first this many of `_forms`
 
     def add(self, form: str) -> None:
         if len(form) < self.min_length:
             raise ValueError("a form shorter than the index's minimum length")
         if form not in self._forms:
             self._forms[form] = len(self._forms)
-            if self._file_at_once:   # every earlier form is filed: `pieces` would file this one only
-                self._file(form)
-                self._filed += 1
+            self._file(form)
 
     def pieces(self) -> dict[str, tuple[tuple[int, int], ...] | set[tuple[int, int]]]:
-        """Piece -> its (offset, length) pairs, every form filed (those not yet filed, in the order they came)."""
-        if self._filed < len(self._forms):
-            for form in islice(self._forms, self._filed, None):
-                self._file(form)
-            self._filed = len(self._forms)
+        """Piece -> its (offset, length) pairs."""
         return self._by_piece
 
     def _file(self, form: str) -> None:

@@ -20,12 +20,11 @@ def _every_place(forms: list[str], text: str) -> list[tuple[int, int]]:
             if text.startswith(form, start) and _bounded(text, start, start + len(form), form)]
 
 
-@pytest.mark.parametrize("file_at_once", [False, True])
-def test_spans_equal_trying_every_form_at_every_place(file_at_once: bool) -> None:
+def test_spans_equal_trying_every_form_at_every_place() -> None:
     rng = random.Random(5)
     for _ in range(1500):
         min_length = rng.choice([3, 3, 4, 8])
-        index = _FormIndex(min_length, file_at_once)
+        index = _FormIndex(min_length)
         forms: list[str] = []
         for _ in range(rng.randint(0, 2 * _FormIndex.FIND_LIMIT)):
             form = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(min_length, min_length + 4)))
