@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from array import array
-from collections import Counter
 from itertools import accumulate, islice
 from typing import Any
 
@@ -162,7 +161,7 @@ def evaluate(
     for rule in rules:
         predicate = compile_condition(rule.condition)
         env = EvalEnv(graph=graph, params=(parameters or {}).get(rule.id, rule.resolve_parameters()))
-        occurrences: Counter[tuple[str, str, str, str]] = Counter()
+        occurrences: dict[tuple[str, str, str, str], int] = {}
         for resource in graph.of_type(rule.resource):
             try:
                 matched = predicate(resource, env)
@@ -219,12 +218,12 @@ def _connection_locations(graph: ResourceGraph, resource: Resource) \
 
 
 def _finding(ctx: ScanContext, graph: ResourceGraph, rule: Rule, resource: Resource, params: dict[str, Any],
-             item: Any, occurrences: Counter[tuple[str, str, str, str]], shared: Shared) -> Finding:
+             item: Any, occurrences: dict[tuple[str, str, str, str], int], shared: Shared) -> Finding:
     item_text = "" if item is None else str(item)
     location_path = (rule.location or "").replace("{item}", item_text)
     location = resource.location_for(location_path)
     key = (location.path if location else resource.id, resource.name, rule.id, item_text)
-    # dict.get, not Counter's `+=`: a key seen first (nearly every one) made `+=` call Counter.__missing__
+    # a plain dict counted with get: a Counter's `+=` called Counter.__missing__ for a key seen first (nearly every one)
     occurrence = occurrences[key] = occurrences.get(key, 0) + 1
     related: list[FileLocation] = []
     labels: list[str] = []
