@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -46,40 +45,53 @@ class Confidence(str, Enum):
         return {"high": "very-high", "medium": "high", "low": "medium"}[self.value]
 
 
-@dataclass(slots=True)
-class Suppression:
+# Suppressions, findings and notices are plain slotted records (`scanner.records`: a dataclass's equality and
+# repr, and unhashable like one), as the resources are (`scanner.model`): every scan imports this module, and a
+# dataclass costs ~3M instructions to create (and `dataclasses` ~44M to import). Airguard makes them from its own
+# values; a report read back from outside (`scanner.aws.securityhub`) checks its fields.
+class Suppression(Record):
     """Why a finding does not count: an inline comment, a baseline entry or the configuration."""
 
-    kind: str = "inline"          # inline (a comment in the source) | baseline | config
-    justification: str = ""
-    location: FileLocation | None = None
+    __slots__ = _fields = ("kind", "justification", "location")
+
+    def __init__(self, kind: str = "inline", justification: str = "", location: FileLocation | None = None) -> None:
+        self.kind = kind                      # inline (a comment in the source) | baseline | config
+        self.justification = justification
+        self.location = location
 
 
-# Findings and notices are plain slotted dataclasses like the resources (`scanner.model`): airguard makes them
-# from its own values; a report read back from outside (`scanner.aws.securityhub`) checks its fields.
-@dataclass(slots=True)
-class Finding:
+class Finding(Record):
     """One rule failing on one resource: what, where, how severe, and what else is involved."""
 
-    rule_id: str
-    rule_name: str
-    title: str
-    severity: Severity
-    confidence: Confidence
-    message: str
-    resource_id: str
-    resource_type: str
-    resource_name: str
-    location: FileLocation | None = None
-    snippet: str | None = None
-    aws: AwsIdentity | None = None
-    related: list[FileLocation] = field(default_factory=list)
-    related_labels: list[str] = field(default_factory=list)
-    related_omitted: int = 0          # related locations left out (`scanner.engine.evaluate.MAX_RELATED`)
-    fingerprint: str = ""
-    suppression: Suppression | None = None
-    tags: list[str] = field(default_factory=list)
-    help_uri: str | None = None
+    __slots__ = _fields = ("rule_id", "rule_name", "title", "severity", "confidence", "message", "resource_id",
+                           "resource_type", "resource_name", "location", "snippet", "aws", "related",
+                           "related_labels", "related_omitted", "fingerprint", "suppression", "tags", "help_uri")
+
+    def __init__(self, rule_id: str, rule_name: str, title: str, severity: Severity, confidence: Confidence,
+                 message: str, resource_id: str, resource_type: str, resource_name: str,
+                 location: FileLocation | None = None, snippet: str | None = None, aws: AwsIdentity | None = None,
+                 related: list[FileLocation] | None = None, related_labels: list[str] | None = None,
+                 related_omitted: int = 0, fingerprint: str = "", suppression: Suppression | None = None,
+                 tags: list[str] | None = None, help_uri: str | None = None) -> None:
+        self.rule_id = rule_id
+        self.rule_name = rule_name
+        self.title = title
+        self.severity = severity
+        self.confidence = confidence
+        self.message = message
+        self.resource_id = resource_id
+        self.resource_type = resource_type
+        self.resource_name = resource_name
+        self.location = location
+        self.snippet = snippet
+        self.aws = aws
+        self.related = [] if related is None else related
+        self.related_labels = [] if related_labels is None else related_labels
+        self.related_omitted = related_omitted   # related locations left out (`scanner.engine.evaluate.MAX_RELATED`)
+        self.fingerprint = fingerprint
+        self.suppression = suppression
+        self.tags = [] if tags is None else tags
+        self.help_uri = help_uri
 
     def sort_key(self) -> tuple[Any, ...]:
         loc = self.location
@@ -93,17 +105,20 @@ class Finding:
         )
 
 
-@dataclass(slots=True)
-class Notice:
+class Notice(Record):
     """Something the scan could not do: a file it could not read, a rule it could not evaluate."""
 
-    kind: str                     # parse-error | read-error | rule-error | not-evaluated | config
-    message: str
-    path: str | None = None
-    line: int | None = None
-    column: int | None = None
-    rule_id: str | None = None
-    level: str = "error"          # error | warning | note
+    __slots__ = _fields = ("kind", "message", "path", "line", "column", "rule_id", "level")
+
+    def __init__(self, kind: str, message: str, path: str | None = None, line: int | None = None,
+                 column: int | None = None, rule_id: str | None = None, level: str = "error") -> None:
+        self.kind = kind              # parse-error | read-error | rule-error | not-evaluated | config
+        self.message = message
+        self.path = path
+        self.line = line
+        self.column = column
+        self.rule_id = rule_id
+        self.level = level            # error | warning | note
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.path or "~", self.line or 0, self.kind, self.rule_id or "", self.message)
@@ -113,8 +128,6 @@ class Notice:
                 "column": self.column, "rule_id": self.rule_id, "level": self.level}
 
 
-# Stats are a record (`scanner.records`: a dataclass's equality and repr): every scan imports this module, and a
-# dataclass costs ~3M instructions to create.
 class ScanStats(Record):
     """What a scan read and evaluated, and how long it took."""
 

@@ -10,28 +10,32 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
 from typing import Any
 
-from scanner.records import FrozenRecord
+from scanner.records import FrozenRecord, Record, replace
 
-# Plain slotted dataclasses (records, `scanner.records`, for the two nobody copies with `dataclasses.replace`), not
-# pydantic models: a scan makes them by the hundred thousand from values airguard computed itself, and pydantic's
-# first validator in a process (its schemas, and importlib.metadata imported to
-# look for plugins) was ~40M instructions, 5 % of a pre-commit run, and again in each worker. A slotted instance
-# is also a quarter of a pydantic one's size (72 against ~280 bytes for a location). Data from outside (an AWS
-# unit result, a JSON report read back) comes in through the checked `from_json` constructors.
+# Plain slotted records (`scanner.records`: a dataclass's equality, hashing and repr), not dataclasses: every
+# scan imports this module, and a dataclass costs ~3-4M instructions to create and imports `dataclasses` (with
+# inspect, ast, dis and tokenize: ~44M instructions, ~10 ms). Nor pydantic models: a scan makes them by the
+# hundred thousand from values airguard computed itself, and pydantic's first validator in a process (its
+# schemas, and importlib.metadata imported to look for plugins) was ~40M instructions, 5 % of a pre-commit run,
+# and again in each worker. A slotted instance is also a quarter of a pydantic one's size (72 against ~280 bytes
+# for a location). Data from outside (an AWS unit result, a JSON report read back) comes in through the checked
+# `from_json` constructors.
 
 
-@dataclass(frozen=True, slots=True)
-class FileLocation:
+class FileLocation(FrozenRecord):
     """A span in a repo-relative file. Lines and columns are 1-based; end is inclusive."""
 
-    path: str
-    start_line: int
-    start_column: int = 1
-    end_line: int | None = None
-    end_column: int | None = None
+    __slots__ = _fields = ("path", "start_line", "start_column", "end_line", "end_column")
+
+    def __init__(self, path: str, start_line: int, start_column: int = 1, end_line: int | None = None,
+                 end_column: int | None = None) -> None:
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "start_line", start_line)
+        object.__setattr__(self, "start_column", start_column)
+        object.__setattr__(self, "end_line", end_line)
+        object.__setattr__(self, "end_column", end_column)
 
     def with_path(self, path: str) -> FileLocation:
         return FileLocation(path, self.start_line, self.start_column, self.end_line, self.end_column)
@@ -119,8 +123,7 @@ class Source(FrozenRecord):
 UNKNOWN_KEY = "_unknown"
 
 
-@dataclass(slots=True)
-class Resource:
+class Resource(Record):
     """One thing rules look at.
 
     `attributes` hold plain JSON values. Secret values never enter a resource: collectors put a
@@ -129,12 +132,16 @@ class Resource:
     finding about one attribute points at its line.
     """
 
-    id: str
-    type: str
-    name: str
-    attributes: dict[str, Any] = field(default_factory=dict)
-    source: Source = field(default_factory=Source)
-    locations: dict[str, FileLocation] = field(default_factory=dict)
+    __slots__ = _fields = ("id", "type", "name", "attributes", "source", "locations")
+
+    def __init__(self, id: str, type: str, name: str, attributes: dict[str, Any] | None = None,
+                 source: Source | None = None, locations: dict[str, FileLocation] | None = None) -> None:
+        self.id = id
+        self.type = type
+        self.name = name
+        self.attributes = {} if attributes is None else attributes
+        self.source = Source() if source is None else source
+        self.locations = {} if locations is None else locations
 
     def location_for(self, attribute_path: str | None) -> FileLocation | None:
         """The most precise file location for an attribute path, falling back to the resource.

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from scanner.config import Config
 from scanner.model import FileLocation
+from scanner.records import replace
 from scanner.report import ReportOptions, chunked_renderer, json_report
 from scanner.report.json_report import dumps, render, render_chunks, report_json
 from scanner.result import ScanResult

@@ -7,7 +7,6 @@ import re
 import shutil
 from array import array
 from collections.abc import Iterable
-from dataclasses import replace
 from pathlib import Path
 
 import jsonschema
@@ -15,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scanner.records import replace
 from tests.conftest import DATA, REPO
 
 SARIF_SCHEMA = json.loads((DATA / "sarif-schema-2.1.0.json").read_text())

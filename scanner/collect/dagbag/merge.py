@@ -8,7 +8,6 @@ becomes an ``airflow.dag_file`` resource carrying its import error, cycle or dup
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from scanner.collect.dagbag.runner import DagbagOutcome
 from scanner.collect.files import excluded
 from scanner.context import ScanContext
 from scanner.model import FileLocation, Resource, ResourceGraph, Source
+from scanner.records import replace
 from scanner.source import SourceFile
 
 DAG, TASK, DAG_FILE = "airflow.dag", "airflow.task", "airflow.dag_file"
@@ -84,7 +84,7 @@ class _Merger:
         if self.graph.has(dag_resource_id):
             known = self.graph.get(dag_resource_id)
             attributes = {**known.attributes, "tasks": sorted(task_ids), "loaded_by_dagbag": True}  # the real list
-            self.graph.replace(dataclasses.replace(known, attributes=attributes))
+            self.graph.replace(replace(known, attributes=attributes))
         else:
             self.graph.add(Resource(id=dag_resource_id, type=DAG, name=dag_id,
                                     attributes={"dag_id": dag_id, "tasks": sorted(task_ids), "loaded_by_dagbag": True},
@@ -107,7 +107,7 @@ class _Merger:
             conn_ids = list(dict.fromkeys([*(known.attributes.get("conn_ids") or []), *record.get("conn_ids", [])]))
             attributes = {**known.attributes, **found, "task_id": task_id, "conn_ids": conn_ids,
                           "mapped": bool(known.attributes.get("mapped")) or bool(record.get("mapped"))}
-            self.graph.replace(dataclasses.replace(known, attributes=attributes))
+            self.graph.replace(replace(known, attributes=attributes))
             return
         line = _line_of(source, task_id, short_id) if source else 1
         if line == 1:  # a computed task id (f-string in a loop): point at the DAG
