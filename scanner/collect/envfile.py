@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import re
 
-import dotenv.parser
-from dotenv.parser import parse_stream
-
+from scanner.collect import dotenv_parser
 from scanner.collect.envvars import EnvBlock, is_airflow_env
 from scanner.connections import connection_from_value
 from scanner.context import ScanContext
@@ -16,27 +13,11 @@ from scanner.source import SourceFile, Span
 
 _URI_VALUE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 
-# python-dotenv cuts an unquoted value at its comment with `re.sub(r"\s+#.*", "", value).rstrip()`: from each
-# space of a long run not followed by '#', `\s+` reads the rest of the run (quadratic: a value with a 1 MB run
-# of spaces never finishes). The same result in linear time: the value up to the first space that a '#'
-# follows, right-stripped (the rest of that run of spaces goes with the strip).
-_SPACE_BEFORE_HASH = re.compile(r"\s#")
-_dotenv_unquoted_value = dotenv.parser.parse_unquoted_value
-
-
-def _parse_unquoted_value(reader: dotenv.parser.Reader) -> str:
-    (part,) = reader.read_regex(dotenv.parser._unquoted_value)
-    comment = _SPACE_BEFORE_HASH.search(part)
-    return (part if comment is None else part[:comment.start()]).rstrip()
-
-
-dotenv.parser.parse_unquoted_value = _parse_unquoted_value  # parse_value looks it up in the module
-
 
 def _bindings(text: str) -> list[tuple[str, str, int, int]]:
     """(key, value, first line, last line) for every parsed assignment."""
     result = []
-    for binding in parse_stream(io.StringIO(text)):
+    for binding in dotenv_parser.parse(text):
         if binding.error or binding.key is None or binding.value is None:
             continue
         start = binding.original.line

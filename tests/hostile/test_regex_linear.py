@@ -50,6 +50,10 @@ MATCHED_AT_A_POSITION = {
     *(f"scanner.engine.comments._ENV_{name}" for name in (
         "EXPORT", "SINGLE_KEY", "KEY", "SPACE", "EQUALS", "SINGLE_VALUE", "DOUBLE_VALUE", "PLAIN_VALUE", "COMMENT",
         "END_OF_LINE", "SPACE_LINES", "REST_OF_LINE")),
+    # the copy of python-dotenv's parser (`Reader.read_regex` matches at the reader's position)
+    *(f"scanner.collect.dotenv_parser._{name}" for name in (
+        "multiline_whitespace", "whitespace", "export", "single_quoted_key", "unquoted_key", "equal_sign",
+        "single_quoted_value", "double_quoted_value", "unquoted_value", "comment", "end_of_line", "rest_of_line")),
 }
 def inline_name(path: str, function: str, pattern: str | bytes) -> str:
     """How a `re.FUNCTION("PATTERN", ...)` call in the file at `path` (under the repository) is named here."""
@@ -291,17 +295,12 @@ def test_iam_wildcards_cover_in_linear_time() -> None:
 
 
 def test_a_dotenv_value_with_a_long_run_of_spaces_is_read_in_linear_time() -> None:
-    import io
+    from scanner.collect.dotenv_parser import parse
 
-    from dotenv.parser import parse_stream
-
-    from scanner.collect import envfile
-
-    assert_linear("dotenv", lambda text: list(parse_stream(io.StringIO(text))), lambda size: [
+    assert_linear("dotenv", lambda text: list(parse(text)), lambda size: [
         "A=x" + " " * size + "y\n", "A=x" + " \t" * (size // 2) + "#\n", "A=" + "x #" * (size // 3) + "\n"])
-    values = [b.value for b in parse_stream(io.StringIO("A=x  # note\nB=x#y\nC= v \t#c\nD='q # r'\n"))]
+    values = [b.value for b in parse("A=x  # note\nB=x#y\nC= v \t#c\nD='q # r'\n")]
     assert values == ["x", "x#y", "v", "q # r"]
-    assert envfile._dotenv_unquoted_value is not envfile._parse_unquoted_value
 
 
 # ---------------------------------------------------------------- same matches as the plain patterns
