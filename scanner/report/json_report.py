@@ -100,7 +100,7 @@ def _finding_texts(result: ScanResult) -> Iterator[str]:
     one per 256: on /tmp/bt/dense the related locations not encoded again are half the report's bytes.)"""
     compliance = {rule.id: rule.compliance for rule in result.rules}
     related_text = _RelatedTexts()
-    encode = _COMPACT.encode
+    encode = COMPACT.encode
     for finding in result.findings:
         after = _members_after_related(finding)
         after["compliance"] = compliance.get(finding.rule_id, {})  # last, as in `_findings`
@@ -126,7 +126,7 @@ class _RelatedTexts:
         key = (len(finding.related), *map(id, finding.related), *map(id, finding.related_labels))
         known = self._texts.get(key)
         if known is None:
-            known = self._texts[key] = (_COMPACT.encode(_related_json(finding)), finding.related,
+            known = self._texts[key] = (COMPACT.encode(_related_json(finding)), finding.related,
                                         finding.related_labels)
         return known[0]
 
@@ -176,10 +176,10 @@ def dumps(data: Any, pretty: bool = False) -> str:
     ASCII only, and inert in a GitHub job log (`inert_json`)."""
     if pretty:
         return inert_json(json.dumps(data, indent=2))
-    return inert_json(_COMPACT.encode(data))
+    return inert_json(COMPACT.encode(data))
 
 
-_COMPACT = json.JSONEncoder(separators=(",", ":"))  # json.dumps's defaults otherwise; made once, not per call
+COMPACT = json.JSONEncoder(separators=(",", ":"))  # json.dumps's defaults otherwise; made once (the SARIF log uses it too)
 
 
 def inert_json(text: str) -> str:

@@ -331,6 +331,23 @@ def test_sarif_over_the_size_limit_drops_results_until_it_fits(demo_result, monk
         "0.15 MB gzip-compressed")
 
 
+@pytest.mark.parametrize("max_bytes", [None, 4_000])
+def test_sarif_compact_log_is_the_encoders_text_of_the_log(demo_result, monkeypatch: pytest.MonkeyPatch,
+                                                          max_bytes: int | None) -> None:
+    """Results and lists of related locations encoded once each and spliced (`sarif._CompactLog`) give the text
+    the encoder gives the whole log, cut to size or not."""
+    from scanner.report import ReportOptions, json_report, sarif, sarif_limits
+
+    if max_bytes is not None:
+        monkeypatch.setattr(sarif_limits, "MAX_GZIP_BYTES", max_bytes)
+    options = ReportOptions(fail_on="none")
+    assert any(finding.related for finding in demo_result.findings)
+    log, omitted = sarif.build_log(demo_result, options)
+    expected = sarif_limits.fit_size(log, omitted, json_report.dumps) + "\n"
+    assert sarif.render(demo_result, options) == expected
+    assert ("resultsOmitted" in expected) is (max_bytes is not None)
+
+
 def test_sarif_under_the_limits_is_whole_and_says_nothing_of_them(demo_result) -> None:
     log = _sarif_of(demo_result, _copies(demo_result, {"high": 30, "low": 30}))
     run = log["runs"][0]
