@@ -1,7 +1,7 @@
 """The record classes (`scanner.records`) behave as the dataclasses they replaced: the same fields in the same
 order, defaults (a fresh list or dict where the dataclass had a default factory), equality, hashing (or none),
 repr, pickling, copying, slots and frozen errors, and `records.replace` as `dataclasses.replace`. Each class is
-compared with a dataclass declared as it was (349703a) and named the same."""
+compared with a dataclass declared as it was (349703a; Source and AwsIdentity: b2515d8) and named the same."""
 
 from __future__ import annotations
 
@@ -49,6 +49,19 @@ class _FileLocation:
     start_column: int = 1
     end_line: int | None = None
     end_column: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _AwsIdentity:
+    arn: str
+    account: str | None = None
+    region: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    file: FileLocation | None = None
+    aws: AwsIdentity | None = None
 
 
 @dataclass(slots=True)
@@ -114,6 +127,9 @@ _PLACE = FileLocation("dags/a.py", 3, 5, 3, 20)
 # each record class, its dataclass, the arguments of a full instance, and a change of one field
 CASES: list[tuple[type, type, tuple[Any, ...], dict[str, Any]]] = [
     (FileLocation, _named("FileLocation", _FileLocation), ("dags/a.py", 3, 5, 3, 20), {"start_line": 4}),
+    (AwsIdentity, _named("AwsIdentity", _AwsIdentity), ("arn:aws:rds:eu-west-1:1:db:x", "1", "eu-west-1"),
+     {"region": "us-east-1"}),
+    (Source, _named("Source", _Source), (_PLACE, AwsIdentity("arn:aws:rds:x")), {"aws": None}),
     (Resource, _named("Resource", _Resource),
      ("airflow.task:x", "airflow.task", "x", {"conn_ids": ["db"]}, Source(file=_PLACE), {"conn_ids": _PLACE}),
      {"id": "airflow.task:x#2"}),
