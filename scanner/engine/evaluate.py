@@ -90,6 +90,7 @@ class Shared:
         # across files (a connection's `password: ****`), and the shapes' patterns are most of a snippet's time
         self.shapes_masked: dict[str, str] = {}
         self.related_by: dict[tuple[str, str], tuple[list[FileLocation], list[str], int]] = {}
+        self.labels: dict[tuple[str, str], str] = {}   # (relation, target id) -> its scrubbed label
 
     def scrub(self, text: str) -> str:
         found = self.scrubbed.get(text)
@@ -128,6 +129,15 @@ class Shared:
             found = self.shapes_masked[text] = scrub_patterns(text)
         return found
 
+    def _label(self, relation: str, target: Resource) -> str:
+        """The scrubbed label of `target` as a related location by `relation` (a resource many others lead
+        to, a connection's tasks, is labelled once)."""
+        key = (relation, target.id)
+        found = self.labels.get(key)
+        if found is None:
+            found = self.labels[key] = self.scrub(f"{relation}: {target.type} '{target.name}'")
+        return found
+
     def related(self, resource: Resource, relation: str) -> tuple[list[FileLocation], list[str], int]:
         """The files of the first `MAX_RELATED` resources `relation` leads to, their scrubbed labels (shared:
         copy them), and how many there are in all."""
@@ -142,7 +152,7 @@ class Shared:
                     total += 1
                     if total <= MAX_RELATED:
                         places.append(target.source.file)
-                        labels.append(self.scrub(f"{relation}: {target.type} '{target.name}'"))
+                        labels.append(self._label(relation, target))
             found = self.related_by[key] = (places, labels, total)
         return found
 
@@ -158,11 +168,15 @@ def evaluate(
     is made once all are known: `Shared.fill_snippets`)."""
     findings: list[Finding] = []
     shared = Shared(ctx, graph)
+    of_type: dict[str, list[Resource]] = {}   # rules reading one type share its list (the graph is not changed)
     for rule in rules:
         predicate = compile_condition(rule.condition)
         env = EvalEnv(graph=graph, params=(parameters or {}).get(rule.id, rule.resolve_parameters()))
         occurrences: dict[tuple[str, str, str, str], int] = {}
-        for resource in graph.of_type(rule.resource):
+        resources = of_type.get(rule.resource)
+        if resources is None:
+            resources = of_type[rule.resource] = graph.of_type(rule.resource)
+        for resource in resources:
             try:
                 matched = predicate(resource, env)
             except UnknownValue as unknown:
