@@ -32,11 +32,15 @@ def collect_terraform(ctx: ScanContext, source: SourceFile) -> list[Resource]:
 
 def collect_structured(ctx: ScanContext, source: SourceFile, kind: str) -> list[Resource]:
     """The IaC resources of a YAML/JSON file (run after its structured collector parsed it)."""
-    from scanner.collect.iac import cloudformation, plan
+    from scanner.collect.iac.sniff import looks_like_plan, looks_like_template
 
-    if kind == "json" and plan.looks_like_plan(source.text):
+    if kind == "json" and looks_like_plan(source.text):
+        from scanner.collect.iac import plan
+
         return plan.collect(ctx, source)
-    if kind in ("yaml", "json") and cloudformation.looks_like_template(source.text):
+    if kind in ("yaml", "json") and looks_like_template(source.text):
+        from scanner.collect.iac import cloudformation
+
         return cloudformation.collect_file(ctx, source, yaml_syntax=kind == "yaml")
     return []
 

@@ -27,13 +27,6 @@ _SUB = re.compile(r"\$\{([^}!{][^}{]*)\}")  # no "{" inside: one scan per "${", 
 MAX_TEXT = 100_000
 
 
-def looks_like_template(text: str) -> bool:
-    """A CloudFormation template: a format version, or resources typed ``AWS::...`` (first 64 KB)."""
-    head = text[:65536]
-    return "AWSTemplateFormatVersion" in head or ("Resources" in head and re.search(
-        r"""["']?Type["']?\s*:\s*["']?AWS::[A-Za-z0-9]+::""", head) is not None)
-
-
 def collect(ctx: ScanContext, source: SourceFile, yaml_syntax: bool) -> list[Resource]:
     """The template's resources (DocumentError when it does not parse)."""
     if yaml_syntax:

@@ -22,11 +22,6 @@ from scanner.model import FileLocation, Resource
 from scanner.source import SourceFile
 
 
-def looks_like_plan(text: str) -> bool:
-    head = text[:4096]
-    return '"format_version"' in head and ('"resource_changes"' in text or '"planned_values"' in text)
-
-
 def collect(ctx: ScanContext, source: SourceFile) -> list[Resource]:
     document = parse_json(source.text)
     if not isinstance(document.value, dict):
