@@ -158,10 +158,10 @@ class _SharedRelated:
         return known[0]
 
     def text(self, locations: list[dict[str, Any]]) -> str:
-        """The compact JSON of a list `locations` made (without `inert_json`, applied to the whole log)."""
+        """The compact JSON of a list `locations` made, inert (`inert_json`)."""
         found = self._texts.get(id(locations))
         if found is None:
-            found = self._texts[id(locations)] = COMPACT.encode(locations)
+            found = self._texts[id(locations)] = inert_json(COMPACT.encode(locations))
         return found
 
     def links(self, finding: Finding, related: int) -> str:
@@ -322,30 +322,44 @@ class _CompactLog:
     """`dumps` of a log (compact) with each result encoded once, whatever the number of times the log is
     (`sarif_limits.fit_size` cuts results and encodes again), and each list of related locations encoded once
     (`_SharedRelated.text`), not once per result listing it. Compact JSON of an object is its members joined
-    by `,`: a member's value given as its text (`_spliced`) gives exactly the encoder's text of the whole."""
+    by `,`: the text around a member's value (`_around`) with the value's text between gives exactly the
+    encoder's text of the whole. The pieces are joined once (a log of 25 MB is not copied at each level), and
+    each is made inert (`inert_json`) alone: every piece ends in `:`, `,`, a bracket or a brace, so no `##[`
+    spans two."""
 
     def __init__(self, shared: _SharedRelated) -> None:
         self.shared = shared
-        self._texts: dict[int, tuple[str, dict[str, Any]]] = {}   # id of a result -> its text, the result
+        # id of a result -> its pieces, the result (kept: its id stays its own)
+        self._pieces: dict[int, tuple[tuple[str, ...], dict[str, Any]]] = {}
 
     def dumps(self, log: dict[str, Any]) -> str:
         [run] = log["runs"]
-        results = ",".join(map(self._result_text, run["results"]))
-        run_text = _spliced(run, "results", f"[{results}]")
-        return inert_json(_spliced(log, "runs", f"[{run_text}]"))
+        log_head, log_tail = _around(log, "runs")
+        run_head, run_tail = _around(run, "results")
+        pieces = [f"{log_head}[{run_head}["]
+        for result in run["results"]:
+            pieces += self._result_pieces(result)
+            pieces.append(",")
+        if run["results"]:
+            pieces.pop()
+        pieces.append(f"]{run_tail}]{log_tail}")
+        return "".join(pieces)
 
-    def _result_text(self, result: dict[str, Any]) -> str:
-        known = self._texts.get(id(result))
+    def _result_pieces(self, result: dict[str, Any]) -> tuple[str, ...]:
+        known = self._pieces.get(id(result))
         if known is None:
             related = result.get("relatedLocations")
-            text = (COMPACT.encode(result) if related is None
-                    else _spliced(result, "relatedLocations", self.shared.text(related)))
-            known = self._texts[id(result)] = (text, result)   # the result kept: its id stays its own
+            if related is None:
+                pieces: tuple[str, ...] = (inert_json(COMPACT.encode(result)),)
+            else:
+                head, tail = _around(result, "relatedLocations")
+                pieces = (head, self.shared.text(related), tail)
+            known = self._pieces[id(result)] = (pieces, result)
         return known[0]
 
 
-def _spliced(data: dict[str, Any], key: str, value_text: str) -> str:
-    """The compact JSON of `data` (without `inert_json`) with the value of its member `key` given as text."""
+def _around(data: dict[str, Any], key: str) -> tuple[str, str]:
+    """The compact JSON of `data` before and after the value of its member `key`, each made inert."""
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     part = before
@@ -356,4 +370,4 @@ def _spliced(data: dict[str, Any], key: str, value_text: str) -> str:
             part[name] = value
     head = COMPACT.encode(before)[:-1] + ("," if before else "")
     tail = "," + COMPACT.encode(after)[1:] if after else "}"
-    return f"{head}{COMPACT.encode(key)}:{value_text}{tail}"
+    return inert_json(f"{head}{COMPACT.encode(key)}:"), inert_json(tail)

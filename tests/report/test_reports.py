@@ -348,6 +348,23 @@ def test_sarif_compact_log_is_the_encoders_text_of_the_log(demo_result, monkeypa
     assert ("resultsOmitted" in expected) is (max_bytes is not None)
 
 
+def test_sarif_compact_log_is_inert_as_the_encoders_text(demo_result) -> None:
+    """Pieces made inert one by one (`sarif._CompactLog`) give the text of the whole made inert."""
+    import copy
+
+    from scanner.report import ReportOptions, json_report, sarif, sarif_limits
+
+    changed = copy.copy(demo_result)
+    changed.findings = [replace(f, message=f"##[error]{f.message}##",
+                                related_labels=[f"##[group]{label}#" for label in f.related_labels])
+                        for f in demo_result.findings]
+    options = ReportOptions(fail_on="none")
+    log, omitted = sarif.build_log(changed, options)
+    expected = sarif_limits.fit_size(log, omitted, json_report.dumps) + "\n"
+    assert sarif.render(changed, options) == expected
+    assert "##[" not in expected and "##\\u005b" in expected
+
+
 def test_sarif_under_the_limits_is_whole_and_says_nothing_of_them(demo_result) -> None:
     log = _sarif_of(demo_result, _copies(demo_result, {"high": 30, "low": 30}))
     run = log["runs"][0]
