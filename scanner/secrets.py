@@ -290,7 +290,7 @@ class Redactor:
         read_here = self._at_line.get((path, line))
         if read_here and not self._all_masked(read_here, {window[start:end] for start, end in spans}):
             return None
-        masked = (patterns or scrub_patterns)(_apply(window, _merged(spans)))
+        masked = (patterns or scrub_patterns)(_apply(window, _merged(spans)) if spans else window)
         return masked if len(masked) <= limit else masked[: limit - 1] + "…"
 
     def _all_masked(self, values: list[str], masked: set[str]) -> bool:
@@ -316,7 +316,8 @@ class Redactor:
         if not text:
             return text
         self._file_all()
-        return scrub_patterns(_apply(text, _merged(self._free.spans(text))))
+        spans = self._free.spans(text)
+        return scrub_patterns(_apply(text, _merged(spans)) if spans else text)   # nearly always none
 
 
 def _plain_word(form: str) -> bool:
