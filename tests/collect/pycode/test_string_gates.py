@@ -1,12 +1,14 @@
-"""The string pass's pre-tests (`patterns.may_hold_password`, `patterns.may_hold_key_id`, `secret_shapes.may_hold`)
-turn most strings of a file away before any regex runs: they must never turn away one that a search would find
-something in. Checked on every string of the repository's tests and fixtures and on generated strings built from
-the patterns' literals (case changes, separators, look-alike letters)."""
+"""The string pass's pre-tests (`patterns.STRING_GATE`, then `patterns.may_hold_password`,
+`patterns.may_hold_key_id`, `secret_shapes.may_hold`) turn most strings of a file away before any regex runs: they
+must never turn away one that a search would find something in. Checked on every string of the repository's
+tests and fixtures and on generated strings built from the patterns' literals (case changes, separators, look-alike
+letters)."""
 
 from __future__ import annotations
 
 import ast
 import random
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -87,6 +89,24 @@ def test_password_and_key_id_pre_tests_turn_away_no_match(texts: list[str]) -> N
     assert turned_away > len(texts) // 2
 
 
+def test_the_string_gate_lets_through_every_text_a_pre_test_does(texts: list[str]) -> None:
+    """`patterns.STRING_GATE`, searched before the pre-tests, finds something in every text one of them passes
+    (and turns most texts away)."""
+    turned_away = 0
+    for text in texts:
+        if patterns.STRING_GATE.search(text) is None:
+            turned_away += 1
+            assert not patterns.may_hold_password(text), text
+            assert not patterns.may_hold_key_id(text), text
+            assert "://" not in text, text
+            assert not secret_shapes.may_hold(text), text
+    assert turned_away > len(texts) // 4
+    for literal in ["AKIA", "ASIA", "ABIA", "ACCA", "PGPASS", "MYSQL_PWD", "mysql", "--password", "'", "://", "xox",
+                    "AIza", "eyJ", "hooks.slack.com/", "glpat-", "PRIVATE KEY", "earer", "EARER", "gho_", "ghp_",
+                    "ghu_", "ghs_", "ghr_", "github_pat_", "k_live_"]:
+        assert patterns.STRING_GATE.search(f"some text {literal} more text"), literal
+
+
 def test_a_password_pre_test_is_passed_by_each_pattern_alone() -> None:
     for text in ["PGPASSWORD=Pw-1", "PGPASS=Pw-1", "MYSQL_PWD=Pw-1", "mysql -u u -pPw-1", "psql --password=Pw-1",
                  "pg_dump --password Pw-1", "create user u password 'Pw-1'", "ALTER ROLE r WITH PASSWORD 'Pw-1'",
@@ -113,6 +133,7 @@ def test_scan_text_finds_the_same_with_and_without_its_pre_tests(texts: list[str
     let every text through to every search."""
     gated = [_scan_text_outcome(text) for text in texts]
     assert sum(bool(resources) for resources, _, _ in gated) > 100
+    monkeypatch.setattr(patterns, "STRING_GATE", re.compile(""))  # finds something in every text
     monkeypatch.setattr(patterns, "may_hold_password", lambda text: True)
     monkeypatch.setattr(patterns, "may_hold_key_id", lambda text: True)
     monkeypatch.setattr(secret_shapes, "may_hold", lambda text, urls=True: True)
