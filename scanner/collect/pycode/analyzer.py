@@ -963,13 +963,15 @@ class Analyzer(ast.NodeVisitor):
         visited, found = self._string_nodes
         nodes = found if visited is tree else walk.string_pass_nodes(tree, STRING_MIN_LENGTH)
         constant, dictionary, assign, annotated = ast.Constant, ast.Dict, ast.Assign, ast.AnnAssign  # (locals)
+        gate = patterns.STRING_GATE.search  # `_scan_text`'s first test, here before the call for a constant
         for node in nodes:
             kind = type(node)
             if kind is constant:  # half the nodes: a string of 8 or more characters (`min_length`)
                 if id(node) not in consumed:  # scanned as evaluating it gives it (`constant_text`: lone
                     # surrogates replaced, each by one character, so it keeps its 8 or more; a string here)
                     text = node.value  # type: ignore[attr-defined]
-                    self._scan_text(text if text.isascii() else replace_surrogates(text), node)
+                    if gate(text) is not None:  # (the gate's pieces are ASCII: the same with surrogates replaced)
+                        self._scan_text(text if text.isascii() else replace_surrogates(text), node)
                 continue
             if kind is dictionary:
                 self._secret_entries(node)  # type: ignore[arg-type]

@@ -151,14 +151,15 @@ def bind_targets(scope: Scope, body: list[ast.stmt]) -> None:
     classes are compared exactly, cheaper than `isinstance` on every statement: `ast.parse` makes no
     subclasses."""
     names = scope.names
+    assign, annotated, name_class = ast.Assign, ast.AnnAssign, ast.Name  # (locals: read for every statement)
     for statement in body:
         kind = type(statement)
-        if kind is ast.Assign:
+        if kind is assign:
             for target in statement.targets:  # type: ignore[attr-defined]
-                if type(target) is ast.Name:
+                if type(target) is name_class:
                     names[target.id] = statement.value  # type: ignore[attr-defined]
-        elif kind is ast.AnnAssign:
-            if type(statement.target) is ast.Name and statement.value:  # type: ignore[attr-defined]
+        elif kind is annotated:
+            if type(statement.target) is name_class and statement.value:  # type: ignore[attr-defined]
                 names[statement.target.id] = statement.value  # type: ignore[attr-defined]
         elif kind in _BLOCKS:
             inner = list(getattr(statement, "body", []))
