@@ -331,11 +331,9 @@ def compile_condition(condition: dict[str, Any]) -> Predicate:
     if "relation" in condition:
         return _compile_relation(condition)
     if "all" in condition:
-        parts = [compile_condition(c) for c in condition["all"]]
-        return lambda r, env: _all(parts, r, env)
+        return _all_of([compile_condition(c) for c in condition["all"]])
     if "any" in condition:
-        parts = [compile_condition(c) for c in condition["any"]]
-        return lambda r, env: _any(parts, r, env)
+        return _any_of([compile_condition(c) for c in condition["any"]])
     if "not" in condition:
         inner = compile_condition(condition["not"])
         return lambda r, env: not inner(r, env)
@@ -344,32 +342,37 @@ def compile_condition(condition: dict[str, Any]) -> Predicate:
     raise ConditionError(f"not a condition: keys {sorted(condition)}")
 
 
-def _all(parts: list[Predicate], r: Resource, env: EvalEnv) -> bool:
-    """AND in three values: false as soon as one part is false, even when another is unknown."""
-    unknown: UnknownValue | None = None
-    for part in parts:
-        try:
-            if not part(r, env):
-                return False
-        except UnknownValue as exc:
-            unknown = unknown or exc
-    if unknown is not None:
-        raise unknown
-    return True
+def _all_of(parts: list[Predicate]) -> Predicate:
+    """AND in three values: false as soon as one part is false, even when another is unknown. (The predicate
+    itself, not a lambda calling a helper: every resource of every rule goes through one or more.)"""
+    def all_of(r: Resource, env: EvalEnv) -> bool:
+        unknown: UnknownValue | None = None
+        for part in parts:
+            try:
+                if not part(r, env):
+                    return False
+            except UnknownValue as exc:
+                unknown = unknown or exc
+        if unknown is not None:
+            raise unknown
+        return True
+    return all_of
 
 
-def _any(parts: list[Predicate], r: Resource, env: EvalEnv) -> bool:
+def _any_of(parts: list[Predicate]) -> Predicate:
     """OR in three values: true as soon as one part is true, even when another is unknown."""
-    unknown: UnknownValue | None = None
-    for part in parts:
-        try:
-            if part(r, env):
-                return True
-        except UnknownValue as exc:
-            unknown = unknown or exc
-    if unknown is not None:
-        raise unknown
-    return False
+    def any_of(r: Resource, env: EvalEnv) -> bool:
+        unknown: UnknownValue | None = None
+        for part in parts:
+            try:
+                if part(r, env):
+                    return True
+            except UnknownValue as exc:
+                unknown = unknown or exc
+        if unknown is not None:
+            raise unknown
+        return False
+    return any_of
 
 
 def _compile_relation(condition: dict[str, Any]) -> Predicate:
