@@ -1019,14 +1019,13 @@ class Analyzer(ast.NodeVisitor):
                                    shape.secret)
 
     def _scan_passwords(self, text: str, node: ast.AST, evaluated: Evaluated) -> None:
-        for kind, regexes in (("shell-password", patterns.SHELL_PASSWORDS), ("sql-password", patterns.SQL_PASSWORDS)):
-            for regex in regexes:
-                for match in regex.finditer(text):
-                    secret = match.group("v")
-                    if "{{" in secret or secret.startswith("$"):
-                        continue
-                    self._credential(kind, evaluated, "bash/SQL text", value=secret,
-                                     location=self.source.find(self.loc(node), [secret]))
+        for kind, regex in patterns.password_searches(text):  # (the patterns whose literals the text holds)
+            for match in regex.finditer(text):
+                secret = match.group("v")
+                if "{{" in secret or secret.startswith("$"):
+                    continue
+                self._credential(kind, evaluated, "bash/SQL text", value=secret,
+                                 location=self.source.find(self.loc(node), [secret]))
 
     def _secret_assignment(self, node: ast.Assign | ast.AnnAssign) -> None:
         # (classes compared exactly, as the string pass found the node: `ast.parse` makes no subclasses)

@@ -124,6 +124,30 @@ def may_hold_password(text: str) -> bool:
     return "password" in lowered or "identified" in lowered
 
 
+def password_searches(text: str) -> list[tuple[str, re.Pattern[str] | GapPattern]]:
+    """The SHELL_PASSWORDS ("shell-password") and SQL_PASSWORDS ("sql-password") patterns, in that order, that can
+    match `text`, with their kind: each needs its own literals (`may_hold_password` tests their union), so a text
+    that passes for one (a `PGPASSWORD=` in a command, a quote in a query) is not searched with every pattern."""
+    searches: list[tuple[str, re.Pattern[str] | GapPattern]] = []
+    shell, sql = SHELL_PASSWORDS, SQL_PASSWORDS
+    if "=" in text and ("PGPASS" in text or "MYSQL_PWD" in text):
+        searches.append(("shell-password", shell[0]))   # PGPASSWORD=, PGPASS=, MYSQL_PWD=
+    if "-p" in text and "mysql" in text:
+        searches.append(("shell-password", shell[1]))   # mysql ... -p
+    if "--password" in text:
+        searches.append(("shell-password", shell[2]))   # mysql|psql|pg_dump|pg_restore ... --password
+    if "'" in text:  # each SQL pattern ends in a quoted value; case-insensitive matching pairs 'ſ' with 's' too
+        lowered = text.lower() if text.isascii() else None
+        password = lowered is None or "password" in lowered
+        if password:
+            searches.append(("sql-password", sql[0]))   # CREATE|ALTER USER|ROLE ... PASSWORD '
+        if lowered is None or "identified" in lowered:
+            searches.append(("sql-password", sql[1]))   # IDENTIFIED ... BY '
+        if password:
+            searches.append(("sql-password", sql[2]))   # SET PASSWORD ... = '
+    return searches
+
+
 def may_hold_key_id(text: str) -> bool:
     """False only when AWS_ACCESS_KEY_ID cannot match `text`: a key id is one of its prefixes and 16 more
     characters."""

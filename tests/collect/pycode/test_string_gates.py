@@ -1,8 +1,8 @@
 """The string pass's pre-tests (`patterns.STRING_GATE`, then `patterns.may_hold_password`,
-`patterns.may_hold_key_id`, `secret_shapes.may_hold`) turn most strings of a file away before any regex runs: they
-must never turn away one that a search would find something in. Checked on every string of the repository's
-tests and fixtures and on generated strings built from the patterns' literals (case changes, separators, look-alike
-letters)."""
+`patterns.may_hold_key_id`, `secret_shapes.may_hold`, and `patterns.password_searches` per pattern) turn most strings
+of a file away before any regex runs: they must never turn away one that a search would find something in. Checked
+on every string of the repository's tests and fixtures and on generated strings built from the patterns' literals
+(case changes, separators, look-alike letters)."""
 
 from __future__ import annotations
 
@@ -89,6 +89,21 @@ def test_password_and_key_id_pre_tests_turn_away_no_match(texts: list[str]) -> N
     assert turned_away > len(texts) // 2
 
 
+def test_each_password_pattern_left_out_finds_nothing(texts: list[str]) -> None:
+    """`patterns.password_searches` leaves out only patterns that find nothing in the text, and keeps their order."""
+    everything = [("shell-password", regex) for regex in patterns.SHELL_PASSWORDS] + \
+        [("sql-password", regex) for regex in patterns.SQL_PASSWORDS]
+    left_out = 0
+    for text in texts:
+        searched = patterns.password_searches(text)
+        assert searched == [search for search in everything if search in searched], text
+        for _, regex in everything:
+            if not any(regex is kept for _, kept in searched):
+                left_out += 1
+                assert regex.search(text) is None, text
+    assert left_out > len(texts)
+
+
 def test_the_string_gate_lets_through_every_text_a_pre_test_does(texts: list[str]) -> None:
     """`patterns.STRING_GATE`, searched before the pre-tests, finds something in every text one of them passes
     (and turns most texts away)."""
@@ -137,5 +152,8 @@ def test_scan_text_finds_the_same_with_and_without_its_pre_tests(texts: list[str
     monkeypatch.setattr(patterns, "may_hold_password", lambda text: True)
     monkeypatch.setattr(patterns, "may_hold_key_id", lambda text: True)
     monkeypatch.setattr(secret_shapes, "may_hold", lambda text, urls=True: True)
+    monkeypatch.setattr(patterns, "password_searches", lambda text: [
+        *(("shell-password", regex) for regex in patterns.SHELL_PASSWORDS),
+        *(("sql-password", regex) for regex in patterns.SQL_PASSWORDS)])
     for text, outcome in zip(texts, gated):
         assert _scan_text_outcome(text) == outcome, text
