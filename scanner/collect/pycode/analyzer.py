@@ -118,6 +118,11 @@ def _driver(name: str, leaf: str) -> str | None:
     return next((d for d in DRIVERS if name == d or name.endswith("." + d)), None)
 
 
+def _line(node: ast.AST) -> int:
+    """The line a node starts on, as `Analyzer.loc(node).start_line` gives it (without making the location)."""
+    return getattr(node, "lineno", 1)  # type: ignore[no-any-return]
+
+
 def _char_col(line: str, byte_offset: int) -> int:
     """ast columns are UTF-8 byte offsets; locations use characters."""
     if line.isascii():
@@ -513,7 +518,7 @@ class Analyzer(ast.NodeVisitor):
             evaluated = self.eval(node.args[0])
             if isinstance(evaluated.value, str):
                 self.consumed.add(id(evaluated.origin))
-                self._connection_from_text(f"create_engine@{self.loc(node).start_line}", evaluated.value,
+                self._connection_from_text(f"create_engine@{_line(node)}", evaluated.value,
                                            evaluated.origin, node, origin_kind="driver")
         elif leaf in ASSET_CALLS:
             self._asset(node)
@@ -574,7 +579,7 @@ class Analyzer(ast.NodeVisitor):
         for evaluated in values.values():
             self.consumed.add(id(evaluated.origin))
         conn_id = values["conn_id"].value if "conn_id" in values else None
-        conn_id = conn_id if isinstance(conn_id, str) else f"connection@{self.loc(node).start_line}"
+        conn_id = conn_id if isinstance(conn_id, str) else f"connection@{_line(node)}"
         if "uri" in values and isinstance(values["uri"].value, str):
             self._connection_from_text(conn_id, values["uri"].value, values["uri"].origin, node)
             return
@@ -593,7 +598,7 @@ class Analyzer(ast.NodeVisitor):
                 self.consumed.add(id(evaluated.origin))
                 text = evaluated.value.strip()
                 if "://" in text:
-                    self._connection_from_text(f"{driver}@{self.loc(node).start_line}", text, evaluated.origin, node,
+                    self._connection_from_text(f"{driver}@{_line(node)}", text, evaluated.origin, node,
                                                origin_kind="driver", conn_type=conn_type)
                     return
                 fields.update(_dsn_fields(text, evaluated.origin))
@@ -629,7 +634,7 @@ class Analyzer(ast.NodeVisitor):
             extra["iam"] = True  # the password is a short-lived IAM token: IAM authentication
         if extra:
             fields["extra"] = Evaluated(extra, node)
-        where = f"{self.loc(node).start_line}"
+        where = f"{_line(node)}"
         if self.foreign and any(id(e.origin) in self.foreign for e in fields.values()):
             where = f"{self.source.path}:{where}"  # reported in the module the values come from: name the call
         self._emit_fields(f"{driver}@{where}", fields, node, "driver", uses=uses)
@@ -775,8 +780,10 @@ class Analyzer(ast.NodeVisitor):
             key = keyword.arg
             if key and (key == "conn_id" or key.endswith("_conn_id")):
                 value = self.eval(keyword.value).value
-                values = value if isinstance(value, list) else [value]
-                conn_ids.extend(v for v in values if isinstance(v, str) and v)
+                if isinstance(value, list):
+                    conn_ids.extend(v for v in value if isinstance(v, str) and v)
+                elif isinstance(value, str) and value:  # (one id, the commonest: no list nor generator made)
+                    conn_ids.append(value)
         name = dotted_name(node.func) or ""
         if name.endswith("get_connection") and node.args:
             value = self.eval(node.args[0]).value
@@ -999,7 +1006,7 @@ class Analyzer(ast.NodeVisitor):
         evaluated = Evaluated(text, node)
         uris = uris_in_text(text)
         for _, uri in uris:
-            self._connection_from_text(f"uri@{self.source.path}:{self.loc(node).start_line}", uri, node, node)
+            self._connection_from_text(f"uri@{self.source.path}:{_line(node)}", uri, node, node)
         if key_id:
             for match in patterns.AWS_ACCESS_KEY_ID.finditer(text):
                 self._credential("aws-access-key-id", evaluated, "string literal", value=match.group(0),
