@@ -20,14 +20,13 @@ no SQLite error ever fails a scan.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scanner import __version__
+from scanner import __version__, digests
 
 if TYPE_CHECKING:
     import sqlite3
@@ -84,7 +83,7 @@ def collector_code_hash() -> str:
     0.5 ms where reading them would be 5 ms on the pre-commit path): editing any of it invalidates the cache."""
     global _code_hash
     if _code_hash is None:
-        digest = hashlib.blake2b(f"{__version__}\0{FORMAT_VERSION}".encode(), digest_size=16)
+        digest = digests.blake2b(f"{__version__}\0{FORMAT_VERSION}".encode(), digest_size=16)
         for relative, stat in _collector_code_stats():
             digest.update(f"{relative}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
         _code_hash = digest.hexdigest()
@@ -128,7 +127,7 @@ class FileCache:
     def key(self, kind: str, relative: str, data: bytes) -> str:
         digest = self._key_prefix(kind).copy()
         digest.update(f"{relative}\0{self._names_text}\0".encode())
-        digest.update(hashlib.blake2b(data, digest_size=32).digest())
+        digest.update(digests.blake2b(data, digest_size=32).digest())
         return digest.hexdigest()
 
     def _key_prefix(self, kind: str) -> Any:
@@ -142,7 +141,7 @@ class FileCache:
             self._names_text = str(sorted(EXTRA_SENSITIVE_FIELDS))
         prefix = self._prefixes.get(kind)
         if prefix is None:
-            prefix = self._prefixes[kind] = hashlib.blake2b(f"{collector_code_hash()}\0{kind}\0".encode(),
+            prefix = self._prefixes[kind] = digests.blake2b(f"{collector_code_hash()}\0{kind}\0".encode(),
                                                              digest_size=20)
         return prefix
 
@@ -317,7 +316,7 @@ def _sealed(key: str, payload: bytes) -> bytes:
 def _digest(key: str, payload: bytes) -> bytes:
     """The integrity digest of a stored payload, keyed by its entry's key (a value moved to another key
     fails)."""
-    return hashlib.blake2b(payload, digest_size=_DIGEST_BYTES, key=key.encode()).digest()
+    return digests.blake2b(payload, digest_size=_DIGEST_BYTES, key=key.encode()).digest()
 
 
 def _entry(key: str, value: object) -> dict[str, Any] | None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from array import array
 from itertools import accumulate, islice
 from typing import Any
 
+from scanner import digests
 from scanner.context import ScanContext
 from scanner.engine.conditions import EvalEnv, UnknownValue, compile_condition, render, resolve_path
 from scanner.engine.rule import Rule
@@ -31,7 +31,7 @@ def fingerprint(rule: Rule, resource: Resource, location: FileLocation | None, o
     else:
         anchor, attribute = (location.path if location else resource.id), rule.location or ""
     material = "|".join([rule.id, anchor, resource.type, resource.name, attribute, item, str(occurrence)])
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
+    return digests.sha256(material.encode("utf-8")).hexdigest()[:32]
 
 
 class LineIndex:

@@ -7,13 +7,12 @@ hash, so a warm start neither parses YAML nor imports jsonschema or pydantic.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scanner import __version__, safeio
+from scanner import __version__, digests, safeio
 from scanner.engine.conditions import ConditionError, compile_condition, rule_regex
 from scanner.engine.rule import Rule, rule_from_data, rule_json, validate_rule
 
@@ -129,7 +128,7 @@ def load_rules(extra_dirs: list[Path] | None = None, use_cache: bool = True, lab
 
     for rule_file in files:
         _RULE_FILES[(rule_file.origin, rule_file.label)] = rule_file.path
-    digest = hashlib.sha256(__version__.encode())
+    digest = digests.sha256(__version__.encode())
     digest.update(SCHEMA_PATH.read_bytes())
     for rule_file in files:
         digest.update(rule_file.label.encode() + b"\0" + rule_file.text.encode() + b"\0")
@@ -189,7 +188,7 @@ STAMP_PATH = "validated.sha256"
 
 def stamp_digest(builtin: list[_RuleFile]) -> str:
     """The digest a stamp records: the rule schema and each built-in rule file's label and text."""
-    digest = hashlib.sha256(SCHEMA_PATH.read_bytes())
+    digest = digests.sha256(SCHEMA_PATH.read_bytes())
     for rule_file in sorted(builtin, key=lambda f: f.label):
         digest.update(b"\0" + rule_file.label.encode() + b"\0" + rule_file.text.encode())
     return digest.hexdigest()
