@@ -7,7 +7,6 @@ import ast
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -31,6 +30,7 @@ from scanner.connections import build_connection, conn_id_from_env, connection_f
 from scanner.context import ScanContext
 from scanner.doctree import replace_surrogates
 from scanner.model import FileLocation, Resource, Source
+from scanner.records import Record
 from scanner.source import SourceFile
 
 CREDENTIAL = "code.credential"
@@ -130,14 +130,17 @@ def _char_col(line: str, byte_offset: int) -> int:
     return len(line.encode("utf-8")[:byte_offset].decode("utf-8", "replace"))
 
 
-@dataclass
-class TaskInfo:
-    dag_id: str | None
-    task_id: str
-    operator: str
-    location: FileLocation
-    conn_ids: list[str] = field(default_factory=list)
-    mapped: bool = False
+class TaskInfo(Record):
+    __slots__ = _fields = ("dag_id", "task_id", "operator", "location", "conn_ids", "mapped")
+
+    def __init__(self, dag_id: str | None, task_id: str, operator: str, location: FileLocation,
+                 conn_ids: list[str] | None = None, mapped: bool = False) -> None:
+        self.dag_id = dag_id
+        self.task_id = task_id
+        self.operator = operator
+        self.location = location
+        self.conn_ids = [] if conn_ids is None else conn_ids
+        self.mapped = mapped
 
 
 class Analyzer(ast.NodeVisitor):

@@ -27,7 +27,6 @@ from __future__ import annotations
 import ast
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanner import safeio
@@ -36,6 +35,7 @@ from scanner.collect.pycode.kinds import CROSS_MODULE
 from scanner.collect.pycode.values import Evaluated, Evaluator, Resolver, Scope, bind_targets
 from scanner.context import ScanContext
 from scanner.model import Resource
+from scanner.records import Record
 from scanner.source import SourceFile
 
 MAX_HOPS = 4          # modules followed from the importing file (a -> b -> c -> d)
@@ -91,17 +91,21 @@ class ModuleIndex:
         return ranked[0]
 
 
-@dataclass
-class Module:
+class Module(Record):
     """Another module of the repository, read for its module-level values."""
 
-    source: SourceFile
-    tree: ast.Module
-    scope: Scope
-    evaluator: Evaluator
-    from_imports: dict[str, tuple[str, str, int]] = field(default_factory=dict)
-    module_imports: dict[str, str] = field(default_factory=dict)
-    nodes: dict[int, ast.AST] = field(default_factory=dict)
+    __slots__ = _fields = ("source", "tree", "scope", "evaluator", "from_imports", "module_imports", "nodes")
+
+    def __init__(self, source: SourceFile, tree: ast.Module, scope: Scope, evaluator: Evaluator,
+                 from_imports: dict[str, tuple[str, str, int]] | None = None,
+                 module_imports: dict[str, str] | None = None, nodes: dict[int, ast.AST] | None = None) -> None:
+        self.source = source
+        self.tree = tree
+        self.scope = scope
+        self.evaluator = evaluator
+        self.from_imports = {} if from_imports is None else from_imports
+        self.module_imports = {} if module_imports is None else module_imports
+        self.nodes = {} if nodes is None else nodes
 
 
 def _imports(body: list[ast.stmt], module: Module) -> None:

@@ -21,12 +21,12 @@ import json
 import re
 import string
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from scanner.collect.pycode.walk import NODE_FIELDS
 from scanner.doctree import bounded_number, replace_surrogates
+from scanner.records import FrozenRecord, Record
 
 # What a call to RDS's `generate_db_auth_token` evaluates to: a short-lived IAM token, not a password.
 IAM_TOKEN = "iam-token"
@@ -37,17 +37,19 @@ REFERENCE_CALLS = {
 }
 
 
-@dataclass(frozen=True)
-class Unknown:
+class Unknown(FrozenRecord):
     """A value the analysis cannot know; `why` says what it came from (``env``, ``call``...)."""
 
-    why: str = "expr"
+    __slots__ = _fields = ("why",)
+
+    def __init__(self, why: str = "expr") -> None:
+        object.__setattr__(self, "why", why)
 
     def __str__(self) -> str:
         return "${" + self.why + "}"
 
 
-# The commonest unknowns, made once (a frozen dataclass is slow to make: its __init__ goes through
+# The commonest unknowns, made once (a frozen record is slow to make: its __init__ goes through
 # object.__setattr__): what an expression the evaluation does not read, and a call, evaluate to.
 UNKNOWN_EXPR = Unknown("expr")
 UNKNOWN_CALL = Unknown("call")
@@ -57,10 +59,12 @@ UNKNOWN_ENV, UNKNOWN_REFERENCE, UNKNOWN_IAM_TOKEN = Unknown("env"), Unknown("ref
 unknown_named = lru_cache(maxsize=4096)(Unknown)
 
 
-@dataclass(slots=True)  # one per evaluation of every node: no instance dict to make and read
-class Evaluated:
-    value: Any          # str | int | float | bool | None | dict | list | Unknown
-    origin: ast.AST     # where the value is written (a constant's definition, not its use)
+class Evaluated(Record):   # one per evaluation of every node: slotted, no instance dict to make and read
+    __slots__ = _fields = ("value", "origin")
+
+    def __init__(self, value: Any, origin: ast.AST) -> None:
+        self.value = value      # str | int | float | bool | None | dict | list | Unknown
+        self.origin = origin    # where the value is written (a constant's definition, not its use)
 
 
 def dotted_name(node: ast.AST) -> str | None:
