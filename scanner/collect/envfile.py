@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from scanner.collect import dotenv_parser
+from scanner import dotenv_parser
 from scanner.collect.envvars import EnvBlock, is_airflow_env
 from scanner.connections import connection_from_value
 from scanner.context import ScanContext

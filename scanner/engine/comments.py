@@ -25,6 +25,7 @@ import re
 import tokenize
 from pathlib import Path
 
+from scanner import dotenv_parser
 from scanner.filekinds import kind_of, sniff
 from scanner.source import SourceFile
 
@@ -117,21 +118,22 @@ def _line_end(text: str, position: int) -> int:
 
 # ----------------------------------------------------------------- .env and shell
 
-# python-dotenv's grammar (dotenv.parser), so a comment is what it reads as one.
-_ENV_NEWLINE = re.compile(r"\r\n|\n|\r")
-_ENV_SPACE_LINES = re.compile(r"\s*", re.MULTILINE)
-_ENV_SPACE = re.compile(r"[^\S\r\n]*")
-_ENV_EXPORT = re.compile(r"(?:export[^\S\r\n]+)?")
-_ENV_SINGLE_KEY = re.compile(r"'([^']+)'")
-_ENV_KEY = re.compile(r"([^=\#\s]+)")
-_ENV_EQUALS = re.compile(r"(=[^\S\r\n]*)")
-_ENV_SINGLE_VALUE = re.compile(r"'((?:\\.|[^'\\])*)'", re.DOTALL)
-_ENV_DOUBLE_VALUE = re.compile(r'"((?:\\.|[^"\\])*)"', re.DOTALL)
-_ENV_PLAIN_VALUE = re.compile(r"([^\r\n]*)")
-_ENV_COMMENT = re.compile(r"(?:[^\S\r\n]*#[^\r\n]*)?")
-_ENV_END_OF_LINE = re.compile(r"[^\S\r\n]*(?:\r\n|\n|\r|$)")
-_ENV_REST_OF_LINE = re.compile(r"[^\r\n]*(?:\r|\n|\r\n)?")
-_ENV_INLINE_COMMENT = re.compile(r"\s#")  # not `\s+#`: that reads a run of spaces again from each one
+# python-dotenv's grammar as airguard's .env reader holds it (`scanner.dotenv_parser`, a copy of dotenv.parser), so
+# a comment is what that reader reads as one: the same patterns, tried here one `need(pattern, position)` at a time.
+_ENV_NEWLINE = dotenv_parser._newline   # a line break (only where each ends is read here)
+_ENV_SPACE_LINES = dotenv_parser._multiline_whitespace
+_ENV_SPACE = dotenv_parser._whitespace
+_ENV_EXPORT = dotenv_parser._export
+_ENV_SINGLE_KEY = dotenv_parser._single_quoted_key
+_ENV_KEY = dotenv_parser._unquoted_key
+_ENV_EQUALS = dotenv_parser._equal_sign
+_ENV_SINGLE_VALUE = dotenv_parser._single_quoted_value
+_ENV_DOUBLE_VALUE = dotenv_parser._double_quoted_value
+_ENV_PLAIN_VALUE = dotenv_parser._unquoted_value
+_ENV_COMMENT = dotenv_parser._comment
+_ENV_END_OF_LINE = dotenv_parser._end_of_line
+_ENV_REST_OF_LINE = dotenv_parser._rest_of_line
+_ENV_INLINE_COMMENT = dotenv_parser._space_before_hash   # `\s#`, not `\s+#`: that reads a run of spaces again from each one
 
 
 class _NotABinding(Exception):

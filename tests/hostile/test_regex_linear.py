@@ -51,7 +51,7 @@ MATCHED_AT_A_POSITION = {
         "EXPORT", "SINGLE_KEY", "KEY", "SPACE", "EQUALS", "SINGLE_VALUE", "DOUBLE_VALUE", "PLAIN_VALUE", "COMMENT",
         "END_OF_LINE", "SPACE_LINES", "REST_OF_LINE")),
     # the copy of python-dotenv's parser (`Reader.read_regex` matches at the reader's position)
-    *(f"scanner.collect.dotenv_parser._{name}" for name in (
+    *(f"scanner.dotenv_parser._{name}" for name in (
         "multiline_whitespace", "whitespace", "export", "single_quoted_key", "unquoted_key", "equal_sign",
         "single_quoted_value", "double_quoted_value", "unquoted_value", "comment", "end_of_line", "rest_of_line")),
 }
@@ -295,7 +295,7 @@ def test_iam_wildcards_cover_in_linear_time() -> None:
 
 
 def test_a_dotenv_value_with_a_long_run_of_spaces_is_read_in_linear_time() -> None:
-    from scanner.collect.dotenv_parser import parse
+    from scanner.dotenv_parser import parse
 
     assert_linear("dotenv", lambda text: list(parse(text)), lambda size: [
         "A=x" + " " * size + "y\n", "A=x" + " \t" * (size // 2) + "#\n", "A=" + "x #" * (size // 3) + "\n"])

@@ -3,7 +3,7 @@ value is cut at its comment in linear time (`_parse_unquoted_value`).
 
 Why a copy: `import dotenv.parser` first runs the package's `__init__`, which imports `dotenv.main` and with it
 logging, tempfile, shutil, traceback and threading: ~40M instructions, 13 % of a pre-commit run on one `.env` file,
-for a parser that needs only `re` and `codecs`. `tests/collect/test_dotenv_parser.py` checks that the copy reads
+for a parser that needs only `re` and `codecs`. `tests/test_dotenv_parser.py` checks that the copy reads
 every `.env` text as the installed python-dotenv does.
 
 Copyright (c) 2014, Saurabh Kumar (python-dotenv), 2013, Ted Tieken (django-dotenv-rw), 2013, Jacob Kaplan-Moss

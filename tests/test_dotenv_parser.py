@@ -1,4 +1,4 @@
-"""airguard's copy of python-dotenv's grammar (`scanner.collect.dotenv_parser`) reads every `.env` text as the
+"""airguard's copy of python-dotenv's grammar (`scanner.dotenv_parser`) reads every `.env` text as the
 installed python-dotenv does: the same keys, values, original text, first lines and errors, binding by binding."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.collect import dotenv_parser
+from scanner import dotenv_parser
 from tests.conftest import REPO
 
 dotenv_parser_upstream = pytest.importorskip("dotenv.parser")
