@@ -7,9 +7,9 @@ already been through the scan's redactor.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from importlib import import_module
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from scanner.records import Record
 
@@ -19,6 +19,29 @@ if TYPE_CHECKING:
 FORMATS = {"text": "scanner.report.text", "json": "scanner.report.json_report",
            "sarif": "scanner.report.sarif", "markdown": "scanner.report.markdown",
            "asff": "scanner.report.asff", "junit": "scanner.report.junit"}
+
+
+T = TypeVar("T")
+
+
+class ByIdentity(Generic[T]):
+    """Values made once for each combination of the same objects, known by their identities (and by plain
+    values given beside them): a report makes one text per list of related locations, and the findings of
+    rules firing on one resource list the same places by the very same objects
+    (`scanner.engine.evaluate.Shared.related`). An equal combination of other objects is only made again.
+    Each entry keeps its objects alive, so no identity can be reused by another object while the memo lives."""
+
+    __slots__ = ("_made",)
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[Hashable, ...], tuple[T, tuple[Any, ...]]] = {}
+
+    def get(self, plain: tuple[Hashable, ...], objects: tuple[Any, ...], make: Callable[[], T]) -> T:
+        key = (*plain, *map(id, objects))
+        known = self._made.get(key)
+        if known is None:
+            known = self._made[key] = (make(), objects)
+        return known[0]
 
 
 class ReportError(Exception):

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from scanner import __version__
 from scanner.findings import Confidence, Finding, Severity
 from scanner.model import FileLocation
+from scanner.report import ByIdentity
 from scanner.report.summary import summary
 
 if TYPE_CHECKING:
@@ -167,17 +168,13 @@ class _RelatedTexts:
     object while the report is written."""
 
     def __init__(self) -> None:
-        self._texts: dict[tuple[int, ...], tuple[str, list[FileLocation], list[str]]] = {}
+        self._texts: ByIdentity[str] = ByIdentity()
 
     def __call__(self, finding: Finding) -> str:
         if not finding.related:
             return "[]"
-        key = (len(finding.related), *map(id, finding.related), *map(id, finding.related_labels))
-        known = self._texts.get(key)
-        if known is None:
-            known = self._texts[key] = (COMPACT.encode(_related_json(finding)), finding.related,
-                                        finding.related_labels)
-        return known[0]
+        return self._texts.get((len(finding.related),), (*finding.related, *finding.related_labels),
+                               lambda: COMPACT.encode(_related_json(finding)))
 
 
 def _tail(result: ScanResult) -> dict[str, Any]:

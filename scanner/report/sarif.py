@@ -11,6 +11,7 @@ from scanner import __version__
 from scanner.engine.rule import Rule
 from scanner.findings import Finding, Severity
 from scanner.model import FileLocation
+from scanner.report import ByIdentity
 from scanner.report import sarif_limits as limits
 from scanner.report.fingerprints import line_hashes_of_files
 from scanner.report.json_report import COMPACT, dumps, inert_json
@@ -142,36 +143,27 @@ class _SharedRelated:
 
     def __init__(self, sources: dict[str, Any]) -> None:
         self.sources = sources
-        self._locations: dict[tuple[int, ...], tuple[list[dict[str, Any]], list[FileLocation], list[str]]] = {}
-        self._texts: dict[int, str] = {}   # id of a list of `_locations` -> its compact JSON
-        self._links: dict[tuple[int, ...], tuple[str, list[str]]] = {}
+        self._locations: ByIdentity[list[dict[str, Any]]] = ByIdentity()
+        self._texts: ByIdentity[str] = ByIdentity()   # a list `locations` made -> its compact JSON
+        self._links: ByIdentity[str] = ByIdentity()
 
     def locations(self, related: list[FileLocation], labels: list[str]) -> list[dict[str, Any]]:
         """`relatedLocations` of the related locations `related` (labelled by the first of `labels`)."""
-        key = (len(related), *map(id, related), *map(id, labels[:len(related)]))
-        known = self._locations.get(key)
-        if known is None:
+        def make() -> list[dict[str, Any]]:
             sources = self.sources
-            data = [{"id": index, "physicalLocation": _physical(loc, source=sources.get(loc.path)),
+            return [{"id": index, "physicalLocation": _physical(loc, source=sources.get(loc.path)),
                      "message": {"text": label}} for index, (loc, label) in enumerate(zip(related, labels))]
-            known = self._locations[key] = (data, related, labels)
-        return known[0]
+
+        return self._locations.get((len(related),), (*related, *labels[:len(related)]), make)
 
     def text(self, locations: list[dict[str, Any]]) -> str:
         """The compact JSON of a list `locations` made, inert (`inert_json`)."""
-        found = self._texts.get(id(locations))
-        if found is None:
-            found = self._texts[id(locations)] = inert_json(COMPACT.encode(locations))
-        return found
+        return self._texts.get((), (locations,), lambda: inert_json(COMPACT.encode(locations)))
 
     def links(self, finding: Finding, related: int) -> str:
         """`_links` of a finding, made once for its labels and counts."""
-        labels = finding.related_labels
-        key = (related, len(finding.related), finding.related_omitted, *map(id, labels[:related]))
-        known = self._links.get(key)
-        if known is None:
-            known = self._links[key] = (_links(finding, related), labels)
-        return known[0]
+        return self._links.get((related, len(finding.related), finding.related_omitted),
+                               tuple(finding.related_labels[:related]), lambda: _links(finding, related))
 
 
 def _link_text(text: str) -> str:
