@@ -117,23 +117,8 @@ def _line_end(text: str, position: int) -> int:
 
 
 # ----------------------------------------------------------------- .env and shell
-
-# python-dotenv's grammar as airguard's .env reader holds it (`scanner.dotenv_parser`, a copy of dotenv.parser), so
-# a comment is what that reader reads as one: the same patterns, tried here one `need(pattern, position)` at a time.
-_ENV_NEWLINE = dotenv_parser._newline   # a line break (only where each ends is read here)
-_ENV_SPACE_LINES = dotenv_parser._multiline_whitespace
-_ENV_SPACE = dotenv_parser._whitespace
-_ENV_EXPORT = dotenv_parser._export
-_ENV_SINGLE_KEY = dotenv_parser._single_quoted_key
-_ENV_KEY = dotenv_parser._unquoted_key
-_ENV_EQUALS = dotenv_parser._equal_sign
-_ENV_SINGLE_VALUE = dotenv_parser._single_quoted_value
-_ENV_DOUBLE_VALUE = dotenv_parser._double_quoted_value
-_ENV_PLAIN_VALUE = dotenv_parser._unquoted_value
-_ENV_COMMENT = dotenv_parser._comment
-_ENV_END_OF_LINE = dotenv_parser._end_of_line
-_ENV_REST_OF_LINE = dotenv_parser._rest_of_line
-_ENV_INLINE_COMMENT = dotenv_parser._space_before_hash   # `\s#`, not `\s+#`: that reads a run of spaces again from each one
+# A .env file is read with python-dotenv's grammar as airguard's .env reader holds it (`scanner.dotenv_parser`, a
+# copy of dotenv.parser), one `need(pattern, position)` at a time, so a comment is what that reader reads as one.
 
 
 class _NotABinding(Exception):
@@ -145,7 +130,7 @@ def _env_comments(text: str) -> list[tuple[int, int, str]]:
     spans: list[tuple[int, int]] = []   # (offset of '#', end of the comment)
     position = 0
     while position < len(text):
-        position = _ENV_SPACE_LINES.match(text, position).end()  # type: ignore[union-attr]
+        position = dotenv_parser._multiline_whitespace.match(text, position).end()  # type: ignore[union-attr]
         if position >= len(text):
             break
         found: list[tuple[int, int]] = []
@@ -154,12 +139,12 @@ def _env_comments(text: str) -> list[tuple[int, int, str]]:
         except _NotABinding as failed:
             # like dotenv, skip the rest of the line; read it as a shell line
             start = position
-            position = _ENV_REST_OF_LINE.match(text, failed.args[0]).end()  # type: ignore[union-attr]
+            position = dotenv_parser._rest_of_line.match(text, failed.args[0]).end()  # type: ignore[union-attr]
             line = text[start:position].rstrip("\r\n")
             offset = _shell_comment(line)
             found = [] if offset is None else [(start + offset, start + len(line))]
         spans += found
-    breaks = [m.end() for m in _ENV_NEWLINE.finditer(text)]
+    breaks = [m.end() for m in dotenv_parser._newline.finditer(text)]
     result = []
     for start, end in spans:
         line = bisect.bisect_right(breaks, start)
@@ -177,29 +162,30 @@ def _env_binding(text: str, position: int, found: list[tuple[int, int]]) -> int:
             raise _NotABinding(at)
         return match
 
-    position = need(_ENV_EXPORT, position).end()
+    position = need(dotenv_parser._export, position).end()
     if not text.startswith("#", position):
-        position = need(_ENV_SINGLE_KEY if text.startswith("'", position) else _ENV_KEY, position).end()
-    position = need(_ENV_SPACE, position).end()
+        key = dotenv_parser._single_quoted_key if text.startswith("'", position) else dotenv_parser._unquoted_key
+        position = need(key, position).end()
+    position = need(dotenv_parser._whitespace, position).end()
     if text.startswith("=", position):
-        equals = need(_ENV_EQUALS, position)
+        equals = need(dotenv_parser._equal_sign, position)
         position = equals.end()
         if not (len(equals.group(1)) > 1 and text.startswith("#", position)):   # `KEY= # comment`: no value
             first = text[position:position + 1]
             if first == "'":
-                position = need(_ENV_SINGLE_VALUE, position).end()
+                position = need(dotenv_parser._single_quoted_value, position).end()
             elif first == '"':
-                position = need(_ENV_DOUBLE_VALUE, position).end()
+                position = need(dotenv_parser._double_quoted_value, position).end()
             elif first not in ("", "\n", "\r"):
-                value = need(_ENV_PLAIN_VALUE, position)
-                inline = _ENV_INLINE_COMMENT.search(value.group(1))
+                value = need(dotenv_parser._unquoted_value, position)
+                inline = dotenv_parser._space_before_hash.search(value.group(1))
                 if inline is not None:  # dotenv cuts an unquoted value at whitespace + '#'
                     found.append((position + inline.end() - 1, value.end()))
                 position = value.end()
-    comment = need(_ENV_COMMENT, position)
+    comment = need(dotenv_parser._comment, position)
     if comment.group(0):
         found.append((position + comment.group(0).index("#"), comment.end()))
-    return need(_ENV_END_OF_LINE, comment.end()).end()
+    return need(dotenv_parser._end_of_line, comment.end()).end()
 
 
 def _shell_comment(line: str) -> int | None:

@@ -46,11 +46,8 @@ MATCHED_AT_A_POSITION = {
     "scanner.doctree._NUMBER",
     "scanner.collect.pycode.patterns.PRECHECK_ENVIRON_READ",
     "scanner.collect.pycode.values._PERCENT_TAIL",
-    # the .env reader in engine/comments.py (dotenv's grammar, one `need(pattern, position)` at a time)
-    *(f"scanner.engine.comments._ENV_{name}" for name in (
-        "EXPORT", "SINGLE_KEY", "KEY", "SPACE", "EQUALS", "SINGLE_VALUE", "DOUBLE_VALUE", "PLAIN_VALUE", "COMMENT",
-        "END_OF_LINE", "SPACE_LINES", "REST_OF_LINE")),
-    # the copy of python-dotenv's parser (`Reader.read_regex` matches at the reader's position)
+    # the copy of python-dotenv's parser (`Reader.read_regex` matches at the reader's position; engine/comments.py
+    # reads .env files with the same patterns, one `need(pattern, position)` at a time)
     *(f"scanner.dotenv_parser._{name}" for name in (
         "multiline_whitespace", "whitespace", "export", "single_quoted_key", "unquoted_key", "equal_sign",
         "single_quoted_value", "double_quoted_value", "unquoted_value", "comment", "end_of_line", "rest_of_line")),
