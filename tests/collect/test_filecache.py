@@ -58,7 +58,7 @@ def _sarif(root: Path, cache: Path | str) -> str:
 def _entries(cache: Path) -> dict[str, tuple[bytes, int, int]]:
     """Every entry of the cache database: key -> (value, size, last used)."""
     with sqlite3.connect(cache / "files" / filecache.DATABASE) as db:
-        return {key: (value, size, used) for key, value, size, used in db.execute("SELECT * FROM entries")}
+        return {key: (value, size, used) for key, value, size, used in db.execute("SELECT key, value, size, used FROM entries")}
 
 
 def _stored_bytes(cache: Path) -> bytes:
@@ -147,6 +147,37 @@ def test_a_database_that_is_not_one_is_replaced(tree: Path, tmp_path: Path, cont
     assert _scan(tree, cache) == cold
 
 
+def test_a_database_of_the_former_schema_is_made_again(tree: Path, tmp_path: Path) -> None:
+    """Schema 2 (a WITHOUT ROWID table, the value before size and use time): its table is dropped and made
+    again, its rows are not read (one the same key would hit is planted), and the new table's rows are
+    complete."""
+    cache = tmp_path / "cache"
+    cold = _scan(tree, cache)
+    key = next(iter(_entries(cache)))
+    database = cache / "files" / filecache.DATABASE
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    with sqlite3.connect(database) as db:
+        db.execute("CREATE TABLE entries (key TEXT PRIMARY KEY, value BLOB NOT NULL, size INTEGER NOT NULL, "
+                   "used INTEGER NOT NULL) WITHOUT ROWID")
+        db.execute("INSERT INTO entries VALUES (?, ?, 2, 0)", (key, b"{}"))
+        db.execute("PRAGMA user_version = 2")
+    assert _scan(tree, cache) == cold
+    with sqlite3.connect(database) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == filecache.SCHEMA_VERSION
+        assert [row[1] for row in db.execute("PRAGMA table_info(entries)")] == ["key", "size", "used", "value"]
+    entries = _entries(cache)
+    assert len(entries) >= 20 and entries[key][1] > 2   # written again, by this scan
+
+
+def test_a_new_database_has_large_pages(tree: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    _scan(tree, cache)
+    with sqlite3.connect(cache / "files" / filecache.DATABASE) as db:
+        assert db.execute("PRAGMA page_size").fetchone()[0] == filecache.PAGE_SIZE == 16384
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
 def test_a_symlinked_database_is_not_followed(tree: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     elsewhere = tmp_path / "elsewhere.sqlite3"
@@ -225,7 +256,7 @@ def test_a_scan_marks_what_it_used_and_the_bound_keeps_it(tree: Path, tmp_path: 
     run_scan(paths, Config(), tree)
     with sqlite3.connect(cache / "files" / filecache.DATABASE) as db:
         db.execute("UPDATE entries SET used = 1")
-        db.execute("INSERT INTO entries VALUES ('stale', ?, 3000000, 0)", (b"{}",))  # 3 MB, never used since
+        db.execute("INSERT INTO entries (key, value, size, used) VALUES ('stale', ?, 3000000, 0)", (b"{}",))  # 3 MB, never used since
     run_scan(paths, Config(), tree)                    # warm: every entry used now
     used = {key: row[2] for key, row in _entries(cache).items()}
     assert used.pop("stale") == 0 and set(used.values()) == {filecache._now()}
