@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from scanner import safeio
@@ -32,6 +33,9 @@ class ScanContext:
         # One object per distinct string of the resources merged into this scan (`scanner.compact.Interner`):
         # files repeat the same ids, types, paths, keys and values, and each decoded outcome has its own copies
         self.strings: dict[str, str] = {} if strings is None else strings
+        # What a collector leaves to finish once the rules have run (`scanner.scan.run_scan`), in order: its
+        # worker processes exit and write their last cache entries beside this process's evaluation
+        self.finishers: list[Callable[[], None]] = []
 
     def notice(self, kind: str, message: str, path: str | None = None, line: int | None = None,
                column: int | None = None, level: str = "error", rule_id: str | None = None) -> None:

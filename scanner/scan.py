@@ -107,18 +107,23 @@ def run_scan(paths: list[Path], config: Config, root: Path, extra_rule_dirs: lis
         rules = request.rules = select_rules(rules, config.select, config.ignore)
     ctx = ScanContext(root=root.resolve(), boundaries=scan_boundaries(paths, root))
     graph = ResourceGraph()
-    with gcpause.Paused() as collected:
-        for collector in collectors:
-            with timings.stage(f"collect: {collector.description}"):
-                run_collector(collector, ctx, graph)
-        collected.freeze()
-        with timings.stage("suppressions and links"):
-            suppressions = [s for source in ctx.sources.values() for s in find_suppressions(source)]
-            graph.add_all(as_resource(s) for s in suppressions)
-            link(graph)
-        with timings.stage("evaluate"):
-            parameters = rule_parameters(rules, config)
-            findings = evaluate(graph, rules, ctx, parameters, SuppressionIndex(suppressions))
+    try:
+        with gcpause.Paused() as collected:
+            for collector in collectors:
+                with timings.stage(f"collect: {collector.description}"):
+                    run_collector(collector, ctx, graph)
+            collected.freeze()
+            with timings.stage("suppressions and links"):
+                suppressions = [s for source in ctx.sources.values() for s in find_suppressions(source)]
+                graph.add_all(as_resource(s) for s in suppressions)
+                link(graph)
+            with timings.stage("evaluate"):
+                parameters = rule_parameters(rules, config)
+                findings = evaluate(graph, rules, ctx, parameters, SuppressionIndex(suppressions))
+    finally:
+        with timings.stage("workers' exit, file cache"):
+            for finish in ctx.finishers:   # what collectors left running (`ScanContext.finishers`)
+                finish()
     stats = ScanStats(files_scanned=ctx.files_scanned, resources=len(graph), rules_evaluated=len(rules),
                       duration_seconds=round(time.perf_counter() - started, 4))
     notices = sorted(ctx.notices, key=Notice.sort_key)

@@ -28,7 +28,8 @@ def test_stages_are_listed_in_order_and_add_up(tmp_path: Path) -> None:
     assert all(rows), lines
     names = [row["name"] for row in rows]
     assert names == ["start-up (interpreter, imports)", "configuration", "rules", "collect: the files",
-                     "suppressions and links", "evaluate", "baseline", "report (json)", "other (between stages)",
+                     "suppressions and links", "evaluate", "workers' exit, file cache", "baseline", "report (json)",
+                     "other (between stages)",
                      "total"]
     seconds = {row["name"]: float(row["seconds"]) for row in rows}
     parts = sum(value for name, value in seconds.items() if name != "total")

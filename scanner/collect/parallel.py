@@ -105,6 +105,7 @@ class Workers:
         # importing them itself (a scan that starts no pool, a warm one, never loads them here)
         self.preload = preload or []
         self._pool: Any = None
+        self._exiting: Any = None   # the thread that joins the processes of a pool closed without waiting
         self._failed = False
         self.looked_up = 0   # files looked up in the cache so far (`collect_batch`), and how many missed
         self.missed = 0
@@ -168,10 +169,21 @@ class Workers:
             self._failed = True
             raise WorkersFailed from None
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Shut the pool down. Each worker writes what its cache still holds (the use times of its hits)
+        as it exits: with `wait`, this returns when they have exited; without, the exits go on beside this
+        process's work, and `join` waits for them."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            # the pool's own thread that joins the processes: `shutdown` forgets it when it does not wait
+            self._exiting = self._pool._executor_manager_thread
+            self._pool.shutdown(wait=wait, cancel_futures=True)
             self._pool = None
+
+    def join(self) -> None:
+        """Wait for the workers told to exit by `close(wait=False)`."""
+        exiting, self._exiting = self._exiting, None
+        if exiting is not None:
+            exiting.join()
 
     def __enter__(self) -> Workers:  # noqa: PYI034 - Self needs Python 3.11
         return self

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
+from scanner import scan as scan_module
 from scanner.collect import filecache, parallel
 from scanner.config import Config
 from scanner.scan import run_scan
@@ -266,6 +267,40 @@ def test_a_scan_marks_what_it_used_and_the_bound_keeps_it(tree: Path, tmp_path: 
     assert "stale" not in _entries(cache) and len(_entries(cache)) == len(used) + 1
 
 
+def test_workers_exit_beside_the_rules_and_are_gone_when_the_scan_returns(
+        tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool is told to exit once every outcome is in, and the rules run while its processes exit; the scan
+    returns only after they have exited and the cache is written (hits marked used)."""
+    import multiprocessing
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("AIRGUARD_CACHE_DIR", str(cache))
+    monkeypatch.setattr(parallel, "MIN_FILES", 1)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
+    seen: list[tuple[bool, bool]] = []   # at evaluation: (a pool is open, the workers' exit is awaited)
+    closes: list[bool] = []
+    seen_workers: list[parallel.Workers] = []
+    close, evaluate = parallel.Workers.close, scan_module.evaluate
+
+    def closing(workers: parallel.Workers, wait: bool = True) -> None:
+        closes.append(wait)
+        close(workers, wait)
+        seen_workers.append(workers)
+
+    def evaluating(*args: object, **kwargs: object) -> object:
+        seen.extend((w._pool is not None, w._exiting is not None) for w in seen_workers)
+        return evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(parallel.Workers, "close", closing)
+    monkeypatch.setattr(scan_module, "evaluate", evaluating)
+    paths = [tree / p for p in SCANNED]
+    result = run_scan(paths, Config(), tree, jobs=2)
+    assert closes == [False] and seen == [(False, True)]   # closed without waiting, before the rules ran
+    assert multiprocessing.active_children() == []          # and gone when the scan returned
+    assert seen_workers[0]._exiting is None
+    assert result.findings and len(_entries(cache)) >= 20
+
+
 def test_worker_processes_give_identical_results(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIRGUARD_CACHE_DIR", "")
     monkeypatch.setattr(parallel, "MIN_FILES", 1)
@@ -391,9 +426,9 @@ def test_a_worker_killed_on_the_way_leaves_the_rest_to_this_process(tree: Path, 
     broken: list[bool] = []
     close = parallel.Workers.close
 
-    def closing(workers: parallel.Workers) -> None:
+    def closing(workers: parallel.Workers, wait: bool = True) -> None:
         broken.append(workers._failed)
-        close(workers)
+        close(workers, wait)
 
     monkeypatch.setattr(parallel.Workers, "close", closing)
     multi = run_scan(paths, Config(), tree, jobs=2)
