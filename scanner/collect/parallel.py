@@ -174,9 +174,10 @@ class Workers:
         as it exits: with `wait`, this returns when they have exited; without, the exits go on beside this
         process's work, and `join` waits for them."""
         if self._pool is not None:
-            # the pool's own thread that joins the processes: `shutdown` forgets it when it does not wait
-            self._exiting = self._pool._executor_manager_thread
-            self._pool.shutdown(wait=wait, cancel_futures=True)
+            # the pool's own thread that joins the processes: `shutdown` forgets it when it does not wait (a
+            # Python without it waits here: `cli.run` leaves with `os._exit`, which would not wait for them)
+            self._exiting = getattr(self._pool, "_executor_manager_thread", None)
+            self._pool.shutdown(wait=wait or self._exiting is None, cancel_futures=True)
             self._pool = None
 
     def join(self) -> None:

@@ -301,6 +301,22 @@ def test_workers_exit_beside_the_rules_and_are_gone_when_the_scan_returns(
     assert result.findings and len(_entries(cache)) >= 20
 
 
+def test_a_pool_without_the_thread_to_join_is_waited_for_at_close() -> None:
+    """`close(wait=False)` needs the pool's own thread to join its processes later; a pool without it (another
+    Python's) is waited for at once, since the program leaves with `os._exit`."""
+    calls: list[bool] = []
+
+    class Pool:
+        def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+            calls.append(wait)
+
+    workers = parallel.Workers(2, 1000)
+    workers._pool = Pool()
+    workers.close(wait=False)
+    workers.join()
+    assert calls == [True] and workers._pool is None
+
+
 def test_worker_processes_give_identical_results(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIRGUARD_CACHE_DIR", "")
     monkeypatch.setattr(parallel, "MIN_FILES", 1)
