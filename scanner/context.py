@@ -34,7 +34,8 @@ class ScanContext:
         # files repeat the same ids, types, paths, keys and values, and each decoded outcome has its own copies
         self.strings: dict[str, str] = {} if strings is None else strings
         # What a collector leaves to finish once the rules have run (`scanner.scan.run_scan`), in order: its
-        # worker processes exit and write their last cache entries beside this process's evaluation
+        # worker processes' exits (each marks its cache hits used), which run beside the evaluation, then
+        # this process's own cache writes
         self.finishers: list[Callable[[], None]] = []
 
     def notice(self, kind: str, message: str, path: str | None = None, line: int | None = None,
