@@ -365,8 +365,9 @@ def _connect(database: Path) -> sqlite3.Connection | None:
         fresh = not database.exists()
         connection = sqlite3.connect(database, timeout=10, isolation_level=None, check_same_thread=False)
         try:
-            if fresh:   # only an empty database takes a page size (one in use keeps its own)
-                connection.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+            # taken by an empty database only (one in use keeps its own): asked of every connection, so a
+            # sibling worker that opens the new file a moment after another still makes it with these pages
+            connection.execute(f"PRAGMA page_size = {PAGE_SIZE}")
             _set_wal(connection)
             connection.execute("PRAGMA synchronous = NORMAL")
             if connection.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:

@@ -163,16 +163,22 @@ def test_a_database_of_the_former_schema_is_made_again(tree: Path, tmp_path: Pat
                    "used INTEGER NOT NULL) WITHOUT ROWID")
         db.execute("INSERT INTO entries VALUES (?, ?, 2, 0)", (key, b"{}"))
         db.execute("PRAGMA user_version = 2")
+        pages = db.execute("PRAGMA page_size").fetchone()[0]   # SQLite's default
     assert _scan(tree, cache) == cold
     with sqlite3.connect(database) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == filecache.SCHEMA_VERSION
+        assert db.execute("PRAGMA page_size").fetchone()[0] == pages != filecache.PAGE_SIZE   # kept: in use
         assert [row[1] for row in db.execute("PRAGMA table_info(entries)")] == ["key", "size", "used", "value"]
     entries = _entries(cache)
     assert len(entries) >= 20 and entries[key][1] > 2   # written again, by this scan
 
 
-def test_a_new_database_has_large_pages(tree: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("made", ["by this scan", "empty, by a sibling a moment before"])
+def test_a_new_database_has_large_pages(tree: Path, tmp_path: Path, made: str) -> None:
     cache = tmp_path / "cache"
+    if made != "by this scan":   # the file exists, with nothing in it yet: it still takes the page size
+        (cache / "files").mkdir(parents=True)
+        (cache / "files" / filecache.DATABASE).write_bytes(b"")
     _scan(tree, cache)
     with sqlite3.connect(cache / "files" / filecache.DATABASE) as db:
         assert db.execute("PRAGMA page_size").fetchone()[0] == filecache.PAGE_SIZE == 16384
