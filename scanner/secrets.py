@@ -290,7 +290,7 @@ class Redactor:
         read_here = self._at_line.get((path, line))
         if read_here and not self._all_masked(read_here, {window[start:end] for start, end in spans}):
             return None
-        masked = (patterns or scrub_patterns)(_apply(window, _merged(spans)) if spans else window)
+        masked = (patterns or scrub_patterns)(_masked(window, spans))
         return masked if len(masked) <= limit else masked[: limit - 1] + "…"
 
     def _all_masked(self, values: list[str], masked: set[str]) -> bool:
@@ -308,7 +308,7 @@ class Redactor:
         """Free text written in file `path` (a suppression's reason): that file's secrets, then `scrub`."""
         self._file_all()
         if path in self._by_path:
-            text = _apply(text, _merged(self._file_spans(path, text)))
+            text = _masked(text, self._file_spans(path, text))
         return self.scrub(text)
 
     def scrub(self, text: str) -> str:
@@ -316,8 +316,7 @@ class Redactor:
         if not text:
             return text
         self._file_all()
-        spans = self._free.spans(text)
-        return scrub_patterns(_apply(text, _merged(spans)) if spans else text)   # nearly always none
+        return scrub_patterns(_masked(text, self._free.spans(text)))
 
 
 def _plain_word(form: str) -> bool:
@@ -443,6 +442,12 @@ class _FormIndex:
                     found.append((start, end))
 
 
+def _masked(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with each of `spans` (overlapping or not, in any order) replaced by the mask; `text` itself when
+    there are none, as for nearly every text a report holds."""
+    return _apply(text, _merged(spans)) if spans else text
+
+
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
@@ -454,8 +459,6 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _apply(text: str, spans: list[tuple[int, int]]) -> str:
-    if not spans:
-        return text
     parts, last = [], 0
     for start, end in spans:
         start = max(start, last)
