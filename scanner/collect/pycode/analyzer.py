@@ -973,7 +973,7 @@ class Analyzer(ast.NodeVisitor):
         visited, found = self._string_nodes
         nodes = found if visited is tree else walk.string_pass_nodes(tree, STRING_MIN_LENGTH)
         constant, dictionary, assign, annotated = ast.Constant, ast.Dict, ast.Assign, ast.AnnAssign  # (locals)
-        gate = patterns.STRING_GATE.search  # `_scan_text`'s first test, here before the call for a constant
+        gate = patterns.STRING_GATE.search  # `_scan_text`'s test, made here for a constant (no call for most)
         for node in nodes:
             kind = type(node)
             if kind is constant:  # half the nodes: a string of 8 or more characters (`min_length`)
@@ -981,7 +981,7 @@ class Analyzer(ast.NodeVisitor):
                     # surrogates replaced, each by one character, so it keeps its 8 or more; a string here)
                     text = node.value  # type: ignore[attr-defined]
                     if gate(text) is not None:  # (the gate's pieces are ASCII: the same with surrogates replaced)
-                        self._scan_text(text if text.isascii() else replace_surrogates(text), node)
+                        self._scan_gated_text(text if text.isascii() else replace_surrogates(text), node)
                 continue
             if kind is dictionary:
                 self._secret_entries(node)  # type: ignore[arg-type]
@@ -999,12 +999,15 @@ class Analyzer(ast.NodeVisitor):
     def _scan_text(self, text: str, node: ast.AST) -> None:
         # Each search below has a pre-test; most strings of a file pass none (no "://", no AWS key id prefix,
         # no password word, no token-shape literal) and are let go before the set-up: by one search first.
-        if patterns.STRING_GATE.search(text) is None:
-            return
-        key_id, password = patterns.may_hold_key_id(text), patterns.may_hold_password(text)
+        if patterns.STRING_GATE.search(text) is not None:
+            self._scan_gated_text(text, node)
+
+    def _scan_gated_text(self, text: str, node: ast.AST) -> None:
+        """`_scan_text` of a text the string gate passed (`scan_strings` searches it before the call)."""
+        key_id, password_searches = patterns.may_hold_key_id(text), patterns.password_searches(text)
         # Token shapes in texts up to 1 MiB (a longer one is a built bomb, or a blob: not a place for tokens).
         shaped = 15 <= len(text) <= SHAPE_TEXT_LIMIT
-        if not (key_id or password or "://" in text or (shaped and secret_shapes.may_hold(text))):
+        if not (key_id or password_searches or "://" in text or (shaped and secret_shapes.may_hold(text))):
             return
         evaluated = Evaluated(text, node)
         uris = uris_in_text(text)
@@ -1014,8 +1017,8 @@ class Analyzer(ast.NodeVisitor):
             for match in patterns.AWS_ACCESS_KEY_ID.finditer(text):
                 self._credential("aws-access-key-id", evaluated, "string literal", value=match.group(0),
                                  location=self.source.find(self.loc(node), [match.group(0)]))
-        if password:
-            self._scan_passwords(text, node, evaluated)
+        if password_searches:
+            self._scan_passwords(text, node, evaluated, password_searches)
         # URL passwords only beside other URLs than the database ones (those are connections, read above).
         if shaped and secret_shapes.may_hold(text, urls := not uris or text.count("://") > len(uris)):
             for shape in secret_shapes.find(text, urls):
@@ -1028,8 +1031,9 @@ class Analyzer(ast.NodeVisitor):
                 self._report_built("hardcoded-secret", evaluated, f"{_SHAPE_LABELS[shape.kind]} in a string",
                                    shape.secret)
 
-    def _scan_passwords(self, text: str, node: ast.AST, evaluated: Evaluated) -> None:
-        for kind, regex in patterns.password_searches(text):  # (the patterns whose literals the text holds)
+    def _scan_passwords(self, text: str, node: ast.AST, evaluated: Evaluated,
+                        searches: list[tuple[str, re.Pattern[str] | patterns.GapPattern]]) -> None:
+        for kind, regex in searches:  # (`patterns.password_searches`: those whose literals the text holds)
             for match in regex.finditer(text):
                 secret = match.group("v")
                 if "{{" in secret or secret.startswith("$"):

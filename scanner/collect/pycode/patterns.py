@@ -108,26 +108,15 @@ STRING_GATE = re.compile(r"A(?:KIA|SIA|BIA|CCA|Iza|RER)|P(?:GPASS|RIVATE KEY)|MY
 
 def may_hold_password(text: str) -> bool:
     """False only when no SHELL_PASSWORDS / SQL_PASSWORDS pattern can match `text`: each needs literals
-    that most texts of a file lack (`in` tests, cheaper than any regex search on the many short strings of
-    a file, and "PGPASSWORD", "password" or "finance_mysql" alone are turned away)."""
-    # the shell patterns (case-sensitive): `PGPASS=`, `PGPASSWORD=`, `MYSQL_PWD=`; `mysql ... -p`, `... --password`
-    if "=" in text and ("PGPASS" in text or "MYSQL_PWD" in text):
-        return True
-    if "-p" in text and ("mysql" in text or "--password" in text):
-        return True
-    # the SQL patterns (case-insensitive) end in a quoted value after PASSWORD or IDENTIFIED ... BY
-    if "'" not in text:
-        return False
-    if not text.isascii():
-        return True  # case-insensitive matching also pairs letters such as 'ſ' with 's'
-    lowered = text.lower()
-    return "password" in lowered or "identified" in lowered
+    that most texts of a file lack (`password_searches`, whose `in` tests are cheaper than any regex search
+    on the many short strings of a file: "PGPASSWORD", "password" or "finance_mysql" alone are turned away)."""
+    return bool(password_searches(text))
 
 
 def password_searches(text: str) -> list[tuple[str, re.Pattern[str] | GapPattern]]:
     """The SHELL_PASSWORDS ("shell-password") and SQL_PASSWORDS ("sql-password") patterns, in that order, that can
-    match `text`, with their kind: each needs its own literals (`may_hold_password` tests their union), so a text
-    that passes for one (a `PGPASSWORD=` in a command, a quote in a query) is not searched with every pattern."""
+    match `text`, with their kind: each needs its own literals, so a text that passes for one (a `PGPASSWORD=` in
+    a command, a quote in a query) is not searched with every pattern, and most texts with none."""
     searches: list[tuple[str, re.Pattern[str] | GapPattern]] = []
     shell, sql = SHELL_PASSWORDS, SQL_PASSWORDS
     if "=" in text and ("PGPASS" in text or "MYSQL_PWD" in text):
