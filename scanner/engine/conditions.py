@@ -331,9 +331,9 @@ def compile_condition(condition: dict[str, Any]) -> Predicate:
     if "relation" in condition:
         return _compile_relation(condition)
     if "all" in condition:
-        return _all_of([compile_condition(c) for c in condition["all"]])
+        return _three_valued([compile_condition(c) for c in condition["all"]], decisive=False)
     if "any" in condition:
-        return _any_of([compile_condition(c) for c in condition["any"]])
+        return _three_valued([compile_condition(c) for c in condition["any"]], decisive=True)
     if "not" in condition:
         inner = compile_condition(condition["not"])
         return lambda r, env: not inner(r, env)
@@ -342,37 +342,25 @@ def compile_condition(condition: dict[str, Any]) -> Predicate:
     raise ConditionError(f"not a condition: keys {sorted(condition)}")
 
 
-def _all_of(parts: list[Predicate]) -> Predicate:
-    """AND in three values: false as soon as one part is false, even when another is unknown. (The predicate
-    itself, not a lambda calling a helper: every resource of every rule goes through one or more.)"""
-    def all_of(r: Resource, env: EvalEnv) -> bool:
+def _three_valued(parts: list[Predicate], decisive: bool) -> Predicate:
+    """AND (`decisive` False) or OR (`decisive` True) in three values: `decisive` as soon as one part gives it,
+    even when another is unknown; else unknown (the first part's `UnknownValue`) when a part was; else the other
+    value. (The predicate itself, not a lambda calling a helper: every resource of every rule goes through one
+    or more.)"""
+    other = not decisive   # a part gives `decisive` when its negation is `other`: one `not`, no `bool()` call
+
+    def combined(r: Resource, env: EvalEnv) -> bool:
         unknown: UnknownValue | None = None
         for part in parts:
             try:
-                if not part(r, env):
-                    return False
+                if (not part(r, env)) is other:
+                    return decisive
             except UnknownValue as exc:
                 unknown = unknown or exc
         if unknown is not None:
             raise unknown
-        return True
-    return all_of
-
-
-def _any_of(parts: list[Predicate]) -> Predicate:
-    """OR in three values: true as soon as one part is true, even when another is unknown."""
-    def any_of(r: Resource, env: EvalEnv) -> bool:
-        unknown: UnknownValue | None = None
-        for part in parts:
-            try:
-                if part(r, env):
-                    return True
-            except UnknownValue as exc:
-                unknown = unknown or exc
-        if unknown is not None:
-            raise unknown
-        return False
-    return any_of
+        return other
+    return combined
 
 
 def _compile_relation(condition: dict[str, Any]) -> Predicate:
