@@ -73,21 +73,22 @@ def _related_json(finding: Finding) -> list[dict[str, Any]]:
 
 
 def _members_after_related(finding: Finding) -> dict[str, Any]:
-    shown = {
-        "fingerprint": finding.fingerprint,
-        "suppression": _suppression_json(finding),
-        "tags": finding.tags,
-        "help_uri": finding.help_uri,
-    }
+    shown = {**_own_members_after_related(finding), **_rule_members_after_related(finding)}
     if finding.related_omitted:
         shown["related_omitted"] = finding.related_omitted
     return shown
 
 
-def _suppression_json(finding: Finding) -> dict[str, Any] | None:
-    if finding.suppression is None:
-        return None
-    return {"kind": finding.suppression.kind, "justification": finding.suppression.justification}
+def _own_members_after_related(finding: Finding) -> dict[str, Any]:
+    """The finding's own members after its related locations: fingerprint, suppression."""
+    suppression = finding.suppression
+    return {"fingerprint": finding.fingerprint, "suppression": None if suppression is None else {
+        "kind": suppression.kind, "justification": suppression.justification}}
+
+
+def _rule_members_after_related(finding: Finding) -> dict[str, Any]:
+    """The members after its related locations a finding's rule gives it: tags, help URI."""
+    return {"tags": finding.tags, "help_uri": finding.help_uri}
 
 
 def report_json(result: ScanResult, fail_on: str) -> dict[str, Any]:
@@ -119,7 +120,7 @@ def _finding_texts(result: ScanResult) -> Iterator[str]:
     encode = COMPACT.encode
     for finding in result.findings:
         middle = encode(_members_after_rule(finding))[1:-1]
-        own = encode({"fingerprint": finding.fingerprint, "suppression": _suppression_json(finding)})[1:-1]
+        own = encode(_own_members_after_related(finding))[1:-1]
         omitted = f',"related_omitted":{encode(finding.related_omitted)}' if finding.related_omitted else ""
         yield (f'{rule_texts.head(finding)},{middle},"related_locations":{related_text(finding)},{own},'
                f'{rule_texts.tags(finding)}{omitted},"compliance":{rule_texts.compliance(finding.rule_id)}}}')
@@ -148,7 +149,7 @@ class _RuleTexts:
         key = (tuple(finding.tags), finding.help_uri)
         found = self._tags.get(key)
         if found is None:
-            found = self._tags[key] = COMPACT.encode({"tags": finding.tags, "help_uri": finding.help_uri})[1:-1]
+            found = self._tags[key] = COMPACT.encode(_rule_members_after_related(finding))[1:-1]
         return found
 
     def compliance(self, rule_id: str) -> str:
