@@ -321,8 +321,7 @@ class _CompactLog:
 
     def __init__(self, shared: _SharedRelated) -> None:
         self.shared = shared
-        # id of a result -> its pieces, the result (kept: its id stays its own)
-        self._pieces: dict[int, tuple[tuple[str, ...], dict[str, Any]]] = {}
+        self._pieces: ByIdentity[tuple[str, ...]] = ByIdentity()   # a result -> its pieces
 
     def dumps(self, log: dict[str, Any]) -> str:
         [run] = log["runs"]
@@ -338,16 +337,14 @@ class _CompactLog:
         return "".join(pieces)
 
     def _result_pieces(self, result: dict[str, Any]) -> tuple[str, ...]:
-        known = self._pieces.get(id(result))
-        if known is None:
+        def make() -> tuple[str, ...]:
             related = result.get("relatedLocations")
             if related is None:
-                pieces: tuple[str, ...] = (inert_json(COMPACT.encode(result)),)
-            else:
-                head, tail = _around(result, "relatedLocations")
-                pieces = (head, self.shared.text(related), tail)
-            known = self._pieces[id(result)] = (pieces, result)
-        return known[0]
+                return (inert_json(COMPACT.encode(result)),)
+            head, tail = _around(result, "relatedLocations")
+            return (head, self.shared.text(related), tail)
+
+        return self._pieces.get((), (result,), make)
 
 
 def _around(data: dict[str, Any], key: str) -> tuple[str, str]:
