@@ -38,7 +38,7 @@ FORMAT_VERSION = 3                    # of the outcome JSON; 2: a value starts w
                                       # 3: secret spans may be encoded (`collect.secret_spans`)
 SCHEMA_VERSION = 3                    # of the database (PRAGMA user_version); 1 was a file per entry,
                                       # 2 a WITHOUT ROWID table (`_create_schema` says why no more)
-PAGE_SIZE = 16 * 1024                 # of a new database: a value is 2 KB on average, up to a few dozen
+PAGE_SIZE = 16 * 1024                 # of a new database: entries average 2 KB, several to a page
 DATABASE = "entries.sqlite3"
 MAX_BYTES = 512 * 1024 * 1024         # the cache's bound (values); pruned to 80 % of it when over
 MAX_ENTRY_BYTES = 16 * 1024 * 1024    # no outcome airguard writes is larger: a larger value is a miss
